@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ClientName, DeveloperName, InstanceId, IssueKey } from './names';
+import { Vm } from './vm-api';
+
+/**
+ * Lifecycle events the AWS side publishes (EventBridge, source `dev-vm-for-jira`) and the
+ * notifier Lambda delivers to the Forge web trigger, signed with HMAC-SHA256.
+ */
+export const EVENT_SOURCE = 'dev-vm-for-jira';
+export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated'] as const;
+export const LifecycleEventType = z.enum(LIFECYCLE_EVENT_TYPES);
+export type LifecycleEventType = z.infer<typeof LifecycleEventType>;
+
+export const LifecycleEvent = z.object({
+  /** Unique per event; the web trigger rejects a repeated id. */
+  id: z.string().uuid(),
+  type: LifecycleEventType,
+  time: z.string().datetime({ offset: true }),
+  instanceId: InstanceId,
+  issueKey: IssueKey,
+  client: ClientName,
+  developer: DeveloperName,
+  /** Who or what caused it: `schedule`, `idle-reaper`, `api`, or `ec2` for a state seen on a later run. */
+  cause: z.enum(['schedule', 'idle-reaper', 'api', 'ec2']),
+  /** Human-readable reason, e.g. the EC2 state reason of a failed start. */
+  reason: z.string().optional(),
+  /** For `vm.idle-warning`: when the VM will be terminated. */
+  terminateAt: z.string().datetime({ offset: true }).optional(),
+  /** The VM as the API would return it, when known (always on `vm.running`). */
+  vm: Vm.optional(),
+});
+export type LifecycleEvent = z.infer<typeof LifecycleEvent>;
+
+/**
+ * Signature scheme of the web trigger call:
+ *   X-DevVm-Timestamp: unix seconds
+ *   X-DevVm-Signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${rawBody}`)>
+ * Receivers reject timestamps more than MAX_SKEW_SECONDS from their clock and repeated event ids.
+ */
+export const SIGNATURE_HEADER = 'x-devvm-signature';
+export const TIMESTAMP_HEADER = 'x-devvm-timestamp';
+export const SIGNATURE_VERSION = 'v1';
+export const MAX_SKEW_SECONDS = 300;
+export const signedPayload = (timestamp: string, rawBody: string): string => `${timestamp}.${rawBody}`;

@@ -1,0 +1,36 @@
+/**
+ * EC2 tag keys: the schedule lives on the instance itself, so the reconciler needs no
+ * database and a person can read or fix a VM's schedule in the EC2 console.
+ */
+export const Tag = {
+  Name: 'Name',
+  ClientName: 'ClientName',
+  DeveloperName: 'DeveloperName',
+  Environment: 'Environment',
+  AutoStart: 'AutoStart',
+  AutoStop: 'AutoStop',
+  Timezone: 'Timezone',
+  AutoDays: 'AutoDays',
+  /** `off` opts the instance out of scheduling. */
+  AutoSchedule: 'AutoSchedule',
+  /** ISO 8601 instant; stops are skipped until then ("keep running"). */
+  KeepRunningUntil: 'KeepRunningUntil',
+  /** Written by the reconciler when a schedule tag is malformed; removed once fixed. */
+  ScheduleError: 'ScheduleError',
+  JiraIssue: 'JiraIssue',
+  ManagedBy: 'ManagedBy',
+  CreatedAt: 'CreatedAt',
+  /** The provision request's idempotency key, so a retry minutes later finds the same VM. */
+  IdempotencyKey: 'DevVmIdempotencyKey',
+  Os: 'DevVmOs',
+} as const;
+export type TagKey = (typeof Tag)[keyof typeof Tag];
+
+/** Value of the ManagedBy tag; IAM conditions of the stack are keyed on it. */
+export const MANAGED_BY = 'dev-vm-for-jira';
+export const ENVIRONMENT = 'dev';
+
+/** EC2 tag values: up to 256 Unicode characters; letters, digits, spaces and + - = . _ : / @. */
+export function isValidTagValue(value: string): boolean {
+  return value.length <= 256 && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value);
+}

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { ClientName, DeveloperName, InstanceId, InstanceType, IssueKey } from './names';
+import { Schedule } from './schedule';
+
+/**
+ * The VM API between the Forge app (src/adapters/vm-api-client.ts) and the Lambda behind the
+ * IAM-authenticated function URL (infra-cdk/lambda/vm-api). Both sides validate against these
+ * schemas: the client its requests and the responses, the server its requests and its responses.
+ */
+
+export const OS_IDS = ['al2023', 'ubuntu-24.04', 'rhel-9'] as const;
+export const OsId = z.enum(OS_IDS);
+export type OsId = z.infer<typeof OsId>;
+export const OS_LABELS: Record<OsId, string> = {
+  al2023: 'Amazon Linux 2023',
+  'ubuntu-24.04': 'Ubuntu 24.04 LTS',
+  'rhel-9': 'Red Hat Enterprise Linux 9',
+};
+
+/** EC2's states, plus `failed` for a VM that could not be launched or fell back to stopped after a start. */
+export const VM_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated', 'failed'] as const;
+export const VmState = z.enum(VM_STATES);
+export type VmState = z.infer<typeof VmState>;
+/** States in which a change is under way and the panel keeps polling. */
+export const TRANSITIONAL_STATES: readonly VmState[] = ['pending', 'stopping', 'shutting-down'];
+
+/** Idempotency keys are derived by the caller (issue id + changelog id); opaque to the API. */
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{8,64}$/, 'must be 8–64 characters of letters, digits and . _ : -');
+
+export const ProvisionRequest = z
+  .object({
+    issueKey: IssueKey,
+    client: ClientName,
+    developer: DeveloperName,
+    instanceType: InstanceType,
+    os: OsId,
+    schedule: Schedule,
+    idempotencyKey: IdempotencyKey,
+  })
+  .strict();
+export type ProvisionRequest = z.infer<typeof ProvisionRequest>;
+export type ProvisionRequestInput = z.input<typeof ProvisionRequest>;
+
+export const DbConnection = z.object({
+  engine: z.enum(['postgres', 'mysql']),
+  host: z.string(),
+  port: z.number().int(),
+  database: z.string(),
+  user: z.string(),
+  /** Name of the Secrets Manager secret that holds the password. Never the password itself. */
+  secretName: z.string(),
+});
+export type DbConnection = z.infer<typeof DbConnection>;
+
+export const Connection = z.object({
+  region: z.string(),
+  /** `aws ssm start-session --target i-… --region …` */
+  ssmCommand: z.string(),
+  homePath: z.string(),
+  privateIp: z.string().optional(),
+  databases: z.array(DbConnection),
+});
+export type Connection = z.infer<typeof Connection>;
+
+export const Usage = z.object({
+  /** Calendar month in UTC, `YYYY-MM`. */
+  month: z.string().regex(/^\d{4}-\d{2}$/),
+  hoursRun: z.number().nonnegative(),
+  /** When the reconciler last accounted for this VM. */
+  asOf: z.string().datetime({ offset: true }),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const Vm = z.object({
+  id: InstanceId,
+  issueKey: IssueKey,
+  client: ClientName,
+  developer: DeveloperName,
+  instanceType: InstanceType,
+  os: OsId,
+  state: VmState,
+  /** Why the VM is `failed`, or why it is not where its schedule says it should be. */
+  stateReason: z.string().optional(),
+  amiId: z.string().optional(),
+  launchTime: z.string().datetime({ offset: true }).optional(),
+  createdAt: z.string().datetime({ offset: true }),
+  schedule: Schedule,
+  keepRunningUntil: z.string().datetime({ offset: true }).optional(),
+  /** Set by the reconciler when a schedule tag is malformed. */
+  scheduleError: z.string().optional(),
+  connection: Connection,
+  usage: Usage.optional(),
+});
+export type Vm = z.infer<typeof Vm>;
+
+export const VmList = z.object({ vms: z.array(Vm) });
+export type VmList = z.infer<typeof VmList>;
+
+export const KeepRunningRequest = z.object({ until: z.string().datetime({ offset: true }) }).strict();
+export type KeepRunningRequest = z.infer<typeof KeepRunningRequest>;
+
+export const RevokeResult = z.object({ client: ClientName, developer: DeveloperName, revoked: z.literal(true) });
+export type RevokeResult = z.infer<typeof RevokeResult>;
+
+export const Health = z.object({
+  ok: z.boolean(),
+  version: z.string(),
+  region: z.string(),
+  allowedInstanceTypes: z.array(InstanceType),
+  allowedOs: z.array(OsId),
+});
+export type Health = z.infer<typeof Health>;
+
+const Empty = z.object({}).strict();
+
+/**
+ * Every operation of the VM API, by name. `path` uses `{param}` placeholders; the client fills
+ * them with encodeURIComponent, the server matches them and validates `params`.
+ */
+export const VmApi = {
+  health: { method: 'GET', path: '/health', params: Empty, query: Empty, body: null, response: Health, status: 200 },
+  provision: { method: 'POST', path: '/vms', params: Empty, query: Empty, body: ProvisionRequest, response: Vm, status: 202 },
+  listVms: { method: 'GET', path: '/vms', params: Empty, query: z.object({ issueKey: IssueKey }).strict(), body: null, response: VmList, status: 200 },
+  getVm: { method: 'GET', path: '/vms/{id}', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 200 },
+  startVm: { method: 'POST', path: '/vms/{id}/start', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
+  stopVm: { method: 'POST', path: '/vms/{id}/stop', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
+  terminateVm: { method: 'POST', path: '/vms/{id}/terminate', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
+  updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: z.object({ id: InstanceId }), query: Empty, body: Schedule, response: Vm, status: 200 },
+  keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: z.object({ id: InstanceId }), query: Empty, body: KeepRunningRequest, response: Vm, status: 200 },
+  revokeDeveloper: {
+    method: 'DELETE',
+    path: '/clients/{client}/developers/{developer}',
+    params: z.object({ client: ClientName, developer: DeveloperName }),
+    query: Empty,
+    body: null,
+    response: RevokeResult,
+    status: 200,
+  },
+} as const;
+export type VmApiOperation = keyof typeof VmApi;
+export type VmApiResponse<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['response']>;
+export type VmApiParams<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['params']>;
+export type VmApiQuery<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['query']>;
+export type VmApiBody<Op extends VmApiOperation> = (typeof VmApi)[Op]['body'] extends z.ZodType
+  ? z.input<Exclude<(typeof VmApi)[Op]['body'], null>>
+  : undefined;
+
+/** Fill `{param}` placeholders, each value URI-encoded. */
+export function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** Match a concrete path against the operation table; returns the operation and raw params. */
+export function matchRoute(method: string, path: string): { op: VmApiOperation; params: Record<string, string> } | { op: null; allowed: string[] } {
+  const allowed: string[] = [];
+  for (const [op, def] of Object.entries(VmApi) as [VmApiOperation, (typeof VmApi)[VmApiOperation]][]) {
+    const names: string[] = [];
+    const re = new RegExp('^' + def.path.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)')) + '/?$');
+    const m = re.exec(path);
+    if (!m) continue;
+    if (def.method !== method.toUpperCase()) {
+      allowed.push(def.method);
+      continue;
+    }
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] ?? '')));
+    return { op, params };
+  }
+  return { op: null, allowed };
+}
