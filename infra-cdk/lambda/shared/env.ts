@@ -67,6 +67,15 @@ export const VmApiEnv = Common.extend({
   MYSQL_SECRET_ARN: z.string().optional(),
   MYSQL_HOST: z.string().optional(),
   MYSQL_PORT: optionalPort.default(3306),
+  /**
+   * Per-developer instance roles: the API creates one role + instance profile per developer under
+   * this IAM path, with the stack's managed policy attached and its permissions boundary set, and
+   * tags it DeveloperName so the policy's `${aws:PrincipalTag/DeveloperName}` condition gives a VM
+   * read access to its own developer's database secret only.
+   */
+  INSTANCE_ROLE_PATH: z.string().regex(/^\/[A-Za-z0-9_+=,.@\/-]*\/$/).default('/dev-vm/'),
+  INSTANCE_POLICY_ARN: z.string().startsWith('arn:'),
+  INSTANCE_BOUNDARY_ARN: z.string().startsWith('arn:'),
   /** First POSIX uid/gid handed to developers' EFS access points. */
   UID_BASE: z.coerce.number().int().min(1000).default(20000),
   APP_VERSION: z.string().default('dev'),
