@@ -30,11 +30,14 @@ export type WriteBackRole = z.infer<typeof WriteBackRole>;
 export const AWS_REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
 export const AwsRegion = z.string().regex(AWS_REGION_RE, 'must be an AWS region such as "eu-west-1"');
 
-/** The API URL must be https and an AWS endpoint the manifest's egress list can allow. */
+/**
+ * The API URL must be https (Forge egress and SigV4 over TLS); plain http is accepted only for a
+ * loopback address, which is what the local preview and the tests serve the API on.
+ */
 export const ApiUrl = z
   .string()
   .url('must be a URL such as https://abc123.lambda-url.eu-west-1.on.aws/')
-  .refine((u) => u.startsWith('https://'), 'must start with https://');
+  .refine((u) => u.startsWith('https://') || /^http:\/\/(?:127\.0\.0\.1|localhost)(?::\d+)?(?:\/|$)/.test(u), 'must start with https://');
 
 export const ON_CLOSE_ACTIONS = ['nothing', 'stop', 'terminate'] as const;
 export const OnCloseAction = z.enum(ON_CLOSE_ACTIONS);
