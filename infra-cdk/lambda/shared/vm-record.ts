@@ -1,0 +1,185 @@
+import type { Instance, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
+import { ClientName, clientDatabaseName, DeveloperName, developerLoginName } from '../../../src/contract/names';
+import { ClockTime, DaysSpec, DEFAULT_DAYS, Schedule, TimeZoneName } from '../../../src/contract/schedule';
+import { MANAGED_BY, Tag } from '../../../src/contract/tags';
+import { DbConnection, OsId, Usage, Vm, VmState } from '../../../src/contract/vm-api';
+import { developerDbSecretName, developerHomePath } from './resource-names';
+
+/**
+ * EC2 instance → the contract's `Vm`. Shared by the VM API (every response) and the scheduler
+ * (the `vm` of lifecycle events), so both describe a VM the same way.
+ */
+
+export interface DbEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface VmRecordContext {
+  region: string;
+  /** `SECRET_PREFIX` of the stack, e.g. `dev-vm/`. */
+  secretPrefix: string;
+  /** Value of the ManagedBy tag; an instance without it is not ours. */
+  managedBy?: string;
+  /** Enabled engines only; an absent engine gets no connection line. */
+  databases: { postgres?: DbEndpoint; mysql?: DbEndpoint };
+  /** Run hours from the scheduler's state, when the caller has them. */
+  usage?: Usage;
+}
+
+/** The instance cannot be represented as a managed VM (not ours, or its identity tags are missing). */
+export class NotAManagedVmError extends Error {
+  override readonly name = 'NotAManagedVmError';
+  constructor(
+    readonly instanceId: string,
+    readonly reason: string,
+  ) {
+    super(`${instanceId} is not a managed dev VM: ${reason}`);
+  }
+}
+
+export function tagMap(tags: readonly Ec2Tag[] | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tags ?? []) if (t.Key !== undefined && t.Value !== undefined) out.set(t.Key, t.Value);
+  return out;
+}
+
+/** True when the instance carries this stack's ManagedBy tag. */
+export function isManaged(instance: Instance, managedBy: string = MANAGED_BY): boolean {
+  return tagMap(instance.Tags).get(Tag.ManagedBy) === managedBy;
+}
+
+/**
+ * State reason codes (EC2 `StateReason.Code`) that mean the instance never came up or a start
+ * fell back to stopped: reported as `failed` so the panel says so instead of a plain "stopped".
+ */
+const LAUNCH_FAILURE_CODES = new Set([
+  'Server.InternalError',
+  'Server.InsufficientInstanceCapacity',
+  'Client.InternalError',
+  'Client.VolumeLimitExceeded',
+  'Client.InvalidSnapshot.NotFound',
+]);
+
+export function vmState(instance: Instance): VmState {
+  const name = instance.State?.Name ?? 'pending';
+  const code = instance.StateReason?.Code;
+  if ((name === 'terminated' || name === 'stopped') && code !== undefined && LAUNCH_FAILURE_CODES.has(code)) return 'failed';
+  const parsed = VmState.safeParse(name);
+  return parsed.success ? parsed.data : 'pending';
+}
+
+/**
+ * The schedule written in the tags. A tag edited by hand into something malformed does not make
+ * the VM unreadable: the bad part is dropped here and reported through `scheduleError` (the
+ * reconciler also writes the ScheduleError tag and leaves such a VM alone).
+ */
+export function scheduleFromTags(tags: Map<string, string>): { schedule: Schedule; problems: string[] } {
+  const problems: string[] = [];
+  const pick = <T>(key: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | undefined => {
+    const raw = tags.get(key);
+    if (raw === undefined) return undefined;
+    const r = schema.safeParse(raw);
+    if (r.success) return r.data;
+    problems.push(`${key}=${JSON.stringify(raw)} is not valid`);
+    return undefined;
+  };
+  const start = pick(Tag.AutoStart, ClockTime);
+  let stop = pick(Tag.AutoStop, ClockTime);
+  if (start !== undefined && start === stop) {
+    problems.push(`${Tag.AutoStop} equals ${Tag.AutoStart}`);
+    stop = undefined;
+  }
+  const timezone = pick(Tag.Timezone, TimeZoneName) ?? 'UTC';
+  const days = pick(Tag.AutoDays, DaysSpec) ?? DEFAULT_DAYS;
+  const enabled = tags.get(Tag.AutoSchedule)?.toLowerCase() !== 'off';
+  const schedule: Schedule = { timezone, days, enabled, ...(start ? { start } : {}), ...(stop ? { stop } : {}) };
+  return { schedule, problems };
+}
+
+function isoOrUndefined(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function ssmCommand(instanceId: string, region: string): string {
+  return `aws ssm start-session --target ${instanceId} --region ${region}`;
+}
+
+export function dbConnections(client: string, developer: string, ctx: Pick<VmRecordContext, 'databases' | 'secretPrefix'>): DbConnection[] {
+  const out: DbConnection[] = [];
+  const common = { database: clientDatabaseName(client), user: developerLoginName(developer), secretName: developerDbSecretName(ctx.secretPrefix, developer) };
+  if (ctx.databases.postgres) out.push({ engine: 'postgres', host: ctx.databases.postgres.host, port: ctx.databases.postgres.port, ...common });
+  if (ctx.databases.mysql) out.push({ engine: 'mysql', host: ctx.databases.mysql.host, port: ctx.databases.mysql.port, ...common });
+  return out;
+}
+
+/**
+ * Map an EC2 instance to the contract's Vm. Throws NotAManagedVmError when the instance is not
+ * managed by this stack or lacks an identity tag; the result is validated against the contract.
+ */
+export function toVm(instance: Instance, ctx: VmRecordContext): Vm {
+  const id = instance.InstanceId ?? '(unknown)';
+  const tags = tagMap(instance.Tags);
+  if (tags.get(Tag.ManagedBy) !== (ctx.managedBy ?? MANAGED_BY)) throw new NotAManagedVmError(id, `no ${Tag.ManagedBy} tag of this stack`);
+  const need = (key: string): string => {
+    const v = tags.get(key);
+    if (v === undefined || v === '') throw new NotAManagedVmError(id, `missing tag ${key}`);
+    return v;
+  };
+  const client = ClientName.safeParse(need(Tag.ClientName));
+  const developerTag = DeveloperName.safeParse(need(Tag.DeveloperName));
+  if (!client.success || !developerTag.success) throw new NotAManagedVmError(id, `tag ${Tag.ClientName} or ${Tag.DeveloperName} is not a valid name`);
+  return buildVm(instance, tags, id, client.data, developerTag.data, ctx);
+}
+
+function buildVm(instance: Instance, tags: Map<string, string>, id: string, client: string, developer: string, ctx: VmRecordContext): Vm {
+  const need = (key: string): string => {
+    const v = tags.get(key);
+    if (v === undefined || v === '') throw new NotAManagedVmError(id, `missing tag ${key}`);
+    return v;
+  };
+  const issueKey = need(Tag.JiraIssue);
+  const os = OsId.safeParse(tags.get(Tag.Os));
+  if (!os.success) throw new NotAManagedVmError(id, `missing or unknown tag ${Tag.Os}`);
+  const launchTime = instance.LaunchTime ? instance.LaunchTime.toISOString() : undefined;
+  const createdAt = isoOrUndefined(tags.get(Tag.CreatedAt)) ?? launchTime;
+  if (createdAt === undefined) throw new NotAManagedVmError(id, `missing tag ${Tag.CreatedAt}`);
+
+  const { schedule, problems } = scheduleFromTags(tags);
+  const scheduleError = tags.get(Tag.ScheduleError) ?? (problems.length ? problems.join('; ') : undefined);
+  const keepRunningUntil = isoOrUndefined(tags.get(Tag.KeepRunningUntil));
+  const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
+
+  const candidate = {
+    id,
+    issueKey,
+    client,
+    developer,
+    instanceType: instance.InstanceType ?? 'unknown.unknown',
+    os: os.data,
+    state: vmState(instance),
+    ...(stateReason ? { stateReason } : {}),
+    ...(instance.ImageId ? { amiId: instance.ImageId } : {}),
+    ...(launchTime ? { launchTime } : {}),
+    createdAt,
+    schedule,
+    ...(keepRunningUntil ? { keepRunningUntil } : {}),
+    ...(scheduleError ? { scheduleError } : {}),
+    connection: {
+      region: ctx.region,
+      ssmCommand: ssmCommand(id, ctx.region),
+      homePath: developerHomePath(developer),
+      ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}),
+      databases: dbConnections(client, developer, ctx),
+    },
+    ...(ctx.usage ? { usage: ctx.usage } : {}),
+  };
+  const parsed = Vm.safeParse(candidate);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new NotAManagedVmError(id, `tags do not form a valid VM record (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})`);
+  }
+  return parsed.data;
+}
