@@ -1,0 +1,20 @@
+import type { VmApiEnv } from '../env';
+import type { EngineTarget, TlsMode } from './types';
+
+/**
+ * The engines the stack switched on, from the VM API's environment: an engine is present when
+ * its master secret ARN is set. TLS is verified by default (production); tests pass `off`.
+ */
+export function dbTargetsFromEnv(
+  env: Pick<VmApiEnv, 'POSTGRES_SECRET_ARN' | 'POSTGRES_HOST' | 'POSTGRES_PORT' | 'MYSQL_SECRET_ARN' | 'MYSQL_HOST' | 'MYSQL_PORT'>,
+  tls: TlsMode = { mode: 'verify' },
+): EngineTarget[] {
+  const out: EngineTarget[] = [];
+  if (env.POSTGRES_SECRET_ARN) {
+    out.push({ engine: 'postgres', host: env.POSTGRES_HOST ?? '', port: env.POSTGRES_PORT, masterSecretId: env.POSTGRES_SECRET_ARN, tls });
+  }
+  if (env.MYSQL_SECRET_ARN) {
+    out.push({ engine: 'mysql', host: env.MYSQL_HOST ?? '', port: env.MYSQL_PORT, masterSecretId: env.MYSQL_SECRET_ARN, tls });
+  }
+  return out;
+}

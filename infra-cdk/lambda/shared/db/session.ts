@@ -1,0 +1,136 @@
+import type { TlsMode } from './types';
+
+/**
+ * The one place that talks to a database driver. pg and mysql2 are imported lazily, on the
+ * first connection, so a VM API cold start that never touches a database does not load them.
+ * Each session exposes its driver's own escapers so identifiers and literals are quoted at the
+ * sink even though every name was validated before.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface QueryOptions {
+  /**
+   * The statement carries a secret (a password). On failure the driver's message, which may quote
+   * the statement, is replaced by the error code so the secret cannot reach a log through it.
+   */
+  sensitive?: boolean;
+}
+
+export interface SqlSession {
+  /** Parameters use `$1…` on PostgreSQL and `?` on MySQL. */
+  query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]>;
+  /** Quote an identifier (`"x"` / `` `x` ``). */
+  ident(name: string): string;
+  /** Quote a string literal. */
+  literal(value: string): string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database?: string;
+  tls: TlsMode;
+  connectTimeoutMs?: number;
+}
+
+export type Connector = (options: ConnectOptions) => Promise<SqlSession>;
+
+/** A driver error with anything that could quote a statement removed. */
+export class SqlError extends Error {
+  override readonly name = 'SqlError';
+  constructor(
+    message: string,
+    /** SQLSTATE (PostgreSQL) or error code name (MySQL), e.g. `42710`, `ER_NONEXISTING_GRANT`. */
+    readonly code: string | undefined,
+    /** MySQL numeric error, e.g. 1141. */
+    readonly errno?: number,
+  ) {
+    super(message);
+  }
+}
+
+function sanitize(err: unknown, sensitive: boolean | undefined): SqlError {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; errno?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const errno = typeof e.errno === 'number' ? e.errno : undefined;
+  const message = sensitive ? `statement with a secret failed (${code ?? 'no code'})` : String(e.message ?? err);
+  return new SqlError(message, code, errno);
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export const connectPostgres: Connector = async (o) => {
+  const pg = await import('pg');
+  const client = new pg.Client({
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    password: o.password,
+    database: o.database ?? 'postgres',
+    ssl: o.tls.mode === 'off' ? false : { rejectUnauthorized: true, ...(o.tls.ca ? { ca: o.tls.ca } : {}) },
+    connectionTimeoutMillis: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    application_name: 'dev-vm-db-provisioner',
+  });
+  // An idle client whose server goes away emits 'error'; without a listener that crashes the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw sanitize(err, false);
+  }
+  return {
+    async query(sql, params, options) {
+      try {
+        const r = await client.query(sql, params ? [...params] : undefined);
+        return r.rows as Row[];
+      } catch (err) {
+        throw sanitize(err, options?.sensitive);
+      }
+    },
+    ident: (name) => pg.escapeIdentifier(name),
+    literal: (value) => pg.escapeLiteral(value),
+    close: () => client.end(),
+  };
+};
+
+export const connectMysql: Connector = async (o) => {
+  const mysql = await import('mysql2/promise');
+  let conn: Awaited<ReturnType<typeof mysql.createConnection>>;
+  try {
+    conn = await mysql.createConnection({
+      host: o.host,
+      port: o.port,
+      user: o.user,
+      password: o.password,
+      ...(o.database ? { database: o.database } : {}),
+      ...(o.tls.mode === 'off' ? {} : { ssl: { rejectUnauthorized: true, ...(o.tls.ca ? { ca: o.tls.ca } : {}) } }),
+      connectTimeout: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // Statements are single and parameters are escaped client-side by mysql2 (`?`).
+      multipleStatements: false,
+    });
+  } catch (err) {
+    throw sanitize(err, false);
+  }
+  conn.on('error', () => undefined);
+  return {
+    async query(sql, params, options) {
+      try {
+        const [rows] = await conn.query(sql, params ? [...params] : []);
+        return Array.isArray(rows) ? (rows as Row[]) : [];
+      } catch (err) {
+        throw sanitize(err, options?.sensitive);
+      }
+    },
+    ident: (name) => conn.escapeId(name),
+    literal: (value) => conn.escape(value),
+    close: () => conn.end(),
+  };
+};
+
+/** The real drivers, per engine. */
+export const defaultConnectors = { postgres: connectPostgres, mysql: connectMysql } as const;
