@@ -55,7 +55,7 @@ async function withLock<T>(s: SqlSession, fn: () => Promise<T>): Promise<T> {
  * them literal (and would make the backslash part of the name). MariaDB has no partial_revokes.
  */
 async function grantPattern(s: SqlSession, database: string): Promise<string> {
-  let partialRevokes = false;
+  let partialRevokes: boolean;
   try {
     const r = await s.query('SELECT @@GLOBAL.partial_revokes AS p');
     partialRevokes = Number(r[0]?.['p']) === 1;

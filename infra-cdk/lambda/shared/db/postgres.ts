@@ -136,18 +136,27 @@ export async function provisionPostgres(ctx: PgContext, plan: PgProvisionPlan): 
 }
 
 /**
- * Inside the client's database, as the client role (its owner): the public schema is usable by
- * the client role only. From PostgreSQL 15 the schema belongs to pg_database_owner, i.e. the
- * client role, so no superuser is needed.
+ * Inside the client's database: the public schema is usable by the client role only. From
+ * PostgreSQL 15 the schema belongs to pg_database_owner, i.e. the client role, so the client role
+ * itself can revoke PUBLIC's rights and no superuser is needed. Checked on every run (a run that
+ * stopped right after CREATE DATABASE is completed by the next), changed only when needed.
  */
 async function lockDownPublicSchema(ctx: PgContext, database: string): Promise<void> {
+  const publicRights = async (s: SqlSession): Promise<boolean> => {
+    const r = await s.query(
+      "SELECT has_schema_privilege('public', 'public', 'USAGE') OR has_schema_privilege('public', 'public', 'CREATE') AS open",
+    );
+    return r[0]?.['open'] === true;
+  };
   const s = await ctx.connect(database);
   try {
-    const role = s.ident(database);
-    await s.query(`SET ROLE ${role}`);
+    if (!(await publicRights(s))) return;
+    await s.query(`SET ROLE ${s.ident(database)}`);
     await s.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
-    await s.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${role}`);
     await s.query('RESET ROLE');
+    // REVOKE by a non-owner only warns; make sure it happened (fails on PostgreSQL < 15 layouts).
+    if (await publicRights(s)) throw new Error(`PUBLIC still has rights on schema public of ${database}`);
+    ctx.logger.info('closed schema public to PUBLIC', { engine: 'postgres', database });
   } finally {
     await s.close();
   }

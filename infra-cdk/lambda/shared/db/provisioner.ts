@@ -69,15 +69,17 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
   }
 
   function opener(target: EngineTarget, master: { host: string; port: number; user: string; password: string }) {
-    return (database?: string): Promise<SqlSession> =>
-      connectors[target.engine]({
+    return (database?: string): Promise<SqlSession> => {
+      const db = database ?? target.maintenanceDatabase;
+      return connectors[target.engine]({
         host: master.host,
         port: master.port,
         user: master.user,
         password: master.password,
         tls: target.tls,
-        ...(database ?? target.maintenanceDatabase ? { database: database ?? target.maintenanceDatabase } : {}),
+        ...(db ? { database: db } : {}),
       });
+    };
   }
 
   /**
