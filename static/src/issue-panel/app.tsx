@@ -1,0 +1,120 @@
+import { useCallback, useEffect, useState } from 'react';
+import Spinner from '@atlaskit/spinner';
+import { showFlag, view as forgeView } from '@forge/bridge';
+import { token } from '@atlaskit/tokens';
+import { R, type PanelView, type ResolverName, type ResolverPayload } from '../../../src/contract/resolvers';
+import type { Schedule } from '../../../src/contract/schedule';
+import { call, whatToDo, type Failure } from '../shared/api';
+import { browserZone } from '../shared/format';
+import { PanelButton } from '../shared/light-controls';
+import { FailureMessage, row } from '../shared/ui';
+import { ActionsBar } from './actions-bar';
+import { whyNot } from './availability';
+import { ConnectSection } from './connect-section';
+import { CostSection } from './cost-section';
+import { EmptyState } from './empty-state';
+import { ScheduleSection } from './schedule-section';
+import { usePanel } from './use-panel';
+import { VmSummary } from './vm-summary';
+
+type PanelResolver = typeof R.panelProvision | typeof R.panelStart | typeof R.panelStop | typeof R.panelTerminate | typeof R.panelKeepRunning | typeof R.panelUpdateSchedule;
+
+export function App() {
+  const { load, reload, show, refreshError, nextPollMs } = usePanel();
+  const [viewerZone, setViewerZone] = useState(browserZone());
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<{ label: string; error: Failure } | null>(null);
+
+  useEffect(() => {
+    // Jira knows the viewer's profile zone; the browser's is the fallback.
+    forgeView
+      .getContext()
+      .then((ctx) => ctx.timezone && setViewerZone(ctx.timezone))
+      .catch(() => undefined);
+  }, []);
+
+  /** Runs one action: the answer replaces the view; a failure is flagged in Jira and kept in the panel. */
+  const act = useCallback(
+    async <N extends PanelResolver>(label: string, name: N, payload: ResolverPayload<N>): Promise<boolean> => {
+      setBusy(label);
+      setActionError(null);
+      const r = await call(name as ResolverName, payload as ResolverPayload<ResolverName>);
+      setBusy(null);
+      if (r.ok) {
+        show(r.data as PanelView);
+        return true;
+      }
+      setActionError({ label, error: r.error });
+      try {
+        showFlag({ id: `dev-vm-${Date.now()}`, type: 'error', title: `${label} failed`, description: `${r.error.message} ${whatToDo(r.error)}`, isAutoDismiss: false });
+      } catch {
+        // The inline message below already tells the user.
+      }
+      return false;
+    },
+    [show],
+  );
+
+  if (load.status === 'loading') {
+    return (
+      <div style={{ ...row, padding: token('space.100') }} role="status">
+        <Spinner size="medium" label="Loading the VM" />
+        <span>Loading the VM…</span>
+      </div>
+    );
+  }
+  if (load.status === 'failed') {
+    return (
+      <main style={{ padding: token('space.100') }}>
+        <FailureMessage title="Could not load the VM for this issue" error={load.error} testId="load-failure">
+          <div style={{ marginBlockStart: token('space.100') }}>
+            <PanelButton onClick={() => void reload()}>Try again</PanelButton>
+          </div>
+        </FailureMessage>
+      </main>
+    );
+  }
+
+  const v = load.view;
+  const vm = v.vm;
+  return (
+    <main style={{ padding: token('space.100') }} data-testid="panel" data-vm-state={vm?.state ?? 'none'}>
+      {actionError && (
+        <div style={{ marginBlockEnd: token('space.150') }}>
+          <FailureMessage title={`${actionError.label} failed`} error={actionError.error} testId="action-failure" />
+        </div>
+      )}
+      {refreshError && (
+        <div style={{ marginBlockEnd: token('space.150') }}>
+          <FailureMessage title="Could not refresh the VM state; retrying" error={refreshError} testId="refresh-failure" />
+        </div>
+      )}
+      {!vm ? (
+        <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+      ) : (
+        <>
+          <VmSummary vm={vm} viewerZone={viewerZone} nextPollMs={nextPollMs} />
+          <ActionsBar
+            view={v}
+            busy={busy}
+            onStart={() => void act('Start', R.panelStart, {})}
+            onStop={() => void act('Stop', R.panelStop, {})}
+            onTerminate={() => void act('Terminate', R.panelTerminate, {})}
+            onKeepRunning={(until) => act('Keep running', R.panelKeepRunning, { until })}
+          />
+          {vm.state !== 'terminated' && <ConnectSection vm={vm} />}
+          {vm.state !== 'terminated' && (
+            <ScheduleSection
+              view={v}
+              viewerZone={viewerZone}
+              busy={busy === 'Save schedule'}
+              disabledReason={whyNot(v, 'editSchedule', busy)}
+              onSave={(schedule: Schedule) => act('Save schedule', R.panelUpdateSchedule, { schedule })}
+            />
+          )}
+          <CostSection cost={v.cost} instanceType={vm.instanceType} />
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,62 @@
+import { token } from '@atlaskit/tokens';
+import type { PanelView } from '../../../src/contract/resolvers';
+import { FIELD_ROLE_LABELS, FIELD_ROLES } from '../../../src/contract/settings';
+import { Message, PanelButton } from '../shared/light-controls';
+import { Facts, mutedText, Section } from '../shared/ui';
+
+/** No VM yet: what provisioning would send (read from the issue's fields) or what is wrong with them. */
+export function EmptyState(props: { view: PanelView; busy: boolean; onProvision: () => void }) {
+  const { view } = props;
+  if (!view.configured) {
+    return (
+      <div data-testid="not-configured">
+        <Message tone="warning" title="Dev VM is not set up yet">
+          <p>The app has no connection to its AWS stack, so it cannot create VMs.</p>
+          <p>Ask a Jira administrator to open Apps → Manage apps → Dev VM settings and finish the checklist there.</p>
+        </Message>
+      </div>
+    );
+  }
+  const draft = view.draft;
+  const problems = draft?.problems ?? [];
+  const reason = !view.canAct
+    ? view.cannotActReason ?? 'Only the assignee, the reporter or a Jira administrator can provision a VM.'
+    : problems.length > 0
+      ? 'Fix the issue fields listed above first.'
+      : undefined;
+  const known = FIELD_ROLES.filter((r) => draft?.values[r] !== undefined);
+  return (
+    <div data-testid="empty-state">
+      <p style={{ marginBlockStart: 0 }}>There is no VM for this issue yet.</p>
+      <Section title="Provision a VM" id="provision-heading">
+        {known.length > 0 ? (
+          <>
+            <p style={{ ...mutedText, marginBlockStart: 0 }}>Read from this issue’s fields:</p>
+            <Facts testId="draft-values" rows={known.map((r) => [FIELD_ROLE_LABELS[r], draft?.values[r] ?? ''])} />
+          </>
+        ) : (
+          <p style={mutedText}>No field of this issue is mapped yet.</p>
+        )}
+        {problems.length > 0 && (
+          <div style={{ marginBlockStart: token('space.150') }} data-testid="draft-problems">
+            <Message tone="error" title="These fields need fixing before a VM can be provisioned">
+              <ul style={{ margin: 0, paddingInlineStart: token('space.250') }}>
+                {problems.map((p) => (
+                  <li key={p.field + p.message}>
+                    <strong>{p.label}</strong>: {p.message}
+                  </li>
+                ))}
+              </ul>
+              <p>Edit the issue, then reload this panel.</p>
+            </Message>
+          </div>
+        )}
+        <div style={{ marginBlockStart: token('space.150') }}>
+          <PanelButton appearance="primary" disabledReason={props.busy ? undefined : reason} isLoading={props.busy} onClick={props.onProvision} testId="action-provision">
+            Provision VM
+          </PanelButton>
+        </div>
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,12 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { enableTheme, installBaseStyles } from '../shared/theme';
+import { App } from './app';
+
+installBaseStyles();
+void enableTheme();
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

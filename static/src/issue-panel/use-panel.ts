@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { R, type PanelView } from '../../../src/contract/resolvers';
+import { TRANSITIONAL_STATES } from '../../../src/contract/vm-api';
+import { call, type Failure } from '../shared/api';
+
+/**
+ * The panel's view of the VM: loaded once, replaced by each action's answer, and refreshed by
+ * polling only while a change is under way (a transitional state). Polls back off from 2 s to
+ * 20 s so a slow launch does not hammer the backend; polling stops as soon as the state settles.
+ */
+export const POLL_FIRST_MS = 2_000;
+export const POLL_MAX_MS = 20_000;
+const POLL_FACTOR = 1.6;
+
+export type PanelLoad = { status: 'loading' } | { status: 'failed'; error: Failure } | { status: 'ready'; view: PanelView };
+
+export function nextPollDelay(attempt: number): number {
+  return Math.min(POLL_MAX_MS, Math.round(POLL_FIRST_MS * POLL_FACTOR ** attempt));
+}
+
+export function usePanel() {
+  const [load, setLoad] = useState<PanelLoad>({ status: 'loading' });
+  /** A failed background refresh: shown, and polling carries on with a longer delay. */
+  const [refreshError, setRefreshError] = useState<Failure | null>(null);
+  const [pollTick, setPollTick] = useState(0);
+  const [nextPollMs, setNextPollMs] = useState<number | null>(null);
+  const attempt = useRef(0);
+
+  const reload = useCallback(async () => {
+    setLoad({ status: 'loading' });
+    const r = await call(R.panelGet, {});
+    setLoad(r.ok ? { status: 'ready', view: r.data } : { status: 'failed', error: r.error });
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const show = useCallback((view: PanelView) => {
+    attempt.current = 0;
+    setRefreshError(null);
+    setLoad({ status: 'ready', view });
+  }, []);
+
+  const vmState = load.status === 'ready' ? load.view.vm?.state : undefined;
+  const transitional = vmState !== undefined && TRANSITIONAL_STATES.includes(vmState);
+
+  useEffect(() => {
+    if (!transitional) {
+      attempt.current = 0;
+      setNextPollMs(null);
+      return;
+    }
+    const delay = nextPollDelay(attempt.current);
+    setNextPollMs(delay);
+    let cancelled = false;
+    const timer = setTimeout(async () => {
+      const r = await call(R.panelGet, {});
+      if (cancelled) return;
+      attempt.current += 1;
+      if (r.ok) {
+        setRefreshError(null);
+        setLoad({ status: 'ready', view: r.data });
+      } else {
+        setRefreshError(r.error);
+      }
+      setPollTick((t) => t + 1);
+    }, delay);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [transitional, pollTick, vmState]);
+
+  return { load, reload, show, transitional, refreshError, nextPollMs };
+}

@@ -1,0 +1,79 @@
+import Spinner from '@atlaskit/spinner';
+import { token } from '@atlaskit/tokens';
+import { OS_LABELS, TRANSITIONAL_STATES, type Vm, type VmState } from '../../../src/contract/vm-api';
+import { formatInstant } from '../shared/format';
+import { Message, StatusLozenge, type LozengeTone } from '../shared/light-controls';
+import { Facts, mutedText, row } from '../shared/ui';
+
+const LOZENGE: Record<VmState, LozengeTone> = {
+  pending: 'inprogress',
+  running: 'success',
+  stopping: 'moved',
+  stopped: 'default',
+  'shutting-down': 'moved',
+  terminated: 'default',
+  failed: 'removed',
+};
+const PROGRESS: Partial<Record<VmState, string>> = {
+  pending: 'Starting the VM. This usually takes one to two minutes.',
+  stopping: 'Stopping the VM. Your home directory and databases stay as they are.',
+  'shutting-down': 'Terminating the VM. Your home directory and the client’s databases are kept.',
+};
+
+export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: number | null }) {
+  const { vm } = props;
+  const transitional = TRANSITIONAL_STATES.includes(vm.state);
+  return (
+    <div>
+      <div style={row}>
+        <StatusLozenge tone={LOZENGE[vm.state]} testId="vm-state">
+          {vm.state}
+        </StatusLozenge>
+        <code>{vm.id}</code>
+      </div>
+      <div aria-live="polite" data-testid="vm-progress" style={{ minHeight: token('space.050') }}>
+        {transitional && (
+          <div style={{ ...row, marginBlockStart: token('space.100') }}>
+            <Spinner size="small" label="Change under way" />
+            <span>
+              {PROGRESS[vm.state]}
+              {props.nextPollMs !== null && <span style={mutedText}> Checking again in {Math.round(props.nextPollMs / 1000)} s.</span>}
+            </span>
+          </div>
+        )}
+      </div>
+      {vm.state === 'failed' && (
+        <div style={{ marginBlockStart: token('space.100') }}>
+          <Message tone="error" title="The VM failed" testId="vm-failed">
+            <p>{vm.stateReason ?? 'AWS did not report a reason.'}</p>
+            <p>Terminate it and provision again; your home directory and databases are kept.</p>
+          </Message>
+        </div>
+      )}
+      {vm.state !== 'failed' && vm.stateReason && <p style={mutedText}>{vm.stateReason}</p>}
+      {vm.scheduleError && (
+        <div style={{ marginBlockStart: token('space.100') }}>
+          <Message tone="warning" title="The schedule is not applied" testId="schedule-error">
+            <p>{vm.scheduleError}</p>
+            <p>Edit the schedule below and save it again.</p>
+          </Message>
+        </div>
+      )}
+      <div style={{ marginBlockStart: token('space.150') }}>
+        <Facts
+          testId="vm-facts"
+          rows={[
+            ['Instance type', vm.instanceType],
+            ['Operating system', OS_LABELS[vm.os]],
+            ['Client', vm.client],
+            ['Developer', vm.developer],
+            ['Launched', vm.launchTime ? formatInstant(vm.launchTime, props.viewerZone) : 'not yet'],
+            ...(vm.keepRunningUntil
+              ? ([['Kept running until', formatInstant(vm.keepRunningUntil, props.viewerZone)]] as [string, string][])
+              : []),
+          ]}
+        />
+      </div>
+    </div>
+  );
+}
