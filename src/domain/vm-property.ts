@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { Vm } from '../contract/vm-api';
+import { ProvisionRequest } from '../contract/vm-api';
+
+/**
+ * The `dev-vm` issue property: the VM record as last seen, or a provision request still being
+ * retried. Kept on the issue so the panel, the trigger and the web trigger share one source
+ * without a database, and so it travels with the issue.
+ */
+export const DEV_VM_PROPERTY = 'dev-vm';
+
+export const DevVmProperty = z.object({
+  vm: Vm.optional(),
+  /** A provision request whose API call has not succeeded yet (retried through the queue). */
+  pending: z.object({ request: ProvisionRequest, attempts: z.number().int().nonnegative(), since: z.string() }).optional(),
+  /** The idempotency key of the last provision request, so a redelivered event is recognised. */
+  idempotencyKey: z.string().optional(),
+  /** Set once the issue has been moved to the "provisioned" status and fields written back. */
+  provisionedWriteBackDone: z.boolean().optional(),
+  updatedAt: z.string(),
+});
+export type DevVmProperty = z.infer<typeof DevVmProperty>;
+
+export function parseDevVmProperty(value: unknown): DevVmProperty | undefined {
+  const parsed = DevVmProperty.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A VM that still exists for the issue (a terminated one no longer blocks a new request). */
+export function liveVm(prop: DevVmProperty | undefined): Vm | undefined {
+  const vm = prop?.vm;
+  return vm && vm.state !== 'terminated' ? vm : undefined;
+}

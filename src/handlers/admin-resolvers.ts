@@ -1,0 +1,158 @@
+import { webTrigger } from '@forge/api';
+import Resolver from '@forge/resolver';
+import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
+import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
+import { apiEndpointProblems } from '../domain/egress';
+import type { JiraField } from '../adapters/jira-client';
+import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecrets, saveSettings, type Secrets } from '../adapters/kvs-store';
+import { errorName, log } from '../adapters/log';
+import { VmApiError } from '../adapters/vm-api-client';
+import { define, ResolverError } from './resolver-kit';
+import { jira, loadConfig } from './vm-service';
+
+/**
+ * Resolvers of the admin page. Every one first checks that the caller holds Administer Jira
+ * (asked of Jira as the user, not taken from the page). Secrets go in through kvs.setSecret and
+ * come back out only as "set / not set" and a masked access key id.
+ */
+
+export const LIFECYCLE_WEBTRIGGER_KEY = 'lifecycle-events';
+const FIELDS_CACHE_KEY = 'jira-fields';
+const FIELDS_CACHE_MINUTES = 10;
+
+async function requireAdmin(): Promise<void> {
+  if (!(await jira.callerIsJiraAdmin())) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can view or change the Dev VM settings.');
+}
+
+/** Jira's field list, cached briefly: the admin page asks for it on every open. */
+async function jiraFields(): Promise<JiraField[]> {
+  const cached = await getCached<JiraField[]>(FIELDS_CACHE_KEY);
+  if (cached) return cached;
+  const fields = await jira.listFields('user');
+  await putCached(FIELDS_CACHE_KEY, fields, FIELDS_CACHE_MINUTES);
+  return fields;
+}
+
+function checklist(settings: Settings, secrets: Secrets, webtriggerUrl: string | undefined): AdminView['checklist'] {
+  return [
+    { id: 'apiUrl', label: 'API URL (stack output VmApiUrl)', done: settings.apiUrl !== undefined },
+    { id: 'region', label: 'AWS region of the stack', done: settings.region !== undefined },
+    { id: 'accessKey', label: 'Access key id and secret of the stack’s Forge caller user', done: secrets.accessKeyId !== undefined && secrets.secretAccessKey !== undefined },
+    { id: 'hmacSecret', label: 'Web trigger signing secret (stack output)', done: secrets.hmacSecret !== undefined },
+    { id: 'webtrigger', label: 'Web trigger URL given to the stack', done: webtriggerUrl !== undefined },
+    { id: 'provisionStatus', label: 'At least one status that provisions a VM', done: settings.statuses.provision.length > 0 },
+    { id: 'fields', label: 'Client and Developer fields mapped', done: settings.fields.client !== undefined && settings.fields.developer !== undefined },
+  ];
+}
+
+async function view(): Promise<AdminView> {
+  const [settings, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+  let webtriggerUrl: string | undefined;
+  try {
+    webtriggerUrl = await webTrigger.getUrl(LIFECYCLE_WEBTRIGGER_KEY);
+  } catch (e) {
+    log.warn('web trigger URL unavailable', { error: errorName(e) });
+  }
+  return {
+    settings,
+    secrets: {
+      ...(secrets.accessKeyId ? { accessKeyIdMasked: maskAccessKeyId(secrets.accessKeyId) } : {}),
+      hasSecretAccessKey: secrets.secretAccessKey !== undefined,
+      hasHmacSecret: secrets.hmacSecret !== undefined,
+    },
+    ...(webtriggerUrl ? { webtriggerUrl } : {}),
+    checklist: checklist(settings, secrets, webtriggerUrl),
+  };
+}
+
+/** Dotted paths whose values differ, e.g. `statuses.provision`, `fields.client`. */
+export function changedPaths(before: unknown, after: unknown, prefix = ''): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(before) && isObj(after) && prefix.split('.').length < 3) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedPaths(before[k], after[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
+}
+
+async function validateSettings(settings: Settings): Promise<void> {
+  if ((settings.apiUrl === undefined) !== (settings.region === undefined)) {
+    throw new ResolverError('VALIDATION_FAILED', 'set the API URL and the region together', settings.apiUrl === undefined ? 'apiUrl' : 'region');
+  }
+  if (settings.apiUrl && settings.region) {
+    const problem = apiEndpointProblems(settings.apiUrl, settings.region)[0];
+    if (problem) throw new ResolverError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, problem.field);
+  }
+  const mappedIds = [...Object.entries(settings.fields).map(([r, id]) => [`fields.${r}`, id]), ...Object.entries(settings.writeBack).map(([r, id]) => [`writeBack.${r}`, id])];
+  if (mappedIds.length > 0) {
+    const known = new Set((await jiraFields()).map((f) => f.id));
+    for (const [path, id] of mappedIds) {
+      if (id && !known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no field ${id}`, path);
+    }
+  }
+}
+
+function connectionReason(e: VmApiError): string {
+  return e.kind === 'rejected' || e.kind === 'network' ? 'http' : e.kind;
+}
+
+export function buildAdminResolver(): Resolver {
+  const resolver = new Resolver();
+  define(resolver, R.adminGet, async () => {
+    await requireAdmin();
+    return view();
+  });
+
+  define(resolver, R.adminSave, async (payload) => {
+    await requireAdmin();
+    const { settings, secrets } = payload as { settings: Settings; secrets: SecretsInput };
+    await validateSettings(settings);
+    const before = await loadSettings();
+    const changed = changedPaths(before, settings);
+    if (changed.length > 0) await saveSettings(settings);
+    const secretChanges = await saveSecrets(secrets);
+    // Mapped fields may be new custom fields: let the next list show them.
+    if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
+    log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
+    return { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)], view: await view() };
+  });
+
+  define(resolver, R.adminTestConnection, async (): Promise<ConnectionTestResult> => {
+    await requireAdmin();
+    const { api, missing, settings } = await loadConfig();
+    if (!api) return { ok: false, reason: 'not-configured', message: `Set ${missing.join(', ')} first.` };
+    try {
+      const health = await api.call('health');
+      if (settings.region && health.region !== settings.region) {
+        return { ok: false, reason: 'bad-response', message: `The API runs in ${health.region} but the settings say ${settings.region}; signatures will not match.`, status: 200 };
+      }
+      return { ok: true, message: `Connected to VM API ${health.version} in ${health.region}.`, status: 200 };
+    } catch (e) {
+      if (!(e instanceof VmApiError)) throw e;
+      return { ok: false, reason: connectionReason(e), message: e.message, ...(e.status !== undefined ? { status: e.status } : {}) };
+    }
+  });
+
+  define(resolver, R.adminListStatuses, async () => {
+    await requireAdmin();
+    const statuses = await jira.listStatuses('user');
+    return {
+      statuses: statuses
+        .map((s) => ({ id: s.id, name: s.name, ...(s.statusCategory?.name ? { category: s.statusCategory.name } : {}) }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  });
+
+  define(resolver, R.adminListFields, async () => {
+    await requireAdmin();
+    const fields = await jiraFields();
+    return {
+      fields: fields
+        .map((f) => ({ id: f.id, name: f.name, custom: f.custom, ...(f.schema?.type ? { type: f.schema.type } : {}) }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  });
+  return resolver;
+}
+
+export const adminResolver = buildAdminResolver().getDefinitions();

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { problemsComment, notConfiguredComment } from '../domain/comments';
+import { decideStatusAction, findStatusChange } from '../domain/status-change';
+import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
+import { IssueStatus } from '../adapters/jira-client';
+import { log } from '../adapters/log';
+import { jira, loadConfig, provisionAttempt, statusDrivenAction } from './vm-service';
+
+/**
+ * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
+ * `status` item (`from`/`to` status ids) says whether the issue entered a provision, stop or
+ * terminate status. Nothing here waits for EC2: one API call at most, then comments.
+ */
+
+const IssueUpdatedEvent = z.object({
+  issue: z.object({ id: z.string(), key: z.string(), fields: z.record(z.string(), z.unknown()).optional() }),
+  changelog: z.object({ id: z.union([z.string(), z.number()]).transform(String), items: z.array(z.unknown()) }).optional(),
+});
+
+/** Forge calls this with (event, context); the clock is read here, once. */
+export const onIssueUpdated = (event: unknown): Promise<void> => handleIssueUpdated(event, new Date());
+
+export async function handleIssueUpdated(event: unknown, now: Date): Promise<void> {
+  const parsed = IssueUpdatedEvent.safeParse(event);
+  if (!parsed.success) {
+    log.warn('issue event without issue or changelog ignored');
+    return;
+  }
+  const { issue, changelog } = parsed.data;
+  const change = findStatusChange(changelog);
+  if (!change || !changelog) return;
+
+  const { settings, api, missing } = await loadConfig();
+  const lists = settings.statuses;
+  const listed = [...lists.provision, ...lists.stop, ...lists.terminate].includes(change.toStatusId);
+  if (!listed && settings.onClose === 'nothing') return;
+
+  const mapped = Object.values(settings.fields).filter((id): id is string => typeof id === 'string');
+  const fresh = await jira.getIssue('app', issue.key, ['status', ...mapped], [DEV_VM_PROPERTY]);
+  const status = IssueStatus.safeParse(fresh.fields.status);
+  // The issue may have moved on since the event was sent; act on the status the event names.
+  const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
+  const action = decideStatusAction(change, lists, settings.onClose, category);
+  if (action === 'none') return;
+  const prop = parseDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
+  const nowIso = now.toISOString();
+  log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
+
+  if (action === 'provision') {
+    const idempotencyKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
+    // A redelivered event (Forge retries triggers) carries the same changelog id: already handled.
+    if (prop?.idempotencyKey === idempotencyKey) return;
+    const existing = liveVm(prop);
+    if (existing) {
+      log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
+      return;
+    }
+    if (!api) {
+      await jira.addComment(issue.key, notConfiguredComment(missing));
+      return;
+    }
+    const read = readVmRequest(fresh.key, fresh.fields, settings.fields, settings.policy);
+    if (!read.ok) {
+      await jira.addComment(issue.key, problemsComment(read.problems));
+      return;
+    }
+    await provisionAttempt(api, fresh.key, { ...read.request, idempotencyKey }, 1, prop, nowIso);
+    return;
+  }
+
+  const vm = liveVm(prop);
+  if (!vm || !prop) return;
+  if (!api) {
+    log.warn('stop/terminate skipped: app not configured', { issueKey: issue.key });
+    return;
+  }
+  if (action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping')) return;
+  await statusDrivenAction(api, fresh.key, action, prop, vm, status.success ? status.data.name : undefined, nowIso);
+}

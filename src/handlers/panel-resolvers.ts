@@ -1,0 +1,163 @@
+import Resolver from '@forge/resolver';
+import { R, type PanelView } from '../contract/resolvers';
+import { KeepRunningRequest, type Vm } from '../contract/vm-api';
+import { Schedule } from '../contract/schedule';
+import { PRICES_AS_OF, estimateCost } from '../contract/prices';
+import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
+import { decideCanAct } from '../domain/permissions';
+import { nextBoundaries } from '../domain/schedule';
+import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
+import { userAccountId } from '../adapters/jira-client';
+import { errorName, log } from '../adapters/log';
+import { define, ResolverError, type CallerContext } from './resolver-kit';
+import { jira, loadConfig, provisionAttempt, vmAction, writeProperty, type AppConfig } from './vm-service';
+
+/**
+ * Resolvers of the issue panel. Who may act is decided here from Forge's context (assignee,
+ * reporter or Jira administrator); everyone who can see the issue gets the read-only view.
+ * Every action is recorded on the issue as a comment naming the person and the time.
+ */
+
+interface Loaded {
+  view: PanelView;
+  config: AppConfig;
+  prop: DevVmProperty | undefined;
+  issueId: string;
+}
+
+async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
+  const issueKey = caller.issueKey;
+  if (!issueKey) throw new ResolverError('VALIDATION_FAILED', 'The Dev VM panel must be opened on an issue.');
+  const config = await loadConfig();
+  const { settings } = config;
+  const mapped = Object.values(settings.fields).filter((id): id is string => typeof id === 'string');
+  // As the user: someone who cannot browse the issue learns nothing about its VM.
+  const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
+  const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
+  const isPerson = caller.accountId !== undefined && (caller.accountId === people.assigneeAccountId || caller.accountId === people.reporterAccountId);
+  const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : false;
+  const decision = decideCanAct(caller.accountId, people, isAdmin);
+
+  let prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  let vm: Vm | undefined = prop?.vm;
+  const live = liveVm(prop);
+  if (refresh && live && config.api) {
+    try {
+      const fresh = await config.api.call('getVm', { params: { id: live.id } });
+      if (JSON.stringify(fresh) !== JSON.stringify(live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
+      vm = fresh;
+    } catch (e) {
+      // The stored record is still worth showing; the page says when it was last updated.
+      log.warn('panel refresh failed', { issueKey, error: errorName(e) });
+    }
+  }
+  const stillLive = vm && vm.state !== 'terminated' ? vm : undefined;
+  const view: PanelView = {
+    issueKey: issue.key,
+    configured: config.api !== undefined,
+    canAct: decision.canAct,
+    ...(decision.canAct ? {} : { cannotActReason: decision.reason }),
+    vm: vm ?? null,
+    draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, settings.fields, settings.policy)),
+  };
+  if (stillLive && stillLive.schedule.enabled) {
+    const next = nextBoundaries(stillLive.schedule, now);
+    if (next.nextStart) view.nextStart = next.nextStart.toISOString();
+    if (next.nextStop) view.nextStop = next.nextStop.toISOString();
+  }
+  if (vm?.usage) {
+    const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun);
+    if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
+  }
+  return { view, config, prop, issueId: issue.id };
+}
+
+async function loadForAction(caller: CallerContext, now: Date): Promise<Loaded & { accountId: string; api: NonNullable<AppConfig['api']> }> {
+  const loaded = await load(caller, now, false);
+  if (!loaded.view.canAct || !caller.accountId) throw new ResolverError('FORBIDDEN', loaded.view.cannotActReason ?? 'You cannot change this VM.');
+  const api = loaded.config.api;
+  if (!api) throw new ResolverError('NOT_CONFIGURED', `A Jira administrator has not finished the Dev VM settings (missing: ${loaded.config.missing.join(', ')}).`);
+  return { ...loaded, accountId: caller.accountId, api };
+}
+
+function requireLiveVm(loaded: Loaded): { vm: Vm; prop: DevVmProperty } {
+  const vm = liveVm(loaded.prop);
+  if (!vm || !loaded.prop) throw new ResolverError('NOT_FOUND', 'This issue has no dev VM.');
+  return { vm, prop: loaded.prop };
+}
+
+async function audit(issueKey: string, accountId: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
+  await jira.addComment(issueKey, auditComment(accountId, action, now.toISOString(), detail));
+}
+
+export interface PanelDeps {
+  now: () => Date;
+}
+
+export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }): Resolver {
+  const resolver = new Resolver();
+  define(resolver, R.panelGet, async (_p, caller) => (await load(caller, deps.now(), true)).view);
+
+  define(resolver, R.panelProvision, async (_p, caller) => {
+    const now = deps.now();
+    const loaded = await loadForAction(caller, now);
+    const issueKey = loaded.view.issueKey;
+    if (liveVm(loaded.prop)) throw new ResolverError('CONFLICT', 'This issue already has a dev VM.');
+    const { settings } = loaded.config;
+    const issue = await jira.getIssue('user', issueKey, Object.values(settings.fields).filter((id): id is string => typeof id === 'string'));
+    const read = readVmRequest(issueKey, issue.fields, settings.fields, settings.policy);
+    if (!read.ok) {
+      const first = read.problems[0];
+      throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
+    }
+    // A request still being retried keeps its key; otherwise one key per minute, so a double
+    // click launches one VM.
+    const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
+    const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
+    await audit(issueKey, loaded.accountId, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
+    if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', outcome.message);
+    return (await load(caller, now, false)).view;
+  });
+
+  for (const [name, action] of [
+    [R.panelStart, 'start'],
+    [R.panelStop, 'stop'],
+    [R.panelTerminate, 'terminate'],
+  ] as const) {
+    define(resolver, name, async (_p, caller) => {
+      const now = deps.now();
+      const loaded = await loadForAction(caller, now);
+      const { vm, prop } = requireLiveVm(loaded);
+      await vmAction(loaded.api, loaded.view.issueKey, action, prop, vm, now.toISOString());
+      await audit(loaded.view.issueKey, loaded.accountId, action, now, vm.id);
+      return (await load(caller, now, false)).view;
+    });
+  }
+
+  define(resolver, R.panelKeepRunning, async (payload, caller) => {
+    const now = deps.now();
+    const body = KeepRunningRequest.parse(payload);
+    if (new Date(body.until).getTime() <= now.getTime()) throw new ResolverError('VALIDATION_FAILED', 'must be in the future', 'until');
+    const loaded = await loadForAction(caller, now);
+    const { vm, prop } = requireLiveVm(loaded);
+    const updated = await loaded.api.call('keepRunning', { params: { id: vm.id }, body });
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
+    await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
+    return (await load(caller, now, false)).view;
+  });
+
+  define(resolver, R.panelUpdateSchedule, async (payload, caller) => {
+    const now = deps.now();
+    const schedule = Schedule.parse((payload as { schedule: unknown }).schedule);
+    const loaded = await loadForAction(caller, now);
+    const { vm, prop } = requireLiveVm(loaded);
+    const updated = await loaded.api.call('updateSchedule', { params: { id: vm.id }, body: schedule });
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
+    await audit(loaded.view.issueKey, loaded.accountId, 'updateSchedule', now, describeSchedule(updated.schedule));
+    return (await load(caller, now, false)).view;
+  });
+  return resolver;
+}
+
+export const panelResolver = buildPanelResolver().getDefinitions();

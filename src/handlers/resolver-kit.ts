@@ -1,0 +1,71 @@
+import Resolver from '@forge/resolver';
+import { Resolvers, type ResolverData, type ResolverFailure, type ResolverName, type ResolverResult } from '../contract/resolvers';
+import { JiraApiError } from '../adapters/jira-client';
+import { errorName, log } from '../adapters/log';
+import { VmApiError } from '../adapters/vm-api-client';
+
+/**
+ * Resolver plumbing shared by the panel and the admin page: payloads are validated against the
+ * contract before a handler runs, every answer is the `{ok,data}|{ok:false,error}` envelope,
+ * and known errors become a reason the page can show (never a stack or a secret).
+ */
+
+export class ResolverError extends Error {
+  override readonly name = 'ResolverError';
+  constructor(
+    readonly code: ResolverFailure['error']['code'],
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a resolver learns about its caller; taken from Forge's context, never from the payload. */
+export interface CallerContext {
+  accountId: string | undefined;
+  issueKey: string | undefined;
+  issueId: string | undefined;
+}
+
+function callerOf(context: unknown): CallerContext {
+  const c = (context ?? {}) as { accountId?: unknown; extension?: { issue?: { key?: unknown; id?: unknown } } };
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined);
+  return { accountId: str(c.accountId), issueKey: str(c.extension?.issue?.key), issueId: str(c.extension?.issue?.id) };
+}
+
+export type Handler<N extends ResolverName> = (payload: unknown, caller: CallerContext) => Promise<ResolverData<N>>;
+
+function failure(e: unknown): ResolverFailure {
+  if (e instanceof ResolverError) return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
+  if (e instanceof VmApiError) {
+    const code = e.kind === 'rejected' && e.apiCode ? (e.apiCode as ResolverFailure['error']['code']) : 'UPSTREAM_FAILED';
+    return { ok: false, error: { code, message: `VM API: ${e.message}` } };
+  }
+  if (e instanceof JiraApiError) {
+    if (e.status === 403 || e.status === 401) return { ok: false, error: { code: 'FORBIDDEN', message: 'Jira did not allow this for your account.' } };
+    if (e.status === 404) return { ok: false, error: { code: 'NOT_FOUND', message: 'The issue was not found or you cannot see it.' } };
+    return { ok: false, error: { code: 'UPSTREAM_FAILED', message: `Jira answered HTTP ${e.status}.` } };
+  }
+  return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong on the server; the details are in the app log.' } };
+}
+
+export function define<N extends ResolverName>(resolver: Resolver, name: N, handler: Handler<N>): void {
+  resolver.define(name, async ({ payload, context }: { payload: unknown; context: unknown }): Promise<ResolverResult<N>> => {
+    const schema = Resolvers[name];
+    const parsed = schema.payload.safeParse(payload ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.map(String).join('.') || undefined;
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '), ...(field ? { field } : {}) } };
+    }
+    try {
+      const data = await handler(parsed.data, callerOf(context));
+      return { ok: true, data };
+    } catch (e) {
+      const f = failure(e);
+      if (f.error.code === 'INTERNAL' || f.error.code === 'UPSTREAM_FAILED') log.error('resolver failed', { resolver: name, error: errorName(e) });
+      return f;
+    }
+  });
+}

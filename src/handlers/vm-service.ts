@@ -1,0 +1,120 @@
+import type { Settings } from '../contract/settings';
+import type { ProvisionRequest, Vm } from '../contract/vm-api';
+import {
+  apiGaveUpComment,
+  apiRejectedComment,
+  apiUnavailableComment,
+  provisioningComment,
+  statusActionComment,
+  type VmAction,
+} from '../domain/comments';
+import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
+import { DEV_VM_PROPERTY, type DevVmProperty } from '../domain/vm-property';
+import { JiraClient } from '../adapters/jira-client';
+import { loadSecrets, loadSettings } from '../adapters/kvs-store';
+import { errorName, log } from '../adapters/log';
+import { enqueueRetry } from '../adapters/retry-queue';
+import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
+
+/**
+ * The operations shared by the trigger, the queue consumer, the web trigger and the panel:
+ * load the configuration once per invocation, provision (with queued retries), act on a VM.
+ */
+
+export interface AppConfig {
+  settings: Settings;
+  api: VmApiClient | undefined;
+  /** Labels of what an admin still has to set before the API can be called. */
+  missing: string[];
+}
+
+export async function loadConfig(): Promise<AppConfig> {
+  const [settings, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+  const missing: string[] = [];
+  if (!settings.apiUrl) missing.push('API URL');
+  if (!settings.region) missing.push('AWS region');
+  if (!secrets.accessKeyId) missing.push('access key id');
+  if (!secrets.secretAccessKey) missing.push('secret access key');
+  const api =
+    settings.apiUrl && settings.region && secrets.accessKeyId && secrets.secretAccessKey
+      ? new VmApiClient({ apiUrl: settings.apiUrl, region: settings.region, accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey })
+      : undefined;
+  return { settings, api, missing };
+}
+
+export const jira = new JiraClient();
+
+export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<DevVmProperty> {
+  const value: DevVmProperty = { ...prop, updatedAt: nowIso };
+  // Undefined members are dropped so the stored JSON stays small and schema-valid.
+  await jira.setProperty(issueKey, DEV_VM_PROPERTY, JSON.parse(JSON.stringify(value)));
+  return value;
+}
+
+export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number } | { outcome: 'failed'; message: string };
+
+/**
+ * One provision attempt. Success stores the VM on the issue and says so; a transient failure
+ * keeps the request on the issue, tells the people once, and queues the next attempt with the
+ * same idempotency key; a refusal says why and stops.
+ */
+export async function provisionAttempt(
+  api: VmApiClient,
+  issueKey: string,
+  request: ProvisionRequest,
+  attempt: number,
+  previous: DevVmProperty | undefined,
+  nowIso: string,
+): Promise<ProvisionOutcome> {
+  const base = { ...(previous ?? {}), idempotencyKey: request.idempotencyKey };
+  try {
+    const vm = await api.call('provision', { body: request });
+    await writeProperty(issueKey, { ...base, vm, pending: undefined }, nowIso);
+    await jira.addComment(issueKey, provisioningComment(request, vm));
+    log.info('provisioned', { issueKey, instanceId: vm.id, attempt });
+    return { outcome: 'provisioned', vm };
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    if (e.retryable) {
+      const delay = retryDelaySeconds(attempt);
+      if (delay !== undefined) {
+        await writeProperty(issueKey, { ...base, pending: { request, attempts: attempt, since: previous?.pending?.since ?? nowIso } }, nowIso);
+        await enqueueRetry({ kind: 'provision', issueKey, request, attempt: attempt + 1 }, delay);
+        // One comment for the whole retry sequence, not one per attempt.
+        if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(e.message, Math.round(delay / 60)));
+        log.warn('provision queued for retry', { issueKey, attempt, kind: e.kind, status: e.status });
+        return { outcome: 'queued', retryInSeconds: delay };
+      }
+      await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
+      await jira.addComment(issueKey, apiGaveUpComment(e.message, MAX_PROVISION_ATTEMPTS));
+      log.error('provision gave up', { issueKey, attempt, kind: e.kind });
+      return { outcome: 'failed', message: e.message };
+    }
+    await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
+    await jira.addComment(issueKey, apiRejectedComment(e.message));
+    log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode });
+    return { outcome: 'failed', message: e.message };
+  }
+}
+
+const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' } as const;
+
+/** Start, stop or terminate the issue's VM and store what the API answered. */
+export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
+  const updated = await api.call(ACTION_OP[action], { params: { id: vm.id } });
+  await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
+  log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
+  return updated;
+}
+
+/** Status-driven stop/terminate: the call plus a comment saying what happened. */
+export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+  try {
+    const updated = await vmAction(api, issueKey, action, prop, vm, nowIso);
+    await jira.addComment(issueKey, statusActionComment(action, updated, statusName));
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    log.warn('status action failed', { issueKey, action, error: errorName(e) });
+    await jira.addComment(issueKey, apiRejectedComment(`could not ${action} ${vm.id}: ${e.message}. Use the Dev VM panel to try again.`));
+  }
+}

@@ -1,0 +1,133 @@
+import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
+import { WRITE_BACK_ROLES } from '../contract/settings';
+import type { Vm, VmState } from '../contract/vm-api';
+import { lifecycleComment, noTransitionComment } from '../domain/comments';
+import { verifySignature } from '../domain/hmac';
+import { DEV_VM_PROPERTY, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { JiraApiError } from '../adapters/jira-client';
+import { forgetEventId, loadSecret, loadSettings, rememberEventId } from '../adapters/kvs-store';
+import { errorName, log } from '../adapters/log';
+import { jira, writeProperty } from './vm-service';
+
+/**
+ * Web trigger for the lifecycle events the AWS notifier sends. Web triggers are public URLs,
+ * so the request is authenticated first (HMAC over `${timestamp}.${body}`, constant-time, fresh
+ * timestamp), then parsed, then its id is recorded so a replay is refused. Failures answer a
+ * bare status code; the reason goes to the log only.
+ */
+
+export interface WebTriggerRequest {
+  method?: string;
+  headers?: Record<string, string[] | string | undefined>;
+  body?: string;
+}
+export interface WebTriggerResponse {
+  statusCode: number;
+  headers: Record<string, string[]>;
+  body: string;
+}
+
+const reply = (statusCode: number): WebTriggerResponse => ({ statusCode, headers: { 'Content-Type': ['application/json'] }, body: statusCode < 300 ? '{"ok":true}' : '{}' });
+
+function header(req: WebTriggerRequest, name: string): string | undefined {
+  for (const [k, v] of Object.entries(req.headers ?? {})) {
+    if (k.toLowerCase() === name) return Array.isArray(v) ? v[0] : v;
+  }
+  return undefined;
+}
+
+/** Replayed ids are remembered a little longer than a timestamp stays acceptable. */
+const SEEN_TTL_MINUTES = Math.ceil((2 * MAX_SKEW_SECONDS) / 60) + 5;
+
+export const onLifecycleEvent = (request: WebTriggerRequest): Promise<WebTriggerResponse> => handleLifecycleEvent(request, new Date());
+
+export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date): Promise<WebTriggerResponse> {
+  if ((request.method ?? 'POST').toUpperCase() !== 'POST') return reply(405);
+  const rawBody = request.body ?? '';
+  const secret = await loadSecret('hmacSecret');
+  if (!secret) {
+    log.warn('lifecycle event refused: no HMAC secret configured');
+    return reply(401);
+  }
+  const verdict = verifySignature(secret, rawBody, { timestamp: header(request, TIMESTAMP_HEADER), signature: header(request, SIGNATURE_HEADER) }, now);
+  if (!verdict.ok) {
+    log.warn('lifecycle event refused', { reason: verdict.reason });
+    return reply(401);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return reply(400);
+  }
+  const parsed = LifecycleEvent.safeParse(json);
+  if (!parsed.success) {
+    log.warn('lifecycle event refused: body does not match the contract', { issue: parsed.error.issues[0]?.path.join('.') });
+    return reply(400);
+  }
+  const event = parsed.data;
+  if (!(await rememberEventId(event.id, SEEN_TTL_MINUTES))) {
+    log.warn('lifecycle event refused: repeated id', { eventId: event.id });
+    return reply(400);
+  }
+  try {
+    await applyEvent(event, now.toISOString());
+  } catch (e) {
+    log.error('lifecycle event failed', { eventId: event.id, issueKey: event.issueKey, error: errorName(e) });
+    // Forget the id so the sender's retry of this delivery is processed, and say it failed.
+    await forgetEventId(event.id).catch(() => undefined);
+    return reply(500);
+  }
+  return reply(200);
+}
+
+const STATE_AFTER: Partial<Record<LifecycleEvent['type'], VmState>> = { 'vm.running': 'running', 'vm.stopped': 'stopped', 'vm.start-failed': 'stopped', 'vm.terminated': 'terminated' };
+
+async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
+  const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
+  const prop: Omit<DevVmProperty, 'updatedAt'> = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]) ?? {};
+  const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
+  const nextState = STATE_AFTER[event.type];
+  const vm: Vm | undefined = event.vm ?? (known && nextState ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) } : known);
+  const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
+  const updated = await writeProperty(event.issueKey, { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(firstRun ? { provisionedWriteBackDone: true } : {}) }, nowIso);
+  const comment = lifecycleComment(event, vm?.schedule.timezone ?? 'UTC');
+  if (comment) await jira.addComment(event.issueKey, comment);
+  log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId });
+  if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
+}
+
+/**
+ * Workflow write-back on the first `running`: move the issue to the admin's "provisioned"
+ * status (through a transition whose target is that status) and fill the optional fields.
+ * A workflow without such a transition gets a comment; nothing else fails because of it.
+ */
+async function writeBack(issueKey: string, vm: Vm): Promise<void> {
+  const settings = await loadSettings();
+  const target = settings.statuses.provisioned;
+  if (target) {
+    const transitions = await jira.getTransitions(issueKey);
+    const t = transitions.find((x) => x.to?.id === target);
+    if (t) {
+      await jira.transition(issueKey, t.id);
+    } else {
+      const statuses = await jira.listStatuses('app').catch(() => []);
+      await jira.addComment(issueKey, noTransitionComment(statuses.find((s) => s.id === target)?.name ?? `status ${target}`));
+    }
+  }
+  const values: Record<(typeof WRITE_BACK_ROLES)[number], string | undefined> = { instanceId: vm.id, amiId: vm.amiId, privateIp: vm.connection.privateIp };
+  const fields: Record<string, string> = {};
+  for (const role of WRITE_BACK_ROLES) {
+    const fieldId = settings.writeBack[role];
+    const value = values[role];
+    if (fieldId && value) fields[fieldId] = value;
+  }
+  if (Object.keys(fields).length === 0) return;
+  try {
+    await jira.editFields(issueKey, fields);
+  } catch (e) {
+    // A field not on the issue's edit screen is a configuration matter, not a failed event.
+    if (!(e instanceof JiraApiError)) throw e;
+    log.warn('write-back fields not updated', { issueKey, status: e.status });
+  }
+}
