@@ -1,0 +1,481 @@
+import { createHash } from 'node:crypto';
+import type { ServiceContext } from './context';
+import { AwsError, EC2_XMLNS, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
+import { QueryParams } from './query';
+import {
+  hexId,
+  INSTANCE_STATE_CODE,
+  type AwsState,
+  type Ec2Instance,
+  type InstanceStateName,
+  type StateReason,
+} from './state';
+import { document, leaf, list, node } from './xml';
+
+/**
+ * EC2 over the EC2 Query protocol: form-encoded `Action=…` requests, XML responses in the EC2
+ * namespace with `item`-wrapped lists and a lower-camel `requestId`, errors as
+ * `<Response><Errors><Error>`. Semantics follow EC2's documented behaviour where the project
+ * depends on it: idempotent ClientToken, whole-call failure on an unknown id, state transitions
+ * that take time, terminated instances listed for an hour.
+ */
+
+export const EC2_OPERATIONS = ['RunInstances', 'DescribeInstances', 'StartInstances', 'StopInstances', 'TerminateInstances', 'CreateTags', 'DeleteTags'] as const;
+
+const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
+const DEFAULT_SUBNET = 'subnet-0d0e0f0a0b0c0d0e0';
+const USER_INITIATED: StateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+export function ec2Operation(req: StandInRequest): string {
+  return QueryParams.parse(req.body.toString('utf8')).get('Action') ?? '';
+}
+
+export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResponse {
+  const p = QueryParams.parse(req.body.toString('utf8'));
+  const action = p.get('Action') ?? '';
+  advanceInstances(ctx.state, ctx.clock.now());
+  const respond = (...children: string[]) => xmlResponse(req.requestId, document(`${action}Response`, EC2_XMLNS, leaf('requestId', req.requestId), ...children));
+  switch (action) {
+    case 'RunInstances':
+      return respond(...runInstances(p, ctx));
+    case 'DescribeInstances':
+      return respond(...describeInstances(p, ctx));
+    case 'StartInstances':
+      return respond(instanceStateChanges(changeStates(p, ctx, 'start')));
+    case 'StopInstances':
+      return respond(instanceStateChanges(changeStates(p, ctx, 'stop')));
+    case 'TerminateInstances':
+      return respond(instanceStateChanges(changeStates(p, ctx, 'terminate')));
+    case 'CreateTags':
+      createTags(p, ctx.state);
+      return respond(leaf('return', true));
+    case 'DeleteTags':
+      deleteTags(p, ctx.state);
+      return respond(leaf('return', true));
+    default:
+      throw new AwsError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, 400);
+  }
+}
+
+// ---------------------------------------------------------------- clock-driven state transitions
+
+/** Applies every transition due at `now`, and forgets instances terminated over an hour ago. */
+export function advanceInstances(state: AwsState, now: number): void {
+  for (const [id, inst] of state.instances) {
+    if (inst.transition && inst.transition.at <= now) completeTransition(inst, inst.transition.at);
+    if (inst.state === 'terminated' && inst.terminatedAt !== undefined && inst.terminatedAt + TERMINATED_VISIBLE_MS <= now) {
+      state.instances.delete(id);
+    }
+  }
+}
+
+/** Completes every pending transition at once, whatever the clock says. */
+export function settleInstances(state: AwsState, now: number): void {
+  for (const inst of state.instances.values()) if (inst.transition) completeTransition(inst, Math.min(inst.transition.at, now));
+}
+
+function completeTransition(inst: Ec2Instance, at: number): void {
+  const t = inst.transition;
+  if (!t) return;
+  inst.state = t.to;
+  if (t.reason) {
+    inst.stateReason = t.reason;
+    inst.stateTransitionReason = t.reason.code.startsWith('Server.') ? t.reason.message : inst.stateTransitionReason;
+  }
+  if (t.to === 'running') inst.stateReason = undefined;
+  if (t.to === 'terminated') inst.terminatedAt = at;
+  inst.transition = undefined;
+}
+
+function schedule(inst: Ec2Instance, now: number, ctx: ServiceContext, via: InstanceStateName, to: InstanceStateName, reason?: StateReason): void {
+  inst.state = via;
+  inst.transition = { to, at: now + ctx.transitionMs, ...(reason ? { reason } : {}) };
+}
+
+// ---------------------------------------------------------------- RunInstances
+
+function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
+  const { state } = ctx;
+  const now = ctx.clock.now();
+  const clientToken = p.get('ClientToken');
+  if (clientToken !== undefined && clientToken.length > 64) {
+    throw new AwsError('InvalidParameterValue', 'Value for parameter clientToken is invalid. Client tokens are at most 64 characters.');
+  }
+  const fingerprint = p.fingerprint(['Action', 'Version']);
+  if (clientToken) {
+    const prior = [...state.reservations.values()].find((r) => r.clientToken === clientToken);
+    if (prior) {
+      if (prior.fingerprint !== fingerprint) {
+        throw new AwsError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+      }
+      const instances = prior.instanceIds.map((id) => state.instances.get(id)).filter((i): i is Ec2Instance => i !== undefined);
+      return reservationBody(prior.reservationId, state.accountId, instances);
+    }
+  }
+
+  const minCount = p.int('MinCount');
+  const maxCount = p.int('MaxCount');
+  if (minCount === undefined) throw new AwsError('MissingParameter', 'The request must contain the parameter MinCount');
+  if (maxCount === undefined) throw new AwsError('MissingParameter', 'The request must contain the parameter MaxCount');
+  if (!(minCount >= 1) || !(maxCount >= minCount) || maxCount > 100) {
+    throw new AwsError('InvalidParameterValue', `Invalid MinCount/MaxCount: ${p.get('MinCount')}/${p.get('MaxCount')}`);
+  }
+
+  const lt = p.struct('LaunchTemplate');
+  const ltId = lt?.get('LaunchTemplateId');
+  const ltName = lt?.get('LaunchTemplateName');
+  if (lt && !ltId && !ltName) throw new AwsError('MissingParameter', 'The request must contain the parameter launchTemplateName or launchTemplateId');
+  if (ltId !== undefined && !/^lt-[0-9a-f]{8,17}$/.test(ltId)) throw new AwsError('InvalidLaunchTemplateId.Malformed', `The launch template ID '${ltId}' is malformed.`);
+  const imageIdParam = p.get('ImageId');
+  if (!imageIdParam && !lt) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
+  if (imageIdParam !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(imageIdParam)) throw new AwsError('InvalidAMIID.Malformed', `Invalid id: "${imageIdParam}" (expecting "ami-...")`);
+  // A launch template's image is not modelled; derive a stable fake AMI id from the template.
+  const imageId = imageIdParam ?? `ami-${createHash('sha256').update(ltId ?? ltName ?? '').digest('hex').slice(0, 17)}`;
+
+  const instanceType = p.get('InstanceType') ?? 't3.micro';
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) throw new AwsError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+
+  const subnetId = p.get('SubnetId') ?? DEFAULT_SUBNET;
+  if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+
+  const userData = p.get('UserData');
+  if (userData !== undefined) {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(userData)) throw new AwsError('InvalidParameterValue', 'Invalid BASE64 encoding of user data.');
+    if (userData.length > 21848) throw new AwsError('InvalidParameterValue', 'User data is limited to 16384 bytes');
+  }
+
+  const iamInstanceProfileArn = resolveInstanceProfile(p, state);
+  const httpTokens = p.get('MetadataOptions.HttpTokens') === 'required' ? 'required' : 'optional';
+
+  const instanceTags = new Map<string, string>();
+  for (const spec of p.members('TagSpecification')) {
+    const type = spec.get('ResourceType');
+    if (!type) throw new AwsError('InvalidParameterValue', 'TagSpecification.ResourceType is required');
+    const tags = readTags(spec.members('Tag'), true);
+    if (type === 'instance') for (const [k, v] of tags) instanceTags.set(k, v);
+  }
+  if (lt) {
+    // EC2 itself tags instances launched from a template with the template id and version.
+    instanceTags.set('aws:ec2launchtemplate:id', ltId ?? `lt-${createHash('sha256').update(ltName ?? '').digest('hex').slice(0, 17)}`);
+    const version = lt.get('Version');
+    instanceTags.set('aws:ec2launchtemplate:version', version && /^\d+$/.test(version) ? version : '1');
+  }
+
+  const reservationId = hexId('r');
+  const az = `${state.region}${'abc'[parseInt(createHash('sha256').update(subnetId).digest('hex').slice(0, 2), 16) % 3]}`;
+  const vpcId = `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`;
+  const launched: Ec2Instance[] = [];
+  for (let i = 0; i < maxCount; i++) {
+    const n = state.counters.privateIp++;
+    const inst: Ec2Instance = {
+      instanceId: hexId('i'),
+      reservationId,
+      imageId,
+      instanceType,
+      subnetId,
+      vpcId,
+      availabilityZone: az,
+      privateIpAddress: `10.0.${1 + Math.floor(n / 250) % 254}.${4 + (n % 250)}`,
+      launchTime: now,
+      launchIndex: i,
+      ...(clientToken ? { clientToken } : {}),
+      ...(lt ? { launchTemplate: { id: instanceTags.get('aws:ec2launchtemplate:id') as string, version: lt.get('Version') ?? '$Default' } } : {}),
+      ...(iamInstanceProfileArn ? { iamInstanceProfileArn } : {}),
+      ...(userData !== undefined ? { userData } : {}),
+      httpTokens,
+      state: 'pending',
+      stateTransitionReason: '',
+      tags: new Map(instanceTags),
+    };
+    schedule(inst, now, ctx, 'pending', 'running');
+    state.instances.set(inst.instanceId, inst);
+    launched.push(inst);
+  }
+  state.reservations.set(reservationId, {
+    reservationId,
+    instanceIds: launched.map((i) => i.instanceId),
+    ...(clientToken ? { clientToken } : {}),
+    fingerprint,
+  });
+  return reservationBody(reservationId, state.accountId, launched);
+}
+
+function resolveInstanceProfile(p: QueryParams, state: AwsState): string | undefined {
+  const arn = p.get('IamInstanceProfile.Arn');
+  const name = p.get('IamInstanceProfile.Name');
+  if (arn === undefined && name === undefined) return undefined;
+  // EC2 checks the profile exists in IAM; the stand-in's IAM is the same account.
+  const profile = [...state.instanceProfiles.values()].find((ip) => (arn !== undefined ? ip.arn === arn : ip.instanceProfileName === name));
+  if (!profile) {
+    const which = arn !== undefined ? `Value (${arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN` : `Value (${name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`;
+    throw new AwsError('InvalidParameterValue', which);
+  }
+  return profile.arn;
+}
+
+function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const t of entries) {
+    const key = t.get('Key');
+    if (key === undefined || key === '') throw new AwsError('InvalidParameterValue', 'Tag key must not be empty');
+    if (key.length > 128) throw new AwsError('InvalidParameterValue', `Tag key exceeds the maximum length of 128 characters: ${key}`);
+    if (forCreate && key.toLowerCase().startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
+    const value = t.get('Value') ?? '';
+    if (value.length > 256) throw new AwsError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters for key ${key}`);
+    if (tags.has(key)) throw new AwsError('InvalidParameterValue', `Duplicate tag key '${key}' specified.`);
+    tags.set(key, value);
+  }
+  if (tags.size > 50) throw new AwsError('TagLimitExceeded', 'The maximum number of tags (50) for a resource has been reached.');
+  return tags;
+}
+
+// ---------------------------------------------------------------- DescribeInstances
+
+interface PageToken {
+  readonly offset: number;
+  readonly query: string;
+}
+
+function describeInstances(p: QueryParams, ctx: ServiceContext): string[] {
+  const { state } = ctx;
+  const ids = p.list('InstanceId');
+  const maxResults = p.int('MaxResults');
+  if (ids.length && maxResults !== undefined) {
+    throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  }
+  if (maxResults !== undefined && !(maxResults >= 5 && maxResults <= 1000)) {
+    throw new AwsError('InvalidParameterValue', `Value ( ${p.get('MaxResults')} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+  }
+  requireKnownIds(ids, state);
+  const filters = p.members('Filter').map(toFilter);
+  const matching = [...state.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => f(i)));
+
+  // The token binds the query it came from, as EC2's does: reusing it with other filters is an error.
+  const queryKey = p.fingerprint(['Action', 'Version', 'NextToken']);
+  let offset = 0;
+  const tokenText = p.get('NextToken');
+  if (tokenText) {
+    const token = decodeToken(tokenText);
+    if (!token || token.query !== queryKey) throw new AwsError('InvalidParameterValue', 'The pagination token is invalid for this request.');
+    offset = token.offset;
+  }
+  const page = maxResults === undefined ? matching.slice(offset) : matching.slice(offset, offset + maxResults);
+  const nextOffset = offset + page.length;
+  const next = maxResults !== undefined && nextOffset < matching.length ? encodeToken({ offset: nextOffset, query: queryKey }) : undefined;
+
+  const byReservation = new Map<string, Ec2Instance[]>();
+  for (const inst of page) {
+    const group = byReservation.get(inst.reservationId);
+    if (group) group.push(inst);
+    else byReservation.set(inst.reservationId, [inst]);
+  }
+  return [
+    list('reservationSet', 'item', [...byReservation], ([rid, insts]) => reservationBody(rid, state.accountId, insts).join('')),
+    leaf('nextToken', next),
+  ];
+}
+
+function encodeToken(t: PageToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+function decodeToken(text: string): PageToken | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (v && typeof v === 'object' && typeof (v as PageToken).offset === 'number' && typeof (v as PageToken).query === 'string') return v as PageToken;
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
+
+type InstanceFilter = (i: Ec2Instance) => boolean;
+
+/** EC2 filter values accept `*` and `?` wildcards. */
+function globMatcher(values: readonly string[]): (s: string | undefined) => boolean {
+  const res = values.map((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's'));
+  return (s) => s !== undefined && res.some((r) => r.test(s));
+}
+
+function toFilter(f: QueryParams): InstanceFilter {
+  const name = f.get('Name') ?? '';
+  const values = f.list('Value');
+  const match = globMatcher(values);
+  if (name.startsWith('tag:')) {
+    const key = name.slice(4);
+    return (i) => match(i.tags.get(key));
+  }
+  const field: Record<string, (i: Ec2Instance) => string | undefined> = {
+    'instance-id': (i) => i.instanceId,
+    'instance-state-name': (i) => i.state,
+    'instance-state-code': (i) => String(INSTANCE_STATE_CODE[i.state]),
+    'instance-type': (i) => i.instanceType,
+    'image-id': (i) => i.imageId,
+    'subnet-id': (i) => i.subnetId,
+    'vpc-id': (i) => i.vpcId,
+    'availability-zone': (i) => i.availabilityZone,
+    'private-ip-address': (i) => i.privateIpAddress,
+    'reservation-id': (i) => i.reservationId,
+    'client-token': (i) => i.clientToken,
+    'iam-instance-profile.arn': (i) => i.iamInstanceProfileArn,
+  };
+  if (name === 'tag-key') return (i) => [...i.tags.keys()].some((k) => match(k));
+  if (name === 'tag-value') return (i) => [...i.tags.values()].some((v) => match(v));
+  const get = field[name];
+  if (!get) throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  return (i) => match(get(i));
+}
+
+// ---------------------------------------------------------------- Start / Stop / Terminate
+
+interface StateChange {
+  readonly instanceId: string;
+  readonly previous: InstanceStateName;
+  readonly current: InstanceStateName;
+}
+
+function changeStates(p: QueryParams, ctx: ServiceContext, verb: 'start' | 'stop' | 'terminate'): StateChange[] {
+  const { state } = ctx;
+  const ids = p.list('InstanceId');
+  if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = requireKnownIds(ids, state);
+  // EC2 validates the whole call before changing anything: one bad instance fails all of them.
+  for (const inst of instances) {
+    if (verb === 'start' && ['stopping', 'shutting-down', 'terminated'].includes(inst.state)) {
+      throw new AwsError('IncorrectInstanceState', `The instance '${inst.instanceId}' is not in a state from which it can be started.`);
+    }
+    if (verb === 'stop' && ['pending', 'shutting-down', 'terminated'].includes(inst.state)) {
+      throw new AwsError('IncorrectInstanceState', `This instance '${inst.instanceId}' is not in a state from which it can be stopped.`);
+    }
+  }
+  if (verb === 'start') {
+    for (const inst of instances) {
+      if (inst.state === 'stopped' && ctx.faults.takeCapacityFailure(inst.instanceId)) {
+        throw new AwsError(
+          'InsufficientInstanceCapacity',
+          `We currently do not have sufficient ${inst.instanceType} capacity in the Availability Zone you requested (${inst.availabilityZone}). Our system will be working on provisioning additional capacity.`,
+          500,
+        );
+      }
+    }
+  }
+  const now = ctx.clock.now();
+  return instances.map((inst) => {
+    const previous = inst.state;
+    if (verb === 'start' && previous === 'stopped') {
+      const fallback = ctx.faults.takeStartFallback(inst.instanceId);
+      inst.stateTransitionReason = '';
+      schedule(inst, now, ctx, 'pending', fallback ? 'stopped' : 'running', fallback);
+    } else if (verb === 'stop' && previous === 'running') {
+      inst.stateTransitionReason = `User initiated (${gmt(now)})`;
+      schedule(inst, now, ctx, 'stopping', 'stopped', USER_INITIATED);
+    } else if (verb === 'terminate' && previous !== 'terminated' && previous !== 'shutting-down') {
+      inst.stateTransitionReason = `User initiated (${gmt(now)})`;
+      schedule(inst, now, ctx, 'shutting-down', 'terminated', USER_INITIATED);
+    }
+    return { instanceId: inst.instanceId, previous, current: inst.state };
+  });
+}
+
+function gmt(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} GMT`;
+}
+
+function requireKnownIds(ids: readonly string[], state: AwsState): Ec2Instance[] {
+  const malformed = ids.filter((id) => !INSTANCE_ID.test(id));
+  if (malformed.length) throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${malformed[0]}"`);
+  const missing = ids.filter((id) => !state.instances.has(id));
+  if (missing.length === 1) throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
+  if (missing.length > 1) throw new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+  return ids.map((id) => state.instances.get(id) as Ec2Instance);
+}
+
+// ---------------------------------------------------------------- tags
+
+function createTags(p: QueryParams, state: AwsState): void {
+  const ids = p.list('ResourceId');
+  if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  const tags = readTags(p.members('Tag'), true);
+  if (tags.size === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter tagSet');
+  const instances = requireResources(ids, state);
+  for (const inst of instances) {
+    const merged = new Map([...inst.tags, ...tags]);
+    if (merged.size > 50 + [...merged.keys()].filter((k) => k.startsWith('aws:')).length) {
+      throw new AwsError('TagLimitExceeded', `The maximum number of tags (50) for resource ${inst.instanceId} has been reached.`);
+    }
+  }
+  for (const inst of instances) for (const [k, v] of tags) inst.tags.set(k, v);
+}
+
+function deleteTags(p: QueryParams, state: AwsState): void {
+  const ids = p.list('ResourceId');
+  if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  const instances = requireResources(ids, state);
+  const entries = p.members('Tag');
+  for (const inst of instances) {
+    if (entries.length === 0) {
+      // No Tag parameter: EC2 deletes every user tag (aws: tags are not the user's to delete).
+      for (const k of [...inst.tags.keys()]) if (!k.startsWith('aws:')) inst.tags.delete(k);
+      continue;
+    }
+    for (const t of entries) {
+      const key = t.get('Key');
+      if (!key) throw new AwsError('InvalidParameterValue', 'Tag key must not be empty');
+      if (key.startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
+      // A Value, even empty, deletes the tag only when it matches.
+      if (!t.has('Value') || inst.tags.get(key) === t.get('Value')) inst.tags.delete(key);
+    }
+  }
+}
+
+function requireResources(ids: readonly string[], state: AwsState): Ec2Instance[] {
+  const other = ids.find((id) => !id.startsWith('i-'));
+  if (other) throw new AwsError('InvalidID', `The ID '${other}' is not valid (the stand-in tags instances only)`);
+  return requireKnownIds(ids, state);
+}
+
+// ---------------------------------------------------------------- rendering
+
+function reservationBody(reservationId: string, ownerId: string, instances: readonly Ec2Instance[]): string[] {
+  return [leaf('reservationId', reservationId), leaf('ownerId', ownerId), node('groupSet'), list('instancesSet', 'item', instances, instanceXml)];
+}
+
+function stateXml(name: string, s: InstanceStateName): string {
+  return node(name, leaf('code', INSTANCE_STATE_CODE[s]), leaf('name', s));
+}
+
+function instanceXml(i: Ec2Instance): string {
+  return [
+    leaf('instanceId', i.instanceId),
+    leaf('imageId', i.imageId),
+    stateXml('instanceState', i.state),
+    leaf('privateDnsName', `ip-${i.privateIpAddress.replace(/\./g, '-')}.${i.availabilityZone.slice(0, -1)}.compute.internal`),
+    node('dnsName'),
+    leaf('reason', i.stateTransitionReason),
+    leaf('amiLaunchIndex', i.launchIndex),
+    node('productCodes'),
+    leaf('instanceType', i.instanceType),
+    leaf('launchTime', new Date(i.launchTime).toISOString()),
+    node('placement', leaf('availabilityZone', i.availabilityZone), node('groupName'), leaf('tenancy', 'default')),
+    node('monitoring', leaf('state', 'disabled')),
+    leaf('subnetId', i.subnetId),
+    leaf('vpcId', i.vpcId),
+    leaf('privateIpAddress', i.privateIpAddress),
+    node('groupSet'),
+    i.stateReason ? node('stateReason', leaf('code', i.stateReason.code), leaf('message', i.stateReason.message)) : '',
+    leaf('architecture', 'x86_64'),
+    leaf('rootDeviceType', 'ebs'),
+    leaf('rootDeviceName', '/dev/xvda'),
+    leaf('virtualizationType', 'hvm'),
+    leaf('clientToken', i.clientToken ?? ''),
+    i.tags.size ? list('tagSet', 'item', [...i.tags], ([k, v]) => leaf('key', k) + leaf('value', v)) : '',
+    i.iamInstanceProfileArn ? node('iamInstanceProfile', leaf('arn', i.iamInstanceProfileArn), leaf('id', `AIPA${createHash('sha256').update(i.iamInstanceProfileArn).digest('hex').slice(0, 17).toUpperCase()}`)) : '',
+    leaf('ebsOptimized', false),
+    node('metadataOptions', leaf('state', 'applied'), leaf('httpTokens', i.httpTokens), leaf('httpPutResponseHopLimit', 2), leaf('httpEndpoint', 'enabled')),
+  ].join('');
+}
+
+function instanceStateChanges(changes: readonly StateChange[]): string {
+  return list('instancesSet', 'item', changes, (c) => leaf('instanceId', c.instanceId) + stateXml('currentState', c.current) + stateXml('previousState', c.previous));
+}

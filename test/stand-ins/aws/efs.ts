@@ -1,0 +1,142 @@
+import type { ServiceContext } from './context';
+import { optNumber, optObject, optString, readTagList, reqString, tagList, type JsonObject } from './json-input';
+import { AwsError, jsonBody, jsonResponse, type StandInRequest, type StandInResponse } from './protocol';
+import { hexId, type AccessPoint, type AwsState } from './state';
+
+/**
+ * EFS access points over restJson1: `POST /2015-02-01/access-points`, `GET …?FileSystemId=`,
+ * `DELETE …/{id}`. Errors carry `ErrorCode` in the body and the code in x-amzn-ErrorType; a
+ * repeated ClientToken answers AccessPointAlreadyExists with the existing id, as EFS does.
+ */
+
+export const EFS_OPERATIONS = ['CreateAccessPoint', 'DescribeAccessPoints', 'DeleteAccessPoint'] as const;
+const BASE = '/2015-02-01/access-points';
+const MAX_PER_FILE_SYSTEM = 1000;
+
+export function efsOperation(req: StandInRequest): string {
+  if (req.rawPath === BASE && req.method === 'POST') return 'CreateAccessPoint';
+  if (req.rawPath === BASE && req.method === 'GET') return 'DescribeAccessPoints';
+  if (req.rawPath.startsWith(`${BASE}/`) && req.method === 'DELETE') return 'DeleteAccessPoint';
+  return `${req.method} ${req.rawPath}`;
+}
+
+export function handleEfs(req: StandInRequest, ctx: ServiceContext): StandInResponse {
+  const op = efsOperation(req);
+  switch (op) {
+    case 'CreateAccessPoint':
+      return jsonResponse(req.requestId, 'application/json', describe(createAccessPoint(jsonBody(req), ctx), 'creating'));
+    case 'DescribeAccessPoints':
+      return jsonResponse(req.requestId, 'application/json', describeAccessPoints(req.query, ctx));
+    case 'DeleteAccessPoint': {
+      const id = decodeURIComponent(req.rawPath.slice(BASE.length + 1));
+      if (!ctx.state.accessPoints.delete(id)) throw notFound(id);
+      return { status: 204, headers: { 'x-amzn-requestid': req.requestId }, body: '' };
+    }
+    default:
+      throw new AwsError('BadRequest', `No such operation: ${op}`, 400);
+  }
+}
+
+function notFound(id: string): AwsError {
+  return new AwsError('AccessPointNotFound', `Access point '${id}' does not exist.`, 404);
+}
+
+function requireFileSystem(state: AwsState, id: string, ctx: ServiceContext): void {
+  if (!/^fs-[0-9a-f]{8,40}$/.test(id)) throw new AwsError('ValidationException', `1 validation error detected: Value '${id}' at 'fileSystemId' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+  if (!state.fileSystems.has(id)) {
+    if (ctx.strictResources) throw new AwsError('FileSystemNotFound', `File system '${id}' does not exist.`, 404);
+    state.fileSystems.add(id);
+  }
+}
+
+function uint(o: JsonObject, member: string, path: string): number {
+  const v = optNumber(o, member);
+  if (v === undefined || !Number.isInteger(v) || v < 0 || v > 4294967295) throw new AwsError('BadRequest', `${path} must be an integer between 0 and 4294967295`, 400);
+  return v;
+}
+
+function createAccessPoint(input: JsonObject, ctx: ServiceContext): AccessPoint {
+  const { state } = ctx;
+  const clientToken = reqString(input, 'ClientToken');
+  const fileSystemId = reqString(input, 'FileSystemId');
+  requireFileSystem(state, fileSystemId, ctx);
+  const prior = [...state.accessPoints.values()].find((a) => a.clientToken === clientToken);
+  if (prior) throw new AwsError('AccessPointAlreadyExists', `Access point with client token '${clientToken}' already exists.`, 409, { AccessPointId: prior.accessPointId });
+  if ([...state.accessPoints.values()].filter((a) => a.fileSystemId === fileSystemId).length >= MAX_PER_FILE_SYSTEM) {
+    throw new AwsError('AccessPointLimitExceeded', `You have reached the maximum number of access points (${MAX_PER_FILE_SYSTEM}) for file system ${fileSystemId}.`, 403);
+  }
+
+  const posix = optObject(input, 'PosixUser');
+  const posixUser = posix
+    ? {
+        Uid: uint(posix, 'Uid', 'PosixUser.Uid'),
+        Gid: uint(posix, 'Gid', 'PosixUser.Gid'),
+        ...(Array.isArray(posix.SecondaryGids) ? { SecondaryGids: posix.SecondaryGids.map((g: unknown) => uint({ g }, 'g', 'PosixUser.SecondaryGids')) } : {}),
+      }
+    : undefined;
+  const root = optObject(input, 'RootDirectory');
+  let rootDirectory: AccessPoint['rootDirectory'];
+  if (root) {
+    const path = optString(root, 'Path') ?? '/';
+    if (!/^\/[^\0]{0,99}$/.test(path) || path.split('/').length > 5) throw new AwsError('BadRequest', 'RootDirectory.Path must be an absolute path of at most 100 characters and 4 subdirectories.', 400);
+    const ci = optObject(root, 'CreationInfo');
+    const creationInfo = ci
+      ? { OwnerUid: uint(ci, 'OwnerUid', 'CreationInfo.OwnerUid'), OwnerGid: uint(ci, 'OwnerGid', 'CreationInfo.OwnerGid'), Permissions: reqString(ci, 'Permissions') }
+      : undefined;
+    if (creationInfo && !/^[0-7]{3,4}$/.test(creationInfo.Permissions)) throw new AwsError('BadRequest', 'CreationInfo.Permissions must be octal, e.g. 0750.', 400);
+    rootDirectory = { Path: path, ...(creationInfo ? { CreationInfo: creationInfo } : {}) };
+  }
+  const tags = readTagList(input, 'Tags');
+  const accessPointId = hexId('fsap');
+  const name = tags.get('Name');
+  const ap: AccessPoint = {
+    accessPointId,
+    accessPointArn: `arn:aws:elasticfilesystem:${state.region}:${state.accountId}:access-point/${accessPointId}`,
+    fileSystemId,
+    clientToken,
+    ...(name !== undefined ? { name } : {}),
+    ...(posixUser ? { posixUser } : {}),
+    ...(rootDirectory ? { rootDirectory } : {}),
+    tags,
+    ownerId: state.accountId,
+  };
+  state.accessPoints.set(accessPointId, ap);
+  return ap;
+}
+
+function describe(ap: AccessPoint, lifeCycleState: 'creating' | 'available'): JsonObject {
+  return {
+    ClientToken: ap.clientToken,
+    ...(ap.name !== undefined ? { Name: ap.name } : {}),
+    Tags: tagList(ap.tags),
+    AccessPointId: ap.accessPointId,
+    AccessPointArn: ap.accessPointArn,
+    FileSystemId: ap.fileSystemId,
+    ...(ap.posixUser ? { PosixUser: ap.posixUser } : {}),
+    RootDirectory: ap.rootDirectory ?? { Path: '/' },
+    OwnerId: ap.ownerId,
+    LifeCycleState: lifeCycleState,
+  };
+}
+
+function describeAccessPoints(q: URLSearchParams, ctx: ServiceContext): JsonObject {
+  const { state } = ctx;
+  const fsId = q.get('FileSystemId');
+  const apId = q.get('AccessPointId');
+  if (fsId && apId) throw new AwsError('BadRequest', 'Specify either FileSystemId or AccessPointId, not both.', 400);
+  if (apId) {
+    const ap = state.accessPoints.get(apId);
+    if (!ap) throw notFound(apId);
+    return { AccessPoints: [describe(ap, 'available')] };
+  }
+  if (fsId) requireFileSystem(state, fsId, ctx);
+  const all = [...state.accessPoints.values()].filter((a) => !fsId || a.fileSystemId === fsId);
+  const max = q.get('MaxResults') === null ? 100 : Number(q.get('MaxResults'));
+  if (!Number.isInteger(max) || max < 1) throw new AwsError('BadRequest', 'MaxResults must be a positive integer.', 400);
+  const tokenText = q.get('NextToken');
+  const start = tokenText === null ? 0 : Number(Buffer.from(tokenText, 'base64url').toString('utf8'));
+  if (!Number.isInteger(start) || start < 0) throw new AwsError('BadRequest', 'Invalid NextToken.', 400);
+  const page = all.slice(start, start + max);
+  const end = start + page.length;
+  return { AccessPoints: page.map((a) => describe(a, 'available')), ...(end < all.length ? { NextToken: Buffer.from(String(end)).toString('base64url') } : {}) };
+}
