@@ -1,0 +1,134 @@
+import {
+  AccessPointAlreadyExists,
+  CreateAccessPointCommand,
+  DescribeAccessPointsCommand,
+  EFSClient,
+  FileSystemNotFound,
+  paginateDescribeAccessPoints,
+} from '@aws-sdk/client-efs';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  EntityAlreadyExistsException,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  IAMClient,
+  LimitExceededException,
+  ListAttachedRolePoliciesCommand,
+  NoSuchEntityException,
+  TagRoleCommand,
+} from '@aws-sdk/client-iam';
+import { startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+
+let aws: AwsStandIn;
+let iam: IAMClient;
+let efs: EFSClient;
+const FS = 'fs-0123456789abcdef0';
+
+beforeAll(async () => {
+  aws = await startAwsStandIn({ transitionSeconds: 0, strictResources: true, fileSystems: [FS] });
+  iam = new IAMClient({ ...aws.clientConfig(), maxAttempts: 1 });
+  efs = new EFSClient({ ...aws.clientConfig(), maxAttempts: 1 });
+});
+afterAll(async () => {
+  iam.destroy();
+  efs.destroy();
+  await aws.close();
+});
+
+const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/dev-vm/boundary';
+const POLICY = 'arn:aws:iam::123456789012:policy/dev-vm/instance';
+
+test('a missing role is NoSuchEntity; once created it is returned with path, boundary, tags and the URL-encoded trust policy', async () => {
+  const missing: unknown = await iam.send(new GetRoleCommand({ RoleName: 'dev-vm-alice' })).catch((e: unknown) => e);
+  expect(missing).toBeInstanceOf(NoSuchEntityException);
+  expect(missing).toMatchObject({ $metadata: { httpStatusCode: 404 }, Error: { Type: 'Sender', Code: 'NoSuchEntity' } });
+
+  const created = await iam.send(
+    new CreateRoleCommand({ RoleName: 'dev-vm-alice', Path: '/dev-vm/', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: BOUNDARY, Tags: [{ Key: 'DeveloperName', Value: 'alice' }] }),
+  );
+  expect(created.Role?.Arn).toBe('arn:aws:iam::123456789012:role/dev-vm/dev-vm-alice');
+  expect(created.Role?.RoleId).toMatch(/^AROA[A-Z0-9]{17}$/);
+  const got = await iam.send(new GetRoleCommand({ RoleName: 'dev-vm-alice' }));
+  expect(got.Role?.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: BOUNDARY });
+  expect(got.Role?.Tags).toEqual([{ Key: 'DeveloperName', Value: 'alice' }]);
+  expect(got.Role?.CreateDate).toBeInstanceOf(Date);
+  expect(JSON.parse(decodeURIComponent(got.Role?.AssumeRolePolicyDocument ?? ''))).toEqual(JSON.parse(TRUST));
+
+  await expect(iam.send(new CreateRoleCommand({ RoleName: 'DEV-VM-ALICE', AssumeRolePolicyDocument: TRUST }))).rejects.toBeInstanceOf(EntityAlreadyExistsException);
+});
+
+test('TagRole and AttachRolePolicy update the role; ListAttachedRolePolicies lists them', async () => {
+  await iam.send(new CreateRoleCommand({ RoleName: 'dev-vm-bob', Path: '/dev-vm/', AssumeRolePolicyDocument: TRUST }));
+  await iam.send(new TagRoleCommand({ RoleName: 'dev-vm-bob', Tags: [{ Key: 'DeveloperName', Value: 'bob' }] }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'dev-vm-bob', PolicyArn: POLICY }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'dev-vm-bob', PolicyArn: POLICY }));
+  const listed = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'dev-vm-bob' }));
+  expect(listed.AttachedPolicies).toEqual([{ PolicyName: 'instance', PolicyArn: POLICY }]);
+  expect(listed.IsTruncated).toBe(false);
+  expect(aws.state.roles.get('dev-vm-bob')?.tags.get('DeveloperName')).toBe('bob');
+  await expect(iam.send(new AttachRolePolicyCommand({ RoleName: 'nobody', PolicyArn: POLICY }))).rejects.toBeInstanceOf(NoSuchEntityException);
+});
+
+test('an instance profile holds one role and RunInstances accepts it', async () => {
+  await expect(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol' }))).rejects.toBeInstanceOf(NoSuchEntityException);
+  await iam.send(new CreateRoleCommand({ RoleName: 'dev-vm-carol', Path: '/dev-vm/', AssumeRolePolicyDocument: TRUST }));
+  const created = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol', Path: '/dev-vm/' }));
+  await expect(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol', RoleName: 'nobody' }))).rejects.toBeInstanceOf(NoSuchEntityException);
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol', RoleName: 'dev-vm-carol' }));
+  await expect(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol', RoleName: 'dev-vm-bob' }))).rejects.toBeInstanceOf(LimitExceededException);
+  const got = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'dev-vm-carol' }));
+  expect(got.InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual(['dev-vm-carol']);
+  expect(got.InstanceProfile?.Arn).toBe('arn:aws:iam::123456789012:instance-profile/dev-vm/dev-vm-carol');
+
+  const ec2 = new EC2Client({ ...aws.clientConfig(), maxAttempts: 1 });
+  try {
+    const run = await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, ImageId: 'ami-0123456789abcdef0', IamInstanceProfile: { Arn: created.InstanceProfile?.Arn ?? '' } }));
+    expect(run.Instances?.[0]?.IamInstanceProfile?.Arn).toBe(created.InstanceProfile?.Arn);
+  } finally {
+    ec2.destroy();
+  }
+});
+
+test('EFS access point round trip: create with POSIX user and root directory, describe by file system', async () => {
+  const created = await efs.send(
+    new CreateAccessPointCommand({
+      ClientToken: 'ap-alice',
+      FileSystemId: FS,
+      PosixUser: { Uid: 20001, Gid: 20001 },
+      RootDirectory: { Path: '/home/alice', CreationInfo: { OwnerUid: 20001, OwnerGid: 20001, Permissions: '0750' } },
+      Tags: [{ Key: 'Name', Value: 'home-alice' }, { Key: 'DeveloperName', Value: 'alice' }],
+    }),
+  );
+  expect(created.AccessPointId).toMatch(/^fsap-[0-9a-f]{17}$/);
+  expect(created.AccessPointArn).toBe(`arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/${created.AccessPointId}`);
+  expect(created.LifeCycleState).toBe('creating');
+  expect(created.Name).toBe('home-alice');
+
+  const described = await efs.send(new DescribeAccessPointsCommand({ FileSystemId: FS }));
+  expect(described.AccessPoints).toHaveLength(1);
+  expect(described.AccessPoints?.[0]).toMatchObject({
+    AccessPointId: created.AccessPointId,
+    LifeCycleState: 'available',
+    PosixUser: { Uid: 20001, Gid: 20001 },
+    RootDirectory: { Path: '/home/alice', CreationInfo: { OwnerUid: 20001, OwnerGid: 20001, Permissions: '0750' } },
+  });
+
+  // The same ClientToken again: EFS answers AccessPointAlreadyExists carrying the existing id.
+  const again: unknown = await efs.send(new CreateAccessPointCommand({ ClientToken: 'ap-alice', FileSystemId: FS })).catch((e: unknown) => e);
+  expect(again).toBeInstanceOf(AccessPointAlreadyExists);
+  expect(again).toMatchObject({ AccessPointId: created.AccessPointId, ErrorCode: 'AccessPointAlreadyExists', $metadata: { httpStatusCode: 409 } });
+
+  await expect(efs.send(new CreateAccessPointCommand({ ClientToken: 'x', FileSystemId: 'fs-00000000000000bad' }))).rejects.toBeInstanceOf(FileSystemNotFound);
+});
+
+test('DescribeAccessPoints paginates', async () => {
+  for (let i = 0; i < 6; i++) await efs.send(new CreateAccessPointCommand({ ClientToken: `page-${i}`, FileSystemId: FS, RootDirectory: { Path: `/home/p${i}` } }));
+  const sizes: number[] = [];
+  for await (const page of paginateDescribeAccessPoints({ client: efs, pageSize: 3 }, { FileSystemId: FS })) sizes.push(page.AccessPoints?.length ?? 0);
+  expect(sizes).toEqual([3, 3, 1]);
+});
