@@ -36,6 +36,19 @@ export function parseInstant(value: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+// Building an Intl formatter to validate a zone costs far more than the rest of the parse, and a
+// fleet shares a handful of zones: remember each answer (a pure function of the name).
+const zoneMemo = new Map<string, string | null>();
+function knownZone(raw: string): string | null {
+  let hit = zoneMemo.get(raw);
+  if (hit === undefined) {
+    hit = isKnownTimeZone(raw) ? normalizeTimeZone(raw) : null;
+    if (zoneMemo.size > 1000) zoneMemo.clear();
+    zoneMemo.set(raw, hit);
+  }
+  return hit;
+}
+
 /** The schedule written in an instance's tags, or every problem with them in one reason. */
 export function scheduleFromTags(tags: TagReader): ScheduleFromTags {
   const problems: string[] = [];
@@ -64,7 +77,8 @@ export function scheduleFromTags(tags: TagReader): ScheduleFromTags {
   let timezone = 'UTC';
   const zoneRaw = read(tags, Tag.Timezone);
   if (zoneRaw !== undefined && zoneRaw !== '') {
-    if (isKnownTimeZone(zoneRaw)) timezone = normalizeTimeZone(zoneRaw);
+    const zone = knownZone(zoneRaw);
+    if (zone !== null) timezone = zone;
     else problems.push(`${Tag.Timezone}=${shown(zoneRaw)} is not an IANA time zone such as Europe/London`);
   }
 
