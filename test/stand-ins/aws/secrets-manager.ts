@@ -9,7 +9,7 @@ import type { AwsState, Secret, SecretVersion } from './state';
  * name, full ARN or partial ARN (ARN without the 6-character suffix), as the real service does.
  */
 
-export const SECRETS_MANAGER_OPERATIONS = ['CreateSecret', 'GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'GetRandomPassword'] as const;
+export const SECRETS_MANAGER_OPERATIONS = ['CreateSecret', 'GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'GetRandomPassword', 'DeleteSecret', 'RestoreSecret'] as const;
 const CT = 'application/x-amz-json-1.1';
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
@@ -23,11 +23,12 @@ export function handleSecretsManager(req: StandInRequest, ctx: ServiceContext): 
   const op = targetOperation(req);
   const input = jsonBody(req);
   const ok = (body: unknown) => jsonResponse(req.requestId, CT, body);
+  purgeDeleted(ctx);
   switch (op) {
     case 'CreateSecret':
       return ok(createSecret(input, ctx));
     case 'GetSecretValue': {
-      const secret = findSecret(ctx.state, reqString(input, 'SecretId'));
+      const secret = usable(findSecret(ctx.state, reqString(input, 'SecretId')));
       const version = pickVersion(secret, optString(input, 'VersionId'), optString(input, 'VersionStage'));
       return ok({
         ARN: secret.arn,
@@ -48,14 +49,36 @@ export function handleSecretsManager(req: StandInRequest, ctx: ServiceContext): 
         ...(s.kmsKeyId !== undefined ? { KmsKeyId: s.kmsKeyId } : {}),
         CreatedDate: epochSeconds(s.createdDate),
         LastChangedDate: epochSeconds(s.lastChangedDate),
+        ...(s.deletedDate !== undefined ? { DeletedDate: epochSeconds(s.deletedDate) } : {}),
         Tags: tagList(s.tags),
         VersionIdsToStages: Object.fromEntries(s.versions.filter((v) => v.stages.length).map((v) => [v.versionId, v.stages])),
       });
     }
     case 'PutSecretValue': {
-      const s = findSecret(ctx.state, reqString(input, 'SecretId'));
+      const s = usable(findSecret(ctx.state, reqString(input, 'SecretId')));
       const v = addVersion(s, input, ctx.clock.now());
       return ok({ ARN: s.arn, Name: s.name, VersionId: v.versionId, VersionStages: v.stages });
+    }
+    case 'DeleteSecret': {
+      const s = findSecret(ctx.state, reqString(input, 'SecretId'));
+      const force = optBoolean(input, 'ForceDeleteWithoutRecovery') ?? false;
+      const days = optNumber(input, 'RecoveryWindowInDays');
+      if (force && days !== undefined) throw new AwsError('InvalidParameterException', "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+      if (days !== undefined && !(Number.isInteger(days) && days >= 7 && days <= 30)) throw new AwsError('InvalidParameterException', 'RecoveryWindowInDays must be between 7 and 30.');
+      const now = ctx.clock.now();
+      if (force) {
+        ctx.state.secrets.delete(s.arn);
+        return ok({ ARN: s.arn, Name: s.name, DeletionDate: epochSeconds(now) });
+      }
+      s.deletedDate ??= now;
+      s.deletionDate ??= now + (days ?? 30) * 86_400_000;
+      return ok({ ARN: s.arn, Name: s.name, DeletionDate: epochSeconds(s.deletionDate) });
+    }
+    case 'RestoreSecret': {
+      const s = findSecret(ctx.state, reqString(input, 'SecretId'));
+      s.deletedDate = undefined;
+      s.deletionDate = undefined;
+      return ok({ ARN: s.arn, Name: s.name });
     }
     case 'GetRandomPassword':
       return ok({ RandomPassword: randomPassword(input) });
@@ -70,6 +93,9 @@ function createSecret(input: JsonObject, ctx: ServiceContext): JsonObject {
   if (!NAME.test(name)) throw new AwsError('ValidationException', `Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!`);
   const existing = [...state.secrets.values()].find((s) => s.name === name);
   const token = optString(input, 'ClientRequestToken');
+  if (existing?.deletedDate !== undefined) {
+    throw new AwsError('InvalidRequestException', `You can't create this secret because a secret with this name is already scheduled for deletion.`);
+  }
   if (existing) {
     // Same token and same value: a retried create, answered like the first one.
     const same = existing.versions.find((v) => v.versionId === token);
@@ -127,6 +153,17 @@ export function findSecret(state: AwsState, secretId: string): Secret {
     if (s.name === secretId || s.arn === secretId || s.arn.slice(0, -7) === secretId) return s;
   }
   throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+}
+
+/** A secret scheduled for deletion refuses reads and writes until restored. */
+function usable(s: Secret): Secret {
+  if (s.deletedDate !== undefined) throw new AwsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+  return s;
+}
+
+function purgeDeleted(ctx: ServiceContext): void {
+  const now = ctx.clock.now();
+  for (const [arn, s] of ctx.state.secrets) if (s.deletionDate !== undefined && s.deletionDate <= now) ctx.state.secrets.delete(arn);
 }
 
 function pickVersion(secret: Secret, versionId: string | undefined, stage: string | undefined): SecretVersion {

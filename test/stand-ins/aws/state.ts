@@ -112,6 +112,10 @@ export interface Secret {
   readonly kmsKeyId?: string;
   readonly createdDate: number;
   lastChangedDate: number;
+  /** Set by DeleteSecret with a recovery window: when the secret disappears for good. */
+  deletionDate?: number;
+  /** When DeleteSecret was called. */
+  deletedDate?: number;
   readonly tags: Map<string, string>;
   readonly versions: SecretVersion[];
 }

@@ -1,0 +1,251 @@
+import { handleIssueUpdated } from '../../src/handlers/issue-updated';
+import { handleQueueEvent } from '../../src/handlers/queue-consumer';
+import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { DevVmProperty } from '../../src/domain/vm-property';
+import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
+import type { ForgeStandIn } from '../stand-ins/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../forge/fixtures';
+
+process.env.DEV_VM_SILENT_LOGS = '1';
+const NOW = new Date('2026-11-26T09:00:00Z');
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn;
+
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+});
+afterAll(async () => {
+  await api.close();
+});
+beforeEach(() => {
+  api.reset();
+});
+afterEach(() => {
+  expect(forge.violations()).toEqual([]);
+  forge.uninstall();
+});
+
+const texts = (key = 'OPS-42') => forge.jira.commentsOn(key).map((c) => adfToText(c.body as AdfDoc));
+const provisionCalls = () => api.calls.filter((c) => c.op === 'provision');
+const toReady = (changelogId = '10400') => statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, changelogId);
+
+describe('a status change into a provision status', () => {
+  it('sends one signed POST /vms with every field, stores the VM on the issue and says it is provisioning', async () => {
+    forge = site();
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+
+    expect(provisionCalls()).toHaveLength(1);
+    expect(provisionCalls()[0]).toMatchObject({
+      signature: 'valid',
+      status: 202,
+      body: {
+        issueKey: 'OPS-42',
+        client: 'acme-corp',
+        developer: 'jdoe',
+        instanceType: 't3.large',
+        os: 'ubuntu-24.04',
+        schedule: { start: '08:30', stop: '18:00', timezone: 'Europe/Berlin', days: 'MON,TUE,WED,THU,FRI', enabled: true },
+        idempotencyKey: 'jira:10042:cl10400',
+      },
+    });
+    const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    expect(prop.vm?.id).toMatch(/^i-/);
+    expect(prop.idempotencyKey).toBe('jira:10042:cl10400');
+    expect(texts()).toEqual([expect.stringContaining(`Dev VM requested: Ubuntu 24.04 LTS on t3.large for jdoe (client acme-corp), instance ${prop.vm?.id}`)]);
+    expect(forge.queue).toHaveLength(0);
+  });
+
+  it('launches one VM however often Forge redelivers the same event', async () => {
+    forge = site();
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    await handleIssueUpdated(toReady(), NOW);
+    await handleIssueUpdated(toReady(), NOW);
+    expect(provisionCalls()).toHaveLength(1);
+    expect(api.vms.size).toBe(1);
+    expect(texts()).toHaveLength(1);
+  });
+
+  it('requests nothing when the issue already has a live VM and re-enters the status', async () => {
+    forge = site();
+    configure(forge, api);
+    await handleIssueUpdated(toReady('10400'), NOW);
+    await handleIssueUpdated(toReady('10401'), NOW);
+    expect(provisionCalls()).toHaveLength(1);
+    expect(api.vms.size).toBe(1);
+  });
+
+  it('does nothing for an update that does not change the status', async () => {
+    forge = site();
+    configure(forge, api);
+    const event = { ...toReady(), changelog: { id: '10500', items: [{ field: 'summary', fieldtype: 'jira', fieldId: 'summary', from: null, fromString: 'a', to: null, toString: 'b' }] } };
+    await handleIssueUpdated(event, NOW);
+    expect(api.calls).toHaveLength(0);
+    expect(forge.jira.calls).toHaveLength(0);
+    expect(texts()).toEqual([]);
+  });
+
+  it('does nothing for a status the settings do not name, when closing does nothing', async () => {
+    forge = site();
+    configure(forge, api, { onClose: 'nothing' });
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done), NOW);
+    expect(api.calls).toHaveLength(0);
+    expect(forge.jira.calls).toHaveLength(0);
+  });
+
+  it('posts a setup comment and calls no API when the app is not configured', async () => {
+    forge = site();
+    configure(forge, undefined);
+    await handleIssueUpdated(toReady(), NOW);
+    expect(api.calls).toHaveLength(0);
+    expect(texts()).toEqual([expect.stringContaining('A Jira administrator needs to set: API URL, AWS region, access key id, secret access key')]);
+  });
+});
+
+describe('invalid request fields', () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ['client with upper case', { [FIELD.client]: 'Acme Corp' }, 'Client', /"Acme Corp" use lower-case letters/],
+    ['missing developer', { [FIELD.developer]: null }, 'Developer', /is empty; fill it in/],
+    ['developer with shell characters', { [FIELD.developer]: 'j;rm -rf' }, 'Developer', /use lower-case letters/],
+    ['instance type not allowed', { [FIELD.instanceType]: { value: 'p4d.24xlarge' } }, 'Instance type', /not allowed; choose one of t3.medium, t3.large/],
+    ['operating system not allowed', { [FIELD.os]: { value: 'rhel-9' } }, 'Operating system', /"rhel-9" is not allowed/],
+    ['start time not HH:MM', { [FIELD.start]: '8am' }, 'Start time', /must be a 24-hour time HH:MM/],
+    ['stop time out of range', { [FIELD.stop]: '24:30' }, 'Stop time', /must be a 24-hour time HH:MM/],
+    ['unknown time zone', { [FIELD.timezone]: 'Mars/Olympus' }, 'Time zone', /not an IANA time zone/],
+    ['days misspelled', { [FIELD.days]: 'Monday-Friday' }, 'Working days', /must be days such as "MON-FRI"/],
+  ];
+  it.each(cases)('%s: one comment naming the field and how to fix it, no API call', async (_name, fields, label, message) => {
+    const issue = goodIssue();
+    forge = site([{ ...issue, fields: { ...issue.fields, ...fields } }]);
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    expect(api.calls).toHaveLength(0);
+    const all = texts();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toContain('No dev VM was requested.');
+    expect(all[0]).toContain(label);
+    expect(all[0]).toMatch(message);
+    expect(forge.jira.property('OPS-42', 'dev-vm')).toBeUndefined();
+  });
+
+  it('lists every bad field in the same comment', async () => {
+    const issue = goodIssue();
+    forge = site([{ ...issue, fields: { ...issue.fields, [FIELD.client]: 'X', [FIELD.start]: '8', [FIELD.timezone]: 'Nowhere' } }]);
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    const [only] = texts();
+    expect(only).toMatch(/Client[\s\S]*Start time[\s\S]*Time zone/);
+    expect(api.calls).toHaveLength(0);
+  });
+});
+
+describe('when the VM API is down', () => {
+  it('says so once, queues a retry with the same key, and the retry launches exactly one VM', async () => {
+    forge = site();
+    configure(forge, api);
+    api.mode = 'down';
+    await handleIssueUpdated(toReady(), NOW);
+
+    expect(provisionCalls()).toHaveLength(0); // 503 before routing: nothing reached provisioning
+    expect(api.calls).toHaveLength(1);
+    expect(texts()).toEqual([expect.stringMatching(/The VM API could not be reached \(EC2 is unavailable\)\. The request is kept and retried automatically in about 1 minute/)]);
+    expect(forge.queue).toHaveLength(1);
+    expect(forge.queue[0]).toMatchObject({ queueName: RETRY_QUEUE_KEY, delayInSeconds: 60, body: { kind: 'provision', issueKey: 'OPS-42', attempt: 2, request: { idempotencyKey: 'jira:10042:cl10400' } } });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending?.request.idempotencyKey).toBe('jira:10042:cl10400');
+
+    // Forge redelivers the original event while the retry is pending: nothing new happens.
+    await handleIssueUpdated(toReady(), NOW);
+    expect(forge.queue).toHaveLength(1);
+    expect(texts()).toHaveLength(1);
+
+    api.mode = 'up';
+    const job = forge.queue[0];
+    await forge.drainQueue((e) => handleQueueEvent(e, NOW));
+    expect(provisionCalls()).toHaveLength(1);
+    expect(provisionCalls()[0]?.body).toMatchObject({ idempotencyKey: 'jira:10042:cl10400' });
+    expect(api.vms.size).toBe(1);
+    const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    expect(prop.vm).toBeDefined();
+    expect(prop.pending).toBeUndefined();
+
+    // A duplicate delivery of the same queue event finds the VM and does nothing.
+    await handleQueueEvent(job, NOW);
+    expect(provisionCalls()).toHaveLength(1);
+    expect(texts()).toHaveLength(2);
+  });
+
+  it('backs off and finally gives up with a comment, never launching anything', async () => {
+    forge = site();
+    configure(forge, api);
+    api.mode = 'down';
+    await handleIssueUpdated(toReady(), NOW);
+    const delays: (number | undefined)[] = [];
+    await forge.drainQueue((e) => {
+      delays.push(e.delayInSeconds);
+      return handleQueueEvent(e, NOW);
+    });
+    expect(delays).toEqual([60, 300, 900]);
+    expect(api.calls).toHaveLength(4);
+    expect(api.vms.size).toBe(0);
+    const all = texts();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toContain('No dev VM was launched. The VM API could not be reached after 4 attempts');
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeUndefined();
+  });
+
+  it('does not retry a request the API refuses, and says why', async () => {
+    forge = site();
+    configure(forge, api);
+    const wrong = { ...api.credentials, secretAccessKey: 'x'.repeat(40) };
+    forge.kvs.secrets.set('secret:aws-secret-access-key', { value: wrong.secretAccessKey, createdAt: 0, updatedAt: 0 });
+    await handleIssueUpdated(toReady(), NOW);
+    expect(api.calls.map((c) => c.signature)).toEqual(['invalid']);
+    expect(forge.queue).toHaveLength(0);
+    expect(texts()).toEqual([expect.stringContaining('The VM API refused the request: the API refused the signature (HTTP 403)')]);
+  });
+});
+
+describe('stop and terminate statuses', () => {
+  async function provisioned(): Promise<string> {
+    forge = site();
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    const id = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.id;
+    if (!id) throw new Error('no VM');
+    return id;
+  }
+
+  it('stops the issue’s VM when it enters a stop status and says so', async () => {
+    const id = await provisioned();
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10410'), NOW);
+    expect(api.calls.filter((c) => c.op === 'stopVm')).toEqual([expect.objectContaining({ path: `/vms/${id}/stop`, signature: 'valid' })]);
+    expect(texts()[1]).toContain(`Stopping the dev VM ${id}`);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopping');
+  });
+
+  it('terminates when it enters a terminate status', async () => {
+    const id = await provisioned();
+    forge.jira.issue('OPS-42').statusId = STATUS.retired;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.retired, '10411'), NOW);
+    expect(api.calls.filter((c) => c.op === 'terminateVm').map((c) => c.path)).toEqual([`/vms/${id}/terminate`]);
+    expect(texts()[1]).toContain('because the issue moved to Retired');
+  });
+
+  it('applies the close setting to a done status that no list names', async () => {
+    const id = await provisioned();
+    forge.jira.issue('OPS-42').statusId = STATUS.done;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10412'), NOW);
+    expect(api.calls.filter((c) => c.op === 'stopVm').map((c) => c.path)).toEqual([`/vms/${id}/stop`]);
+  });
+
+  it('does nothing, and posts nothing, for an issue without a VM', async () => {
+    forge = site();
+    configure(forge, api);
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.parked), NOW);
+    expect(api.calls).toHaveLength(0);
+    expect(texts()).toEqual([]);
+  });
+});

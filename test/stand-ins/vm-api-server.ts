@@ -1,0 +1,275 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, validationError } from '../../src/contract/errors';
+import { clientDatabaseName, developerLoginName } from '../../src/contract/names';
+import { VmApi, matchRoute, type ProvisionRequest, type Vm, type VmApiOperation } from '../../src/contract/vm-api';
+
+/**
+ * A local stand-in for the VM API's Lambda function URL (AWS_IAM auth). It authenticates every
+ * request the way AWS does, recomputing the SigV4 signature with an independent implementation
+ * (@smithy/signature-v4) over method, path, query, the signed headers and the body hash, then
+ * validates the request against the contract and answers with contract-valid VM records.
+ * Provisioning is idempotent by key, like the real API. Serves on 127.0.0.1 only.
+ */
+
+export interface VmApiCall {
+  op: VmApiOperation | null;
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  signature: 'valid' | 'invalid' | 'missing';
+}
+
+export interface VmApiStandIn {
+  url: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  calls: VmApiCall[];
+  vms: Map<string, Vm>;
+  /** `up`: answers; `down`: 503 from every call; `hang`: never answers (client timeout). */
+  mode: 'up' | 'down' | 'hang';
+  /** Requests the last check found valid, with what was verified (for the SigV4 test). */
+  verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
+  /** Forget every VM, key and call, and answer again (between tests). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface VmApiStandInOptions {
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+/** Parse `AWS4-HMAC-SHA256 Credential=AKID/20261126/eu-west-1/lambda/aws4_request, SignedHeaders=a;b, Signature=hex`. */
+export function parseAuthorization(header: string): { accessKeyId: string; scope: string[]; signedHeaders: string[]; signature: string } | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header);
+  if (!m) return undefined;
+  return { accessKeyId: m[1] as string, scope: (m[2] as string).split('/'), signedHeaders: (m[3] as string).split(';'), signature: m[4] as string };
+}
+
+/** SigV4 check of a received request, independent of the client's signer. */
+export async function verifySigV4(
+  req: { method: string; host: string; path: string; query: URLSearchParams; headers: Record<string, string>; body: string },
+  creds: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+  service = 'lambda',
+): Promise<{ ok: true; signedHeaders: string[]; bodySha256: string } | { ok: false; reason: string }> {
+  const auth = parseAuthorization(req.headers.authorization ?? '');
+  if (!auth) return { ok: false, reason: 'missing or malformed Authorization' };
+  if (auth.accessKeyId !== creds.accessKeyId) return { ok: false, reason: 'unknown access key' };
+  if (auth.scope[1] !== region || auth.scope[2] !== service) return { ok: false, reason: 'wrong credential scope' };
+  const bodySha256 = createHash('sha256').update(req.body, 'utf8').digest('hex');
+  const claimed = req.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== bodySha256) return { ok: false, reason: 'body does not match x-amz-content-sha256' };
+  for (const h of ['host', 'x-amz-date']) if (!auth.signedHeaders.includes(h)) return { ok: false, reason: `${h} not signed` };
+  const amzDate = req.headers['x-amz-date'] ?? '';
+  const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!d) return { ok: false, reason: 'bad x-amz-date' };
+  const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+  const headers: Record<string, string> = {};
+  for (const h of auth.signedHeaders) {
+    const v = h === 'host' ? req.host : req.headers[h];
+    if (v === undefined) return { ok: false, reason: `signed header ${h} absent` };
+    headers[h] = v;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of req.query) query[k] = v;
+  const [hostname, port] = req.host.split(':');
+  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256 });
+  const signed = await signer.sign(
+    { method: req.method, protocol: 'http:', hostname: hostname ?? '', ...(port ? { port: Number(port) } : {}), path: req.path, query, headers, body: req.body },
+    { signingDate, signableHeaders: new Set(auth.signedHeaders) },
+  );
+  const ours = parseAuthorization(String(signed.headers.authorization ?? signed.headers.Authorization ?? ''));
+  if (!ours) return { ok: false, reason: 'could not recompute' };
+  if (ours.signedHeaders.join(';') !== auth.signedHeaders.join(';')) return { ok: false, reason: `signed header list differs (${ours.signedHeaders.join(';')})` };
+  if (ours.signature !== auth.signature) return { ok: false, reason: 'signature mismatch' };
+  return { ok: true, signedHeaders: auth.signedHeaders, bodySha256 };
+}
+
+let instanceCounter = 0;
+
+function vmFor(req: ProvisionRequest, region: string, createdAt: string): Vm {
+  const id = `i-0${(0xabc0000 + ++instanceCounter).toString(16).padStart(16, '0')}`.slice(0, 19);
+  return {
+    id,
+    issueKey: req.issueKey,
+    client: req.client,
+    developer: req.developer,
+    instanceType: req.instanceType,
+    os: req.os,
+    state: 'pending',
+    amiId: 'ami-0123456789abcdef0',
+    createdAt,
+    schedule: req.schedule,
+    connection: {
+      region,
+      ssmCommand: `aws ssm start-session --target ${id} --region ${region}`,
+      homePath: `/home/${req.developer}`,
+      privateIp: '10.0.12.34',
+      databases: [
+        { engine: 'postgres', host: 'pg.internal.example', port: 5432, database: clientDatabaseName(req.client), user: developerLoginName(req.developer), secretName: `dev-vm/db/${req.developer}` },
+        { engine: 'mysql', host: 'mysql.internal.example', port: 3306, database: clientDatabaseName(req.client), user: developerLoginName(req.developer), secretName: `dev-vm/db/${req.developer}` },
+      ],
+    },
+  };
+}
+
+export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise<VmApiStandIn> {
+  const region = opts.region ?? 'eu-west-1';
+  const credentials = { accessKeyId: opts.accessKeyId ?? 'AKIA' + randomBytes(8).toString('hex').toUpperCase(), secretAccessKey: opts.secretAccessKey ?? randomBytes(30).toString('base64') };
+  const vms = new Map<string, Vm>();
+  const byKey = new Map<string, string>();
+  const calls: VmApiCall[] = [];
+  const verified: VmApiStandIn['verified'] = [];
+  const state: { mode: VmApiStandIn['mode'] } = { mode: 'up' };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const send = (status: number, body: unknown, op: VmApiOperation | null, signature: VmApiCall['signature']) => {
+      calls.push({ op, method: req.method ?? '', path: url.pathname, status, body: raw ? (JSON.parse(raw) as unknown) : undefined, signature });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (state.mode === 'hang') return; // the client's timeout must fire
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    const check = await verifySigV4({ method: req.method ?? 'GET', host: headers.host ?? '', path: url.pathname, query: url.searchParams, headers, body: raw }, credentials, region);
+    if (!check.ok) {
+      // Function URLs answer a bare 403 for a bad signature, not the API's error shape.
+      send(403, { Message: 'Forbidden' }, null, headers.authorization ? 'invalid' : 'missing');
+      return;
+    }
+    verified.push({ method: req.method ?? '', path: url.pathname, query: url.search, signedHeaders: check.signedHeaders, bodySha256: check.bodySha256 });
+    if (state.mode === 'down') {
+      send(503, new ApiError('UPSTREAM_FAILED', 'EC2 is unavailable').toBody(), null, 'valid');
+      return;
+    }
+    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    if (route.op === null) {
+      send(route.allowed.length ? 405 : 404, new ApiError('NOT_FOUND', 'no such operation').toBody(), null, 'valid');
+      return;
+    }
+    const op = route.op;
+    const def = VmApi[op];
+    try {
+      const params = def.params.safeParse(route.params);
+      if (!params.success) throw validationError(params.error.issues);
+      const query = def.query.safeParse(Object.fromEntries(url.searchParams));
+      if (!query.success) throw validationError(query.error.issues);
+      let body: unknown;
+      if (def.body !== null) {
+        const parsed = def.body.safeParse(raw ? JSON.parse(raw) : undefined);
+        if (!parsed.success) throw validationError(parsed.error.issues);
+        body = parsed.data;
+      }
+      const id = (params.data as { id?: string }).id;
+      const vm = id ? vms.get(id) : undefined;
+      if (id && !vm) throw new ApiError('NOT_FOUND', `no VM ${id}`);
+      let result: unknown;
+      switch (op) {
+        case 'health':
+          result = { ok: true, version: 'stand-in-1', region, allowedInstanceTypes: ['t3.medium', 't3.large'], allowedOs: ['al2023', 'ubuntu-24.04'] };
+          break;
+        case 'provision': {
+          const p = body as ProvisionRequest;
+          const existing = byKey.get(p.idempotencyKey);
+          if (existing) {
+            result = vms.get(existing);
+            break;
+          }
+          const created = vmFor(p, region, new Date().toISOString());
+          vms.set(created.id, created);
+          byKey.set(p.idempotencyKey, created.id);
+          result = created;
+          break;
+        }
+        case 'listVms':
+          result = { vms: [...vms.values()].filter((v) => v.issueKey === (query.data as { issueKey: string }).issueKey) };
+          break;
+        case 'getVm':
+          result = vm;
+          break;
+        case 'startVm':
+        case 'stopVm':
+        case 'terminateVm': {
+          const next = { startVm: 'pending', stopVm: 'stopping', terminateVm: 'shutting-down' } as const;
+          const updated = { ...(vm as Vm), state: next[op] };
+          vms.set(updated.id, updated);
+          result = updated;
+          break;
+        }
+        case 'updateSchedule': {
+          const updated = { ...(vm as Vm), schedule: body as Vm['schedule'] };
+          vms.set(updated.id, updated);
+          result = updated;
+          break;
+        }
+        case 'keepRunning': {
+          const updated = { ...(vm as Vm), keepRunningUntil: (body as { until: string }).until };
+          vms.set(updated.id, updated);
+          result = updated;
+          break;
+        }
+        default:
+          throw new ApiError('NOT_FOUND', `${op} is not served by the stand-in`);
+      }
+      const out = def.response.safeParse(result);
+      if (!out.success) throw new ApiError('INTERNAL', `stand-in produced an invalid ${op} response: ${out.error.message}`);
+      send(def.status, out.data, op, 'valid');
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError('INTERNAL', String(e));
+      send(err.status, err.toBody(), op, 'valid');
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      res.writeHead(500);
+      res.end(String(e));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const standIn: VmApiStandIn = {
+    url: `http://127.0.0.1:${port}/`,
+    region,
+    credentials,
+    calls,
+    vms,
+    verified,
+    get mode() {
+      return state.mode;
+    },
+    set mode(m) {
+      state.mode = m;
+    },
+    reset: () => {
+      vms.clear();
+      byKey.clear();
+      calls.length = 0;
+      verified.length = 0;
+      state.mode = 'up';
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return standIn;
+}
