@@ -1,0 +1,101 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../../src/contract/events';
+import { NotifierEnv } from '../../lambda/shared/env';
+import type { LambdaFactory } from '../lambda-factory';
+import { type EnvFor, toEnvironment } from '../lambda-env';
+import type { CommonEnv } from './common-env';
+
+export interface LifecycleEventsProps {
+  readonly lambdas: LambdaFactory;
+  readonly secretPrefix: string;
+  readonly webtriggerUrl: string;
+  /** Common variables except EVENT_BUS_NAME, which this construct owns. */
+  readonly common: Omit<CommonEnv, 'EVENT_BUS_NAME'>;
+}
+
+/**
+ * The custom event bus the API and the reconciler publish lifecycle events to, and the notifier
+ * that signs each event with the HMAC secret and posts it to the Forge web trigger. The notifier
+ * runs outside the VPC: it needs the internet (the web trigger) and nothing private.
+ */
+export class LifecycleEvents extends Construct {
+  readonly bus: events.EventBus;
+  readonly notifier: lambda.Function;
+  readonly hmacSecret: secretsmanager.Secret;
+  readonly webtriggerUrlParameter: ssm.StringParameter;
+  readonly deadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: LifecycleEventsProps) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', {});
+
+    this.hmacSecret = new secretsmanager.Secret(this, 'HmacSecret', {
+      secretName: `${props.secretPrefix}webtrigger-hmac`,
+      description: 'HMAC-SHA256 key shared with the Forge app (admin page) to sign lifecycle events',
+      // 64 characters from [A-Za-z0-9]: ~380 bits, and safe to paste into a form field.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.hmacSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The key is also pasted into the Forge admin page; rotating it is a manual two-sided step (README), automatic rotation would break delivery.',
+    });
+
+    this.webtriggerUrlParameter = new ssm.StringParameter(this, 'WebtriggerUrl', {
+      parameterName: `/${props.secretPrefix}webtrigger-url`,
+      description: 'Forge web trigger URL receiving lifecycle events; "not-configured" until the admin sets it',
+      stringValue: props.webtriggerUrl,
+    });
+
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the event rule and of the notifier\'s async invocations.',
+    });
+
+    const env: EnvFor<typeof NotifierEnv> = {
+      ...props.common,
+      EVENT_BUS_NAME: this.bus.eventBusName,
+      HMAC_SECRET_ARN: this.hmacSecret.secretArn,
+      WEBTRIGGER_URL_PARAMETER: this.webtriggerUrlParameter.parameterName,
+    };
+    this.notifier = props.lambdas.create(this, 'Notifier', {
+      entry: 'notifier/handler.ts',
+      serviceName: 'dev-vm-notifier',
+      description: 'Signs lifecycle events (HMAC-SHA256) and delivers them to the Forge web trigger',
+      environment: toEnvironment(env),
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    this.hmacSecret.grantRead(this.notifier);
+    this.notifier.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.webtriggerUrlParameter.parameterArn] }),
+    );
+    // Lambda's own async retries cover a web trigger that is briefly down; what still fails is kept.
+    this.notifier.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new destinations.SqsDestination(this.deadLetters),
+    });
+
+    new events.Rule(this, 'ToNotifier', {
+      eventBus: this.bus,
+      description: 'Lifecycle events of dev VMs to the Forge notifier',
+      eventPattern: { source: [EVENT_SOURCE] },
+      targets: [new targets.LambdaFunction(this.notifier, { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Tag } from '../../../src/contract/tags';
+import { secretsUnderPrefix } from './arns';
+
+/**
+ * Identity of the VMs, attribute-based.
+ *
+ * Why per-developer roles: EC2 does not turn instance tags into principal tags. A role session of
+ * an instance profile carries the ROLE's tags as `aws:PrincipalTag/*` (and `ec2:SourceInstanceARN`),
+ * never the instance's. So the VM API creates, at run time, one role + instance profile per
+ * developer under `INSTANCE_ROLE_PATH`, tags the role `DeveloperName=<developer>`, attaches this
+ * stack's managed policy and sets the permissions boundary below. The single managed policy then
+ * compares the secret's tag with the caller's role tag, so a VM reads its own developer's database
+ * secrets and nothing else, without a policy per developer.
+ */
+export interface InstanceIdentityProps {
+  readonly secretPrefix: string;
+  readonly fileSystem: efs.IFileSystem;
+}
+
+/** What the SSM agent needs for Session Manager (the AmazonSSMManagedInstanceCore actions without parameters/S3 extras). */
+export const SSM_AGENT_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssm:ListAssociations',
+  'ssm:ListInstanceAssociations',
+  'ssm:DescribeAssociation',
+  'ssm:GetDocument',
+  'ssm:DescribeDocument',
+  'ssm:UpdateAssociationStatus',
+  'ssm:UpdateInstanceAssociationStatus',
+  'ssm:PutInventory',
+  'ssm:PutComplianceItems',
+  'ssm:PutConfigurePackageResult',
+  'ssm:GetManifest',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+  'ec2messages:AcknowledgeMessage',
+  'ec2messages:DeleteMessage',
+  'ec2messages:FailMessage',
+  'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages',
+  'ec2messages:SendReply',
+];
+
+export const accessPointArns = (scope: Construct): string =>
+  Stack.of(scope).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' });
+
+function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac: boolean): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: 'SessionManagerAgent', actions: SSM_AGENT_ACTIONS, resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'OwnDeveloperSecrets',
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [secretsUnderPrefix(scope, props.secretPrefix)],
+      ...(abac
+        ? { conditions: { StringEquals: { [`secretsmanager:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } } }
+        : {}),
+    }),
+    new iam.PolicyStatement({
+      // EFS cannot condition ClientMount on the access point's tags (its only resource is the file
+      // system), so the file system policy and this statement require an access point, and the
+      // access point pins the developer's uid/gid and home directory.
+      sid: 'HomeThroughAccessPoint',
+      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      resources: [props.fileSystem.fileSystemArn],
+      conditions: { StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
+    }),
+  ];
+}
+
+/** The managed policy every per-developer instance role gets (INSTANCE_POLICY_ARN). */
+export class VmInstancePolicy extends Construct {
+  readonly policy: iam.ManagedPolicy;
+  constructor(scope: Construct, id: string, props: InstanceIdentityProps) {
+    super(scope, id);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Dev VM instance roles: SSM Session Manager, own developer DB secrets (by DeveloperName tag), home on EFS via access point',
+      statements: instanceStatements(props, this, true),
+    });
+    acknowledgeInstanceWildcards(this.policy, props.secretPrefix);
+  }
+}
+
+/**
+ * Permissions boundary of every role the VM API creates (INSTANCE_BOUNDARY_ARN): even if the API
+ * were tricked into attaching something else, a VM role can never exceed these actions.
+ */
+export class VmInstanceBoundary extends Construct {
+  readonly policy: iam.ManagedPolicy;
+  constructor(scope: Construct, id: string, props: InstanceIdentityProps) {
+    super(scope, id);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Permissions boundary of dev VM instance roles',
+      statements: instanceStatements(props, this, false),
+    });
+    acknowledgeInstanceWildcards(this.policy, props.secretPrefix);
+  }
+}
+
+function acknowledgeInstanceWildcards(policy: iam.ManagedPolicy, prefix: string): void {
+  Validations.of(policy).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'The SSM agent APIs (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      reason: 'Secret names get a random suffix; the prefix pattern is narrowed to the caller\'s own secrets by the DeveloperName tag condition.',
+    },
+  );
+}

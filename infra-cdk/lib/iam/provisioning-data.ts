@@ -1,0 +1,83 @@
+import { Validations } from 'aws-cdk-lib';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { Tag } from '../../../src/contract/tags';
+import { secretsUnderPrefix } from './arns';
+import { accessPointArns } from './instance-identity';
+
+export interface ProvisioningDataProps {
+  readonly managedBy: string;
+  readonly secretPrefix: string;
+  readonly masterSecrets: readonly secretsmanager.ISecret[];
+  readonly fileSystem: efs.IFileSystem;
+  readonly eventBus: events.IEventBus;
+}
+
+/**
+ * What the VM API touches besides EC2 and IAM: per-client/per-developer database secrets (create
+ * and read, under the prefix only), the RDS master secrets (read), developers' EFS access points
+ * (create only with the ManagedBy and DeveloperName tags) and the event bus (put).
+ */
+export class ProvisioningDataPolicy extends Construct {
+  readonly policy: iam.Policy;
+  constructor(scope: Construct, id: string, props: ProvisioningDataProps) {
+    super(scope, id);
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'SecretsUnderPrefix',
+        actions: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:TagResource',
+        ],
+        resources: [secretsUnderPrefix(this, props.secretPrefix)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'CreateTaggedAccessPoints',
+        actions: ['elasticfilesystem:CreateAccessPoint'],
+        resources: [props.fileSystem.fileSystemArn],
+        conditions: {
+          StringEquals: { [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy },
+          Null: { [`aws:RequestTag/${Tag.DeveloperName}`]: 'false' },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TagAccessPointsOnCreate',
+        actions: ['elasticfilesystem:TagResource'],
+        resources: [accessPointArns(this)],
+        conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeAccessPoints',
+        actions: ['elasticfilesystem:DescribeAccessPoints'],
+        resources: [props.fileSystem.fileSystemArn, accessPointArns(this)],
+      }),
+      new iam.PolicyStatement({ sid: 'PublishLifecycleEvents', actions: ['events:PutEvents'], resources: [props.eventBus.eventBusArn] }),
+    ];
+    if (props.masterSecrets.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'ReadDatabaseMasterSecrets',
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: props.masterSecrets.map((s) => s.secretArn),
+        }),
+      );
+    }
+    this.policy = new iam.Policy(this, 'Policy', { statements });
+    Validations.of(this.policy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}*]`,
+        reason: 'The API creates one secret per client and developer at run time; confined to the stack\'s secret name prefix.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:access-point/*]',
+        reason: 'Access points are created at run time; tagging only as part of CreateAccessPoint, which itself requires the ManagedBy/DeveloperName tags on this file system.',
+      },
+    );
+  }
+}

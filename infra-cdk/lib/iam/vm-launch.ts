@@ -1,0 +1,139 @@
+import { Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { ENVIRONMENT, Tag } from '../../../src/contract/tags';
+import { ec2Arn, iamArn, imageArn } from './arns';
+
+/** Tags RunInstances must carry on the instance; values are checked by the API, presence here. */
+export const REQUIRED_LAUNCH_TAGS = [Tag.ClientName, Tag.DeveloperName, Tag.JiraIssue];
+
+/** Owners whose public AMIs the launch templates resolve to: Amazon, Canonical, Red Hat. */
+export const AMI_OWNERS = ['amazon', '099720109477', '309956199498'];
+
+export interface LaunchPolicyProps {
+  readonly managedBy: string;
+  readonly launchTemplates: readonly ec2.ILaunchTemplate[];
+  readonly subnetIds: readonly string[];
+  readonly vmSecurityGroup: ec2.ISecurityGroup;
+  readonly instanceRolePath: string;
+}
+
+/**
+ * RunInstances for the VM API, only through this stack's launch templates, only into the VM
+ * subnets with the VM security group, only with ManagedBy/Environment and the identity tags set,
+ * never with a public IP; plus passing the per-developer instance roles to EC2.
+ */
+export class LaunchPolicy extends Construct {
+  readonly policy: iam.Policy;
+  constructor(scope: Construct, id: string, props: LaunchPolicyProps) {
+    super(scope, id);
+    const fromOurTemplates = {
+      ArnEquals: { 'ec2:LaunchTemplate': props.launchTemplates.map((lt) => ec2Arn(this, 'launch-template', lt.launchTemplateId!)) },
+    };
+    const requiredTags: Record<string, string> = {};
+    for (const key of REQUIRED_LAUNCH_TAGS) requiredTags[`aws:RequestTag/${key}`] = 'false';
+
+    this.policy = new iam.Policy(this, 'Policy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'RunTaggedInstancesFromOurTemplates',
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn(this, 'instance')],
+          conditions: {
+            ...fromOurTemplates,
+            StringEquals: { [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy, [`aws:RequestTag/${Tag.Environment}`]: ENVIRONMENT },
+            Null: requiredTags,
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'RunInstancesOtherResources',
+          actions: ['ec2:RunInstances'],
+          resources: [
+            ...props.launchTemplates.map((lt) => ec2Arn(this, 'launch-template', lt.launchTemplateId!)),
+            ...props.subnetIds.map((s) => ec2Arn(this, 'subnet', s)),
+            ec2Arn(this, 'security-group', props.vmSecurityGroup.securityGroupId),
+            ec2Arn(this, 'volume'),
+            ec2Arn(this, 'network-interface'),
+          ],
+          conditions: fromOurTemplates,
+        }),
+        new iam.PolicyStatement({
+          sid: 'RunInstancesPublicImages',
+          actions: ['ec2:RunInstances'],
+          resources: [imageArn(this)],
+          conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': AMI_OWNERS } },
+        }),
+        new iam.PolicyStatement({
+          // The subnets never map public IPs; this stops a request from asking for one anyway.
+          sid: 'DenyPublicIp',
+          effect: iam.Effect.DENY,
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn(this, 'network-interface')],
+          conditions: { Bool: { 'ec2:AssociatePublicIpAddress': 'true' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'TagOnLaunchOnly',
+          actions: ['ec2:CreateTags'],
+          resources: [ec2Arn(this, 'instance'), ec2Arn(this, 'volume'), ec2Arn(this, 'network-interface')],
+          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassInstanceRolesToEc2',
+          actions: ['iam:PassRole'],
+          resources: [iamArn(this, 'role', props.instanceRolePath)],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+        }),
+      ],
+    });
+    Validations.of(this.policy).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]', reason: 'New instances have no id yet; RunInstances on instance/* requires ManagedBy/Environment/identity request tags and our launch templates.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Root volumes are created by RunInstances; allowed only with our launch templates (ec2:LaunchTemplate) or as tag-on-create.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'Primary ENIs are created by RunInstances; allowed only with our launch templates, public IPs denied.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'AMIs come from SSM public parameters and change monthly; restricted to Amazon, Canonical and Red Hat owners.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${props.instanceRolePath.replace(/^\//, '')}*]`, reason: 'Per-developer instance roles are created at run time under this path; PassRole only to ec2.amazonaws.com.' },
+    );
+  }
+}
+
+export interface InstanceRoleAdminProps {
+  readonly instanceRolePath: string;
+  readonly instancePolicy: iam.IManagedPolicy;
+  readonly boundary: iam.IManagedPolicy;
+}
+
+/**
+ * Lets the VM API create the per-developer instance role and profile: only under the path, only
+ * with the stack's permissions boundary, and only the stack's instance policy may be attached.
+ */
+export class InstanceRoleAdminPolicy extends Construct {
+  readonly policy: iam.Policy;
+  constructor(scope: Construct, id: string, props: InstanceRoleAdminProps) {
+    super(scope, id);
+    const roles = iamArn(this, 'role', props.instanceRolePath);
+    const profiles = iamArn(this, 'instance-profile', props.instanceRolePath);
+    const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': props.boundary.managedPolicyArn } };
+    this.policy = new iam.Policy(this, 'Policy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'CreateRoleWithBoundary', actions: ['iam:CreateRole'], resources: [roles], conditions: withBoundary }),
+        new iam.PolicyStatement({
+          sid: 'AttachOnlyInstancePolicy',
+          actions: ['iam:AttachRolePolicy'],
+          resources: [roles],
+          conditions: { StringEquals: { ...withBoundary.StringEquals, 'iam:PolicyARN': props.instancePolicy.managedPolicyArn } },
+        }),
+        new iam.PolicyStatement({ sid: 'TagAndReadRoles', actions: ['iam:TagRole', 'iam:GetRole'], resources: [roles] }),
+        new iam.PolicyStatement({
+          sid: 'InstanceProfiles',
+          actions: ['iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:GetInstanceProfile', 'iam:TagInstanceProfile'],
+          resources: [profiles],
+        }),
+      ],
+    });
+    const path = props.instanceRolePath.replace(/^\//, '');
+    Validations.of(this.policy).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${path}*]`, reason: 'One role per developer, created at run time under this path only, always with the stack\'s permissions boundary.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/${path}*]`, reason: 'One instance profile per developer, created at run time under this path only.' },
+    );
+  }
+}

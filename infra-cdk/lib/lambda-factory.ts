@@ -1,0 +1,126 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Repository root: esbuild resolves `src/contract` and the root lockfile from here. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** Lambda sources live in infra-cdk/lambda; entries are given relative to it. */
+export const LAMBDA_DIR = path.resolve(__dirname, '..', 'lambda');
+
+export interface LambdaSpec {
+  /** Handler file relative to infra-cdk/lambda, exporting `handler` (e.g. `vm-api/handler.ts`). */
+  readonly entry: string;
+  /** POWERTOOLS_SERVICE_NAME and the log group name suffix. */
+  readonly serviceName: string;
+  readonly description: string;
+  /** Exactly the variables of the function's env schema (lambda/shared/env.ts), AWS_REGION excluded. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  /** Set only for functions that must reach something inside the VPC (the VM API → RDS). */
+  readonly vpc?: { readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection; readonly securityGroups: ec2.ISecurityGroup[] };
+}
+
+/** The only way the stack creates Lambda functions; tests pass one that skips bundling. */
+export interface LambdaFactory {
+  create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function;
+}
+
+/**
+ * Everything but the code, shared by every factory so defaults cannot drift: Node 22 on arm64
+ * (cheaper per GB-second than x86, and the handlers are pure JS), JSON logs at INFO into a log
+ * group with a retention, a role of its own that may write to that log group only.
+ */
+export function commonFunctionProps(scope: Construct, id: string, spec: LambdaSpec): lambda.FunctionProps & { role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Execution role of ${spec.serviceName}`,
+  });
+  // Written out instead of AWSLambdaBasicExecutionRole, which allows every log group in the account.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+  );
+  if (spec.vpc) {
+    // The ENI actions Lambda needs to attach to the VPC (same as AWSLambdaVPCAccessExecutionRole).
+    const eni = new iam.Policy(scope, `${id}VpcAccess`, {
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    role.attachInlinePolicy(eni);
+    Validations.of(eni).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Lambda creates and deletes its VPC ENIs before their ids exist; EC2 accepts no narrower resource for these calls.',
+    });
+  }
+  return {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('throw new Error("replaced by the factory")'),
+    description: spec.description,
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+    systemLogLevelV2: lambda.SystemLogLevel.WARN,
+    timeout: spec.timeout ?? Duration.seconds(30),
+    memorySize: spec.memorySize ?? 512,
+    environment: { ...spec.environment, POWERTOOLS_SERVICE_NAME: spec.serviceName },
+    ...(spec.vpc ? { vpc: spec.vpc.vpc, vpcSubnets: spec.vpc.subnets, securityGroups: spec.vpc.securityGroups } : {}),
+  };
+}
+
+/** Acknowledgements every function of the stack shares, kept next to the factory that makes the choice. */
+export function acknowledgeRuntime(fn: lambda.Function): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'Pinned to nodejs22.x on purpose: the Forge app runs nodejs22.x and both import src/contract; 22 is supported until 2027-04.',
+  });
+}
+
+/** Production factory: NodejsFunction bundles each handler with the local esbuild (no Docker). */
+export class BundlingLambdaFactory implements LambdaFactory {
+  create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function {
+    const { code: _code, handler: _handler, ...props } = commonFunctionProps(scope, id, spec);
+    const fn = new nodejs.NodejsFunction(scope, id, {
+      ...props,
+      entry: path.join(LAMBDA_DIR, spec.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        minify: true,
+        // No source maps: they would double the bundle the cold start has to load.
+        sourceMap: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The runtime ships AWS SDK v3: leaving it out keeps bundles small and cold starts fast.
+        // pg-native is pg's optional C binding, never used here.
+        externalModules: ['@aws-sdk/*', 'pg-native'],
+        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+      },
+    });
+    acknowledgeRuntime(fn);
+    return fn;
+  }
+}
