@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { LifecycleEvent } from '../../src/contract/events';
+import type { Vm } from '../../src/contract/vm-api';
+import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { signEvent } from '../../src/domain/hmac';
+import { DevVmProperty } from '../../src/domain/vm-property';
+import { handleLifecycleEvent, type WebTriggerRequest } from '../../src/handlers/webtrigger';
+import type { ForgeStandIn } from '../stand-ins/forge-runtime';
+import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site } from '../forge/fixtures';
+
+process.env.DEV_VM_SILENT_LOGS = '1';
+const NOW = new Date('2026-11-26T09:00:00Z');
+
+const vm: Vm = {
+  id: 'i-0abc12345def67890',
+  issueKey: 'OPS-42',
+  client: 'acme-corp',
+  developer: 'jdoe',
+  instanceType: 't3.large',
+  os: 'ubuntu-24.04',
+  state: 'running',
+  amiId: 'ami-0fedcba9876543210',
+  createdAt: '2026-11-26T08:50:00Z',
+  schedule: { start: '08:30', stop: '18:00', timezone: 'Europe/Berlin', days: 'MON-FRI', enabled: true },
+  connection: {
+    region: 'eu-west-1',
+    ssmCommand: 'aws ssm start-session --target i-0abc12345def67890 --region eu-west-1',
+    homePath: '/home/jdoe',
+    privateIp: '10.0.12.34',
+    databases: [
+      { engine: 'postgres', host: 'pg.internal', port: 5432, database: 'client_acme_corp', user: 'dev_jdoe', secretName: 'dev-vm/db/jdoe' },
+      { engine: 'mysql', host: 'mysql.internal', port: 3306, database: 'client_acme_corp', user: 'dev_jdoe', secretName: 'dev-vm/db/jdoe' },
+    ],
+  },
+};
+
+function event(type: LifecycleEvent['type'], over: Partial<LifecycleEvent> = {}): LifecycleEvent {
+  return { id: randomUUID(), type, time: '2026-11-26T08:59:00Z', instanceId: vm.id, issueKey: 'OPS-42', client: 'acme-corp', developer: 'jdoe', cause: 'api', ...(type === 'vm.running' ? { vm } : {}), ...over };
+}
+
+function signed(body: string, opts: { secret?: string; at?: Date; tamper?: boolean } = {}): WebTriggerRequest {
+  const { timestamp, signature } = signEvent(opts.secret ?? HMAC_SECRET, body, opts.at ?? NOW);
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': ['application/json'], 'X-DevVm-Timestamp': [timestamp], 'X-DevVm-Signature': [signature] },
+    body: opts.tamper ? body.replace('acme-corp', 'evil-corp') : body,
+  };
+}
+
+let forge: ForgeStandIn;
+afterEach(() => {
+  expect(forge.violations()).toEqual([]);
+  forge.uninstall();
+});
+const texts = () => forge.jira.commentsOn('OPS-42').map((c) => adfToText(c.body as AdfDoc));
+const seedVm = (state: Vm['state'] = 'pending') => forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state }, idempotencyKey: 'jira:10042:cl10400', updatedAt: '2026-11-26T08:50:00Z' });
+
+describe('vm.running', () => {
+  it('posts the connection details, stores the VM, moves the issue to Provisioned and writes back the fields', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, undefined);
+    seedVm();
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+
+    expect(res.statusCode).toBe(200);
+    const [comment] = texts();
+    expect(comment).toContain('aws ssm start-session --target i-0abc12345def67890 --region eu-west-1');
+    expect(comment).toContain('Private IP 10.0.12.34');
+    expect(comment).toContain('/home/jdoe');
+    expect(comment).toContain('PostgreSQL: host pg.internal port 5432 database client_acme_corp user dev_jdoe, password in Secrets Manager secret dev-vm/db/jdoe');
+    expect(comment).toContain('MySQL: host mysql.internal port 3306');
+    expect(comment).toContain('Mon–Fri 08:30–18:00 (Europe/Berlin)');
+    expect(comment).not.toMatch(/password[:=]/i);
+    const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    expect(prop.vm?.state).toBe('running');
+    expect(prop.provisionedWriteBackDone).toBe(true);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.provisioned);
+    expect(forge.jira.issue('OPS-42').fields).toMatchObject({ [FIELD.instanceIdOut]: vm.id, [FIELD.amiOut]: vm.amiId, [FIELD.ipOut]: '10.0.12.34' });
+  });
+
+  it('moves the issue only the first time the VM runs', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, undefined);
+    seedVm();
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    forge.jira.issue('OPS-42').statusId = STATUS.inUse;
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.inUse);
+    expect(forge.jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))).toHaveLength(1);
+  });
+
+  it('says so in a comment when the workflow has no transition to the provisioned status, and still succeeds', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    forge.jira.transitions = forge.jira.transitions.filter((t) => t.to !== STATUS.provisioned);
+    configure(forge, undefined);
+    seedVm();
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()[1]).toContain('could not be moved to Provisioned: its workflow has no transition to that status');
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.ready);
+    expect(forge.jira.issue('OPS-42').fields[FIELD.instanceIdOut]).toBe(vm.id);
+  });
+});
+
+describe('other lifecycle events', () => {
+  it.each([
+    ['vm.stopped', { cause: 'schedule' as const }, /Dev VM stopped at 2026-11-26 09:59 \(Europe\/Berlin\) \(end of working hours\)/, 'stopped'],
+    ['vm.start-failed', { reason: 'InsufficientInstanceCapacity' }, /could not start at .*: InsufficientInstanceCapacity/, 'stopped'],
+    ['vm.terminated', { cause: 'idle-reaper' as const }, /Dev VM terminated at/, 'terminated'],
+  ] as const)('%s: a short comment and the stored state follows', async (type, over, text, state) => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm('running');
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event(type, over))), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()).toEqual([expect.stringMatching(text)]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe(state);
+  });
+
+  it('the idle warning names the termination date in the developer’s zone and how to keep the VM', async () => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm('stopped');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.idle-warning', { cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z' }))), NOW);
+    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03 10:00 \(Europe\/Berlin\)\. To keep it, start it or use "Keep running"/)]);
+  });
+});
+
+describe('authentication of the caller', () => {
+  beforeEach(() => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm();
+  });
+  const nothingChanged = () => {
+    expect(texts()).toEqual([]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('pending');
+  };
+
+  it('answers 401 without detail for a signature made with another secret', async () => {
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running')), { secret: 'another-secret-of-at-least-32-characters' }), NOW);
+    expect(res).toEqual({ statusCode: 401, headers: { 'Content-Type': ['application/json'] }, body: '{}' });
+    nothingChanged();
+  });
+
+  it('answers 401 for a body changed after signing', async () => {
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running')), { tamper: true }), NOW);
+    expect(res.statusCode).toBe(401);
+    nothingChanged();
+  });
+
+  it('answers 401 when the signature headers are missing', async () => {
+    const res = await handleLifecycleEvent({ method: 'POST', headers: {}, body: JSON.stringify(event('vm.running')) }, NOW);
+    expect(res.statusCode).toBe(401);
+    nothingChanged();
+  });
+
+  it('answers 401 for a timestamp older than five minutes', async () => {
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running')), { at: new Date(NOW.getTime() - 301_000) }), NOW);
+    expect(res.statusCode).toBe(401);
+    nothingChanged();
+  });
+
+  it('accepts a timestamp just inside the window', async () => {
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running')), { at: new Date(NOW.getTime() - 299_000) }), NOW);
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('answers 400 to a replayed event id, and applies it only once', async () => {
+    const req = signed(JSON.stringify(event('vm.stopped')));
+    expect((await handleLifecycleEvent(req, NOW)).statusCode).toBe(200);
+    expect((await handleLifecycleEvent(req, new Date(NOW.getTime() + 60_000))).statusCode).toBe(400);
+    expect(texts()).toHaveLength(1);
+  });
+
+  it('answers 400 to a signed body that is not a lifecycle event', async () => {
+    const res = await handleLifecycleEvent(signed(JSON.stringify({ type: 'vm.running', issueKey: 'OPS-42' })), NOW);
+    expect(res.statusCode).toBe(400);
+    nothingChanged();
+  });
+
+  it('answers 401 when no signing secret is configured yet', async () => {
+    forge.kvs.secrets.delete('secret:webtrigger-hmac');
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    expect(res.statusCode).toBe(401);
+  });
+});
