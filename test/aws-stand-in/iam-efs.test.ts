@@ -1,6 +1,8 @@
 import {
   AccessPointAlreadyExists,
+  AccessPointNotFound,
   CreateAccessPointCommand,
+  DeleteAccessPointCommand,
   DescribeAccessPointsCommand,
   EFSClient,
   FileSystemNotFound,
@@ -131,4 +133,12 @@ test('DescribeAccessPoints paginates', async () => {
   const sizes: number[] = [];
   for await (const page of paginateDescribeAccessPoints({ client: efs, pageSize: 3 }, { FileSystemId: FS })) sizes.push(page.AccessPoints?.length ?? 0);
   expect(sizes).toEqual([3, 3, 1]);
+});
+
+test('DeleteAccessPoint removes it; deleting or describing it again is AccessPointNotFound', async () => {
+  const ap = await efs.send(new CreateAccessPointCommand({ ClientToken: 'to-delete', FileSystemId: FS }));
+  const id = ap.AccessPointId ?? '';
+  await efs.send(new DeleteAccessPointCommand({ AccessPointId: id }));
+  await expect(efs.send(new DeleteAccessPointCommand({ AccessPointId: id }))).rejects.toBeInstanceOf(AccessPointNotFound);
+  await expect(efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }))).rejects.toBeInstanceOf(AccessPointNotFound);
 });

@@ -2,11 +2,14 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
+  InvalidRequestException,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceExistsException,
+  RestoreSecretCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -50,6 +53,23 @@ describe('Secrets Manager', () => {
     await expect(sm.send(new GetSecretValueCommand({ SecretId: 'dev-vm/db/nobody' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
     // The preview page never sees secret values.
     expect(JSON.stringify(aws.snapshot())).not.toContain('p2');
+  });
+
+  test('a secret scheduled for deletion refuses reads until restored, and is gone after its recovery window', async () => {
+    await sm.send(new CreateSecretCommand({ Name: 'dev-vm/db/erin', SecretString: 's1' }));
+    const del = await sm.send(new DeleteSecretCommand({ SecretId: 'dev-vm/db/erin', RecoveryWindowInDays: 7 }));
+    expect(del.DeletionDate).toBeInstanceOf(Date);
+    const refused: unknown = await sm.send(new GetSecretValueCommand({ SecretId: 'dev-vm/db/erin' })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidRequestException);
+    expect((refused as Error).message).toMatch(/marked for deletion/);
+    await expect(sm.send(new CreateSecretCommand({ Name: 'dev-vm/db/erin', SecretString: 's2' }))).rejects.toBeInstanceOf(InvalidRequestException);
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: 'dev-vm/db/erin' }))).DeletedDate).toBeInstanceOf(Date);
+    await sm.send(new RestoreSecretCommand({ SecretId: 'dev-vm/db/erin' }));
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: 'dev-vm/db/erin' }))).SecretString).toBe('s1');
+
+    await sm.send(new DeleteSecretCommand({ SecretId: 'dev-vm/db/erin', RecoveryWindowInDays: 7 }));
+    aws.advance(7 * 86_400_000);
+    await expect(sm.send(new DescribeSecretCommand({ SecretId: 'dev-vm/db/erin' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   test('GetRandomPassword honours length and exclusions', async () => {
