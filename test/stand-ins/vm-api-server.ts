@@ -88,7 +88,7 @@ export async function verifySigV4(
   const query: Record<string, string> = {};
   for (const [k, v] of req.query) query[k] = v;
   const [hostname, port] = req.host.split(':');
-  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256 });
+  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256, applyChecksum: false });
   const signed = await signer.sign(
     { method: req.method, protocol: 'http:', hostname: hostname ?? '', ...(port ? { port: Number(port) } : {}), path: req.path, query, headers, body: req.body },
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
