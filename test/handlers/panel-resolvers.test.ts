@@ -1,0 +1,180 @@
+import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import type { Vm } from '../../src/contract/vm-api';
+import { adfToText, type AdfDoc, type AdfInline } from '../../src/domain/adf';
+import { DevVmProperty } from '../../src/domain/vm-property';
+import { panelResolver } from '../../src/handlers/panel-resolvers';
+import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { FIELD, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
+
+process.env.DEV_VM_SILENT_LOGS = '1';
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn;
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.reset();
+  forge = site();
+  configure(forge, api);
+});
+afterEach(() => {
+  expect(forge.violations()).toEqual([]);
+  forge.uninstall();
+});
+
+/** Invoke through the real @forge/resolver definitions, and check the answer against the contract. */
+async function call<N extends ResolverName>(name: N, payload: unknown, accountId: string | undefined): Promise<ResolverResult<N>> {
+  const raw = await forge.invokeResolver(panelResolver as unknown as ResolverHandler, name, payload, { accountId, issueKey: 'OPS-42' });
+  const parsed = resultOf(Resolvers[name].result).safeParse(raw);
+  if (!parsed.success) throw new Error(`resolver ${name} answered outside the contract: ${JSON.stringify(raw).slice(0, 400)}`);
+  return parsed.data as ResolverResult<N>;
+}
+
+const comments = () => forge.jira.commentsOn('OPS-42');
+
+describe('panel.get', () => {
+  it('shows a draft of the request and no VM before provisioning, and the assignee may act', async () => {
+    const res = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { issueKey: 'OPS-42', configured: true, canAct: true, vm: null, draft: { problems: [], values: { client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large' } } } });
+  });
+
+  it('lists the field problems in the draft', async () => {
+    forge.jira.issue('OPS-42').fields[FIELD.timezone] = 'Atlantis/Capital';
+    const res = await call(R.panelGet, {}, PEOPLE.reporter);
+    expect(res.ok && res.data.draft?.problems).toEqual([expect.objectContaining({ field: FIELD.timezone, label: 'Time zone' })]);
+  });
+
+  it('gives someone who is neither assignee, reporter nor admin a read-only view with the reason', async () => {
+    const res = await call(R.panelGet, {}, PEOPLE.other);
+    expect(res).toMatchObject({ ok: true, data: { canAct: false, cannotActReason: expect.stringContaining('assignee') } });
+  });
+
+  it('lets a Jira administrator act on any issue', async () => {
+    const res = await call(R.panelGet, {}, PEOPLE.admin);
+    expect(res).toMatchObject({ ok: true, data: { canAct: true } });
+  });
+
+  it('refuses someone who cannot see the issue', async () => {
+    forge.jira.browsers = new Set([PEOPLE.assignee]);
+    const res = await call(R.panelGet, {}, PEOPLE.other);
+    expect(res).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('actions from the panel', () => {
+  async function provision(): Promise<Vm> {
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    if (!res.ok) throw new Error(res.error.message);
+    return res.data.vm as Vm;
+  }
+
+  it('provisions, returns the VM with next start/stop, and records who did it with a mention', async () => {
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { vm: { issueKey: 'OPS-42', state: 'pending' }, draft: null } });
+    if (!res.ok) return;
+    expect(res.data.nextStart).toBeDefined();
+    expect(res.data.nextStop).toBeDefined();
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+    const audit = comments().find((c) => adfToText(c.body as AdfDoc).includes('requested a dev VM from the Dev VM panel'));
+    expect(audit).toBeDefined();
+    const first = (audit?.body as AdfDoc).content[0];
+    const mention = first?.type === 'paragraph' ? (first.content[0] as AdfInline) : undefined;
+    expect(mention).toEqual({ type: 'mention', attrs: { id: PEOPLE.assignee } });
+    expect(adfToText(audit?.body as AdfDoc)).toMatch(/at \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\)/);
+  });
+
+  it('refuses a second provision while the VM lives', async () => {
+    await provision();
+    expect(await call(R.panelProvision, {}, PEOPLE.assignee)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(api.vms.size).toBe(1);
+  });
+
+  it('refuses to provision from fields with problems, naming the field', async () => {
+    forge.jira.issue('OPS-42').fields[FIELD.developer] = 'Jane Doe';
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: FIELD.developer } });
+    expect(api.calls).toHaveLength(0);
+  });
+
+  it.each([
+    [R.panelStop, 'stopVm', 'stopping', 'stopped the dev VM'],
+    [R.panelStart, 'startVm', 'pending', 'started the dev VM'],
+    [R.panelTerminate, 'terminateVm', 'shutting-down', 'terminated the dev VM'],
+  ] as const)('%s calls %s, stores the new state and audits it', async (name, op, state, words) => {
+    const vm = await provision();
+    const res = await call(name, {}, PEOPLE.reporter);
+    expect(res).toMatchObject({ ok: true, data: { vm: { id: vm.id, state } } });
+    expect(api.calls.filter((c) => c.op === op)).toHaveLength(1);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe(state);
+    expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining(words));
+  });
+
+  it('keeps the VM running until a time, and audits it', async () => {
+    await provision();
+    const until = new Date(Date.now() + 3 * 3600_000).toISOString();
+    const res = await call(R.panelKeepRunning, { until }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { vm: { keepRunningUntil: until } } });
+    expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining(`kept the dev VM running from the Dev VM panel`));
+  });
+
+  it('refuses keep-running until a time in the past', async () => {
+    await provision();
+    const res = await call(R.panelKeepRunning, { until: '2020-01-01T00:00:00Z' }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'until' } });
+  });
+
+  it('changes the schedule, and audits the new hours', async () => {
+    await provision();
+    const res = await call(R.panelUpdateSchedule, { schedule: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU' } }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { vm: { schedule: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU', enabled: true } } } });
+    expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining('Mon–Thu 07:00–15:00 (America/New_York)'));
+  });
+
+  it('rejects a schedule the contract rejects, naming the field, before any call', async () => {
+    await provision();
+    const before = api.calls.length;
+    const res = await call(R.panelUpdateSchedule, { schedule: { start: '7am', timezone: 'UTC' } }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'schedule.start' } });
+    expect(api.calls.length).toBe(before);
+  });
+
+  it('forbids actions to someone who is not assignee, reporter or admin: no API call, no comment', async () => {
+    await provision();
+    const before = { calls: api.calls.length, comments: comments().length };
+    const res = await call(R.panelStop, {}, PEOPLE.other);
+    expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(api.calls.length).toBe(before.calls);
+    expect(comments().length).toBe(before.comments);
+  });
+
+  it('answers NOT_CONFIGURED when the API is not set up', async () => {
+    configure(forge, undefined);
+    forge.kvs.secrets.clear();
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'NOT_CONFIGURED' } });
+  });
+
+  it('refreshes the state from the API when the panel opens', async () => {
+    const vm = await provision();
+    api.vms.set(vm.id, { ...(api.vms.get(vm.id) as Vm), state: 'running', usage: { month: '2026-11', hoursRun: 40, asOf: '2026-11-26T08:00:00Z' } });
+    const res = await call(R.panelGet, {}, PEOPLE.other);
+    expect(res).toMatchObject({ ok: true, data: { vm: { state: 'running' }, cost: { month: '2026-11', hoursRun: 40, pricesAsOf: expect.any(String) } } });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+});
+
+describe('payload validation', () => {
+  it('rejects unknown payload members on a no-argument resolver', async () => {
+    const res = await call(R.panelStart, { id: 'i-0123456789abcdef0' }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('uses the issue from Forge’s context, never from the page', async () => {
+    forge.jira.addIssue(goodIssue({ id: '10043', key: 'OPS-43' }));
+    const res = await call(R.panelGet, { issueKey: 'OPS-43' }, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+  });
+});
