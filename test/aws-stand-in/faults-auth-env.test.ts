@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, StartInstance
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+import { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
 
 let aws: AwsStandIn;
 
@@ -135,6 +135,12 @@ describe('SigV4', () => {
     const res = await fetch(aws.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeInstances&Version=2016-11-15' });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('<Code>AuthFailure</Code>');
+  });
+
+  test('the snapshot is readable unsigned over HTTP, for a preview running in another process', async () => {
+    const res = await fetch(`${aws.url}${SNAPSHOT_PATH}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ label: 'simulated AWS', region: 'eu-west-1' });
   });
 
   test("credentials: 'any' accepts any correctly formed signature", async () => {

@@ -1,5 +1,5 @@
 /** Simulated AWS for the local preview and the end-to-end test; see server.ts. */
-export { startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './server';
+export { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './server';
 export { STAND_IN_CREDENTIALS, type StandInCredentials } from './sigv4';
 export type { Fault, FaultHandle } from './faults';
 export type { AwsSnapshot, InstanceView } from './snapshot';

@@ -74,6 +74,8 @@ export interface AwsStandIn {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** GET here returns `snapshot()` as JSON without signing. */
+export const SNAPSHOT_PATH = '/_stand-in/snapshot';
 
 type Handler = (req: StandInRequest, ctx: ServiceContext) => StandInResponse;
 const SERVICES: Readonly<Record<AwsService, { readonly operation: (req: StandInRequest) => string; readonly handle: Handler }>> = {
@@ -131,6 +133,12 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
   async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(raw.url ?? '/', 'http://stand-in');
+    // Unsigned read-only view for a preview in another process; `_` cannot start a bucket name.
+    if (raw.method === 'GET' && url.pathname === SNAPSHOT_PATH) {
+      advanceInstances(state, clock.now());
+      send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(toSnapshot(state, clock.now())) });
+      return;
+    }
     const id = requestId();
     let service: AwsService | undefined;
     let operation = '';
@@ -162,7 +170,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
   function send(res: ServerResponse, r: StandInResponse): void {
     const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
-    res.writeHead(r.status, { ...r.headers, 'content-length': r.headers['content-length'] ?? String(body.length), date: new Date(clock.now()).toUTCString() });
+    // Wall-clock Date on purpose: the SDK corrects its signing clock from this header, and the
+    // simulated clock may be days ahead in a scheduler test.
+    res.writeHead(r.status, { ...r.headers, 'content-length': r.headers['content-length'] ?? String(body.length), date: new Date().toUTCString() });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
