@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
+import { adminResolver } from '../../src/handlers/admin-resolvers';
+import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { FIELD, PEOPLE, STATUS, configure, settingsFor, site } from '../forge/fixtures';
+
+process.env.DEV_VM_SILENT_LOGS = '1';
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn;
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.reset();
+  forge = site();
+});
+afterEach(() => {
+  expect(forge.violations()).toEqual([]);
+  forge.uninstall();
+});
+
+async function call<N extends ResolverName>(name: N, payload: unknown, accountId: string = PEOPLE.admin): Promise<ResolverResult<N>> {
+  const raw = await forge.invokeResolver(adminResolver as unknown as ResolverHandler, name, payload, { accountId });
+  const parsed = resultOf(Resolvers[name].result).safeParse(raw);
+  if (!parsed.success) throw new Error(`resolver ${name} answered outside the contract: ${JSON.stringify(raw).slice(0, 400)}`);
+  return parsed.data as ResolverResult<N>;
+}
+
+const everyName = Object.values(R).filter((n) => n.startsWith('admin.'));
+
+describe('only Jira administrators', () => {
+  it.each(everyName)('%s is refused to a non-admin', async (name) => {
+    const payload = name === R.adminSave ? { settings: DEFAULT_SETTINGS, secrets: {} } : {};
+    const res = await call(name, payload, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
+
+describe('admin.get', () => {
+  it('shows defaults, a checklist of what is missing and the web trigger URL, with no secret', async () => {
+    const res = await call(R.adminGet, {});
+    expect(res).toMatchObject({
+      ok: true,
+      data: { settings: DEFAULT_SETTINGS, secrets: { hasSecretAccessKey: false, hasHmacSecret: false }, webtriggerUrl: forge.webtriggerUrl },
+    });
+    if (!res.ok) return;
+    expect(res.data.checklist.filter((c) => !c.done).map((c) => c.id)).toEqual(['apiUrl', 'region', 'accessKey', 'hmacSecret', 'provisionStatus', 'fields']);
+  });
+
+  it('masks the access key id and never returns a secret value', async () => {
+    configure(forge, api);
+    const res = await call(R.adminGet, {});
+    const json = JSON.stringify(res);
+    expect(json).not.toContain(api.credentials.secretAccessKey);
+    expect(json).not.toContain(api.credentials.accessKeyId);
+    expect(json).not.toContain('whsec-');
+    expect(res).toMatchObject({ ok: true, data: { secrets: { accessKeyIdMasked: expect.stringMatching(/^AKIA•+[A-Z0-9]{4}$/), hasSecretAccessKey: true, hasHmacSecret: true } } });
+  });
+});
+
+describe('admin.save', () => {
+  const secrets = () => ({ accessKeyId: api.credentials.accessKeyId, secretAccessKey: api.credentials.secretAccessKey, hmacSecret: 'h'.repeat(40) });
+
+  it('stores settings and secrets (secrets with setSecret) and returns what changed', async () => {
+    const settings = settingsFor(api);
+    const res = await call(R.adminSave, { settings, secrets: secrets() });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.data.changed).toEqual(expect.arrayContaining(['apiUrl', 'region', 'statuses.provision', 'fields.client', 'secrets.accessKeyId', 'secrets.secretAccessKey', 'secrets.hmacSecret']));
+    expect(forge.kvs.get('settings:v1')).toEqual(JSON.parse(JSON.stringify(settings)));
+    expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);
+    expect(JSON.stringify(forge.kvs.get('settings:v1'))).not.toContain(api.credentials.secretAccessKey);
+    expect(res.data.view.checklist.every((c) => c.done)).toBe(true);
+
+    const again = await call(R.adminSave, { settings, secrets: {} });
+    expect(again).toMatchObject({ ok: true, data: { changed: [] } });
+  });
+
+  it('clears a secret with an empty string and leaves absent ones unchanged', async () => {
+    configure(forge, api);
+    const res = await call(R.adminSave, { settings: settingsFor(api), secrets: { hmacSecret: '' } });
+    expect(res).toMatchObject({ ok: true, data: { changed: ['secrets.hmacSecret'], view: { secrets: { hasSecretAccessKey: true, hasHmacSecret: false } } } });
+  });
+
+  it.each([
+    ['a URL that is not a function URL', { apiUrl: 'https://example.com/api', region: 'eu-west-1' }, 'apiUrl'],
+    ['a region not in the egress list', { apiUrl: 'https://abc123.lambda-url.me-south-1.on.aws/', region: 'me-south-1' }, 'apiUrl'],
+    ['a region that differs from the URL', { apiUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/', region: 'us-east-1' }, 'region'],
+    ['a URL without a region', { apiUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/', region: undefined }, 'region'],
+  ])('refuses %s, naming the field, and stores nothing', async (_n, over, field) => {
+    const res = await call(R.adminSave, { settings: { ...settingsFor(undefined), ...over }, secrets: {} });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field } });
+    expect(forge.kvs.get('settings:v1')).toBeUndefined();
+  });
+
+  it('refuses a mapping to a field Jira does not have', async () => {
+    const s: Settings = settingsFor(undefined);
+    const res = await call(R.adminSave, { settings: { ...s, fields: { ...s.fields, client: 'customfield_99999' } }, secrets: {} });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'fields.client' } });
+  });
+
+  it('refuses a malformed access key id through the contract, naming the field', async () => {
+    const res = await call(R.adminSave, { settings: settingsFor(undefined), secrets: { accessKeyId: 'not-a-key' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'secrets.accessKeyId' } });
+  });
+});
+
+describe('admin.testConnection', () => {
+  it('reports not-configured before setup', async () => {
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'not-configured' } });
+  });
+
+  it('connects with a signed GET /health', async () => {
+    configure(forge, api);
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: true, message: expect.stringContaining('eu-west-1') } });
+    expect(api.verified.map((v) => `${v.method} ${v.path}`)).toEqual(['GET /health']);
+  });
+
+  it('names a bad signature (403)', async () => {
+    configure(forge, api);
+    forge.kvs.secrets.set('secret:aws-secret-access-key', { value: 'z'.repeat(40), createdAt: 0, updatedAt: 0 });
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'signature', status: 403 } });
+  });
+
+  it('names a wrong URL (404)', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(404);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    configure(forge, api, { apiUrl: `${base}/` });
+    expect(await call(R.adminTestConnection, {})).toMatchObject({ ok: true, data: { ok: false, reason: 'not-found', status: 404 } });
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
+
+describe('lists for the pickers', () => {
+  it('lists statuses with their category', async () => {
+    const res = await call(R.adminListStatuses, {});
+    expect(res.ok && res.data.statuses).toContainEqual({ id: STATUS.ready, name: 'Ready', category: 'In Progress' });
+  });
+
+  it('lists fields, and caches Jira’s list', async () => {
+    const first = await call(R.adminListFields, {});
+    expect(first.ok && first.data.fields).toContainEqual({ id: FIELD.client, name: 'Client', custom: true, type: 'string' });
+    await call(R.adminListFields, {});
+    expect(forge.jira.calls.filter((c) => c.path === '/rest/api/3/field')).toHaveLength(1);
+  });
+});
