@@ -1,13 +1,15 @@
 import type { VmApiEnv } from '../env';
+import { LAMBDA_CA_BUNDLE } from './session';
 import type { EngineTarget, TlsMode } from './types';
 
 /**
  * The engines the stack switched on, from the VM API's environment: an engine is present when
- * its master secret ARN is set. TLS is verified by default (production); tests pass `off`.
+ * its master secret ARN is set. TLS is verified by default (production) against the CA bundle of
+ * Lambda's runtime, which holds the RDS CAs; tests pass `off`.
  */
 export function dbTargetsFromEnv(
   env: Pick<VmApiEnv, 'POSTGRES_SECRET_ARN' | 'POSTGRES_HOST' | 'POSTGRES_PORT' | 'MYSQL_SECRET_ARN' | 'MYSQL_HOST' | 'MYSQL_PORT'>,
-  tls: TlsMode = { mode: 'verify' },
+  tls: TlsMode = { mode: 'verify', caFile: LAMBDA_CA_BUNDLE },
 ): EngineTarget[] {
   const out: EngineTarget[] = [];
   if (env.POSTGRES_SECRET_ARN) {

@@ -17,7 +17,7 @@ export { createDbProvisioner, type DbProvisionerDeps } from './provisioner';
 export { dbTargetsFromEnv } from './from-env';
 export { SecretsManagerStore } from './secrets-manager-store';
 export { DeveloperSecret } from './credentials';
-export { connectMysql, connectPostgres, type Connector, type ConnectOptions, type SqlSession } from './session';
+export { LAMBDA_CA_BUNDLE, connectMysql, connectPostgres, type Connector, type ConnectOptions, type SqlSession } from './session';
 export type {
   DbEngine,
   DbLogger,

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import type { TlsMode } from './types';
 
 /**
@@ -63,6 +65,34 @@ function sanitize(err: unknown, sensitive: boolean | undefined): SqlError {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
+/** CA bundle of Lambda's Node.js runtimes (Amazon CAs, RDS included), not loaded by default since Node 20. */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
+const caFiles = new Map<string, Promise<string>>();
+
+/** Driver TLS options: undefined for `off`; otherwise verification against the default roots plus the given CAs. */
+export async function tlsOptions(tls: TlsMode): Promise<{ rejectUnauthorized: true; ca?: string[] } | undefined> {
+  if (tls.mode === 'off') return undefined;
+  const extra: string[] = [];
+  if (tls.ca) extra.push(tls.ca);
+  if (tls.caFile) {
+    const path = tls.caFile;
+    let pending = caFiles.get(path);
+    if (!pending) {
+      pending = readFile(path, 'utf8');
+      caFiles.set(path, pending);
+      pending.catch(() => caFiles.delete(path));
+    }
+    try {
+      extra.push(await pending);
+    } catch (err) {
+      throw new Error(`CA bundle ${path} is not readable: ${(err as Error).message}`);
+    }
+  }
+  // Passing `ca` replaces Node's roots; keep them so a server with a public certificate still verifies.
+  return extra.length > 0 ? { rejectUnauthorized: true, ca: [...rootCertificates, ...extra] } : { rejectUnauthorized: true };
+}
+
 export const connectPostgres: Connector = async (o) => {
   const pg = await import('pg');
   const client = new pg.Client({
@@ -71,7 +101,7 @@ export const connectPostgres: Connector = async (o) => {
     user: o.user,
     password: o.password,
     database: o.database ?? 'postgres',
-    ssl: o.tls.mode === 'off' ? false : { rejectUnauthorized: true, ...(o.tls.ca ? { ca: o.tls.ca } : {}) },
+    ssl: (await tlsOptions(o.tls)) ?? false,
     connectionTimeoutMillis: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: 'dev-vm-db-provisioner',
   });
@@ -100,6 +130,7 @@ export const connectPostgres: Connector = async (o) => {
 
 export const connectMysql: Connector = async (o) => {
   const mysql = await import('mysql2/promise');
+  const ssl = await tlsOptions(o.tls);
   let conn: Awaited<ReturnType<typeof mysql.createConnection>>;
   try {
     conn = await mysql.createConnection({
@@ -108,7 +139,7 @@ export const connectMysql: Connector = async (o) => {
       user: o.user,
       password: o.password,
       ...(o.database ? { database: o.database } : {}),
-      ...(o.tls.mode === 'off' ? {} : { ssl: { rejectUnauthorized: true, ...(o.tls.ca ? { ca: o.tls.ca } : {}) } }),
+      ...(ssl ? { ssl } : {}),
       connectTimeout: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       // Statements are single and parameters are escaped client-side by mysql2 (`?`).
       multipleStatements: false,

@@ -9,11 +9,14 @@ import type { DbConnection } from '../../../../src/contract/vm-api';
 export type DbEngine = DbConnection['engine'];
 
 /**
- * TLS towards the database. `verify` checks the server certificate and host name against `ca`
- * (PEM) or, when absent, Node's trust store plus NODE_EXTRA_CA_CERTS (on Lambda point it at
- * `/var/runtime/ca-cert.pem`, which carries the RDS CAs). `off` is for the local test servers only.
+ * TLS towards the database. `verify` checks the server certificate and host name against Node's
+ * trust store plus `ca` (PEM) and the PEM bundle at `caFile`, read on the first connection only,
+ * so cold starts that never reach a database do not pay for it. Lambda's Node 20+ runtimes no
+ * longer load the Amazon CAs at start-up but ship them in `/var/runtime/ca-cert.pem`
+ * (`LAMBDA_CA_BUNDLE`), which `dbTargetsFromEnv` uses by default. `off` is for the local test
+ * servers only.
  */
-export type TlsMode = { mode: 'off' } | { mode: 'verify'; ca?: string };
+export type TlsMode = { mode: 'off' } | { mode: 'verify'; ca?: string; caFile?: string };
 
 /** One database server the module manages (one RDS instance). */
 export interface EngineTarget {
