@@ -1,0 +1,267 @@
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { LifecycleEvent } from '../../../src/contract/events';
+import type { Vm } from '../../../src/contract/vm-api';
+import { applyOutcomes, isCapacityError, plan, type ActionOutcome, type Decision, type ObservedVm, type PlanOptions } from '../../../src/domain/reconcile';
+import { usageFor, type SchedulerState } from '../../../src/domain/scheduler-state';
+import { buildLifecycleEvent, type EventInput, type PublishResult } from '../shared/events';
+import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
+import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './fleet';
+
+/**
+ * One reconciler run: read state → list the fleet → plan (pure) → commit the plan with a
+ * conditional write → act → record outcomes → publish events → one summary line + metrics.
+ *
+ * Overlapping runs: the plan (new lastRunAt, pending starts, owed actions) is committed BEFORE
+ * any EC2 call, with If-Match on the ETag this run read. If another run committed in between,
+ * the write is rejected and this run does nothing, so no boundary is acted on twice. EC2's
+ * start/stop/terminate are also idempotent on an instance already in the target state, so even
+ * an action repeated after a crash mid-run (committed, then killed) does no harm.
+ */
+
+export interface FleetPort {
+  readonly counts: CallCounts;
+  listManaged(): Promise<Instance[]>;
+  start(ids: readonly string[]): Promise<BatchResult>;
+  stop(ids: readonly string[]): Promise<BatchResult>;
+  terminate(ids: readonly string[]): Promise<BatchResult>;
+  setTag(key: string, value: string, ids: readonly string[]): Promise<BatchResult>;
+  deleteTag(key: string, ids: readonly string[]): Promise<BatchResult>;
+}
+export interface StatePort {
+  read(): Promise<StateSnapshot>;
+  write(state: SchedulerState, etag: string | undefined): Promise<WriteResult>;
+}
+export interface EventsPort {
+  publish(events: readonly LifecycleEvent[]): Promise<PublishResult>;
+}
+export interface LogPort {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+export interface MetricsPort {
+  count(name: string, value: number): void;
+  milliseconds(name: string, value: number): void;
+}
+
+export interface ReconcilerDeps {
+  fleet: FleetPort;
+  state: StatePort;
+  events: EventsPort;
+  log: LogPort;
+  metrics: MetricsPort;
+  options: PlanOptions;
+  /** The `vm` of an event (shared/vm-record.ts toVm); undefined when the instance cannot be mapped. */
+  toVm?: (instance: Instance, state: SchedulerState, now: Date) => Vm | undefined;
+  /** CPU clock for the decision timing; injectable so tests stay deterministic. */
+  cpuNow?: () => number;
+}
+
+export interface RunSummary {
+  committed: boolean;
+  seen: number;
+  started: number;
+  stopped: number;
+  terminated: number;
+  skipped: number;
+  failed: number;
+  idleWarnings: number;
+  scheduleErrors: number;
+  eventsPublished: number;
+  eventsFailed: number;
+  ec2Calls: number;
+  decisionMs: number;
+  durationMs: number;
+  /** Per-instance detail, keyed by id: what happened and why (STYLE practice 6). */
+  detail: {
+    started: Record<string, string>;
+    stopped: Record<string, string>;
+    terminated: Record<string, string>;
+    skipped: Record<string, string>;
+    failed: Record<string, string>;
+  };
+}
+
+function tagsOf(instance: Instance): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of instance.Tags ?? []) if (t.Key !== undefined && t.Value !== undefined) out.set(t.Key, t.Value);
+  return out;
+}
+
+export function observe(instance: Instance): ObservedVm {
+  const reason = instance.StateReason?.Message ?? instance.StateReason?.Code;
+  return {
+    id: instance.InstanceId ?? '',
+    state: instance.State?.Name ?? 'pending',
+    tags: tagsOf(instance),
+    ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {}),
+    ...(reason ? { stateReason: reason } : {}),
+  };
+}
+
+export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<RunSummary> {
+  const cpu = deps.cpuNow ?? (() => performance.now());
+  const t0 = cpu();
+  const summary: RunSummary = {
+    committed: false,
+    seen: 0,
+    started: 0,
+    stopped: 0,
+    terminated: 0,
+    skipped: 0,
+    failed: 0,
+    idleWarnings: 0,
+    scheduleErrors: 0,
+    eventsPublished: 0,
+    eventsFailed: 0,
+    ec2Calls: 0,
+    decisionMs: 0,
+    durationMs: 0,
+    detail: { started: {}, stopped: {}, terminated: {}, skipped: {}, failed: {} },
+  };
+
+  const snapshot = await deps.state.read();
+  if (snapshot.problem) deps.log.error('scheduler state unusable', { problem: snapshot.problem });
+  const instances = await deps.fleet.listManaged();
+  const byId = new Map(instances.map((i) => [i.InstanceId ?? '', i]));
+  summary.seen = instances.length;
+
+  const d0 = cpu();
+  const p = plan(instances.map(observe), snapshot.state, now, deps.options);
+  summary.decisionMs = Math.round((cpu() - d0) * 10) / 10;
+
+  // Commit the decisions first; the loser of a race does not act.
+  const commit = await deps.state.write(p.nextState, snapshot.etag);
+  if (!commit.ok) {
+    summary.durationMs = Math.round(cpu() - t0);
+    summary.ec2Calls = totalCalls(deps.fleet.counts);
+    deps.log.warn('another reconciler run committed first; this run does not act', { seen: summary.seen });
+    deps.metrics.count('LostRace', 1);
+    emit(deps, summary);
+    return summary;
+  }
+  summary.committed = true;
+
+  const outcomes: ActionOutcome[] = [];
+  const events: EventInput[] = [];
+  const record = (action: ActionOutcome['action'], decisions: Decision[], res: BatchResult) => {
+    const failures = new Map<string, FailedId>(res.failed.map((f) => [f.id, f]));
+    for (const d of decisions) {
+      const f = failures.get(d.id);
+      outcomes.push({ decision: d, action, ok: !f, ...(f ? { code: f.code, message: f.message } : {}) });
+    }
+  };
+
+  const startDecisions = p.starts;
+  const starts = await deps.fleet.start(startDecisions.map((d) => d.id));
+  record('start', startDecisions, starts);
+  const stops = await deps.fleet.stop(p.stops.map((d) => d.id));
+  record('stop', p.stops, stops);
+  const terminations = await deps.fleet.terminate(p.terminations.map((d) => d.id));
+  record('terminate', p.terminations, terminations);
+
+  for (const w of p.tagWrites) {
+    const r = await deps.fleet.setTag(w.key, w.value, w.ids);
+    for (const f of r.failed) deps.log.warn('could not write tag', { instanceId: f.id, tag: w.key, code: f.code });
+  }
+  for (const d of p.tagDeletes) {
+    const r = await deps.fleet.deleteTag(d.key, d.ids);
+    for (const f of r.failed) deps.log.warn('could not delete tag', { instanceId: f.id, tag: d.key, code: f.code });
+  }
+
+  // Outcomes the next run must know (capacity retries, failed stops): a second conditional write,
+  // only when there are any. If it loses a race the next run still verifies the starts itself.
+  const after = applyOutcomes(p.nextState, outcomes);
+  if (after) {
+    const second = await deps.state.write(after, commit.etag);
+    if (!second.ok) deps.log.warn('could not record action outcomes: another run committed meanwhile');
+  }
+
+  const eventFor = (id: string, input: Omit<EventInput, 'instanceId' | 'tags' | 'now'>) => {
+    const instance = byId.get(id);
+    if (!instance) return;
+    const vm = deps.toVm?.(instance, after ?? p.nextState, now);
+    events.push({ ...input, instanceId: id, tags: tagsOf(instance), now, ...(vm ? { vm } : {}) });
+  };
+
+  for (const o of outcomes) {
+    const { id, reason } = o.decision;
+    if (o.ok) {
+      if (o.action === 'start') summary.detail.started[id] = reason;
+      if (o.action === 'stop') {
+        summary.detail.stopped[id] = reason;
+        eventFor(id, { type: 'vm.stopped', cause: 'schedule', reason });
+      }
+      if (o.action === 'terminate') {
+        summary.detail.terminated[id] = reason;
+        eventFor(id, { type: 'vm.terminated', cause: 'idle-reaper', reason });
+      }
+      continue;
+    }
+    const why = `${o.action} failed: ${o.code ?? 'Error'}: ${o.message ?? ''}`.trim();
+    summary.detail.failed[id] = why;
+    if (o.action === 'start') {
+      const retry = isCapacityError(o.code) ? `; retrying on the next run (attempt ${(o.decision.attempt ?? 0) + 1})` : '';
+      eventFor(id, { type: 'vm.start-failed', cause: 'schedule', reason: `${why}${retry}` });
+    }
+  }
+  for (const n of p.notices) {
+    if (n.type === 'vm.start-failed') summary.detail.failed[n.id] = n.reason;
+    if (n.type === 'vm.idle-warning') summary.idleWarnings++;
+    eventFor(n.id, { type: n.type, cause: n.cause, reason: n.reason, ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}) });
+  }
+  for (const s of p.skipped) {
+    summary.detail.skipped[s.id] = s.reason;
+    if (s.reason.startsWith('schedule error')) summary.scheduleErrors++;
+  }
+
+  const built: LifecycleEvent[] = [];
+  for (const input of events) {
+    const b = buildLifecycleEvent(input);
+    if (b.ok) built.push(b.event);
+    else deps.log.warn('no lifecycle event for instance with invalid identity tags', { instanceId: input.instanceId, type: input.type, problem: b.error });
+  }
+  const published = await deps.events.publish(built);
+  for (const f of published.failed) deps.log.error('lifecycle event not published', { eventId: f.id, code: f.code });
+
+  summary.started = Object.keys(summary.detail.started).length;
+  summary.stopped = Object.keys(summary.detail.stopped).length;
+  summary.terminated = Object.keys(summary.detail.terminated).length;
+  summary.skipped = Object.keys(summary.detail.skipped).length;
+  summary.failed = Object.keys(summary.detail.failed).length;
+  summary.eventsPublished = published.published;
+  summary.eventsFailed = published.failed.length;
+  summary.ec2Calls = totalCalls(deps.fleet.counts);
+  summary.durationMs = Math.round(cpu() - t0);
+  emit(deps, summary);
+  return summary;
+}
+
+const MAX_DETAIL = 200;
+
+function emit(deps: ReconcilerDeps, s: RunSummary): void {
+  // One line per run. Per-instance reasons ride along keyed by id while they fit in a log event;
+  // on a large run only failures are kept (CloudWatch caps an event at 256 KB).
+  const { detail, ...counts } = s;
+  const entries = Object.values(detail).reduce((n, d) => n + Object.keys(d).length, 0);
+  const shown = entries <= MAX_DETAIL ? detail : { failed: Object.fromEntries(Object.entries(detail.failed).slice(0, MAX_DETAIL)), truncated: true };
+  deps.log.info('reconcile run', { ...counts, detail: shown });
+  deps.metrics.count('Seen', s.seen);
+  deps.metrics.count('Started', s.started);
+  deps.metrics.count('Stopped', s.stopped);
+  deps.metrics.count('Terminated', s.terminated);
+  deps.metrics.count('Skipped', s.skipped);
+  deps.metrics.count('Failed', s.failed);
+  deps.metrics.count('IdleWarnings', s.idleWarnings);
+  deps.metrics.count('ScheduleErrors', s.scheduleErrors);
+  deps.metrics.count('Ec2Calls', s.ec2Calls);
+  deps.metrics.milliseconds('DecisionTime', s.decisionMs);
+  deps.metrics.milliseconds('Duration', s.durationMs);
+}
+
+/** Usage-aware `vm` builder for events, given the VM API's mapper. */
+export function withUsage(
+  toVm: (instance: Instance, usage: ReturnType<typeof usageFor>) => Vm | undefined,
+): (instance: Instance, state: SchedulerState, now: Date) => Vm | undefined {
+  return (instance, state, now) => toVm(instance, usageFor(state, instance.InstanceId ?? '', now));
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE, LifecycleEvent, type LifecycleEventType } from '../../../src/contract/events';
+import { Tag } from '../../../src/contract/tags';
+import type { Vm } from '../../../src/contract/vm-api';
+
+/**
+ * Lifecycle events: built from an instance's identity tags, validated against the contract, and
+ * published to the stack's EventBridge bus in batches of 10 (the PutEvents limit). The notifier
+ * Lambda delivers them to the Forge web trigger.
+ */
+
+export interface EventInput {
+  type: LifecycleEventType;
+  instanceId: string;
+  /** The instance's tags (identity: JiraIssue, ClientName, DeveloperName). */
+  tags: ReadonlyMap<string, string>;
+  cause: LifecycleEvent['cause'];
+  reason?: string;
+  terminateAt?: string;
+  vm?: Vm;
+  now: Date;
+  /** Defaults to a random UUID; tests pass a fixed one. */
+  id?: string;
+}
+
+export type BuiltEvent = { ok: true; event: LifecycleEvent } | { ok: false; error: string };
+
+/** A contract-valid event, or why the instance cannot have one (its identity tags are not valid). */
+export function buildLifecycleEvent(input: EventInput): BuiltEvent {
+  const candidate = {
+    id: input.id ?? randomUUID(),
+    type: input.type,
+    time: input.now.toISOString(),
+    instanceId: input.instanceId,
+    issueKey: input.tags.get(Tag.JiraIssue),
+    client: input.tags.get(Tag.ClientName),
+    developer: input.tags.get(Tag.DeveloperName),
+    cause: input.cause,
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.terminateAt !== undefined ? { terminateAt: input.terminateAt } : {}),
+    ...(input.vm !== undefined ? { vm: input.vm } : {}),
+  };
+  const r = LifecycleEvent.safeParse(candidate);
+  if (r.success) return { ok: true, event: r.data };
+  return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}
+
+export interface PublishResult {
+  published: number;
+  failed: { id: string; code: string; message: string }[];
+  calls: number;
+}
+
+/** PutEvents takes at most 10 entries per call. */
+export const PUT_EVENTS_BATCH = 10;
+
+export class EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  /**
+   * Publish every event; entries EventBridge rejects (FailedEntryCount) are retried once, then
+   * reported. A call that fails outright fails its batch only, never the others.
+   */
+  async publish(events: readonly LifecycleEvent[]): Promise<PublishResult> {
+    const result: PublishResult = { published: 0, failed: [], calls: 0 };
+    for (let i = 0; i < events.length; i += PUT_EVENTS_BATCH) {
+      let batch = events.slice(i, i + PUT_EVENTS_BATCH);
+      for (let attempt = 1; batch.length > 0; attempt++) {
+        const entries: PutEventsRequestEntry[] = batch.map((e) => ({
+          EventBusName: this.busName,
+          Source: EVENT_SOURCE,
+          DetailType: e.type,
+          Detail: JSON.stringify(e),
+          Time: new Date(e.time),
+        }));
+        result.calls++;
+        let retry: LifecycleEvent[] = [];
+        try {
+          const res = await this.client.send(new PutEventsCommand({ Entries: entries }));
+          const outcomes = res.Entries ?? [];
+          batch.forEach((e, k) => {
+            const o = outcomes[k];
+            if (o?.EventId) result.published++;
+            else if (attempt < 2) retry.push(e);
+            else result.failed.push({ id: e.id, code: o?.ErrorCode ?? 'Unknown', message: o?.ErrorMessage ?? 'no event id returned' });
+          });
+        } catch (err) {
+          const code = (err as { name?: string }).name ?? 'Error';
+          const message = err instanceof Error ? err.message : String(err);
+          for (const e of batch) result.failed.push({ id: e.id, code, message });
+          retry = [];
+        }
+        batch = retry;
+      }
+    }
+    return result;
+  }
+}
