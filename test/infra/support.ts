@@ -97,3 +97,71 @@ export function logicalIdOf(stack: Stack, construct: Construct): string {
 /** A readable one-line form of nag findings for failure messages. */
 export const describeViolations = (vs: PolicyViolation[]): string[] =>
   vs.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
+
+/** Plausible deploy-time values of the template's tokens, so synthesized strings can be checked like real ones. */
+export const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '111122223333',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::StackName': 'DevVmForJira',
+};
+
+const hex = (s: string, n: number): string => {
+  let h = 2166136261;
+  let out = '';
+  for (let i = 0; out.length < n; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i % s.length) ^ i, 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, n);
+};
+
+/** Resolve Ref / Fn::GetAtt / Fn::Join the way CloudFormation would, with made-up but well-formed ids. Unknown tokens throw. */
+export function resolveTokens(value: unknown, json: TemplateJson): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if ('Ref' in o) {
+      const id = o.Ref as string;
+      if (id in PSEUDO) return PSEUDO[id]!;
+      const r = json.Resources[id];
+      if (!r) throw new Error(`Ref to unknown ${id}`);
+      switch (r.Type) {
+        case 'AWS::EC2::Subnet':
+          return `subnet-0${hex(id, 16)}`;
+        case 'AWS::EC2::LaunchTemplate':
+          return `lt-0${hex(id, 16)}`;
+        case 'AWS::EFS::FileSystem':
+          return `fs-0${hex(id, 16)}`;
+        case 'AWS::SecretsManager::Secret':
+        case 'AWS::SecretsManager::SecretTargetAttachment':
+          return `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${id.toLowerCase()}-AbCdEf`;
+        case 'AWS::S3::Bucket':
+          return `devvm-${id.toLowerCase()}-${hex(id, 8)}`;
+        case 'AWS::Events::EventBus':
+          return `DevVmForJira${id}`;
+        case 'AWS::IAM::ManagedPolicy':
+          return `arn:aws:iam::111122223333:policy/${id}`;
+        case 'AWS::SSM::Parameter':
+          return r.Properties!.Name as string;
+        default:
+          throw new Error(`no plausible value for Ref to ${r.Type}`);
+      }
+    }
+    if ('Fn::GetAtt' in o) {
+      const [id, attr] = o['Fn::GetAtt'] as [string, string];
+      const r = json.Resources[id];
+      if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Address') return `${id.toLowerCase()}.c${hex(id, 11)}.eu-west-1.rds.amazonaws.com`;
+      if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Port') return String(r.Properties!.Port);
+      if (attr === 'Arn') return `arn:aws:${r?.Type.split('::')[1]!.toLowerCase()}:eu-west-1:111122223333:${id}`;
+      throw new Error(`no plausible value for ${r?.Type}.${attr}`);
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map((p) => resolveTokens(p, json)).join(sep);
+    }
+  }
+  throw new Error(`unresolvable token ${JSON.stringify(value)}`);
+}

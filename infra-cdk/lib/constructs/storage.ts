@@ -76,8 +76,11 @@ export class Storage extends Construct {
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
       throughputMode: efs.ThroughputMode.ELASTIC,
       removalPolicy: RemovalPolicy.RETAIN,
-      fileSystemPolicy: homesFileSystemPolicy(),
     });
+    // Set on the L1 so that the policy is exactly the one below: the L2 would add its own statement
+    // allowing ClientWrite/ClientRootAccess to any principal, which this policy must never contain.
+    // Having a policy at all already turns away clients that mount without IAM (anonymous).
+    (this.fileSystem.node.defaultChild as efs.CfnFileSystem).fileSystemPolicy = homesFileSystemPolicy();
   }
 }
 

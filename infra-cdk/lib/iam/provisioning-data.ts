@@ -34,6 +34,8 @@ export class ProvisioningDataPolicy extends Construct {
           'secretsmanager:GetSecretValue',
           'secretsmanager:DescribeSecret',
           'secretsmanager:TagResource',
+          // A secret deleted by hand is restored rather than recreated (its name stays reserved for 7–30 days).
+          'secretsmanager:RestoreSecret',
         ],
         resources: [secretsUnderPrefix(this, props.secretPrefix)],
       }),
@@ -51,6 +53,13 @@ export class ProvisioningDataPolicy extends Construct {
         actions: ['elasticfilesystem:TagResource'],
         resources: [accessPointArns(this)],
         conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+      }),
+      new iam.PolicyStatement({
+        // Only to clean up an access point the API itself created but could not finish (uid clash).
+        sid: 'DeleteOwnAccessPoints',
+        actions: ['elasticfilesystem:DeleteAccessPoint'],
+        resources: [accessPointArns(this)],
+        conditions: { StringEquals: { [`aws:ResourceTag/${Tag.ManagedBy}`]: props.managedBy } },
       }),
       new iam.PolicyStatement({
         sid: 'DescribeAccessPoints',

@@ -79,6 +79,7 @@ export class LaunchPolicy extends Construct {
           conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
         }),
         new iam.PolicyStatement({
+          // RunInstances with the profile, and AddRoleToInstanceProfile (which IAM also authorises as PassRole).
           sid: 'PassInstanceRolesToEc2',
           actions: ['iam:PassRole'],
           resources: [iamArn(this, 'role', props.instanceRolePath)],
@@ -122,7 +123,7 @@ export class InstanceRoleAdminPolicy extends Construct {
           resources: [roles],
           conditions: { StringEquals: { ...withBoundary.StringEquals, 'iam:PolicyARN': props.instancePolicy.managedPolicyArn } },
         }),
-        new iam.PolicyStatement({ sid: 'TagAndReadRoles', actions: ['iam:TagRole', 'iam:GetRole'], resources: [roles] }),
+        new iam.PolicyStatement({ sid: 'TagAndReadRoles', actions: ['iam:TagRole', 'iam:GetRole', 'iam:ListAttachedRolePolicies'], resources: [roles] }),
         new iam.PolicyStatement({
           sid: 'InstanceProfiles',
           actions: ['iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:GetInstanceProfile', 'iam:TagInstanceProfile'],
