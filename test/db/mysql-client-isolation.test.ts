@@ -3,7 +3,7 @@ import { ApiError } from '../../src/contract/errors';
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { connectMysql } from '../../infra-cdk/lambda/shared/db/session';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
-import { type Event, MY, MemorySecretStore, captureLogger, myAs, myRoot, randomSuffix, recording, statements } from './support';
+import { type Event, MY, MemorySecretStore, captureLogger, createMysqlMaster, myAs, myRoot, randomSuffix, recording, statements } from './support';
 
 /**
  * Runs the provisioning module against the local MariaDB 10.11 with a master that has what an RDS
@@ -27,11 +27,6 @@ const master = `rdsmaster_${sfx}`;
 const outsider = `outsider_${sfx}`;
 const MASTER_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:mysql-master-AbCdEf';
 
-const RDS_MASTER_PRIVILEGES =
-  'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, ' +
-  'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, ' +
-  'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER';
-
 const timeline: Event[] = [];
 const secrets = new MemorySecretStore(timeline);
 const logger = captureLogger();
@@ -53,8 +48,7 @@ async function count(c: Connection, table: string): Promise<number> {
 
 beforeAll(async () => {
   root = await myRoot();
-  await root.query(`CREATE USER ?@'%' IDENTIFIED BY 'master-pw'`, [master]);
-  await root.query(`GRANT ${RDS_MASTER_PRIVILEGES} ON *.* TO ?@'%' WITH GRANT OPTION`, [master]);
+  await createMysqlMaster(root, master, 'master-pw');
   await root.query(`CREATE USER ?@'%' IDENTIFIED BY 'outsider-pw'`, [outsider]);
   await root.query('CREATE OR REPLACE PROCEDURE mysql.rds_kill(IN thread BIGINT) SQL SECURITY DEFINER KILL CONNECTION thread');
   secrets.values.set(MASTER_SECRET, JSON.stringify({ username: master, password: 'master-pw', engine: 'mysql', host: MY.host, port: MY.port }));

@@ -4,7 +4,7 @@ import { scramSha256Verifier } from '../../infra-cdk/lambda/shared/db/credential
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { connectPostgres } from '../../infra-cdk/lambda/shared/db/session';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
-import { type Event, MemorySecretStore, PG, captureLogger, pgAs, pgSuper, randomSuffix, recording, statements } from './support';
+import { type Event, MemorySecretStore, PG, captureLogger, createPgMaster, pgAs, pgSuper, randomSuffix, recording, statements } from './support';
 
 /**
  * Runs the provisioning module against the local PostgreSQL 15 with a master that, like RDS's,
@@ -49,8 +49,7 @@ async function connectAs(name: string, database: string): Promise<Client> {
 
 beforeAll(async () => {
   su = await pgSuper();
-  await su.query(`CREATE ROLE ${master} LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD 'master-pw'`);
-  await su.query(`GRANT pg_signal_backend TO ${master}`);
+  await createPgMaster(su, master, 'master-pw');
   secrets.values.set(MASTER_SECRET, JSON.stringify({ username: master, password: 'master-pw', engine: 'postgres', host: PG.host, port: PG.port }));
   db = createDbProvisioner({
     targets: [{ engine: 'postgres', host: PG.host, port: PG.port, masterSecretId: MASTER_SECRET, tls: { mode: 'off' } }],

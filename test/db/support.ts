@@ -124,3 +124,20 @@ export async function myAs(user: string, password: string, database?: string): P
 /** Every statement the module sent, in order. */
 export const statements = (timeline: Event[]): string[] =>
   timeline.flatMap((e) => (e.kind === 'sql' ? [e.sql] : []));
+
+/** A PostgreSQL master like RDS's: LOGIN CREATEDB CREATEROLE, not superuser; pg_signal_backend as rds_superuser has. */
+export async function createPgMaster(su: Client, name: string, password: string): Promise<void> {
+  await su.query(`CREATE ROLE ${name} LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD '${password}'`);
+  await su.query(`GRANT pg_signal_backend TO ${name}`);
+}
+
+/** The global privileges RDS gives its MySQL/MariaDB master (WITH GRANT OPTION); no SUPER, no CONNECTION ADMIN. */
+export const RDS_MYSQL_MASTER_PRIVILEGES =
+  'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, ' +
+  'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, ' +
+  'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER';
+
+export async function createMysqlMaster(root: mysql.Connection, name: string, password: string): Promise<void> {
+  await root.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [name, password]);
+  await root.query(`GRANT ${RDS_MYSQL_MASTER_PRIVILEGES} ON *.* TO ?@'%' WITH GRANT OPTION`, [name]);
+}

@@ -86,7 +86,7 @@ export async function tlsOptions(tls: TlsMode): Promise<{ rejectUnauthorized: tr
     try {
       extra.push(await pending);
     } catch (err) {
-      throw new Error(`CA bundle ${path} is not readable: ${(err as Error).message}`);
+      throw new Error(`CA bundle ${path} is not readable: ${(err as Error).message}`, { cause: err });
     }
   }
   // Passing `ca` replaces Node's roots; keep them so a server with a public certificate still verifies.
