@@ -1,1 +1,12 @@
-export {};
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { enableTheme, installBaseStyles } from '../shared/theme';
+import { AdminApp } from './admin-app';
+
+installBaseStyles();
+void enableTheme();
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <AdminApp />
+  </StrictMode>,
+);

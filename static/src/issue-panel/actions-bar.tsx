@@ -54,7 +54,7 @@ export function ActionsBar(props: {
         {button('keepRunning', 'Keep running until…', () => setKeepOpen(true))}
         {button('terminate', 'Terminate', () => setConfirming(true), 'danger')}
       </div>
-      {keepOpen && !why('keepRunning') && (
+      {keepOpen && props.view.canAct && (
         <KeepRunningForm
           busy={props.busy !== null}
           onCancel={() => setKeepOpen(false)}

@@ -113,6 +113,9 @@ export function App() {
             />
           )}
           <CostSection cost={v.cost} instanceType={vm.instanceType} />
+          {vm.state === 'terminated' && v.draft && (
+            <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+          )}
         </>
       )}
     </main>

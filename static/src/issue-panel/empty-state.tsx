@@ -27,8 +27,8 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
   const known = FIELD_ROLES.filter((r) => draft?.values[r] !== undefined);
   return (
     <div data-testid="empty-state">
-      <p style={{ marginBlockStart: 0 }}>There is no VM for this issue yet.</p>
-      <Section title="Provision a VM" id="provision-heading">
+      {!view.vm && <p style={{ marginBlockStart: 0 }}>There is no VM for this issue yet.</p>}
+      <Section title={view.vm ? 'Provision a new VM' : 'Provision a VM'} id="provision-heading">
         {known.length > 0 ? (
           <>
             <p style={{ ...mutedText, marginBlockStart: 0 }}>Read from this issue’s fields:</p>

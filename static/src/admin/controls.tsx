@@ -1,0 +1,116 @@
+import type { ReactNode } from 'react';
+import Select from '@atlaskit/select';
+import Textfield from '@atlaskit/textfield';
+import { token } from '@atlaskit/tokens';
+import { mutedText } from '../shared/ui';
+
+/** Labelled inputs of the admin page: a visible label, help text and the inline error, all wired by id. */
+
+const fieldBox = { display: 'flex', flexDirection: 'column' as const, gap: token('space.050'), marginBlockEnd: token('space.200'), maxWidth: '36rem' };
+
+export function ErrorText(props: { id: string; error: string | undefined }) {
+  if (!props.error) return null;
+  return (
+    <p id={props.id} style={{ color: token('color.text.danger'), margin: 0 }} data-testid="field-error">
+      {props.error}
+    </p>
+  );
+}
+
+function describedBy(id: string, help: ReactNode, error: string | undefined): string | undefined {
+  const ids = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return ids || undefined;
+}
+
+export function TextRow(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | undefined;
+  help?: ReactNode;
+  type?: 'text' | 'password' | 'number' | 'url';
+  placeholder?: string;
+  autoComplete?: string;
+}) {
+  return (
+    <div style={fieldBox}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <Textfield
+        id={props.id}
+        name={props.id}
+        type={props.type ?? 'text'}
+        value={props.value}
+        placeholder={props.placeholder}
+        autoComplete={props.autoComplete ?? 'off'}
+        isInvalid={!!props.error}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy(props.id, props.help, props.error)}
+        onChange={(e: React.FormEvent<HTMLInputElement>) => props.onChange(e.currentTarget.value)}
+        testId={props.id}
+      />
+      {props.help && (
+        <span id={`${props.id}-help`} style={mutedText}>
+          {props.help}
+        </span>
+      )}
+      <ErrorText id={`${props.id}-error`} error={props.error} />
+    </div>
+  );
+}
+
+export interface Option {
+  label: string;
+  value: string;
+}
+
+export function SelectRow(props: {
+  id: string;
+  label: string;
+  options: Option[];
+  value: string[];
+  onChange: (v: string[]) => void;
+  multi?: boolean;
+  error?: string | undefined;
+  help?: ReactNode;
+  placeholder?: string;
+  disabled?: boolean;
+}) {
+  const selected = props.value.map((v) => props.options.find((o) => o.value === v) ?? { label: `${v} (not found on this site)`, value: v });
+  return (
+    <div style={fieldBox} data-testid={`${props.id}-row`}>
+      <label htmlFor={`${props.id}-input`} id={`${props.id}-label`}>
+        {props.label}
+      </label>
+      {props.multi ? (
+        <Select<Option, true>
+          inputId={`${props.id}-input`}
+          isMulti
+          options={props.options}
+          value={selected}
+          isDisabled={props.disabled}
+          placeholder={props.placeholder ?? 'Choose…'}
+          aria-describedby={describedBy(props.id, props.help, props.error)}
+          onChange={(v: readonly Option[]) => props.onChange(v.map((o) => o.value))}
+        />
+      ) : (
+        <Select<Option, false>
+          inputId={`${props.id}-input`}
+          isClearable
+          options={props.options}
+          value={selected[0] ?? null}
+          isDisabled={props.disabled}
+          placeholder={props.placeholder ?? 'Choose…'}
+          aria-describedby={describedBy(props.id, props.help, props.error)}
+          onChange={(v: Option | null) => props.onChange(v ? [v.value] : [])}
+        />
+      )}
+      {props.help && (
+        <span id={`${props.id}-help`} style={mutedText}>
+          {props.help}
+        </span>
+      )}
+      <ErrorText id={`${props.id}-error`} error={props.error} />
+    </div>
+  );
+}

@@ -1,0 +1,257 @@
+import type { Page } from 'playwright-core';
+import { panelResolver } from '../../src/index';
+import type { Vm, VmState } from '../../src/contract/vm-api';
+import type { ForgeStandIn } from '../stand-ins/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { FIELD, HMAC_SECRET, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
+import { seriousA11yViolations, snapshot } from './support/browser';
+import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
+
+/**
+ * The issue panel in Chromium against the REAL panel resolvers (src/index.ts), with the Jira/KVS
+ * stand-in of the backend tests and the SigV4-checking VM API stand-in. The test plays EC2 by
+ * moving the stand-in's VM to its next state; the panel must notice by polling.
+ */
+process.env.DEV_VM_SILENT_LOGS = '1';
+jest.setTimeout(180_000);
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn | undefined;
+let rig: Rig;
+
+const ISSUE = { issueKey: 'OPS-42', issueId: '10042' };
+
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+  rig = await startRig(
+    'issue-panel',
+    (call, viewer) => {
+      if (!forge) throw new Error('no Forge stand-in installed for this test');
+      return forge.invokeResolver(panelResolver, call.functionKey, call.payload, { accountId: viewer.accountId, issueKey: viewer.issueKey, issueId: viewer.issueId });
+    },
+    { accountId: PEOPLE.assignee, timezone: 'America/New_York', ...ISSUE },
+  );
+});
+afterAll(async () => {
+  await rig?.close();
+  await api?.close();
+});
+beforeEach(() => {
+  api.reset();
+  rig.server.calls.length = 0;
+  rig.viewer = { accountId: PEOPLE.assignee, timezone: 'America/New_York', ...ISSUE };
+});
+afterEach(() => {
+  if (forge) {
+    expect(forge.violations()).toEqual([]);
+    forge.uninstall();
+    forge = undefined;
+  }
+});
+
+/** Plays EC2: the only VM of the stand-in reaches `state` (with usage, as the reconciler records it). */
+function ec2Moves(state: VmState, extra: Partial<Vm> = {}): Vm {
+  const [vm] = [...api.vms.values()];
+  if (!vm) throw new Error('the VM API stand-in has no VM');
+  const next: Vm = { ...vm, state, ...extra };
+  api.vms.set(vm.id, next);
+  return next;
+}
+
+const waitForState = (page: Page, state: string, timeout = 30_000) => page.waitForSelector(`[data-testid="panel"][data-vm-state="${state}"]`, { timeout });
+const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+async function accessible(page: Page, state: string) {
+  await snapshot(page, `issue-panel-${state}`);
+  expect({ state, violations: await seriousA11yViolations(page) }).toEqual({ state, violations: [] });
+}
+
+describe('the issue panel in a real browser', () => {
+  it('takes a developer from the empty state through provision, start-up, stop, keep running, a schedule edit and termination', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+
+    // Empty: what provisioning would send, read from the issue.
+    await page.getByTestId('empty-state').waitFor();
+    expect(await text(page, 'draft-values')).toContain('acme-corp');
+    expect(await text(page, 'draft-values')).toContain('jdoe');
+    expect(await text(page, 'draft-values')).toContain('t3.large');
+    await accessible(page, 'empty');
+
+    // Provision → pending, with progress, and the panel polls by itself.
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    expect(await text(page, 'vm-state')).toBe('pending');
+    expect(await text(page, 'vm-progress')).toMatch(/Starting the VM.*Checking again in \d+ s/);
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+    await accessible(page, 'pending');
+
+    const getsBefore = rig.invokes('panel.get').length;
+    ec2Moves('running', { launchTime: new Date().toISOString(), usage: { month: new Date().toISOString().slice(0, 7), hoursRun: 42.5, asOf: new Date().toISOString() } });
+    await waitForState(page, 'running');
+    expect(rig.invokes('panel.get').length).toBeGreaterThan(getsBefore);
+
+    // Connection details: SSM command with copy, database lines naming the secret, never a password.
+    const vm = [...api.vms.values()][0] as Vm;
+    expect(await text(page, 'ssm-command')).toBe(`aws ssm start-session --target ${vm.id} --region eu-west-1`);
+    const dbs = await text(page, 'db-lines');
+    expect(dbs).toContain('psql "host=pg.internal.example port=5432 dbname=client_acme_corp user=dev_jdoe"');
+    expect(dbs).toContain('mysql --host=mysql.internal.example --port=3306 --user=dev_jdoe -p client_acme_corp');
+    expect(dbs).toContain('secret dev-vm/db/jdoe');
+    expect(dbs).toContain('Password: in AWS Secrets Manager, secret dev-vm/db/jdoe');
+    const html = await page.content();
+    expect(html).not.toContain(api.credentials.secretAccessKey);
+    expect(html).not.toContain(HMAC_SECRET);
+    await page.getByTestId('copy-ssm').click();
+    expect(await text(page, 'copy-status')).toBe('Copied to the clipboard.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(vm.connection.ssmCommand);
+    // Schedule in the viewer's zone and the VM's, next start/stop as dates; this month's cost.
+    expect(await text(page, 'schedule-facts')).toContain('08:30 to 18:00, Mon–Fri (Europe/Berlin)');
+    expect(await text(page, 'next-stop')).toMatch(/your time \(America\/New_York\).*VM’s time \(Europe\/Berlin, GMT\+1\)/);
+    expect(await text(page, 'cost-facts')).toContain('42.5 h');
+    expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
+    await accessible(page, 'running');
+
+    // Stop → stopping → stopped.
+    await page.getByTestId('action-stop').click();
+    await waitForState(page, 'stopping');
+    expect(await page.getByTestId('action-stop').getAttribute('aria-disabled')).toBe('true');
+    ec2Moves('stopped');
+    await waitForState(page, 'stopped');
+    expect(await page.getByTestId('action-start').getAttribute('aria-disabled')).toBeNull();
+    await accessible(page, 'stopped');
+
+    // Keep running until…, by keyboard only, with a visible focus ring at each step.
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await tabTo(page, 'action-keepRunning');
+    expect(await focusIsVisible(page)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('keep-form').waitFor();
+    await tabTo(page, 'keep-save');
+    expect(await focusIsVisible(page)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('keep-form').waitFor({ state: 'detached' });
+    await page.getByText('Kept running until').waitFor();
+    expect(api.calls.filter((c) => c.op === 'keepRunning')).toHaveLength(1);
+
+    // Schedule edit: a bad time is rejected in place and never sent; a good one is saved.
+    await page.getByTestId('edit-schedule').click();
+    await page.locator('#sched-start').fill('09:00');
+    await page.locator('#sched-stop').fill('09:00');
+    await page.getByTestId('sched-save').click();
+    expect(await text(page, 'sched-error')).toBe('Stop: start and stop must differ');
+    expect(await page.locator('#sched-stop').getAttribute('aria-invalid')).toBe('true');
+    expect(rig.invokes('panel.updateSchedule')).toHaveLength(0);
+    await accessible(page, 'schedule-invalid');
+    await page.locator('#sched-stop').fill('17:00');
+    await page.locator('#sched-zone').selectOption('Asia/Tokyo');
+    await page.getByRole('button', { name: 'Sat' }).click();
+    await page.getByTestId('sched-save').click();
+    await page.getByTestId('schedule-facts').waitFor();
+    expect(await text(page, 'schedule-facts')).toContain('09:00 to 17:00, Mon–Sat (Asia/Tokyo)');
+    expect(api.calls.filter((c) => c.op === 'updateSchedule').map((c) => c.body)).toEqual([{ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true }]);
+
+    // Terminate asks first, naming what is kept; cancel keeps the VM.
+    await page.getByTestId('action-terminate').click();
+    await page.getByTestId('terminate-dialog').waitFor();
+    const kept = await text(page, 'terminate-kept');
+    expect(kept).toContain('/home/jdoe on EFS');
+    expect(kept).toContain('PostgreSQL database client_acme_corp');
+    expect(kept).toContain('MySQL database client_acme_corp');
+    await accessible(page, 'terminate-dialog');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('terminate-dialog').waitFor({ state: 'detached' });
+    expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(0);
+    await page.getByTestId('action-terminate').click();
+    await page.getByTestId('terminate-dialog-confirm').click();
+    await waitForState(page, 'shutting-down');
+    ec2Moves('terminated');
+    await waitForState(page, 'terminated');
+    expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(1);
+    await accessible(page, 'terminated');
+  });
+
+  it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    ec2Moves('running');
+
+    rig.viewer = { ...rig.viewer, accountId: PEOPLE.other };
+    const other = await rig.open();
+    await waitForState(other.page, 'running');
+    expect(await text(other.page, 'read-only-reason')).toMatch(/^Read only: .+/);
+    for (const a of ['start', 'stop', 'keepRunning', 'terminate']) {
+      expect(await other.page.getByTestId(`action-${a}`).getAttribute('aria-disabled')).toBe('true');
+    }
+    expect(await other.page.getByTestId('edit-schedule').getAttribute('aria-disabled')).toBe('true');
+    await other.page.getByTestId('action-stop').hover();
+    expect(await other.page.getByTestId('action-stop-reason').isVisible()).toBe(true);
+    // Disabled means inert: clicks (forced past Playwright's actionability check) send nothing.
+    await other.page.getByTestId('action-stop').click({ force: true });
+    await other.page.getByTestId('action-terminate').click({ force: true });
+    expect(await other.page.getByTestId('terminate-dialog').count()).toBe(0);
+    expect(rig.invokes().filter((c) => c.functionKey !== 'panel.get')).toHaveLength(1); // only the assignee's provision
+    await accessible(other.page, 'read-only');
+  });
+
+  it('shows a failed action as a Jira flag and in the panel, with the reason and what to do', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    ec2Moves('running');
+    await waitForState(page, 'running');
+
+    api.mode = 'down';
+    await page.getByTestId('action-stop').click();
+    await page.getByTestId('action-failure').waitFor();
+    const flag = page.getByTestId('host-flag');
+    await flag.waitFor();
+    expect(await flag.getAttribute('data-type')).toBe('error');
+    expect(await flag.textContent()).toContain('Stop failed');
+    const inline = await text(page, 'action-failure');
+    expect(inline).toContain('Stop failed');
+    expect(inline).toMatch(/VM API: .+/);
+    expect(inline).toMatch(/Try again|administrator/);
+    expect(await text(page, 'vm-state')).toBe('running');
+    await accessible(page, 'api-error');
+  });
+
+  it('lists what is wrong with the issue fields and keeps Provision disabled', async () => {
+    forge = site([goodIssue({ fields: { ...goodIssue().fields, [FIELD.client]: 'Acme Corp!', [FIELD.start]: '25:00' } })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('draft-problems').waitFor();
+    const problems = await text(page, 'draft-problems');
+    expect(problems).toContain('Client');
+    expect(problems).toContain('Start time');
+    expect(await page.getByTestId('action-provision').getAttribute('aria-disabled')).toBe('true');
+    await page.getByTestId('action-provision').click({ force: true });
+    expect(rig.invokes('panel.provision')).toHaveLength(0);
+    await accessible(page, 'draft-problems');
+  });
+
+  it('tells the viewer the app is not set up when no admin has configured it', async () => {
+    forge = site();
+    const { page } = await rig.open();
+    await page.getByTestId('not-configured').waitFor();
+    expect(await text(page, 'not-configured')).toContain('Dev VM settings');
+    await accessible(page, 'not-configured');
+  });
+
+  it('follows the dark theme through design tokens', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open({ theme: 'dark' });
+    await page.getByTestId('empty-state').waitFor();
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-color-mode') === 'dark');
+    const [bg, fg] = await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+    const lum = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+    expect(lum(bg)).toBeLessThan(lum(fg));
+    await accessible(page, 'dark-empty');
+  });
+});

@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for what Jira does around a Custom UI iframe: it serves the built page and
+ * answers the test bridge. `/__invoke` hands `{functionKey, payload}` to `invoke` (the tests pass
+ * the REAL resolver definitions, called the way Forge calls them); `/__context` returns the
+ * extension context the page would get from view.getContext().
+ */
+export interface InvokeCall {
+  functionKey: string;
+  payload: Record<string, unknown>;
+}
+
+export interface PageServer {
+  url: string;
+  calls: InvokeCall[];
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, type: string, data: string | Buffer): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(data);
+}
+
+export async function startPageServer(opts: {
+  root: string;
+  invoke: (call: InvokeCall) => Promise<unknown>;
+  context: () => Record<string, unknown>;
+}): Promise<PageServer> {
+  const calls: InvokeCall[] = [];
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/__invoke' && req.method === 'POST') {
+        const call = JSON.parse(await body(req)) as InvokeCall;
+        calls.push(call);
+        try {
+          const result = await opts.invoke(call);
+          send(res, 200, 'application/json', JSON.stringify(result ?? null));
+        } catch (e) {
+          // Forge answers a crashed function with an error the bridge turns into a rejected promise.
+          send(res, 500, 'application/json', JSON.stringify({ message: e instanceof Error ? e.message : String(e) }));
+        }
+        return;
+      }
+      if (url.pathname === '/__context') return send(res, 200, 'application/json', JSON.stringify(opts.context()));
+      const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+      const file = join(opts.root, rel.endsWith('/') || rel === '' ? join(rel, 'index.html') : rel);
+      if (!file.startsWith(opts.root + sep) && file !== opts.root) return send(res, 403, 'text/plain', 'forbidden');
+      try {
+        send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+      } catch {
+        send(res, 404, 'text/plain', 'not found');
+      }
+    })();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise<void>((ok, fail) => server.close((e) => (e ? fail(e) : ok()))),
+  };
+}
