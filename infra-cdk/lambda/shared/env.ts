@@ -73,7 +73,7 @@ export const VmApiEnv = Common.extend({
    * tags it DeveloperName so the policy's `${aws:PrincipalTag/DeveloperName}` condition gives a VM
    * read access to its own developer's database secret only.
    */
-  INSTANCE_ROLE_PATH: z.string().regex(/^\/[A-Za-z0-9_+=,.@\/-]*\/$/).default('/dev-vm/'),
+  INSTANCE_ROLE_PATH: z.string().regex(/^\/[A-Za-z0-9_+=,.@/-]*\/$/).default('/dev-vm/'),
   INSTANCE_POLICY_ARN: z.string().startsWith('arn:'),
   INSTANCE_BOUNDARY_ARN: z.string().startsWith('arn:'),
   /** First POSIX uid/gid handed to developers' EFS access points. */

@@ -1,0 +1,47 @@
+import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { IAMClient } from '@aws-sdk/client-iam';
+
+/**
+ * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
+ * resolves `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) from the environment itself, so
+ * the same bundle runs against AWS or an emulator. Throttling (RequestLimitExceeded,
+ * ThrottlingException, 429/503) is retried by the SDK's adaptive retry strategy, which also
+ * rate-limits the client after a throttle instead of hammering the API.
+ */
+export const RETRY_CONFIG = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+
+/** Extra client settings; tests pass a request handler here, production passes nothing. */
+export type ClientOverrides = Pick<EC2ClientConfig, 'requestHandler' | 'region' | 'credentials'>;
+
+export const createEc2Client = (o: ClientOverrides = {}): EC2Client => new EC2Client({ ...RETRY_CONFIG, ...o });
+export const createEfsClient = (o: ClientOverrides = {}): EFSClient => new EFSClient({ ...RETRY_CONFIG, ...o });
+export const createIamClient = (o: ClientOverrides = {}): IAMClient => new IAMClient({ ...RETRY_CONFIG, ...o });
+
+/** Shape of an error thrown by an SDK v3 client (service exception or SDK-side failure). */
+export interface AwsErrorLike {
+  name: string;
+  message: string;
+  Code?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+export function isAwsError(e: unknown): e is AwsErrorLike {
+  return typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string' && ('$metadata' in e || '$fault' in e);
+}
+
+/** The service's error code (EC2 puts it in `Code`, others in `name`). */
+export function awsErrorCode(e: unknown): string | undefined {
+  if (!isAwsError(e)) return undefined;
+  return e.Code ?? e.name;
+}
+
+/**
+ * True when an SDK error carries one of these codes. Query-protocol services (EC2, IAM) put the
+ * wire code in `Code` while the exception class is named `<Code>Exception`; both forms match.
+ */
+export function errorIs(e: unknown, ...codes: string[]): boolean {
+  if (!isAwsError(e)) return false;
+  return codes.some((c) => e.Code === c || e.name === c || e.name === `${c}Exception`);
+}

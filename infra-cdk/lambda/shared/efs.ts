@@ -1,0 +1,138 @@
+import {
+  CreateAccessPointCommand,
+  DeleteAccessPointCommand,
+  paginateDescribeAccessPoints,
+  type AccessPointDescription,
+  type EFSClient,
+} from '@aws-sdk/client-efs';
+import { DeveloperName } from '../../../src/contract/names';
+import { Tag } from '../../../src/contract/tags';
+import { errorIs } from './clients';
+import { developerHomePath } from './resource-names';
+
+/**
+ * A developer's home on EFS: one access point per developer, found again by its DeveloperName
+ * tag. The access point enforces the developer's POSIX identity (every NFS operation through it
+ * runs as that uid/gid) and creates `/home/<developer>` owned by it with mode 0750 on first use,
+ * so one developer cannot read another's home even though they share the file system.
+ *
+ * uid/gid are allocated once, from UID_BASE upwards (the lowest free number), and never change:
+ * the access point itself is the record of the allocation.
+ */
+
+export interface HomeAccessPoint {
+  accessPointId: string;
+  uid: number;
+  gid: number;
+}
+
+export interface EfsGatewayOptions {
+  fileSystemId: string;
+  managedBy: string;
+  uidBase: number;
+}
+
+const MAX_ALLOCATION_ATTEMPTS = 5;
+
+export class EfsGateway {
+  constructor(
+    private readonly client: EFSClient,
+    private readonly opts: EfsGatewayOptions,
+  ) {}
+
+  private async listManaged(): Promise<AccessPointDescription[]> {
+    const out: AccessPointDescription[] = [];
+    for await (const page of paginateDescribeAccessPoints({ client: this.client, pageSize: 100 }, { FileSystemId: this.opts.fileSystemId })) {
+      for (const ap of page.AccessPoints ?? []) {
+        if (ap.LifeCycleState === 'deleting' || ap.LifeCycleState === 'deleted') continue;
+        if (tagOf(ap, Tag.ManagedBy) === this.opts.managedBy) out.push(ap);
+      }
+    }
+    return out;
+  }
+
+  /** The developer's access point, created (with a newly allocated uid/gid) if there is none. */
+  async ensureHome(developer: string): Promise<HomeAccessPoint> {
+    const dev = DeveloperName.parse(developer);
+    for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
+      const all = await this.listManaged();
+      const mine = all.filter((ap) => tagOf(ap, Tag.DeveloperName) === dev);
+      if (mine.length > 0) {
+        const settled = await this.settle(dev, all, mine);
+        if (settled) return settled;
+        continue;
+      }
+
+      const uid = lowestFreeUid(all, this.opts.uidBase);
+      try {
+        await this.create(dev, uid);
+      } catch (e) {
+        // Two requests for the same developer and uid share the client token: EFS returns the
+        // existing access point or reports the token in use; either way the next lap finds it.
+        if (!errorIs(e, 'AccessPointAlreadyExists')) throw e;
+      }
+    }
+    throw new Error(`could not allocate an EFS access point for ${dev} after ${MAX_ALLOCATION_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Resolve races. Two developers provisioned at the same moment may have been given the same
+   * uid: the developer whose name sorts later gives theirs up and allocates again. Two parallel
+   * requests for one developer may have created two access points: the lowest id is kept.
+   * Both sides see the same listing, so both reach the same decision. Returns undefined when
+   * this developer gave up their access point and must allocate again.
+   */
+  private async settle(dev: string, all: AccessPointDescription[], mine: AccessPointDescription[]): Promise<HomeAccessPoint | undefined> {
+    const sorted = [...mine].sort((a, b) => (a.AccessPointId ?? '').localeCompare(b.AccessPointId ?? ''));
+    const keep = sorted[0] as AccessPointDescription;
+    for (const extra of sorted.slice(1)) await this.delete(extra);
+    const uid = keep.PosixUser?.Uid;
+    const gid = keep.PosixUser?.Gid;
+    if (!keep.AccessPointId || uid === undefined || gid === undefined) throw new Error(`access point of ${dev} has no POSIX user`);
+    const rival = all.find((ap) => ap.PosixUser?.Uid === uid && tagOf(ap, Tag.DeveloperName) !== dev);
+    const rivalName = rival ? tagOf(rival, Tag.DeveloperName) : undefined;
+    if (rival && rivalName !== undefined && rivalName < dev) {
+      await this.delete(keep);
+      return undefined;
+    }
+    return { accessPointId: keep.AccessPointId, uid, gid };
+  }
+
+  private async create(dev: string, uid: number): Promise<void> {
+    await this.client.send(
+      new CreateAccessPointCommand({
+        FileSystemId: this.opts.fileSystemId,
+        // Same developer + same uid → same token → EFS returns the same access point.
+        ClientToken: `devvm-home-${dev}-${uid}`,
+        PosixUser: { Uid: uid, Gid: uid },
+        RootDirectory: { Path: developerHomePath(dev), CreationInfo: { OwnerUid: uid, OwnerGid: uid, Permissions: '0750' } },
+        Tags: [
+          { Key: Tag.Name, Value: `home-${dev}` },
+          { Key: Tag.DeveloperName, Value: dev },
+          { Key: Tag.ManagedBy, Value: this.opts.managedBy },
+        ],
+      }),
+    );
+  }
+
+  private async delete(ap: AccessPointDescription): Promise<void> {
+    if (!ap.AccessPointId) return;
+    try {
+      await this.client.send(new DeleteAccessPointCommand({ AccessPointId: ap.AccessPointId }));
+    } catch (e) {
+      if (!errorIs(e, 'AccessPointNotFound')) throw e;
+    }
+  }
+}
+
+function tagOf(ap: AccessPointDescription, key: string): string | undefined {
+  return ap.Tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** Lowest uid ≥ base not used by any access point of this stack. */
+export function lowestFreeUid(aps: readonly AccessPointDescription[], base: number): number {
+  const used = new Set(aps.map((ap) => ap.PosixUser?.Uid).filter((u): u is number => u !== undefined));
+  let uid = base;
+  while (used.has(uid)) uid++;
+  return uid;
+}

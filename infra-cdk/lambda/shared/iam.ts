@@ -1,0 +1,126 @@
+import {
+  AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  type IAMClient,
+  type InstanceProfile,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { ApiError } from '../../../src/contract/errors';
+import { DeveloperName } from '../../../src/contract/names';
+import { Tag } from '../../../src/contract/tags';
+import { errorIs } from './clients';
+import { developerInstanceRoleName } from './resource-names';
+
+/**
+ * A developer's instance role and instance profile (same name, under INSTANCE_ROLE_PATH). The role
+ * carries the stack's managed instance policy, the stack's permissions boundary and the tags
+ * DeveloperName/ManagedBy; the instance policy grants secret access by
+ * `${aws:PrincipalTag/DeveloperName}`, so a VM reads only its own developer's DB secret.
+ * Every step checks before it creates and tolerates "already exists", so a retry resumes.
+ */
+
+export interface IamGatewayOptions {
+  rolePath: string;
+  instancePolicyArn: string;
+  boundaryArn: string;
+  managedBy: string;
+}
+
+/** A role or profile of that name exists but was not made by this stack: we will not adopt it. */
+function foreign(message: string): ApiError {
+  return new ApiError('CONFLICT', message);
+}
+
+const EC2_TRUST_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+export class IamGateway {
+  constructor(
+    private readonly client: IAMClient,
+    private readonly opts: IamGatewayOptions,
+  ) {}
+
+  /** Returns the instance profile ARN, creating the role and profile as needed. */
+  async ensureInstanceProfile(developer: string): Promise<string> {
+    const dev = DeveloperName.parse(developer);
+    const name = developerInstanceRoleName(dev);
+    const tags = [
+      { Key: Tag.DeveloperName, Value: dev },
+      { Key: Tag.ManagedBy, Value: this.opts.managedBy },
+    ];
+
+    const role = await this.getRole(name);
+    if (role) {
+      const managed = role.Tags?.some((t) => t.Key === Tag.ManagedBy && t.Value === this.opts.managedBy);
+      const mineDev = role.Tags?.some((t) => t.Key === Tag.DeveloperName && t.Value === dev);
+      if (!managed || !mineDev || role.PermissionsBoundary?.PermissionsBoundaryArn !== this.opts.boundaryArn) {
+        throw foreign(`IAM role ${name} exists but is not this stack's role for ${dev} (tags or permissions boundary differ)`);
+      }
+    } else {
+      await this.ignoreExists(() =>
+        this.client.send(
+          new CreateRoleCommand({
+            RoleName: name,
+            Path: this.opts.rolePath,
+            AssumeRolePolicyDocument: EC2_TRUST_POLICY,
+            PermissionsBoundary: this.opts.boundaryArn,
+            Description: `Dev VM instance role of ${dev}`,
+            Tags: tags,
+          }),
+        ),
+      );
+    }
+
+    const attached = await this.client.send(new ListAttachedRolePoliciesCommand({ RoleName: name }));
+    if (!attached.AttachedPolicies?.some((p) => p.PolicyArn === this.opts.instancePolicyArn)) {
+      await this.client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: this.opts.instancePolicyArn }));
+    }
+
+    let profile = await this.getProfile(name);
+    if (!profile) {
+      await this.ignoreExists(() => this.client.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Path: this.opts.rolePath, Tags: tags })));
+      profile = await this.getProfile(name);
+    }
+    if (!profile?.Arn) throw new Error(`instance profile ${name} not readable after creation`);
+    if (!profile.Roles?.some((r) => r.RoleName === name)) {
+      if ((profile.Roles?.length ?? 0) > 0) throw foreign(`instance profile ${name} already holds another role`);
+      await this.ignoreExists(() => this.client.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: name })), 'LimitExceeded');
+    }
+    return profile.Arn;
+  }
+
+  private async getRole(name: string): Promise<Role | undefined> {
+    try {
+      return (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role;
+    } catch (e) {
+      if (errorIs(e, 'NoSuchEntity')) return undefined;
+      throw e;
+    }
+  }
+
+  private async getProfile(name: string): Promise<InstanceProfile | undefined> {
+    try {
+      return (await this.client.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
+    } catch (e) {
+      if (errorIs(e, 'NoSuchEntity')) return undefined;
+      throw e;
+    }
+  }
+
+  /** A parallel request may have created it between our check and our create. */
+  private async ignoreExists(fn: () => Promise<unknown>, also?: string): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (errorIs(e, 'EntityAlreadyExists', ...(also ? [also] : []))) return;
+      throw e;
+    }
+  }
+}

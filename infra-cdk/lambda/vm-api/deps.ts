@@ -1,0 +1,51 @@
+import type { DbConnection, Usage } from '../../../src/contract/vm-api';
+import type { Ec2Gateway } from '../shared/ec2';
+import type { EfsGateway } from '../shared/efs';
+import type { VmApiEnv } from '../shared/env';
+import type { IamGateway } from '../shared/iam';
+import type { DbEndpoint } from '../shared/vm-record';
+
+/**
+ * Everything the VM API operations talk to, passed in so tests can mock the SDK clients
+ * (aws-sdk-client-mock) and replace the database module with a fake.
+ */
+
+/** The slice of infra-cdk/lambda/shared/db's DbProvisioner the API uses. */
+export interface DeveloperDatabases {
+  /** Client database + developer login on every enabled engine; safely re-runnable. */
+  provision(input: { client: string; developer: string }): Promise<DbConnection[]>;
+  /** Revoke the developer's access to the client's database; keeps the login and its secret. */
+  revoke(input: { client: string; developer: string }): Promise<unknown>;
+}
+
+/** Run hours per instance from the scheduler's state; absent when the stack has no reader. */
+export type UsageReader = (instanceIds: readonly string[], now: Date) => Promise<ReadonlyMap<string, Usage>>;
+
+/** What the API logs; structurally the Powertools Logger. */
+export interface ApiLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface VmApiDeps {
+  env: VmApiEnv;
+  ec2: Ec2Gateway;
+  efs: EfsGateway;
+  iam: IamGateway;
+  /** Built on first use: it loads pg/mysql2, which only provision and revoke need. */
+  databases: () => Promise<DeveloperDatabases>;
+  usage?: UsageReader;
+  logger: ApiLogger;
+  now: () => Date;
+  /** Bounded waits (instance profile propagation); tests pass a no-op. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The engines the stack switched on (same rule as shared/db/from-env.ts), for the connection lines of every Vm record. */
+export function dbEndpoints(env: VmApiEnv): { postgres?: DbEndpoint; mysql?: DbEndpoint } {
+  return {
+    ...(env.POSTGRES_SECRET_ARN && env.POSTGRES_HOST ? { postgres: { host: env.POSTGRES_HOST, port: env.POSTGRES_PORT } } : {}),
+    ...(env.MYSQL_SECRET_ARN && env.MYSQL_HOST ? { mysql: { host: env.MYSQL_HOST, port: env.MYSQL_PORT } } : {}),
+  };
+}

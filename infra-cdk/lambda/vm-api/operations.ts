@@ -1,0 +1,122 @@
+import type { Instance, InstanceStateChange } from '@aws-sdk/client-ec2';
+import { ApiError } from '../../../src/contract/errors';
+import type { Schedule } from '../../../src/contract/schedule';
+import { Tag } from '../../../src/contract/tags';
+import type { Health, KeepRunningRequest, RevokeResult, Vm, VmList } from '../../../src/contract/vm-api';
+import { scheduleToTags } from '../../../src/domain/schedule-tags';
+import { toApiError } from '../shared/aws-errors';
+import { withTags } from '../shared/ec2';
+import type { VmApiDeps } from './deps';
+import { vmRecord, vmRecords } from './records';
+
+/**
+ * The VM API operations other than provisioning. Each takes validated input and returns the
+ * contract's response; AWS errors become ApiErrors here (404 unknown/unmanaged, 409 wrong state,
+ * 503 no capacity, 429 throttled after the SDK's retries, 502 anything else from AWS).
+ *
+ * keep-running: `until` must be in the future and at most 24 hours ahead (24 h rather than
+ * "today" because "today" depends on the VM's zone and a late-evening request would otherwise
+ * be refused). It sets KeepRunningUntil, which makes the scheduler skip stops until then (one
+ * override of AutoStop). A stopped VM is also started, because "keep it running until 20:00"
+ * on a stopped VM means the person wants it up; a VM that is stopping or being terminated
+ * answers 409.
+ */
+
+export const KEEP_RUNNING_MAX_MS = 24 * 60 * 60 * 1000;
+
+export function health(deps: VmApiDeps): Health {
+  return {
+    ok: true,
+    version: deps.env.APP_VERSION,
+    region: deps.env.AWS_REGION,
+    allowedInstanceTypes: [...deps.env.ALLOWED_INSTANCE_TYPES],
+    allowedOs: [...deps.env.ALLOWED_OS],
+  };
+}
+
+export async function listVms(deps: VmApiDeps, issueKey: string): Promise<VmList> {
+  const instances = await aws(() => deps.ec2.listByIssue(issueKey));
+  return { vms: await vmRecords(deps, instances) };
+}
+
+async function aws<T>(fn: () => Promise<T>, ctx?: { instanceType?: string }): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toApiError(e, ctx);
+  }
+}
+
+async function managed(deps: VmApiDeps, id: string): Promise<Instance> {
+  const instance = await aws(() => deps.ec2.getManaged(id));
+  if (!instance) throw new ApiError('NOT_FOUND', `No dev VM ${id} managed by this stack`);
+  return instance;
+}
+
+export async function getVm(deps: VmApiDeps, id: string): Promise<Vm> {
+  return vmRecord(deps, await managed(deps, id));
+}
+
+function withState(instance: Instance, change: InstanceStateChange | undefined): Instance {
+  return change?.CurrentState ? { ...instance, State: change.CurrentState, StateReason: undefined, StateTransitionReason: undefined } : instance;
+}
+
+export async function startVm(deps: VmApiDeps, id: string): Promise<Vm> {
+  const instance = await managed(deps, id);
+  const change = await aws(() => deps.ec2.start(id), { instanceType: instance.InstanceType });
+  return vmRecord(deps, withState(instance, change));
+}
+
+export async function stopVm(deps: VmApiDeps, id: string): Promise<Vm> {
+  const instance = await managed(deps, id);
+  const change = await aws(() => deps.ec2.stop(id));
+  return vmRecord(deps, withState(instance, change));
+}
+
+export async function terminateVm(deps: VmApiDeps, id: string): Promise<Vm> {
+  const instance = await managed(deps, id);
+  const change = await aws(() => deps.ec2.terminate(id));
+  return vmRecord(deps, withState(instance, change));
+}
+
+const GONE = new Set(['shutting-down', 'terminated']);
+
+export async function updateSchedule(deps: VmApiDeps, id: string, schedule: Schedule): Promise<Vm> {
+  const instance = await managed(deps, id);
+  if (GONE.has(instance.State?.Name ?? '')) throw new ApiError('CONFLICT', `VM ${id} is ${instance.State?.Name}; its schedule can no longer change`);
+  const { set, remove } = scheduleToTags(schedule);
+  const values = Object.fromEntries(set.map((t) => [t.Key, t.Value]));
+  // Written first, then removals (a dropped AutoStop, the reconciler's stale ScheduleError).
+  await aws(() => deps.ec2.setTags(id, values));
+  await aws(() => deps.ec2.removeTags(id, remove));
+  return vmRecord(deps, withTags(instance, values, remove));
+}
+
+export async function keepRunning(deps: VmApiDeps, id: string, body: KeepRunningRequest): Promise<Vm> {
+  const now = deps.now();
+  const until = new Date(body.until);
+  if (until.getTime() <= now.getTime()) throw new ApiError('VALIDATION_FAILED', 'until: must be in the future', 'until');
+  if (until.getTime() - now.getTime() > KEEP_RUNNING_MAX_MS) throw new ApiError('VALIDATION_FAILED', 'until: must be at most 24 hours from now', 'until');
+
+  const instance = await managed(deps, id);
+  const state = instance.State?.Name ?? 'pending';
+  if (state === 'stopping' || GONE.has(state)) throw new ApiError('CONFLICT', `VM ${id} is ${state}; it cannot be kept running`);
+  const value = until.toISOString();
+  await aws(() => deps.ec2.setTags(id, { [Tag.KeepRunningUntil]: value }));
+  let record = withTags(instance, { [Tag.KeepRunningUntil]: value });
+  if (state === 'stopped') {
+    const change = await aws(() => deps.ec2.start(id), { instanceType: instance.InstanceType });
+    record = withState(record, change);
+  }
+  return vmRecord(deps, record);
+}
+
+export async function revokeDeveloper(deps: VmApiDeps, client: string, developer: string): Promise<RevokeResult> {
+  const db = await deps.databases();
+  try {
+    await db.revoke({ client, developer });
+  } catch (e) {
+    throw toApiError(e);
+  }
+  return { client, developer, revoked: true };
+}

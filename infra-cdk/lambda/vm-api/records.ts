@@ -1,0 +1,42 @@
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { Vm } from '../../../src/contract/vm-api';
+import { toVm } from '../shared/vm-record';
+import { dbEndpoints, type VmApiDeps } from './deps';
+
+/** Instance → Vm with this stack's context (region, secret prefix, engines, usage). */
+export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[]): Promise<Vm[]> {
+  const ids = instances.map((i) => i.InstanceId).filter((id): id is string => id !== undefined);
+  const usage = deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
+  const out: Vm[] = [];
+  for (const instance of instances) {
+    try {
+      const u = instance.InstanceId ? usage.get(instance.InstanceId) : undefined;
+      out.push(toVm(instance, { ...context(deps), ...(u ? { usage: u } : {}) }));
+    } catch (e) {
+      // A managed instance whose identity tags were edited away is skipped, not fatal for the list.
+      deps.logger.warn('instance skipped: not a valid VM record', { instanceId: instance.InstanceId, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
+}
+
+export async function vmRecord(deps: VmApiDeps, instance: Instance): Promise<Vm> {
+  const ids = instance.InstanceId ? [instance.InstanceId] : [];
+  const usage = deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
+  const u = instance.InstanceId ? usage.get(instance.InstanceId) : undefined;
+  return toVm(instance, { ...context(deps), ...(u ? { usage: u } : {}) });
+}
+
+function context(deps: VmApiDeps) {
+  return { region: deps.env.AWS_REGION, secretPrefix: deps.env.SECRET_PREFIX, managedBy: deps.env.MANAGED_BY, databases: dbEndpoints(deps.env) };
+}
+
+/** Usage is a nice-to-have: a failure to read the scheduler's state never fails the request. */
+async function readUsage(deps: VmApiDeps, ids: readonly string[]) {
+  try {
+    return (await deps.usage?.(ids, deps.now())) ?? new Map();
+  } catch (e) {
+    deps.logger.warn('usage unavailable', { reason: e instanceof Error ? e.message : String(e) });
+    return new Map();
+  }
+}
