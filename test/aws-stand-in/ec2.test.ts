@@ -212,3 +212,29 @@ test('the snapshot shows instances with their tags and state for the preview pag
   expect(aws.snapshot().label).toBe('simulated AWS');
   expect(aws.snapshot().calls['ec2:RunInstances']).toBeGreaterThan(0);
 });
+
+test('seeded instances (no API calls) are listed by the SDK paginator like launched ones, 10,000 of them', async () => {
+  const big = await startAwsStandIn({ transitionSeconds: 0 });
+  const client = new EC2Client({ ...big.clientConfig(), maxAttempts: 1 });
+  try {
+    big.seedInstances({ count: 9_000, tags: { ManagedBy: 'dev-vm-for-jira', AutoStop: '18:00' } });
+    big.seedInstances({ count: 1_000, state: 'stopped', tags: { ManagedBy: 'dev-vm-for-jira' } });
+    big.seedInstances({ count: 5, tags: { ManagedBy: 'someone-else' } });
+    expect(big.state.calls).toHaveLength(0);
+    let listed = 0;
+    let stopped = 0;
+    let pages = 0;
+    for await (const page of paginateDescribeInstances({ client, pageSize: 1000 }, { Filters: [{ Name: 'tag:ManagedBy', Values: ['dev-vm-for-jira'] }] })) {
+      pages++;
+      for (const inst of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        listed++;
+        if (inst.State?.Name === 'stopped') stopped++;
+      }
+    }
+    expect({ listed, stopped, pages }).toEqual({ listed: 10_000, stopped: 1_000, pages: 10 });
+    expect(big.state.calls.filter((c) => c.operation === 'DescribeInstances')).toHaveLength(10);
+  } finally {
+    client.destroy();
+    await big.close();
+  }
+});

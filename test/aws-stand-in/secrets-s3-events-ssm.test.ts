@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import {
@@ -115,6 +116,22 @@ describe('S3 (path-style, as the SDK chooses for an IP endpoint, without forcePa
     await s3.send(new PutObjectCommand({ Bucket: 'dev-vm-state', Key: 'a dir/b+c é.json', Body: 'x' }));
     expect(await (await s3.send(new GetObjectCommand({ Bucket: 'dev-vm-state', Key: 'a dir/b+c é.json' }))).Body?.transformToString()).toBe('x');
     expect(aws.state.objects.has('dev-vm-state/a dir/b+c é.json')).toBe(true);
+  });
+
+  test('virtual-hosted addressing (bucket.localhost) is understood too', async () => {
+    // Resolve every host to 127.0.0.1 so `dev-vm-vhost.localhost` reaches the stand-in, as it would with systemd-resolved.
+    const lookup = ((_host: string, opts: { all?: boolean }, cb: (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void) =>
+      opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)) as unknown as http.AgentOptions['lookup'];
+    const agent = new http.Agent({ lookup });
+    const vhost = new S3Client({ ...aws.clientConfig(), endpoint: `http://localhost:${aws.port}`, requestHandler: { httpAgent: agent }, maxAttempts: 1 });
+    try {
+      await vhost.send(new PutObjectCommand({ Bucket: 'dev-vm-vhost', Key: 'k/v.txt', Body: 'vh' }));
+      expect(aws.state.objects.get('dev-vm-vhost/k/v.txt')?.body.toString()).toBe('vh');
+      expect(await (await vhost.send(new GetObjectCommand({ Bucket: 'dev-vm-vhost', Key: 'k/v.txt' }))).Body?.transformToString()).toBe('vh');
+    } finally {
+      vhost.destroy();
+      agent.destroy();
+    }
   });
 
   test('forcePathStyle: true works the same', async () => {

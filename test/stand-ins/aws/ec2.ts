@@ -93,6 +93,54 @@ function schedule(inst: Ec2Instance, now: number, ctx: ServiceContext, via: Inst
   inst.transition = { to, at: now + ctx.transitionMs, ...(reason ? { reason } : {}) };
 }
 
+// ---------------------------------------------------------------- seeding (no HTTP)
+
+export interface SeedInstancesOptions {
+  readonly count: number;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** A settled state to start in (default running). */
+  readonly state?: 'running' | 'stopped';
+  readonly instanceType?: string;
+  readonly subnetId?: string;
+  /** Launch time in epoch ms (default: the stand-in clock). */
+  readonly launchTime?: number;
+}
+
+/**
+ * Puts instances straight into the state, for benchmarks and scheduler tests that need thousands
+ * of VMs without thousands of RunInstances calls. They look exactly like launched ones.
+ */
+export function seedInstances(state: AwsState, now: number, o: SeedInstancesOptions): string[] {
+  if (!Number.isInteger(o.count) || o.count < 1) throw new RangeError('seed count must be a positive integer');
+  const reservationId = hexId('r');
+  const subnetId = o.subnetId ?? DEFAULT_SUBNET;
+  const ids: string[] = [];
+  for (let i = 0; i < o.count; i++) {
+    const n = state.counters.privateIp++;
+    const inst: Ec2Instance = {
+      instanceId: hexId('i'),
+      reservationId,
+      imageId: 'ami-0a1b2c3d4e5f60718',
+      instanceType: o.instanceType ?? 't3.medium',
+      subnetId,
+      vpcId: `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`,
+      availabilityZone: `${state.region}a`,
+      privateIpAddress: `10.0.${1 + (Math.floor(n / 250) % 254)}.${4 + (n % 250)}`,
+      launchTime: o.launchTime ?? now,
+      launchIndex: i,
+      httpTokens: 'required',
+      state: o.state ?? 'running',
+      ...(o.state === 'stopped' ? { stateReason: USER_INITIATED } : {}),
+      stateTransitionReason: o.state === 'stopped' ? `User initiated (${gmt(now)})` : '',
+      tags: new Map(Object.entries(o.tags ?? {})),
+    };
+    state.instances.set(inst.instanceId, inst);
+    ids.push(inst.instanceId);
+  }
+  state.reservations.set(reservationId, { reservationId, instanceIds: ids, fingerprint: `seed:${reservationId}` });
+  return ids;
+}
+
 // ---------------------------------------------------------------- RunInstances
 
 function runInstances(p: QueryParams, ctx: ServiceContext): string[] {

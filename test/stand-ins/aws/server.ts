@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StandInClock } from './clock';
 import type { ServiceContext } from './context';
-import { advanceInstances, ec2Operation, handleEc2, settleInstances } from './ec2';
+import { advanceInstances, ec2Operation, handleEc2, seedInstances, settleInstances, type SeedInstancesOptions } from './ec2';
 import { efsOperation, handleEfs } from './efs';
 import { handleEventBridge } from './eventbridge';
 import { FaultBook, type Fault, type FaultHandle } from './faults';
@@ -62,6 +62,8 @@ export interface AwsStandIn {
   advance(ms: number): void;
   /** Completes every in-flight state transition now. */
   settle(): void;
+  /** Adds settled instances directly (no API calls, not counted in `state.calls`); returns their ids. */
+  seedInstances(options: SeedInstancesOptions): string[];
   injectFault(fault: Fault): FaultHandle;
   clearFaults(): void;
   /** Plain JSON view for the preview page; secret values are never included. */
@@ -206,6 +208,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
     settle() {
       settleInstances(state, clock.now());
     },
+    seedInstances: (o) => seedInstances(state, clock.now(), o),
     injectFault: (f) => faults.add(f),
     clearFaults: () => faults.clearAll(),
     snapshot() {
