@@ -1,0 +1,158 @@
+import type { Page } from 'playwright-core';
+import { adminResolver } from '../../src/index';
+import type { ForgeStandIn } from '../stand-ins/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../forge/fixtures';
+import { seriousA11yViolations, snapshot } from './support/browser';
+import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
+
+/** The admin page in Chromium against the REAL admin resolvers and the KVS/Jira/VM API stand-ins. */
+process.env.DEV_VM_SILENT_LOGS = '1';
+jest.setTimeout(180_000);
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn | undefined;
+let rig: Rig;
+
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+  rig = await startRig(
+    'admin',
+    (call, viewer) => {
+      if (!forge) throw new Error('no Forge stand-in installed for this test');
+      return forge.invokeResolver(adminResolver, call.functionKey, call.payload, { accountId: viewer.accountId });
+    },
+    { accountId: PEOPLE.admin, timezone: 'Europe/London' },
+  );
+});
+afterAll(async () => {
+  await rig?.close();
+  await api?.close();
+});
+beforeEach(() => {
+  api.reset();
+  rig.server.calls.length = 0;
+  rig.viewer = { accountId: PEOPLE.admin, timezone: 'Europe/London' };
+});
+afterEach(() => {
+  if (forge) {
+    expect(forge.violations()).toEqual([]);
+    forge.uninstall();
+    forge = undefined;
+  }
+});
+
+const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+async function accessible(page: Page, state: string) {
+  await snapshot(page, `admin-${state}`);
+  expect({ state, violations: await seriousA11yViolations(page) }).toEqual({ state, violations: [] });
+}
+async function choose(page: Page, selectId: string, optionText: string) {
+  await page.locator(`#${selectId}-input`).click();
+  await page.locator(`#${selectId}-input`).fill(optionText);
+  await page.keyboard.press('Enter');
+}
+const checklist = (page: Page) =>
+  page.$$eval('[data-testid="checklist"] li', (items) => items.map((li) => ({ label: (li.textContent ?? '').replace(/ \((done|still to do)\)$/, '').replace(/^[✓○]/, ''), done: li.getAttribute('data-done') === 'true' })));
+
+describe('the admin page in a real browser', () => {
+  it('walks a first-run admin through the checklist: validation in place, a save that says what changed, secrets never echoed', async () => {
+    forge = site();
+    const { page } = await rig.open();
+    await page.getByTestId('checklist').waitFor();
+    const before = await checklist(page);
+    expect(before.find((c) => c.label.startsWith('API URL'))?.done).toBe(false);
+    expect(before.filter((c) => c.done).map((c) => c.label)).toEqual([expect.stringContaining('Web trigger URL')]);
+    expect(await text(page, 'webtrigger-url')).toBe(forge.webtriggerUrl);
+    await accessible(page, 'first-run');
+
+    // Inline validation: every problem shown next to its field; nothing is sent.
+    await page.getByTestId('apiUrl').fill('ftp://example');
+    await page.getByTestId('region').fill('Europe');
+    await page.getByTestId('accessKeyId').fill('not-a-key');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-invalid').waitFor();
+    const errors = await page.getByTestId('field-error').allTextContents();
+    expect(errors).toEqual(expect.arrayContaining(['must start with https://', 'must be an AWS region such as "eu-west-1"', 'must be an AWS access key id (AKIA…)']));
+    expect(await page.getByTestId('region').getAttribute('aria-invalid')).toBe('true');
+    expect(rig.invokes('admin.save')).toHaveLength(0);
+    expect(await page.getByTestId('flag').count()).toBeGreaterThan(0);
+    await accessible(page, 'invalid');
+
+    // A complete first configuration.
+    await page.getByTestId('apiUrl').fill(api.url);
+    await page.getByTestId('region').fill(api.region);
+    await page.getByTestId('accessKeyId').fill(api.credentials.accessKeyId);
+    await page.getByTestId('secretAccessKey').fill(api.credentials.secretAccessKey);
+    await page.getByTestId('hmacSecret').fill(HMAC_SECRET);
+    await choose(page, 'statuses-provision', 'Ready');
+    await choose(page, 'field-client', 'Client');
+    await choose(page, 'field-developer', 'Developer');
+    await choose(page, 'field-instanceType', 'Instance type');
+    expect(await text(page, 'field-instanceType-row')).toContain('Expected: a select list or text');
+    await page.getByTestId('save').click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    const saved = await text(page, 'save-result');
+    for (const path of ['apiUrl', 'region', 'statuses.provision', 'fields.client', 'fields.developer', 'fields.instanceType', 'secrets.accessKeyId', 'secrets.secretAccessKey', 'secrets.hmacSecret']) {
+      expect(saved).toContain(path);
+    }
+    expect((await checklist(page)).every((c) => c.done)).toBe(true);
+
+    // Stored where they belong, and never sent back to the page.
+    expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);
+    const html = await page.content();
+    expect(html).not.toContain(api.credentials.secretAccessKey);
+    expect(html).not.toContain(HMAC_SECRET);
+    expect(html).not.toContain(api.credentials.accessKeyId);
+    expect(await page.getByTestId('secretAccessKey').inputValue()).toBe('');
+    expect(await page.getByTestId('accessKeyId').getAttribute('placeholder')).toBe(`Saved: ${api.credentials.accessKeyId.slice(0, 4)}${'•'.repeat(12)}${api.credentials.accessKeyId.slice(-4)}`);
+    await accessible(page, 'saved');
+
+    // Test connection, by keyboard, against the stand-in: connected.
+    await tabTo(page, 'test-connection');
+    expect(await focusIsVisible(page)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByText('Connected', { exact: true }).waitFor();
+    expect(await text(page, 'test-result')).toContain(`in ${api.region}`);
+  });
+
+  it('explains why a connection test fails and what to check', async () => {
+    forge = site();
+    configure(forge, api);
+    // A wrong secret key: the function URL rejects the signature.
+    forge.kvs.secrets.set('secret:aws-secret-access-key', { value: 'x'.repeat(40), createdAt: Date.now(), updatedAt: Date.now() });
+    const { page } = await rig.open();
+    await page.getByTestId('test-connection').click();
+    await page.getByText(/^Connection failed/).waitFor();
+    const result = await text(page, 'test-result');
+    expect(result).toContain('Connection failed (signature)');
+    expect(result).toContain('HTTP 403');
+    expect(result).toContain('Check the access key id, the secret access key and the region.');
+    await accessible(page, 'test-failed');
+
+    // Settings the site already has show as chosen.
+    expect(await text(page, 'statuses-provision-row')).toContain('Ready');
+    expect(await text(page, 'field-client-row')).toContain(FIELD.client);
+    expect(STATUS.ready).toBe('10001');
+  });
+
+  it('tells a viewer who is not a Jira administrator why the page is closed to them', async () => {
+    forge = site();
+    rig.viewer = { accountId: PEOPLE.other, timezone: 'Europe/London' };
+    const { page } = await rig.open();
+    await page.getByTestId('load-failure').waitFor();
+    const t = await text(page, 'load-failure');
+    expect(t).toContain('Only Jira administrators can view or change the Dev VM settings.');
+    expect(t).toContain('Ask one of them');
+    await accessible(page, 'forbidden');
+  });
+
+  it('keeps its look and contrast in the dark theme', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open({ theme: 'dark' });
+    await page.getByTestId('checklist').waitFor();
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-color-mode') === 'dark');
+    await accessible(page, 'dark');
+  });
+});
