@@ -69,7 +69,7 @@ afterAll(async () => {
     await su.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [d]);
     await su.query(`DROP DATABASE IF EXISTS ${d}`);
   }
-  for (const r of [login('alice'), login('bob'), login('carol'), login('dave'), dbA, dbB, master]) {
+  for (const r of [login('alice'), login('bob'), login('carol'), login('dave'), login('eve'), dbA, dbB, master]) {
     await su.query(`DROP ROLE IF EXISTS ${r}`);
   }
   await su.end();
@@ -156,7 +156,7 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
 
   it('changes nothing and loses nothing when provisioning runs again', async () => {
     const snapshot = async () => ({
-      verifiers: await Promise.all(['alice', 'bob', 'carol'].map((n) => storedVerifier(login(n)))),
+      verifiers: [await storedVerifier(login('alice')), await storedVerifier(login('bob')), await storedVerifier(login('carol'))],
       members: (
         await su.query(
           `SELECT g.rolname AS g, u.rolname AS u FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
@@ -233,6 +233,22 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
     const dave = await connectAs('dave', dbA);
     expect((await dave.query('SELECT count(*)::int AS n FROM shared_notes')).rows[0]).toEqual({ n: 2 });
     await dave.end();
+  });
+
+  it('lets two overlapping runs for a new developer converge on one secret and one working login', async () => {
+    const [first, second] = await Promise.all([
+      db.provision({ client: clientA, developer: dev('eve') }),
+      db.provision({ client: clientA, developer: dev('eve') }),
+    ]);
+    expect(second).toEqual(first);
+    const creates = timeline.filter((e) => e.kind === 'secret.create' && e.name === secretName('eve'));
+    // Both runs found no secret and tried to create one; exactly one won and the other adopted it.
+    expect(creates).toHaveLength(2);
+    expect(creates.filter((e) => e.kind === 'secret.create' && e.created)).toHaveLength(1);
+    expect(await passwordMatches(login('eve'), secrets.passwordOf(secretName('eve')))).toBe(true);
+    const eve = await connectAs('eve', dbA);
+    expect((await eve.query('SELECT count(*)::int AS n FROM shared_notes')).rows[0]).toEqual({ n: 2 });
+    await eve.end();
   });
 
   it('rotates the password only when asked, secret first', async () => {
