@@ -74,8 +74,8 @@ describe('POST /vms (provision)', () => {
     expect(runs).toHaveLength(1);
     const input = runs[0]!.args[0].input;
     expect(input.ClientToken).toBe(clientTokenFor(provisionBody.idempotencyKey));
-    expect(input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0a1', Version: '$Default' });
-    expect(['subnet-0aaa1111', 'subnet-0bbb2222']).toContain(input.SubnetId);
+    expect(input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', Version: '$Default' });
+    expect(['subnet-0aaaabbbbccccdddd', 'subnet-0bbbbccccddddeeee']).toContain(input.SubnetId);
     expect(input.IamInstanceProfile?.Arn).toBe('arn:aws:iam::123456789012:instance-profile/dev-vm/dev-vm-jdoe');
     const script = Buffer.from(input.UserData ?? '', 'base64').toString('utf8');
     expect(script).toContain(`EFS_AP_ID='${aws.accessPoints[0]?.AccessPointId}'`);

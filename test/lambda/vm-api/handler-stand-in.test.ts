@@ -1,0 +1,89 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Vm, VmList } from '../../../src/contract/vm-api';
+import type { VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
+import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
+import { ENV, event } from './fake-aws';
+
+/**
+ * The real Lambda module (handler.ts: env parsed at cold start, clients built once, the database
+ * module loaded lazily) against the wire-protocol AWS stand-in through AWS_ENDPOINT_URL, so every
+ * EC2, EFS, IAM and Secrets Manager call goes through the SDK's own serialisation. The stack's
+ * database engines are switched off here (no master secrets), so provisioning touches no database.
+ */
+
+let aws: AwsStandIn;
+let handler: VmApiHandler;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  aws = await startAwsStandIn({ transitionSeconds: 0 });
+  const { POSTGRES_SECRET_ARN: _p, POSTGRES_HOST: _ph, MYSQL_SECRET_ARN: _m, MYSQL_HOST: _mh, ...env } = ENV;
+  Object.assign(process.env, env, aws.env(), { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = (require('../../../infra-cdk/lambda/vm-api/handler') as { handler: VmApiHandler }).handler;
+  });
+});
+afterAll(async () => {
+  await aws.close();
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+function parse(res: APIGatewayProxyStructuredResultV2): { status: number; body: unknown } {
+  return { status: res.statusCode ?? 0, body: JSON.parse(res.body ?? 'null') };
+}
+
+const body = {
+  issueKey: 'OPS-7',
+  client: 'acme',
+  developer: 'jdoe',
+  instanceType: 't3.medium',
+  os: 'ubuntu-24.04',
+  schedule: { start: '09:00', stop: '17:30', timezone: 'Europe/Berlin' },
+  idempotencyKey: 'issue-20001:changelog-3',
+};
+
+describe('VM API Lambda against the AWS stand-in', () => {
+  it('provisions, lists, stops and answers a retry with the same VM, all over the real SDK wire protocols', async () => {
+    const created = parse(await handler(event('POST', '/vms', { body })));
+    expect({ status: created.status, body: created.body }).toMatchObject({ status: 202 });
+    const vm = Vm.parse(created.body);
+    expect(vm).toMatchObject({ state: 'pending', os: 'ubuntu-24.04', schedule: { start: '09:00', stop: '17:30', timezone: 'Europe/Berlin' } });
+
+    const inst = aws.state.instances.get(vm.id);
+    expect(inst).toBeDefined();
+    expect([...aws.state.accessPoints.values()]).toHaveLength(1);
+    expect(aws.state.roles.has('dev-vm-jdoe')).toBe(true);
+    expect(aws.state.instanceProfiles.has('dev-vm-jdoe')).toBe(true);
+
+    const again = parse(await handler(event('POST', '/vms', { body })));
+    expect(again.status).toBe(202);
+    expect((again.body as Vm).id).toBe(vm.id);
+    expect(aws.state.calls.filter((c) => c.operation === 'RunInstances')).toHaveLength(1);
+
+    aws.settle();
+    const list = parse(await handler(event('GET', '/vms', { query: { issueKey: 'OPS-7' } })));
+    expect(list.status).toBe(200);
+    expect(VmList.parse(list.body).vms.map((v) => [v.id, v.state])).toEqual([[vm.id, 'running']]);
+
+    const stopped = parse(await handler(event('POST', `/vms/${vm.id}/stop`)));
+    expect(stopped.status).toBe(202);
+    expect((stopped.body as Vm).state).toBe('stopping');
+  });
+
+  it('answers 503 when the stand-in has no capacity for a start', async () => {
+    const created = Vm.parse(parse(await handler(event('POST', '/vms', { body: { ...body, developer: 'asmith', idempotencyKey: 'issue-20002:changelog-1' } }))).body);
+    aws.settle();
+    await handler(event('POST', `/vms/${created.id}/stop`));
+    aws.settle();
+    aws.injectFault({ kind: 'insufficient-capacity', instanceId: created.id, times: 10 });
+    const res = parse(await handler(event('POST', `/vms/${created.id}/start`)));
+    expect(res.status).toBe(503);
+    expect((res.body as { error: { code: string } }).error.code).toBe('INSUFFICIENT_CAPACITY');
+  });
+
+  it('answers 404 for an instance id the stand-in does not know', async () => {
+    expect(parse(await handler(event('GET', '/vms/i-0123456789abcdef0'))).status).toBe(404);
+  });
+});
