@@ -1,0 +1,97 @@
+import type { LifecycleEvent } from '../../src/contract/events';
+import type { Vm } from '../../src/contract/vm-api';
+import { adfToText, doc, formatInZone, paragraph } from '../../src/domain/adf';
+import {
+  apiGaveUpComment,
+  apiRejectedComment,
+  apiUnavailableComment,
+  auditComment,
+  describeSchedule,
+  lifecycleComment,
+  noTransitionComment,
+  notConfiguredComment,
+  problemsComment,
+  provisioningComment,
+  runningComment,
+  statusActionComment,
+} from '../../src/domain/comments';
+import { adfProblems } from '../stand-ins/adf-validator';
+
+const vm: Vm = {
+  id: 'i-0abc12345def67890',
+  issueKey: 'OPS-1',
+  client: 'acme',
+  developer: 'jdoe',
+  instanceType: 't3.large',
+  os: 'al2023',
+  state: 'running',
+  createdAt: '2026-11-26T08:00:00Z',
+  schedule: { start: '08:00', stop: '18:00', timezone: 'Asia/Kolkata', days: 'MON-FRI', enabled: true },
+  connection: {
+    region: 'eu-west-1',
+    ssmCommand: 'aws ssm start-session --target i-0abc12345def67890 --region eu-west-1',
+    homePath: '/home/jdoe',
+    databases: [{ engine: 'postgres', host: 'pg', port: 5432, database: 'client_acme', user: 'dev_jdoe', secretName: 'dev-vm/db/jdoe' }],
+  },
+};
+const ev = (type: LifecycleEvent['type'], over: Partial<LifecycleEvent> = {}): LifecycleEvent => ({
+  id: '6f1c1d1e-0000-4000-8000-000000000001',
+  type,
+  time: '2026-11-26T12:00:00Z',
+  instanceId: vm.id,
+  issueKey: 'OPS-1',
+  client: 'acme',
+  developer: 'jdoe',
+  cause: 'schedule',
+  ...over,
+});
+
+describe('every comment the app posts is valid ADF (Atlassian’s JSON schema)', () => {
+  const req = { issueKey: 'OPS-1', client: 'acme', developer: 'jdoe', instanceType: 't3.large', os: 'al2023' as const, schedule: vm.schedule };
+  it.each([
+    ['problems', problemsComment([{ field: 'customfield_1', label: 'Client', message: 'is empty' }])],
+    ['provisioning', provisioningComment(req, vm)],
+    ['status action', statusActionComment('stop', vm, 'Parked')],
+    ['api unavailable', apiUnavailableComment('timeout', 1)],
+    ['api gave up', apiGaveUpComment('timeout', 4)],
+    ['api rejected', apiRejectedComment('no capacity')],
+    ['not configured', notConfiguredComment(['API URL'])],
+    ['running', runningComment(vm)],
+    ['running without private IP', runningComment({ ...vm, connection: { ...vm.connection, databases: [] } })],
+    ['stopped', lifecycleComment(ev('vm.stopped'), 'UTC')],
+    ['start failed', lifecycleComment(ev('vm.start-failed', { reason: 'capacity' }), 'UTC')],
+    ['idle warning', lifecycleComment(ev('vm.idle-warning', { terminateAt: '2026-12-01T00:00:00Z' }), 'Europe/Paris')],
+    ['terminated', lifecycleComment(ev('vm.terminated'), 'UTC')],
+    ['no transition', noTransitionComment('Provisioned')],
+    ['audit', auditComment('5b10a2844c20165700ede21g', 'stop', '2026-11-26T09:15:00Z', 'i-0abc12345def67890')],
+  ])('%s', (_name, comment) => {
+    expect(comment).toBeDefined();
+    expect(adfProblems(comment)).toEqual([]);
+  });
+
+  it('the validator is strict: empty text and unknown nodes fail', () => {
+    expect(adfProblems({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] })).not.toEqual([]);
+    expect(adfProblems({ type: 'doc', version: 1, content: [{ type: 'shout', content: [] }] })).not.toEqual([]);
+    expect(adfProblems({ type: 'doc', content: [] })).not.toEqual([]);
+  });
+
+  it('drops empty strings instead of emitting empty text nodes', () => {
+    expect(doc(paragraph('', 'a', ''))).toEqual({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'a' }] }] });
+  });
+});
+
+describe('what the comments say', () => {
+  it('the running comment names the secret, never a password', () => {
+    const text = adfToText(runningComment(vm));
+    expect(text).toContain('dev-vm/db/jdoe');
+    expect(text).toContain('Mon–Fri 08:00–18:00 (Asia/Kolkata)');
+  });
+  it('times are shown in the developer’s zone', () => {
+    expect(formatInZone('2026-11-26T12:00:00Z', 'Asia/Kolkata')).toBe('2026-11-26 17:30 (Asia/Kolkata)');
+    expect(formatInZone('2026-11-26T12:00:00Z', 'Not/AZone')).toBe('2026-11-26 12:00 (UTC)');
+  });
+  it('describes schedules, including disabled and start-only ones', () => {
+    expect(describeSchedule({ ...vm.schedule, enabled: false })).toContain('not scheduled');
+    expect(describeSchedule({ start: '09:00', timezone: 'UTC', days: 'SAT-MON', enabled: true })).toBe('Sat–Mon starts 09:00 (UTC)');
+  });
+});

@@ -1,0 +1,93 @@
+import { DEFAULT_POLICY, FIELD_ROLE_LABELS, type FieldRole, type Settings } from '../../src/contract/settings';
+import { fieldText, idempotencyKeyFor, readVmRequest, toDraft } from '../../src/domain/vm-request';
+import { IdempotencyKey } from '../../src/contract/vm-api';
+
+const mapping: Settings['fields'] = { client: 'cf_client', developer: 'cf_dev', instanceType: 'cf_type', os: 'cf_os', start: 'cf_start', stop: 'cf_stop', timezone: 'cf_tz', days: 'cf_days' };
+const policy = { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large'], allowedOs: ['al2023' as const, 'ubuntu-24.04' as const] };
+const valid = { cf_client: 'acme-corp', cf_dev: 'jdoe', cf_type: { value: 't3.large' }, cf_os: { value: 'al2023' }, cf_start: '08:00', cf_stop: '17:30', cf_tz: 'America/New_York', cf_days: 'MON-FRI' };
+
+describe('reading the VM request from issue fields', () => {
+  it('reads a complete, valid request', () => {
+    const r = readVmRequest('OPS-1', valid, mapping, policy);
+    expect(r).toMatchObject({ ok: true, request: { issueKey: 'OPS-1', client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', schedule: { start: '08:00', stop: '17:30', timezone: 'America/New_York', days: 'MON-FRI', enabled: true } } });
+  });
+
+  it('falls back to the policy for empty optional fields', () => {
+    const r = readVmRequest('OPS-1', { cf_client: 'acme', cf_dev: 'jdoe' }, mapping, policy);
+    expect(r).toMatchObject({ ok: true, request: { instanceType: 't3.medium', os: 'al2023', schedule: DEFAULT_POLICY.defaultSchedule } });
+  });
+
+  it.each([
+    ['cf_client', 'ACME', 'client'],
+    ['cf_client', 'a', 'client'],
+    ['cf_dev', "o'brien", 'developer'],
+    ['cf_dev', '$(id)', 'developer'],
+    ['cf_type', 'm5.24xlarge', 'instanceType'],
+    ['cf_type', 'not a type', 'instanceType'],
+    ['cf_os', 'windows', 'os'],
+    ['cf_start', '8:00', 'start'],
+    ['cf_stop', '17:60', 'stop'],
+    ['cf_tz', 'EST5EDT-ish', 'timezone'],
+    ['cf_days', 'MON-FUN', 'days'],
+  ])('field %s = %j is a problem naming %s', (id, value, role) => {
+    const r = readVmRequest('OPS-1', { ...valid, [id]: value }, mapping, policy);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ field: id, label: FIELD_ROLE_LABELS[role as FieldRole] });
+    expect(r.problems[0]?.message).toContain(String(value));
+  });
+
+  it('reports every problem at once', () => {
+    const r = readVmRequest('OPS-1', { ...valid, cf_client: 'X', cf_dev: null, cf_start: '25:00', cf_tz: 'Nowhere/Land' }, mapping, policy);
+    expect(r.ok ? [] : r.problems.map((p) => p.label)).toEqual(['Developer', 'Client', 'Start time', 'Time zone']);
+  });
+
+  it('says when client or developer is not mapped at all', () => {
+    const r = readVmRequest('OPS-1', valid, { ...mapping, client: undefined }, policy);
+    expect(r.ok ? [] : r.problems).toEqual([expect.objectContaining({ field: 'client', message: expect.stringContaining('not mapped') })]);
+  });
+
+  it('rejects equal start and stop', () => {
+    const r = readVmRequest('OPS-1', { ...valid, cf_stop: '08:00' }, mapping, policy);
+    expect(r.ok ? [] : r.problems.map((p) => p.label)).toEqual(['Stop time']);
+  });
+
+  it('accepts lenient days and OS labels people type', () => {
+    const r = readVmRequest('OPS-1', { ...valid, cf_days: 'mon - fri', cf_os: 'Ubuntu 24.04 LTS', cf_type: 'T3.MEDIUM' }, mapping, policy);
+    expect(r).toMatchObject({ ok: true, request: { os: 'ubuntu-24.04', instanceType: 't3.medium', schedule: { days: 'MON-FRI' } } });
+  });
+
+  it('builds the panel draft from the values read', () => {
+    expect(toDraft(readVmRequest('OPS-1', valid, mapping, policy))).toEqual({
+      values: { client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', start: '08:00', stop: '17:30', timezone: 'America/New_York', days: 'MON-FRI' },
+      problems: [],
+    });
+  });
+});
+
+describe('field values of every Jira type', () => {
+  it.each([
+    ['  text  ', 'text'],
+    ['', undefined],
+    [null, undefined],
+    [42, '42'],
+    [{ value: 'opt', id: '1' }, 'opt'],
+    [{ name: 'named' }, 'named'],
+    [[{ value: 'MON' }, { value: 'WED' }], 'MON,WED'],
+    [{ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'acme' }] }] }, 'acme'],
+    [{ unexpected: true }, undefined],
+  ])('%j → %j', (value, text) => {
+    expect(fieldText(value)).toBe(text);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('are stable for one issue and changelog, differ across changelogs, and fit the contract', () => {
+    const a = idempotencyKeyFor('10042', 'cl10400');
+    expect(a).toBe(idempotencyKeyFor('10042', 'cl10400'));
+    expect(a).not.toBe(idempotencyKeyFor('10042', 'cl10401'));
+    expect(IdempotencyKey.safeParse(a).success).toBe(true);
+    expect(IdempotencyKey.safeParse(idempotencyKeyFor('1'.repeat(40), 'x'.repeat(40))).success).toBe(true);
+  });
+});
