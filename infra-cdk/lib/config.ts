@@ -131,7 +131,9 @@ export function readConfig(context: { tryGetContext(key: string): unknown }): St
   }
   const r = Context.safeParse(raw);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `context "${i.path.join('.') || '?'}": ${i.message}`).join('; ');
+    const problems = r.error.issues
+      .map((i) => `context "${String(i.path[0] ?? '?')}"${i.path.length > 1 ? ` (item ${i.path.slice(1).join('.')})` : ''}: ${i.message}`)
+      .join('; ');
     throw new Error(`invalid CDK context: ${problems}`);
   }
   const { vpcId, vpcPrivateSubnetIds, vpcAvailabilityZones, egress, ...rest } = r.data;

@@ -87,7 +87,6 @@ export class Network extends Construct {
       this.vpc = vpc;
       this.privateSubnets = { subnetGroupName: 'vms' };
       this.dataSubnets = { subnetGroupName: 'data' };
-      if (!nat) this.addInterfaceEndpoints(vpc);
     }
 
     this.vmSecurityGroup = new ec2.SecurityGroup(this, 'VmSg', {
@@ -109,19 +108,23 @@ export class Network extends Construct {
       this.dbSecurityGroup.addIngressRule(this.vmSecurityGroup, ec2.Port.tcp(port), `dev VMs to port ${port}`);
       this.dbSecurityGroup.addIngressRule(this.apiSecurityGroup, ec2.Port.tcp(port), `VM API to port ${port}`);
     }
+    if (config.kind === 'create' && config.egress === 'endpoints') this.addInterfaceEndpoints(this.vpc as ec2.Vpc);
   }
 
   private addInterfaceEndpoints(vpc: ec2.Vpc): void {
-    for (const [name, service] of INTERFACE_ENDPOINTS) {
-      vpc.addInterfaceEndpoint(name, { service, subnets: this.privateSubnets, privateDnsEnabled: true });
-    }
+    // One security group for all endpoints, HTTPS from the VMs and the VM API only (not the whole VPC CIDR).
+    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', {
+      vpc,
+      description: 'Interface endpoints: HTTPS from the dev VMs and the VM API',
+      allowAllOutbound: false,
+    });
+    endpointSg.addIngressRule(this.vmSecurityGroup, ec2.Port.tcp(443), 'HTTPS from dev VMs');
+    endpointSg.addIngressRule(this.apiSecurityGroup, ec2.Port.tcp(443), 'HTTPS from the VM API');
+    const common = { subnets: this.privateSubnets, privateDnsEnabled: true, securityGroups: [endpointSg], open: false };
+    for (const [name, service] of INTERFACE_ENDPOINTS) vpc.addInterfaceEndpoint(name, { service, ...common });
     // IAM's control plane is global and has a PrivateLink endpoint in us-east-1 only.
     const inUsEast1 = new CfnCondition(this, 'InUsEast1', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
-    const iamEndpoint = vpc.addInterfaceEndpoint('Iam', {
-      service: new ec2.InterfaceVpcEndpointService('com.amazonaws.iam', 443),
-      subnets: this.privateSubnets,
-      privateDnsEnabled: true,
-    });
+    const iamEndpoint = vpc.addInterfaceEndpoint('Iam', { service: new ec2.InterfaceVpcEndpointService('com.amazonaws.iam', 443), ...common });
     (iamEndpoint.node.defaultChild as ec2.CfnVPCEndpoint).cfnOptions.condition = inUsEast1;
     Annotations.of(this).addWarningV2(
       'dev-vm:egress-endpoints',
