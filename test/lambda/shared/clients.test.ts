@@ -49,7 +49,7 @@ describe('AWS clients', () => {
     const ec2 = createEc2Client({ region: 'eu-west-1' });
     const seen: string[] = [];
     ec2.middlewareStack.add(
-      (next) => async (args) => {
+      (_next) => async (args) => {
         const req = args.request as { hostname?: string };
         seen.push(req.hostname ?? '');
         throw new Error('stop before the network');
