@@ -36,7 +36,8 @@ export class DeveloperAccessPolicy extends Construct {
           resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'instance', resourceName: '*' })],
           conditions: {
             StringEquals: { [`ssm:resourceTag/${Tag.DeveloperName}`]: ownTag },
-            Null: { [`aws:PrincipalTag/${Tag.DeveloperName}`]: 'false' },
+            // Present and non-empty: an untagged (or blank-tagged) caller matches no instance.
+            StringLike: { [`aws:PrincipalTag/${Tag.DeveloperName}`]: '?*' },
             BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' },
           },
         }),
