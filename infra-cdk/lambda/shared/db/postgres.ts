@@ -30,6 +30,8 @@ export interface PgContext {
 const LOCK_KEY = 'dev-vm-for-jira:db-provisioning';
 
 async function withLock<T>(s: SqlSession, fn: () => Promise<T>): Promise<T> {
+  // Wait for a concurrent run, but not past the Lambda's patience: fail clearly and let the caller retry.
+  await s.query("SET lock_timeout = '30s'");
   await s.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK_KEY]);
   try {
     return await fn();
