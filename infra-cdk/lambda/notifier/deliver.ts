@@ -1,0 +1,146 @@
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EVENT_SOURCE, LifecycleEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../src/contract/events';
+import { signEvent } from '../shared/hmac';
+
+/**
+ * Delivers one lifecycle event (from the EventBridge rule) to the Forge web trigger: validates it
+ * against the contract, signs `${timestamp}.${body}` with the shared HMAC secret and POSTs the
+ * exact bytes it signed. A non-2xx answer or a timeout throws, so EventBridge/Lambda retry and
+ * finally park the event in the dead-letter queue. While the admin has not configured the URL
+ * (the stack's placeholder `not-configured`), events are logged and dropped without error:
+ * there is nobody to deliver to, and retrying would only fill the dead-letter queue.
+ */
+
+export interface EventBridgeEnvelope {
+  source?: string;
+  'detail-type'?: string;
+  id?: string;
+  detail?: unknown;
+}
+
+export interface NotifierLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; ok: boolean }>;
+
+export interface NotifierDeps {
+  /** The web trigger URL, or undefined when not configured. */
+  webtriggerUrl(): Promise<string | undefined>;
+  secret(): Promise<string>;
+  /** Forget the cached secret (after the receiver rejected our signature: it may have been rotated). */
+  forgetSecret(): void;
+  fetch: FetchLike;
+  log: NotifierLog;
+  timeoutMs: number;
+}
+
+export class InvalidLifecycleEventError extends Error {
+  override readonly name = 'InvalidLifecycleEventError';
+}
+export class WebtriggerDeliveryError extends Error {
+  override readonly name = 'WebtriggerDeliveryError';
+  constructor(
+    readonly status: number | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type DeliveryResult = { delivered: true; status: number; eventId: string } | { delivered: false; reason: 'not-configured'; eventId: string };
+
+/** The URL to deliver to, or undefined for the placeholder / anything that is not an https URL (loopback http allowed for local runs). */
+export function usableUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'https:') return url.toString();
+  if (url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost')) return url.toString();
+  return undefined;
+}
+
+export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps, now: Date): Promise<DeliveryResult> {
+  if (envelope.source !== undefined && envelope.source !== EVENT_SOURCE) throw new InvalidLifecycleEventError(`unexpected event source ${JSON.stringify(envelope.source)}`);
+  const parsed = LifecycleEvent.safeParse(envelope.detail);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(detail)'}: ${i.message}`).join('; ');
+    throw new InvalidLifecycleEventError(`not a lifecycle event: ${problems}`);
+  }
+  const event = parsed.data;
+  const url = usableUrl(await deps.webtriggerUrl());
+  if (!url) {
+    deps.log.info('web trigger URL not configured; event dropped', { eventId: event.id, type: event.type, instanceId: event.instanceId });
+    return { delivered: false, reason: 'not-configured', eventId: event.id };
+  }
+  // The body is serialised once; the signature covers exactly these bytes.
+  const body = JSON.stringify(event);
+  const { timestamp, signature } = signEvent(await deps.secret(), body, now);
+  let status: number;
+  try {
+    const res = await deps.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+      body,
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+    status = res.status;
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    // Only the host is logged: a web trigger URL is itself a credential.
+    throw new WebtriggerDeliveryError(undefined, `${timedOut ? `no answer within ${deps.timeoutMs} ms` : 'request failed'} from ${new URL(url).host}`, { cause: e });
+  }
+  if (status < 200 || status >= 300) {
+    if (status === 401 || status === 403) deps.forgetSecret();
+    throw new WebtriggerDeliveryError(status, `web trigger at ${new URL(url).host} answered ${status} for event ${event.id}`);
+  }
+  deps.log.info('event delivered', { eventId: event.id, type: event.type, instanceId: event.instanceId, status });
+  return { delivered: true, status, eventId: event.id };
+}
+
+/** A value loaded at most once per `ttlMs` (per warm Lambda container). */
+export function cached<T>(ttlMs: number, load: () => Promise<T>, clock: () => number = () => performance.now()): { get(): Promise<T>; forget(): void } {
+  let value: { v: T; at: number } | undefined;
+  return {
+    async get() {
+      const t = clock();
+      if (value && t - value.at < ttlMs) return value.v;
+      const v = await load();
+      value = { v, at: t };
+      return v;
+    },
+    forget() {
+      value = undefined;
+    },
+  };
+}
+
+/** SSM parameter → URL (undefined when the parameter is missing or holds the placeholder). */
+export function ssmUrlLoader(ssm: SSMClient, name: string): () => Promise<string | undefined> {
+  return async () => {
+    try {
+      const res = await ssm.send(new GetParameterCommand({ Name: name }));
+      return res.Parameter?.Value;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'ParameterNotFound') return undefined;
+      throw e;
+    }
+  };
+}
+
+export function secretLoader(sm: SecretsManagerClient, arn: string): () => Promise<string> {
+  return async () => {
+    const res = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
+    const s = res.SecretString;
+    if (!s) throw new Error('the HMAC secret has no string value');
+    return s;
+  };
+}

@@ -1,0 +1,30 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { RETRY_CONFIG } from '../shared/clients';
+import { loadEnv, NotifierEnv } from '../shared/env';
+import { logger } from '../shared/powertools';
+import { cached, deliver, secretLoader, ssmUrlLoader, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps } from './deliver';
+
+/**
+ * Entry point for the EventBridge rule on the lifecycle bus. Wiring only; see deliver.ts.
+ * The URL is re-read every minute so an admin's change takes effect quickly; the secret every
+ * 15 minutes, or at once after the web trigger rejects a signature (rotation).
+ */
+const env = loadEnv(NotifierEnv);
+const url = cached(60_000, ssmUrlLoader(new SSMClient({ ...RETRY_CONFIG }), env.WEBTRIGGER_URL_PARAMETER));
+const secret = cached(15 * 60_000, secretLoader(new SecretsManagerClient({ ...RETRY_CONFIG }), env.HMAC_SECRET_ARN));
+
+const deps: NotifierDeps = {
+  webtriggerUrl: () => url.get(),
+  secret: () => secret.get(),
+  forgetSecret: () => secret.forget(),
+  fetch: (u, init) => fetch(u, init),
+  log: {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+  },
+  // Well inside the function's 30 s timeout, so a slow receiver fails this attempt cleanly.
+  timeoutMs: 10_000,
+};
+
+export const handler = async (event: EventBridgeEnvelope): Promise<DeliveryResult> => deliver(event, deps, new Date());

@@ -1,0 +1,150 @@
+import { createHmac } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { LifecycleEvent } from '../../../src/contract/events';
+import { verifySignature } from '../../../src/domain/hmac';
+import {
+  cached,
+  deliver,
+  InvalidLifecycleEventError,
+  secretLoader,
+  ssmUrlLoader,
+  usableUrl,
+  WebtriggerDeliveryError,
+  type FetchLike,
+  type NotifierDeps,
+} from '../../../infra-cdk/lambda/notifier/deliver';
+
+const SECRET = 'k3y-shared-with-the-forge-admin-page-0123456789abcdef';
+const URL_PARAM = '/dev-vm/webtrigger-url';
+const NOW = new Date('2026-11-26T12:00:00Z');
+
+const event: LifecycleEvent = {
+  id: '6f1c2b9e-4f7a-4c1e-9a51-2d0f8e7b3c10',
+  type: 'vm.stopped',
+  time: '2026-11-26T11:59:58.000Z',
+  instanceId: 'i-0123456789abcdef0',
+  issueKey: 'OPS-42',
+  client: 'acme',
+  developer: 'jdoe',
+  cause: 'schedule',
+  reason: 'AutoStop 18:00 Europe/London (2026-11-26T18:00:00.000Z)',
+};
+const envelope = (detail: unknown) => ({ source: 'dev-vm-for-jira', 'detail-type': 'vm.stopped', id: 'eb-1', detail });
+
+const ssm = mockClient(SSMClient);
+const sm = mockClient(SecretsManagerClient);
+let sent: { url: string; headers: Record<string, string>; body: string }[];
+let status: number;
+let logs: string[];
+
+function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
+  const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
+  const url = cached(60_000, ssmUrlLoader(new SSMClient(creds), URL_PARAM));
+  const secret = cached(900_000, secretLoader(new SecretsManagerClient(creds), 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-vm/webtrigger-hmac'));
+  const fetch: FetchLike = async (u, init) => {
+    sent.push({ url: u, headers: init.headers, body: init.body });
+    return { status, ok: status >= 200 && status < 300 };
+  };
+  return {
+    webtriggerUrl: () => url.get(),
+    secret: () => secret.get(),
+    forgetSecret: () => secret.forget(),
+    fetch,
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+    timeoutMs: 1000,
+    ...over,
+  };
+}
+
+beforeEach(() => {
+  ssm.reset();
+  sm.reset();
+  sent = [];
+  status = 204;
+  logs = [];
+  ssm.on(GetParameterCommand, { Name: URL_PARAM }).resolves({ Parameter: { Name: URL_PARAM, Value: 'https://example.invalid/x1/webtrigger-token' } });
+  sm.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+});
+afterAll(() => {
+  ssm.restore();
+  sm.restore();
+});
+
+describe('notifier', () => {
+  it('POSTs the event with a signature that an independent HMAC-SHA256 computation reproduces', async () => {
+    const r = await deliver(envelope(event), deps(), NOW);
+    expect(r).toEqual({ delivered: true, status: 204, eventId: event.id });
+    expect(sent).toHaveLength(1);
+    const { headers, body, url } = sent[0]!;
+    expect(url).toBe('https://example.invalid/x1/webtrigger-token');
+    expect(JSON.parse(body)).toEqual(event);
+    expect(headers['x-devvm-timestamp']).toBe(String(NOW.getTime() / 1000));
+    const expected = createHmac('sha256', SECRET).update(`${headers['x-devvm-timestamp']}.${body}`).digest('hex');
+    expect(headers['x-devvm-signature']).toBe(`v1=${expected}`);
+    expect(verifySignature(SECRET, body, { timestamp: headers['x-devvm-timestamp'], signature: headers['x-devvm-signature'] }, NOW)).toEqual({ ok: true });
+  });
+
+  it.each([['the placeholder', 'not-configured'], ['an empty value', ' '], ['a plain http URL', 'http://example.com/hook']])(
+    'logs and drops the event without error while the URL is %s',
+    async (_name, value) => {
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Name: URL_PARAM, Value: value } });
+      await expect(deliver(envelope(event), deps(), NOW)).resolves.toEqual({ delivered: false, reason: 'not-configured', eventId: event.id });
+      expect(sent).toEqual([]);
+      expect(logs).toContain('web trigger URL not configured; event dropped');
+    },
+  );
+
+  it('treats a missing SSM parameter as not configured', async () => {
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }));
+    await expect(deliver(envelope(event), deps(), NOW)).resolves.toMatchObject({ delivered: false });
+  });
+
+  it.each([500, 404, 429])('throws on a %i answer so EventBridge retries and finally dead-letters', async (code) => {
+    status = code;
+    const p = deliver(envelope(event), deps(), NOW);
+    await expect(p).rejects.toBeInstanceOf(WebtriggerDeliveryError);
+    await expect(p).rejects.toMatchObject({ status: code });
+  });
+
+  it('throws on a timeout, naming only the host (the URL is a credential)', async () => {
+    const hang: FetchLike = (_u, init) =>
+      new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'TimeoutError' }))));
+    const p = deliver(envelope(event), deps({ fetch: hang, timeoutMs: 50 }), NOW);
+    await expect(p).rejects.toThrow('no answer within 50 ms from example.invalid');
+  });
+
+  it('reads the secret once while cached, and again after the receiver rejects the signature', async () => {
+    const d = deps();
+    await deliver(envelope(event), d, NOW);
+    await deliver(envelope(event), d, NOW);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    status = 401;
+    await expect(deliver(envelope(event), d, NOW)).rejects.toBeInstanceOf(WebtriggerDeliveryError);
+    status = 204;
+    await deliver(envelope(event), d, NOW);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('rejects an event that does not match the contract, naming the field', async () => {
+    const p = deliver(envelope({ ...event, instanceId: 'not-an-id' }), deps(), NOW);
+    await expect(p).rejects.toBeInstanceOf(InvalidLifecycleEventError);
+    await expect(p).rejects.toThrow(/instanceId/);
+    expect(sent).toEqual([]);
+  });
+
+  it('rejects an event from another source', async () => {
+    await expect(deliver({ ...envelope(event), source: 'aws.ec2' }, deps(), NOW)).rejects.toBeInstanceOf(InvalidLifecycleEventError);
+  });
+});
+
+describe('web trigger URL check', () => {
+  it('accepts https and loopback http only', () => {
+    expect(usableUrl('https://abc.hello.atlassian-dev.net/x1/abc')).toBe('https://abc.hello.atlassian-dev.net/x1/abc');
+    expect(usableUrl('http://127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080/hook');
+    expect(usableUrl('not-configured')).toBeUndefined();
+    expect(usableUrl('ftp://example.com')).toBeUndefined();
+    expect(usableUrl(undefined)).toBeUndefined();
+  });
+});
