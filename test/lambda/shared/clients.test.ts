@@ -64,7 +64,7 @@ describe('AWS clients', () => {
     const ec2 = createEc2Client();
     expect(RETRY_CONFIG).toEqual({ retryMode: 'adaptive', maxAttempts: 5 });
     expect(await ec2.config.maxAttempts()).toBe(5);
-    expect((await ec2.config.retryStrategy()).mode).toBe('adaptive');
+    expect((await ec2.config.retryStrategy()) as unknown).toMatchObject({ mode: 'adaptive' });
   });
 
   it('retry a throttled call inside the SDK until it succeeds', async () => {
