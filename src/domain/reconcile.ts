@@ -173,6 +173,14 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
         out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'ec2', reason: why });
         pendingStart = undefined;
       }
+    } else if (vm.state === 'running' && (prev === undefined || prev.lastState === 'pending')) {
+      // 1b. A VM the API launched (not a scheduler start) is announced when it is first seen
+      // running, so its issue gets the connection details: the API answers while EC2 is still
+      // pending. Only VMs created within the lookback, so a first run over an old fleet stays quiet.
+      const createdMs = parseInstant(vm.tags.get(Tag.CreatedAt) ?? '')?.getTime();
+      if (createdMs !== undefined && nowMs - createdMs <= lookbackMs) {
+        out.notices.push({ id: vm.id, type: 'vm.running', cause: 'ec2', reason: 'running for the first time after provisioning' });
+      }
     }
 
     // 2. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.

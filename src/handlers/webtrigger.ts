@@ -88,13 +88,26 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
   const prop: Omit<DevVmProperty, 'updatedAt'> = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]) ?? {};
   const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
   const nextState = STATE_AFTER[event.type];
-  const vm: Vm | undefined = event.vm ?? (known && nextState ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) } : known);
+  const vm: Vm | undefined = event.vm
+    ? withKnownDatabases(event.vm, known)
+    : known && nextState
+      ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) }
+      : known;
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const updated = await writeProperty(event.issueKey, { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(firstRun ? { provisionedWriteBackDone: true } : {}) }, nowIso);
   const comment = lifecycleComment(event, vm?.schedule.timezone ?? 'UTC');
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId });
   if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
+}
+
+/**
+ * The scheduler knows no database endpoints, so its events carry a VM without database lines;
+ * the ones the API returned at provisioning (stored on the issue) are kept in that case.
+ */
+function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
+  if (vm.connection.databases.length > 0 || !known || known.connection.databases.length === 0) return vm;
+  return { ...vm, connection: { ...vm.connection, databases: known.connection.databases } };
 }
 
 /**
