@@ -122,6 +122,12 @@ export function AdminApp() {
   );
   const fieldType = (id: string | undefined) => (fields.status === 'ready' && id ? fields.items.find((f) => f.id === id)?.type : undefined);
 
+  const ready = loadError !== null || view !== null;
+  useEffect(() => {
+    // User Timing mark read by the first-render benchmark (scripts/bench/ui-bundles.ts).
+    if (ready && performance.getEntriesByName('dev-vm:first-content').length === 0) performance.mark('dev-vm:first-content');
+  }, [ready]);
+
   if (loadError) {
     return (
       <main style={{ padding: token('space.300') }}>

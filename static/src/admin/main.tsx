@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { enableTheme, installBaseStyles } from '../shared/theme';
 import { AdminApp } from './admin-app';
 
+performance.mark('dev-vm:modules-ready');
 installBaseStyles();
 void enableTheme();
 createRoot(document.getElementById('root') as HTMLElement).render(

@@ -2,7 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { enableTheme, installBaseStyles } from '../shared/theme';
 import { App } from './app';
+import { startFirstLoad } from './use-panel';
 
+performance.mark('dev-vm:modules-ready');
+startFirstLoad();
 installBaseStyles();
 void enableTheme();
 createRoot(document.getElementById('root') as HTMLElement).render(

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { R, type PanelView } from '../../../src/contract/resolvers';
 import { TRANSITIONAL_STATES } from '../../../src/contract/vm-api';
-import { call, type Failure } from '../shared/api';
+import { call, type Failure, type Outcome } from '../shared/api';
 
 /**
  * The panel's view of the VM: loaded once, replaced by each action's answer, and refreshed by
@@ -18,6 +18,16 @@ export function nextPollDelay(attempt: number): number {
   return Math.min(POLL_MAX_MS, Math.round(POLL_FIRST_MS * POLL_FACTOR ** attempt));
 }
 
+let firstLoad: Promise<Outcome<typeof R.panelGet>> | undefined;
+
+/**
+ * Ask for the panel's data as soon as the script has run, before React's first render, so the
+ * request and the render overlap (the panel's first content waits on this answer).
+ */
+export function startFirstLoad(): void {
+  firstLoad ??= call(R.panelGet, {});
+}
+
 export function usePanel() {
   const [load, setLoad] = useState<PanelLoad>({ status: 'loading' });
   /** A failed background refresh: shown, and polling carries on with a longer delay. */
@@ -28,7 +38,9 @@ export function usePanel() {
 
   const reload = useCallback(async () => {
     setLoad({ status: 'loading' });
-    const r = await call(R.panelGet, {});
+    const pending = firstLoad;
+    firstLoad = undefined;
+    const r = await (pending ?? call(R.panelGet, {}));
     setLoad(r.ok ? { status: 'ready', view: r.data } : { status: 'failed', error: r.error });
   }, []);
 
