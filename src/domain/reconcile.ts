@@ -117,6 +117,7 @@ const RUNNING_LIKE = new Set(['pending', 'running']);
 
 export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Date, options: PlanOptions): Plan {
   const nowMs = now.getTime();
+  const nowIso = now.toISOString();
   const intervalMs = options.intervalMinutes * MINUTE;
   const lookbackMs = (options.maxLookbackHours ?? 24) * HOUR;
   const pendingTimeoutMs = (options.pendingStartTimeoutMinutes ?? Math.max(15, 3 * options.intervalMinutes)) * MINUTE;
@@ -219,7 +220,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
               out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'schedule', reason: `gave up after ${target.attempts} attempts: ${what}` });
             } else if (vm.state === 'stopped') {
               out.starts.push({ id: vm.id, reason: what, cause: 'schedule', boundaryAt, attempt: target.attempts });
-              pendingStart = { at: iso(nowMs), boundaryAt };
+              pendingStart = { at: nowIso, boundaryAt };
               starting = true;
             } else if (vm.state === 'stopping') {
               owed = { kind: 'start', boundaryAt, attempts: target.attempts, reason: 'still stopping' };
@@ -248,7 +249,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     // 3. Idle reaper: stopped for idleDays → warn idleWarningDays ahead (once), then terminate.
     // The idle clock starts at the latest of: last seen running, first seen by the scheduler,
     // CreatedAt, EC2 LaunchTime — so a lost state record delays a termination, never hastens it.
-    const lastSeenRunning = running ? iso(nowMs) : prev?.lastSeenRunning;
+    const lastSeenRunning = running ? nowIso : prev?.lastSeenRunning;
     if (running || starting) {
       idleWarning = undefined;
     } else if (vm.state === 'stopped') {
@@ -263,7 +264,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
       if (idleWarning && Date.parse(idleWarning.at) < base) idleWarning = undefined; // ran since the warning
       if (!idleWarning && nowMs >= base + idleMs - warnMs) {
         const terminateAt = iso(Math.max(base + idleMs, nowMs + warnMs));
-        idleWarning = { at: iso(nowMs), terminateAt };
+        idleWarning = { at: nowIso, terminateAt };
         out.notices.push({
           id: vm.id,
           type: 'vm.idle-warning',
@@ -283,8 +284,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     // 4. The record to commit.
     const usage = accountUsage(prev, vm.state, vm.launchTime, now, lookbackMs);
     const rec: InstanceRecord = {
-      firstSeenAt: prev?.firstSeenAt ?? iso(nowMs),
-      lastObservedAt: iso(nowMs),
+      firstSeenAt: prev?.firstSeenAt ?? nowIso,
+      lastObservedAt: nowIso,
       lastState,
       usage,
       ...(lastSeenRunning ? { lastSeenRunning } : {}),

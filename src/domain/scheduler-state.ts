@@ -54,7 +54,8 @@ export const emptyState = (): SchedulerState => ({ version: 1, instances: {} });
 
 /** `YYYY-MM` of an instant, in UTC. */
 export function utcMonth(at: Date): string {
-  return at.toISOString().slice(0, 7);
+  const m = at.getUTCMonth() + 1;
+  return `${at.getUTCFullYear()}-${m < 10 ? '0' : ''}${m}`;
 }
 
 /**
