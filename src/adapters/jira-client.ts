@@ -41,7 +41,7 @@ export const IssueStatus = z.object({
 const TransitionsResponse = z.object({
   transitions: z.array(z.object({ id: z.string(), name: z.string().optional(), to: z.object({ id: z.string(), name: z.string().optional() }).optional() })).default([]),
 });
-const FieldsResponse = z.array(z.object({ id: z.string(), name: z.string(), custom: z.boolean().default(false), schema: z.object({ type: z.string() }).partial().optional() }));
+const FieldsResponse = z.array(z.object({ id: z.string(), name: z.string(), custom: z.boolean().default(false), schema: z.object({ type: z.string(), custom: z.string() }).partial().optional() }));
 const StatusesResponse = z.array(z.object({ id: z.string(), name: z.string(), statusCategory: z.object({ key: z.string(), name: z.string() }).partial().optional() }));
 const PropertyResponse = z.object({ key: z.string(), value: z.unknown() });
 const MyPermissions = z.object({ permissions: z.record(z.string(), z.object({ havePermission: z.boolean().optional() })) });

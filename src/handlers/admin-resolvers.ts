@@ -8,7 +8,7 @@ import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecret
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { define, ResolverError } from './resolver-kit';
-import { jira, loadConfig } from './vm-service';
+import { fieldMapping, jira, loadConfig } from './vm-service';
 
 /**
  * Resolvers of the admin page. Every one first checks that the caller holds Administer Jira
@@ -46,7 +46,9 @@ function checklist(settings: Settings, secrets: Secrets, webtriggerUrl: string |
 }
 
 async function view(): Promise<AdminView> {
-  const [settings, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+  const [saved, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+  // Roles left unmapped show the app's own fields, so saving the page adopts them.
+  const settings: Settings = { ...saved, fields: await fieldMapping(saved) };
   let webtriggerUrl: string | undefined;
   try {
     webtriggerUrl = await webTrigger.getUrl(LIFECYCLE_WEBTRIGGER_KEY);

@@ -5,7 +5,7 @@ import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-proper
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
-import { jira, loadConfig, provisionAttempt, statusDrivenAction } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction } from './vm-service';
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -36,7 +36,8 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
   const listed = [...lists.provision, ...lists.stop, ...lists.terminate].includes(change.toStatusId);
   if (!listed && settings.onClose === 'nothing') return;
 
-  const mapped = Object.values(settings.fields).filter((id): id is string => typeof id === 'string');
+  const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
+  const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
   const fresh = await jira.getIssue('app', issue.key, ['status', ...mapped], [DEV_VM_PROPERTY]);
   const status = IssueStatus.safeParse(fresh.fields.status);
   // The issue may have moved on since the event was sent; act on the status the event names.
@@ -60,7 +61,7 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;
     }
-    const read = readVmRequest(fresh.key, fresh.fields, settings.fields, settings.policy);
+    const read = readVmRequest(fresh.key, fresh.fields, mapping, settings.policy);
     if (!read.ok) {
       await jira.addComment(issue.key, problemsComment(read.problems));
       return;

@@ -2,6 +2,7 @@ import Resolver from '@forge/resolver';
 import { R, type PanelView } from '../contract/resolvers';
 import { KeepRunningRequest, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
+import type { Settings } from '../contract/settings';
 import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { decideCanAct } from '../domain/permissions';
@@ -11,7 +12,7 @@ import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request'
 import { userAccountId } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
-import { jira, loadConfig, provisionAttempt, vmAction, writeProperty, type AppConfig } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, vmAction, writeProperty, type AppConfig } from './vm-service';
 
 /**
  * Resolvers of the issue panel. Who may act is decided here from Forge's context (assignee,
@@ -20,6 +21,7 @@ import { jira, loadConfig, provisionAttempt, vmAction, writeProperty, type AppCo
  */
 
 interface Loaded {
+  mapping: Settings['fields'];
   view: PanelView;
   config: AppConfig;
   prop: DevVmProperty | undefined;
@@ -31,7 +33,8 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   if (!issueKey) throw new ResolverError('VALIDATION_FAILED', 'The Dev VM panel must be opened on an issue.');
   const config = await loadConfig();
   const { settings } = config;
-  const mapped = Object.values(settings.fields).filter((id): id is string => typeof id === 'string');
+  const mapping = await fieldMapping(settings);
+  const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
   // As the user: someone who cannot browse the issue learns nothing about its VM.
   const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
@@ -59,7 +62,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     canAct: decision.canAct,
     ...(decision.canAct ? {} : { cannotActReason: decision.reason }),
     vm: vm ?? null,
-    draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, settings.fields, settings.policy)),
+    draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, mapping, settings.policy)),
   };
   if (stillLive && stillLive.schedule.enabled) {
     const next = nextBoundaries(stillLive.schedule, now);
@@ -70,7 +73,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun);
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
-  return { view, config, prop, issueId: issue.id };
+  return { view, config, prop, issueId: issue.id, mapping };
 }
 
 async function loadForAction(caller: CallerContext, now: Date): Promise<Loaded & { accountId: string; api: NonNullable<AppConfig['api']> }> {
@@ -105,8 +108,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const issueKey = loaded.view.issueKey;
     if (liveVm(loaded.prop)) throw new ResolverError('CONFLICT', 'This issue already has a dev VM.');
     const { settings } = loaded.config;
-    const issue = await jira.getIssue('user', issueKey, Object.values(settings.fields).filter((id): id is string => typeof id === 'string'));
-    const read = readVmRequest(issueKey, issue.fields, settings.fields, settings.policy);
+    const issue = await jira.getIssue('user', issueKey, Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string'));
+    const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);
     if (!read.ok) {
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);

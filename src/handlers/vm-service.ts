@@ -8,10 +8,11 @@ import {
   statusActionComment,
   type VmAction,
 } from '../domain/comments';
+import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
 import { DEV_VM_PROPERTY, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
-import { loadSecrets, loadSettings } from '../adapters/kvs-store';
+import { getCached, loadSecrets, loadSettings, putCached } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { enqueueRetry } from '../adapters/retry-queue';
 import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
@@ -43,6 +44,23 @@ export async function loadConfig(): Promise<AppConfig> {
 }
 
 export const jira = new JiraClient();
+
+const APP_FIELDS_CACHE_KEY = 'app-fields';
+const APP_FIELDS_CACHE_MINUTES = 60;
+
+/**
+ * The field mapping in force: the admin's choices, and the app's own custom fields for any role
+ * left unmapped (looked up once an hour, not on every event).
+ */
+export async function fieldMapping(settings: Settings): Promise<Settings['fields']> {
+  if (allRolesMapped(settings.fields)) return settings.fields;
+  let discovered = await getCached<Settings['fields']>(APP_FIELDS_CACHE_KEY);
+  if (discovered === undefined) {
+    discovered = discoverAppFields(await jira.listFields('app'));
+    await putCached(APP_FIELDS_CACHE_KEY, discovered, APP_FIELDS_CACHE_MINUTES);
+  }
+  return effectiveMapping(settings.fields, discovered);
+}
 
 export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<DevVmProperty> {
   const value: DevVmProperty = { ...prop, updatedAt: nowIso };

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { R } from '../../src/contract/resolvers';
 import * as index from '../../src/index';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
+import { APP_FIELD_KEYS } from '../../src/domain/app-fields';
 import { LIFECYCLE_WEBTRIGGER_KEY, buildAdminResolver } from '../../src/handlers/admin-resolvers';
 import { buildPanelResolver } from '../../src/handlers/panel-resolvers';
 import { ROOT, handlerExports, readManifest } from './manifest-helpers';
@@ -44,7 +45,8 @@ describe('manifest ↔ src/index.ts', () => {
   it('names only declared functions from its modules', () => {
     const keys = new Set(handlerExports(manifest).keys());
     for (const [type, mods] of Object.entries(manifest.modules)) {
-      if (type === 'function') continue;
+      // Functions are the declarations; the app's custom fields are plain strings with no code.
+      if (type === 'function' || type === 'jira:customField') continue;
       for (const m of mods) {
         const fn = m.function ?? m.resolver?.function;
         expect({ module: m.key, fn, declared: fn !== undefined && keys.has(fn) }).toEqual({ module: m.key, fn, declared: true });
@@ -58,6 +60,10 @@ describe('manifest ↔ src/index.ts', () => {
     expect(handlerExports(manifest).get(byKey('jira:adminPage')?.resolver?.function ?? '')).toBe('adminResolver');
     expect(byKey('jira:issuePanel')?.resource).toBe('issue-panel');
     expect(byKey('jira:adminPage')?.resource).toBe('admin');
+  });
+
+  it('ships one custom field per request role, with the keys the code looks for', () => {
+    expect(manifest.modules['jira:customField']?.map((f) => f.key).sort()).toEqual(Object.values(APP_FIELD_KEYS).sort());
   });
 
   it('listens to issue updates, and the queue and web trigger keys match the code', () => {

@@ -249,3 +249,30 @@ describe('stop and terminate statuses', () => {
     expect(texts()).toEqual([]);
   });
 });
+
+describe('the app’s own request fields', () => {
+  const ari = (key: string) => `ari:cloud:ecosystem::extension/6b1a3f52-8d0e-4c7a-9f3e-2d5b7c9e1a40/env-1/static/${key}`;
+  it('are used for every role the admin left unmapped, on a site with no field setup', async () => {
+    forge = site([
+      goodIssue({
+        fields: { customfield_20001: 'globex', customfield_20002: 'asmith', customfield_20005: '07:00', customfield_20006: '16:00', customfield_20007: 'Asia/Tokyo' },
+      }),
+    ]);
+    forge.jira.fields.push(
+      { id: 'customfield_20001', name: 'Dev VM client', schemaCustom: ari('dev-vm-client') },
+      { id: 'customfield_20002', name: 'Dev VM developer', schemaCustom: ari('dev-vm-developer') },
+      { id: 'customfield_20005', name: 'Dev VM start time', schemaCustom: ari('dev-vm-start') },
+      { id: 'customfield_20006', name: 'Dev VM stop time', schemaCustom: ari('dev-vm-stop') },
+      { id: 'customfield_20007', name: 'Dev VM time zone', schemaCustom: ari('dev-vm-timezone') },
+    );
+    configure(forge, api, { fields: {} });
+    await handleIssueUpdated(toReady(), NOW);
+    expect(provisionCalls()[0]?.body).toMatchObject({ client: 'globex', developer: 'asmith', instanceType: 't3.medium', schedule: { start: '07:00', stop: '16:00', timezone: 'Asia/Tokyo' } });
+
+    // The lookup is cached: a second request on another issue does not list Jira's fields again.
+    forge.jira.addIssue(goodIssue({ id: '10050', key: 'OPS-50', fields: { customfield_20001: 'globex', customfield_20002: 'bob' } }));
+    await handleIssueUpdated(statusChangedEvent({ id: '10050', key: 'OPS-50' }, STATUS.inProgress, STATUS.ready, '10600'), NOW);
+    expect(forge.jira.calls.filter((c) => c.path === '/rest/api/3/field')).toHaveLength(1);
+    expect(api.vms.size).toBe(2);
+  });
+});

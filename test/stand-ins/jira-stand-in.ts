@@ -27,6 +27,8 @@ export interface SeedField {
   name: string;
   custom?: boolean;
   type?: string;
+  /** `schema.custom`: the custom field type's key (for a Forge field, its extension ARI). */
+  schemaCustom?: string;
 }
 export interface SeedTransition {
   id: string;
@@ -239,7 +241,7 @@ export class JiraStandIn {
         return [204, undefined];
       }
       case 'GET /rest/api/3/field':
-        return [200, this.fields.map((f) => ({ id: f.id, key: f.id, name: f.name, custom: f.custom ?? f.id.startsWith('customfield_'), navigable: true, orderable: true, searchable: true, clauseNames: [f.id], schema: { type: f.type ?? 'string' } }))];
+        return [200, this.fields.map((f) => ({ id: f.id, key: f.id, name: f.name, custom: f.custom ?? f.id.startsWith('customfield_'), navigable: true, orderable: true, searchable: true, clauseNames: [f.id], schema: { type: f.type ?? 'string', ...(f.schemaCustom ? { custom: f.schemaCustom } : {}) } }))];
       case 'GET /rest/api/3/status':
         return [200, this.statuses.map((s) => this.statusJson(s.id))];
       case 'GET /rest/api/3/mypermissions': {

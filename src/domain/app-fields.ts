@@ -1,0 +1,40 @@
+import type { FieldRole, Settings } from '../contract/settings';
+
+/**
+ * The app ships its own request fields (`jira:customField` modules in manifest.yml), so a new
+ * site needs no manual field setup: a role the admin has not mapped defaults to the app's field.
+ * Jira lists a Forge field in GET /rest/api/3/field with `schema.custom` ending in
+ * `/static/<module key>`; that suffix is how the field is recognised.
+ */
+export const APP_FIELD_KEYS: Record<FieldRole, string> = {
+  client: 'dev-vm-client',
+  developer: 'dev-vm-developer',
+  instanceType: 'dev-vm-instance-type',
+  os: 'dev-vm-os',
+  start: 'dev-vm-start',
+  stop: 'dev-vm-stop',
+  timezone: 'dev-vm-timezone',
+  days: 'dev-vm-days',
+};
+
+export interface ListedField {
+  id: string;
+  schema?: { custom?: string | undefined } | undefined;
+}
+
+/** The app's own fields present on this site, by role. */
+export function discoverAppFields(fields: readonly ListedField[]): Settings['fields'] {
+  const out: Settings['fields'] = {};
+  for (const [role, key] of Object.entries(APP_FIELD_KEYS) as [FieldRole, string][]) {
+    const hit = fields.find((f) => f.schema?.custom?.endsWith(`/static/${key}`));
+    if (hit) out[role] = hit.id;
+  }
+  return out;
+}
+
+/** The admin's mapping wins; unmapped roles fall back to the app's fields. */
+export function effectiveMapping(saved: Settings['fields'], discovered: Settings['fields']): Settings['fields'] {
+  return { ...discovered, ...Object.fromEntries(Object.entries(saved).filter(([, v]) => v !== undefined)) };
+}
+
+export const allRolesMapped = (mapping: Settings['fields']): boolean => (Object.keys(APP_FIELD_KEYS) as FieldRole[]).every((r) => mapping[r] !== undefined);
