@@ -73,6 +73,11 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   try {
     await applyEvent(event, now.toISOString());
   } catch (e) {
+    if (e instanceof JiraApiError && e.status === 404) {
+      // The issue was deleted (or the app lost access): nothing to update, and a retry would not help.
+      log.warn('lifecycle event for an issue that no longer exists', { eventId: event.id, issueKey: event.issueKey });
+      return reply(200);
+    }
     log.error('lifecycle event failed', { eventId: event.id, issueKey: event.issueKey, error: errorName(e) });
     // Forget the id so the sender's retry of this delivery is processed, and say it failed.
     await forgetEventId(event.id).catch(() => undefined);

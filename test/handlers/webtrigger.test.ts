@@ -126,6 +126,34 @@ describe('other lifecycle events', () => {
   });
 });
 
+describe('delivery failures', () => {
+  it('accepts an event for a deleted issue without failing the sender', async () => {
+    forge = site();
+    configure(forge, undefined);
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { issueKey: 'OPS-999' }))), NOW);
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('answers 500 when Jira fails, and accepts the sender’s retry of the same event', async () => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm('running');
+    const req = signed(JSON.stringify(event('vm.stopped')));
+    const realHandle = forge.jira.handle.bind(forge.jira);
+    let failNext = true;
+    forge.jira.handle = async (actor, path, init) => {
+      if (failNext && path.includes('/comment')) {
+        failNext = false;
+        return new Response(JSON.stringify({ errorMessages: ['Jira is down'] }), { status: 503 });
+      }
+      return realHandle(actor, path, init);
+    };
+    expect((await handleLifecycleEvent(req, NOW)).statusCode).toBe(500);
+    expect((await handleLifecycleEvent(req, NOW)).statusCode).toBe(200);
+    expect(texts()).toHaveLength(1);
+  });
+});
+
 describe('authentication of the caller', () => {
   beforeEach(() => {
     forge = site();
