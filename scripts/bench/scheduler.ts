@@ -107,7 +107,11 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
           const next = offset + max < fleet.length ? String(offset + max) : undefined;
           return { Reservations: page.map((i) => ({ Instances: [i] })), ...(next ? { NextToken: next } : {}) };
         });
-        for (const c of [StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, CreateTagsCommand, DeleteTagsCommand]) mock.on(c).resolves({});
+        mock.on(StartInstancesCommand).resolves({});
+        mock.on(StopInstancesCommand).resolves({});
+        mock.on(TerminateInstancesCommand).resolves({});
+        mock.on(CreateTagsCommand).resolves({});
+        mock.on(DeleteTagsCommand).resolves({});
         let stored: SchedulerState = { ...emptyState(), lastRunAt: new Date(now - 5 * 60_000).toISOString() };
         let etag = 0;
         let putEvents = 0;
