@@ -39,9 +39,12 @@ afterAll(async () => {
 beforeEach(() => {
   api.reset();
   rig.server.calls.length = 0;
+  rig.pageErrors.length = 0;
   rig.viewer = { accountId: PEOPLE.assignee, timezone: 'America/New_York', ...ISSUE };
 });
 afterEach(() => {
+  // Served under Forge's content policy: a blocked style or script would show here.
+  expect(rig.pageErrors.filter((e) => /Content Security Policy|uncaught/.test(e))).toEqual([]);
   if (forge) {
     expect(forge.violations()).toEqual([]);
     forge.uninstall();

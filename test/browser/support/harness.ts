@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { startPageServer, type InvokeCall, type PageServer } from './page-server';
-import { buildTestPage, type PageName } from './pages';
+import { buildTestPage, forgeContentPolicy, type PageName } from './pages';
 
 /**
  * One test file's browser rig: the test build of a page, a page server whose /__invoke runs the
@@ -22,14 +22,18 @@ export interface Rig {
   viewer: Viewer;
   open(opts?: { theme?: 'light' | 'dark'; browserZone?: string }): Promise<{ context: BrowserContext; page: Page }>;
   invokes(functionKey?: string): InvokeCall[];
+  /** Console errors and uncaught exceptions of every page opened (CSP violations included). */
+  pageErrors: string[];
   close(): Promise<void>;
 }
 
 export async function startRig(page: PageName, invoke: (call: InvokeCall, viewer: Viewer) => Promise<unknown>, viewer: Viewer): Promise<Rig> {
   const root = buildTestPage(page);
   const rig = { viewer } as Rig;
+  rig.pageErrors = [];
   rig.server = await startPageServer({
     root,
+    csp: forgeContentPolicy(),
     invoke: (call) => invoke(call, rig.viewer),
     context: () => ({
       accountId: rig.viewer.accountId,
@@ -58,6 +62,10 @@ export async function startRig(page: PageName, invoke: (call: InvokeCall, viewer
     contexts.push(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: rig.server.url });
     const p = await context.newPage();
+    p.on('console', (m) => {
+      if (m.type() === 'error') rig.pageErrors.push(m.text());
+    });
+    p.on('pageerror', (e) => rig.pageErrors.push(`uncaught: ${e.message}`));
     await p.goto(`${rig.server.url}/index.html${opts.theme === 'dark' ? '?theme=dark' : ''}`);
     return { context, page: p };
   };

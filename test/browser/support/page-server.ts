@@ -34,8 +34,8 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(res: ServerResponse, status: number, type: string, data: string | Buffer): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+function send(res: ServerResponse, status: number, type: string, data: string | Buffer, csp?: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...(csp ? { 'content-security-policy': csp } : {}) });
   res.end(data);
 }
 
@@ -43,6 +43,8 @@ export async function startPageServer(opts: {
   root: string;
   invoke: (call: InvokeCall) => Promise<unknown>;
   context: () => Record<string, unknown>;
+  /** Content-Security-Policy sent with the page, as Forge sends one with a Custom UI resource. */
+  csp: string;
 }): Promise<PageServer> {
   const calls: InvokeCall[] = [];
   const server = createServer((req, res) => {
@@ -61,11 +63,13 @@ export async function startPageServer(opts: {
         return;
       }
       if (url.pathname === '/__context') return send(res, 200, 'application/json', JSON.stringify(opts.context()));
+      // axe-core from the app's origin, so the page's content policy allows the audit script.
+      if (url.pathname === '/__axe.js') return send(res, 200, TYPES['.js'] as string, await readFile(require.resolve('axe-core/axe.min.js')));
       const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
       const file = join(opts.root, rel.endsWith('/') || rel === '' ? join(rel, 'index.html') : rel);
       if (!file.startsWith(opts.root + sep) && file !== opts.root) return send(res, 403, 'text/plain', 'forbidden');
       try {
-        send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+        send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file), extname(file) === '.html' ? opts.csp : undefined);
       } catch {
         send(res, 404, 'text/plain', 'not found');
       }
