@@ -118,12 +118,16 @@ export function runningComment(vm: Vm): AdfDoc {
   );
 }
 
-/** One short comment for each lifecycle event other than `vm.running`. */
-export function lifecycleComment(event: LifecycleEvent, timezone: string): AdfDoc | undefined {
+/**
+ * The comment for a lifecycle event: the full connection details the first time the VM runs,
+ * then one short line per event (a daily scheduled start must not repeat the whole block).
+ */
+export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true): AdfDoc | undefined {
   const when = (iso: string) => formatInZone(iso, timezone);
   switch (event.type) {
     case 'vm.running':
-      return event.vm ? runningComment(event.vm) : undefined;
+      if (firstRunning && event.vm) return runningComment(event.vm);
+      return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
       return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));
     case 'vm.start-failed':

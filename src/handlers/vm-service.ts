@@ -87,7 +87,8 @@ export async function provisionAttempt(
   const base = { ...(previous ?? {}), idempotencyKey: request.idempotencyKey };
   try {
     const vm = await api.call('provision', { body: request });
-    await writeProperty(issueKey, { ...base, vm, pending: undefined }, nowIso);
+    // A new VM gets its own first-run write-back and connection comment.
+    await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));
     log.info('provisioned', { issueKey, instanceId: vm.id, attempt });
     return { outcome: 'provisioned', vm };

@@ -84,9 +84,11 @@ describe('vm.running', () => {
     seedVm();
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
     forge.jira.issue('OPS-42').statusId = STATUS.inUse;
-    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule', time: '2026-11-27T07:30:00Z' }))), NOW);
     expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.inUse);
     expect(forge.jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))).toHaveLength(1);
+    // Later starts (every working morning) get one short line, not the whole connection block again.
+    expect(texts()[1]).toBe('Dev VM started at 2026-11-27 08:30 (Europe/Berlin) (start of working hours). Connection details are in the Dev VM panel.');
   });
 
   it('says so in a comment when the workflow has no transition to the provisioned status, and still succeeds', async () => {
