@@ -30,6 +30,7 @@ import { OsId } from '../../src/contract/vm-api';
  * | managedBy               | dev-vm-for-jira (MANAGED_BY)              | value of the ManagedBy tag IAM conditions key on   |
  * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes       |
  * | webtriggerUrl           | not-configured                            | Forge web trigger URL for lifecycle events         |
+ * | forgeKeySerial          | 1                                         | bump to replace the Forge principal's access key   |
  */
 
 /** Value of the web trigger parameter until the admin sets a URL; the notifier treats it as "not configured". */
@@ -86,6 +87,7 @@ const Context = z
       .string()
       .refine((u) => u === WEBTRIGGER_NOT_CONFIGURED || /^https:\/\/[^\s]+$/.test(u), `must be an https URL or "${WEBTRIGGER_NOT_CONFIGURED}"`)
       .default(WEBTRIGGER_NOT_CONFIGURED),
+    forgeKeySerial: int(1, 1_000_000).default(1),
   })
   .superRefine((c, ctx) => {
     if (c.vpcId !== undefined) {

@@ -112,6 +112,7 @@ export class DevVmStack extends Stack {
       instancePolicy: this.launch.instancePolicy.policy,
       instanceBoundary: this.launch.boundary.policy,
       uidBase: config.uidBase,
+      forgeKeySerial: config.forgeKeySerial,
       stateBucket: this.storage.stateBucket,
       eventBus: this.events.bus,
     });

@@ -25,7 +25,7 @@ const jdoe = { 'aws:PrincipalTag/DeveloperName': 'jdoe', 'aws:username': 'jdoe',
 
 /** `aws ssm start-session --target <instance> [--document-name <doc>]`: two resources authorised. */
 function startSession(target: { id: string; developerTag?: string }, caller: Record<string, string>, document = SHELL_DOCUMENT): Request[] {
-  const tags = target.developerTag === undefined ? {} : { 'ssm:resourceTag/DeveloperName': target.developerTag };
+  const tags: Record<string, string> = target.developerTag === undefined ? {} : { 'ssm:resourceTag/DeveloperName': target.developerTag };
   return [
     { action: 'ssm:StartSession', resource: instance(target.id), context: { ...caller, ...tags } },
     { action: 'ssm:StartSession', resource: documentArn(document), context: caller },

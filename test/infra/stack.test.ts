@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { LAMBDA_DIR } from '../../infra-cdk/lib/lambda-factory';
 import { ReconcilerEnv, NotifierEnv, VmApiEnv, loadEnv } from '../../infra-cdk/lambda/shared/env';
 import { EVENT_SOURCE } from '../../src/contract/events';
 import { MANAGED_BY } from '../../src/contract/tags';
@@ -203,6 +206,10 @@ describe('Lambda functions', () => {
   it('are the three handlers, created through the factory', () => {
     expect(ours).toHaveLength(3);
     expect(Object.values(s.lambdas.entries).sort()).toEqual(['notifier/handler.ts', 'reconciler/handler.ts', 'vm-api/handler.ts']);
+    // The production factory bundles exactly these files; each must exist and export `handler`.
+    for (const entry of Object.values(s.lambdas.entries)) {
+      expect(fs.readFileSync(path.join(LAMBDA_DIR, entry), 'utf8')).toMatch(/export (const|async function|function) handler\b/);
+    }
   });
 
   it.each(ours.map(([k]) => k))('%s runs nodejs22.x on arm64 with JSON logs into its own log group', (logicalId) => {
@@ -293,6 +300,8 @@ describe('VM API endpoint and the Forge principal', () => {
     expect(secret.Name).toBe('dev-vm/forge-access-key');
     expect(JSON.stringify(secret.SecretString)).toContain(`"${key}","SecretAccessKey"`);
     expect(JSON.stringify(json.Outputs)).not.toContain('SecretAccessKey');
+    // forgeKeySerial (context) replaces the key when bumped.
+    expect(json.Resources[key]!.Properties).toMatchObject({ Serial: 1, UserName: { Ref: user } });
   });
 });
 

@@ -38,6 +38,8 @@ export interface VmApiProps {
   readonly instancePolicy: iam.IManagedPolicy;
   readonly instanceBoundary: iam.IManagedPolicy;
   readonly uidBase: number;
+  /** Changing it replaces the access key (rotation): the secret follows, the admin re-pastes it. */
+  readonly forgeKeySerial: number;
   readonly stateBucket: s3.IBucket;
   readonly eventBus: events.IEventBus;
 }
@@ -130,7 +132,7 @@ export class VmApi extends Construct {
 
     this.forgeUser = new iam.User(this, 'ForgeUser', { path: props.instanceRolePath });
     this.forgeUser.attachInlinePolicy(new ForgeInvokerPolicy(this, 'ForgeInvoker', { fn: this.fn }).policy);
-    const key = new iam.AccessKey(this, 'ForgeKey', { user: this.forgeUser });
+    const key = new iam.AccessKey(this, 'ForgeKey', { user: this.forgeUser, serial: props.forgeKeySerial });
     this.forgeKeySecret = new secretsmanager.Secret(this, 'ForgeKeySecret', {
       secretName: `${props.secretPrefix}forge-access-key`,
       description: 'Access key of the Forge app principal (may only invoke the VM API function URL); paste into the Forge admin page',
