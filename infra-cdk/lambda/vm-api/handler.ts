@@ -7,11 +7,13 @@ import { IamGateway } from '../shared/iam';
 import { logger } from '../shared/powertools';
 import type { DeveloperDatabases, VmApiDeps } from './deps';
 import { createHandler } from './router';
+import { schedulerUsageReader } from './usage';
 
 /**
  * Lambda entry of the VM API (function URL, AWS_IAM auth, payload v2). Everything is built once
  * per cold start; the database module (pg, mysql2, Secrets Manager) is loaded on the first
- * provision or revoke only, so reads and start/stop never pay for it.
+ * provision or revoke only, and the scheduler's state (S3, for Vm.usage) on the first read, so
+ * start/stop never pay for either.
  */
 const env = loadEnv(VmApiEnv);
 
@@ -41,6 +43,7 @@ const deps: VmApiDeps = {
     managedBy: env.MANAGED_BY,
   }),
   databases: loadDatabases,
+  usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),
   logger,
   now: () => new Date(),
   sleep: (ms) => sleep(ms),

@@ -36,7 +36,7 @@ export function health(deps: VmApiDeps): Health {
 
 export async function listVms(deps: VmApiDeps, issueKey: string): Promise<VmList> {
   const instances = await aws(() => deps.ec2.listByIssue(issueKey));
-  return { vms: await vmRecords(deps, instances) };
+  return { vms: await vmRecords(deps, instances, { usage: true }) };
 }
 
 async function aws<T>(fn: () => Promise<T>, ctx?: { instanceType?: string }): Promise<T> {
@@ -54,7 +54,7 @@ async function managed(deps: VmApiDeps, id: string): Promise<Instance> {
 }
 
 export async function getVm(deps: VmApiDeps, id: string): Promise<Vm> {
-  return vmRecord(deps, await managed(deps, id));
+  return vmRecord(deps, await managed(deps, id), { usage: true });
 }
 
 function withState(instance: Instance, change: InstanceStateChange | undefined): Instance {

@@ -4,9 +4,13 @@ import { toVm } from '../shared/vm-record';
 import { dbEndpoints, type VmApiDeps } from './deps';
 
 /** Instance → Vm with this stack's context (region, secret prefix, engines, usage). */
-export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[]): Promise<Vm[]> {
+/**
+ * Instances → Vm records. Usage (run hours, from the scheduler's state in S3) is read only when
+ * asked: the read operations show it; actions answer without paying for the extra S3 read.
+ */
+export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[], opts: { usage?: boolean } = {}): Promise<Vm[]> {
   const ids = instances.map((i) => i.InstanceId).filter((id): id is string => id !== undefined);
-  const usage = deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
+  const usage = opts.usage && deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
   const out: Vm[] = [];
   for (const instance of instances) {
     try {
@@ -20,9 +24,9 @@ export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[])
   return out;
 }
 
-export async function vmRecord(deps: VmApiDeps, instance: Instance): Promise<Vm> {
+export async function vmRecord(deps: VmApiDeps, instance: Instance, opts: { usage?: boolean } = {}): Promise<Vm> {
   const ids = instance.InstanceId ? [instance.InstanceId] : [];
-  const usage = deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
+  const usage = opts.usage && deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
   const u = instance.InstanceId ? usage.get(instance.InstanceId) : undefined;
   return toVm(instance, { ...context(deps), ...(u ? { usage: u } : {}) });
 }
