@@ -100,7 +100,8 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
       : known;
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const updated = await writeProperty(event.issueKey, { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(firstRun ? { provisionedWriteBackDone: true } : {}) }, nowIso);
-  const comment = lifecycleComment(event, vm?.schedule.timezone ?? 'UTC', firstRun);
+  // The comment shows the merged VM (with the database lines known from provisioning).
+  const comment = lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun);
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId });
   if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
