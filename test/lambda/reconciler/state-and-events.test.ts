@@ -1,0 +1,102 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildLifecycleEvent, EventPublisher } from '../../../infra-cdk/lambda/shared/events';
+import { readUsage, SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
+import { FakeS3 } from './fake-aws';
+
+const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
+
+describe('scheduler state object', () => {
+  let s3: FakeS3;
+  beforeEach(() => (s3 = new FakeS3()));
+  afterEach(() => s3.mock.restore());
+  const store = () => new SchedulerStateStore(new S3Client(creds), 'bucket', 'scheduler/state.json');
+
+  it('starts empty when there is no object, and creates it only if still absent', async () => {
+    const snap = await store().read();
+    expect(snap).toEqual({ state: { version: 1, instances: {} }, etag: undefined });
+    expect(await store().write(snap.state, undefined)).toEqual({ ok: true, etag: '"1"' });
+    expect(await store().write(snap.state, undefined)).toEqual({ ok: false, reason: 'conflict' });
+  });
+
+  it('rejects a write based on a stale ETag', async () => {
+    s3.body = JSON.stringify({ version: 1, instances: {} });
+    const snap = await store().read();
+    expect((await store().write(snap.state, snap.etag)).ok).toBe(true);
+    expect(await store().write(snap.state, snap.etag)).toEqual({ ok: false, reason: 'conflict' });
+  });
+
+  it('replaces a corrupt object with an empty state and says why, instead of stopping the scheduler', async () => {
+    s3.body = JSON.stringify({ version: 1, instances: { 'i-0123456789abcdef0': { firstSeenAt: 'yesterday' } } });
+    const snap = await store().read();
+    expect(snap.state).toEqual({ version: 1, instances: {} });
+    expect(snap.etag).toBe('"0"');
+    expect(snap.problem).toMatch(/does not match its schema/);
+  });
+
+  it('reads the usage of several VMs from one object for the VM API', async () => {
+    s3.body = JSON.stringify({
+      version: 1,
+      lastRunAt: '2026-11-25T13:00:00.000Z',
+      instances: {
+        'i-0123456789abcdef0': { firstSeenAt: '2026-11-01T00:00:00.000Z', lastObservedAt: '2026-11-25T13:00:00.000Z', lastState: 'running', usage: { month: '2026-11', seconds: 36_000 } },
+      },
+    });
+    const usage = await readUsage(store(), ['i-0123456789abcdef0', 'i-0fedcba9876543210'], new Date('2026-11-25T13:02:00Z'));
+    expect([...usage]).toEqual([['i-0123456789abcdef0', { month: '2026-11', hoursRun: 10, asOf: '2026-11-25T13:00:00.000Z' }]]);
+  });
+});
+
+describe('lifecycle event publishing', () => {
+  const bus = mockClient(EventBridgeClient);
+  afterAll(() => bus.restore());
+  beforeEach(() => bus.reset());
+  const tags = new Map([
+    ['JiraIssue', 'OPS-7'],
+    ['ClientName', 'acme'],
+    ['DeveloperName', 'jdoe'],
+  ]);
+  const ev = (n: number) => {
+    const b = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags, cause: 'schedule', now: new Date('2026-11-25T23:03:00Z') });
+    if (!b.ok) throw new Error(b.error);
+    return { ...b.event, reason: `n${n}` };
+  };
+
+  it('builds contract-valid events and refuses an instance without valid identity tags', () => {
+    expect(ev(1)).toMatchObject({ issueKey: 'OPS-7', client: 'acme', developer: 'jdoe', time: '2026-11-25T23:03:00.000Z' });
+    const bad = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags: new Map([['ClientName', 'Acme Corp']]), cause: 'schedule', now: new Date() });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/issueKey/);
+  });
+
+  it('sends 25 events 10 per PutEvents call and retries a rejected entry once', async () => {
+    let call = 0;
+    bus.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
+      call++;
+      // The first call rejects its second entry (throttled); everything else is accepted.
+      return {
+        FailedEntryCount: call === 1 ? 1 : 0,
+        Entries: input.Entries.map((_, k) => (call === 1 && k === 1 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: `e${call}-${k}` })),
+      };
+    });
+    const events = Array.from({ length: 25 }, (_, i) => ev(i));
+    const r = await new EventPublisher(new EventBridgeClient(creds), 'bus').publish(events);
+    expect(r).toEqual({ published: 25, failed: [], calls: 4 });
+    const sizes = bus.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.length);
+    expect(sizes).toEqual([10, 1, 10, 5]);
+    const first = bus.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(first).toMatchObject({ Source: 'dev-vm-for-jira', DetailType: 'vm.stopped', EventBusName: 'bus' });
+  });
+
+  it('reports entries still rejected after the retry, without failing the other batches', async () => {
+    bus.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 1,
+      Entries: input.Entries.map((_, k) => (k === 0 ? { ErrorCode: 'InternalFailure', ErrorMessage: 'x' } : { EventId: `e${k}` })),
+    }));
+    const events = Array.from({ length: 12 }, (_, i) => ev(i));
+    const r = await new EventPublisher(new EventBridgeClient(creds), 'bus').publish(events);
+    expect(r.failed.map((f) => f.code)).toEqual(['InternalFailure', 'InternalFailure']);
+    expect(r.published).toBe(10);
+  });
+});
