@@ -61,7 +61,8 @@ export class VmApiClient {
     this.aws = new AwsClient({ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, service: 'lambda', region: config.region, retries: 0 });
   }
 
-  async call<Op extends VmApiOperation>(op: Op, input: CallInput = {}): Promise<VmApiResponse<Op>> {
+  /** `timeoutMs` overrides the client's bound for one call (e.g. a quick refresh the page can skip). */
+  async call<Op extends VmApiOperation>(op: Op, input: CallInput = {}, opts: { timeoutMs?: number } = {}): Promise<VmApiResponse<Op>> {
     const def = VmApi[op];
     const params = def.params.safeParse(input.params ?? {});
     const query = def.query.safeParse(input.query ?? {});
@@ -75,7 +76,7 @@ export class VmApiClient {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + fillPath(def.path, params.data as Record<string, string>), this.base);
     for (const [k, v] of Object.entries(query.data as Record<string, string>)) url.searchParams.set(k, v);
 
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
     const request = await this.aws.sign(url.toString(), {
       method: def.method,
       // The payload hash travels as a signed header so the receiver can check the body it got.

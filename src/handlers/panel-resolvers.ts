@@ -20,6 +20,8 @@ import { fieldMapping, jira, loadConfig, provisionAttempt, vmAction, writeProper
  * Every action is recorded on the issue as a comment naming the person and the time.
  */
 
+const REFRESH_TIMEOUT_MS = 3000;
+
 interface Loaded {
   mapping: Settings['fields'];
   view: PanelView;
@@ -47,7 +49,8 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const live = liveVm(prop);
   if (refresh && live && config.api) {
     try {
-      const fresh = await config.api.call('getVm', { params: { id: live.id } });
+      // Short bound: the stored record is a fine answer when the API is slow.
+      const fresh = await config.api.call('getVm', { params: { id: live.id } }, { timeoutMs: REFRESH_TIMEOUT_MS });
       if (JSON.stringify(fresh) !== JSON.stringify(live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
       vm = fresh;
     } catch (e) {

@@ -178,3 +178,13 @@ describe('payload validation', () => {
     expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
 });
+
+describe('when the API is slow', () => {
+  it('panel.get answers from the stored record when the API does not answer', async () => {
+    const res0 = await call(R.panelProvision, {}, PEOPLE.assignee);
+    expect(res0.ok).toBe(true);
+    api.mode = 'hang';
+    const res = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { vm: { state: 'pending' } } });
+  });
+});
