@@ -149,6 +149,7 @@ describe('the issue panel in a real browser', () => {
     await page.locator('#sched-stop').fill('17:00');
     await page.locator('#sched-zone').selectOption('Asia/Tokyo');
     await page.getByRole('button', { name: 'Sat' }).click();
+    expect(await text(page, 'sched-preview')).toMatch(/^With this schedule: next start .+ your time \(.+ 09:00 in Asia\/Tokyo\); next stop .+ your time \(.+ 17:00 in Asia\/Tokyo\)\.$/);
     await page.getByTestId('sched-save').click();
     await page.getByTestId('schedule-facts').waitFor();
     expect(await text(page, 'schedule-facts')).toContain('09:00 to 17:00, Mon–Sat (Asia/Tokyo)');

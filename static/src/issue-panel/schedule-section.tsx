@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import { DAY_NAMES, Schedule, type DayName, type ScheduleInput } from '../../../src/contract/schedule';
+import { nextBoundaries } from '../../../src/domain/schedule';
 import { DAY_LABELS, daysFromSpec, describeDays, specFromDays } from '../shared/days';
 import { formatInstant, timeZones, zoneOffsetLabel } from '../shared/format';
 import { PanelButton } from '../shared/light-controls';
@@ -77,6 +78,7 @@ export function ScheduleSection(props: {
       ) : (
         <ScheduleForm
           initial={s}
+          viewerZone={props.viewerZone}
           busy={props.busy}
           onCancel={() => setEditing(false)}
           onSave={async (next) => {
@@ -91,7 +93,14 @@ export function ScheduleSection(props: {
 const fieldStyle = { display: 'flex', flexDirection: 'column' as const, gap: token('space.050') };
 const errorStyle = { color: token('color.text.danger'), margin: 0 };
 
-export function ScheduleForm(props: { initial: ScheduleInput; busy: boolean; onCancel?: () => void; onSave: (s: Schedule) => void | Promise<void>; idPrefix?: string }) {
+export function ScheduleForm(props: {
+  initial: ScheduleInput;
+  viewerZone: string;
+  busy: boolean;
+  onCancel?: () => void;
+  onSave: (s: Schedule) => void | Promise<void>;
+  idPrefix?: string;
+}) {
   const p = props.idPrefix ?? 'sched';
   const [start, setStart] = useState(props.initial.start ?? '');
   const [stop, setStop] = useState(props.initial.stop ?? '');
@@ -129,6 +138,15 @@ export function ScheduleForm(props: { initial: ScheduleInput; busy: boolean; onC
     setErrors({});
     await props.onSave(result.schedule);
   };
+
+  // Live preview: the next start and stop the edited schedule would give, with the scheduler's own
+  // zone and DST rules (src/domain/schedule.ts), before anything is saved.
+  const preview = useMemo(() => {
+    const spec = specFromDays(days);
+    if (!spec || !enabled) return null;
+    const r = validateSchedule({ timezone, days: spec, enabled, ...(start ? { start } : {}), ...(stop ? { stop } : {}) });
+    return r.ok ? nextBoundaries(r.schedule, new Date()) : null;
+  }, [start, stop, timezone, days, enabled]);
 
   const invalid = (k: keyof Errors) => (errors[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${p}-${k}-error` } : {});
 
@@ -178,6 +196,14 @@ export function ScheduleForm(props: { initial: ScheduleInput; busy: boolean; onC
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} style={{ minHeight: 'auto' }} />
         Start and stop the VM automatically on this schedule
       </label>
+      {preview && (preview.nextStart || preview.nextStop) && (
+        <p style={{ ...mutedText, marginBlockEnd: 0 }} data-testid={`${p}-preview`} aria-live="polite">
+          With this schedule:
+          {preview.nextStart && ` next start ${formatInstant(preview.nextStart.toISOString(), props.viewerZone)} your time (${formatInstant(preview.nextStart.toISOString(), timezone)} in ${timezone})`}
+          {preview.nextStart && preview.nextStop && ';'}
+          {preview.nextStop && ` next stop ${formatInstant(preview.nextStop.toISOString(), props.viewerZone)} your time (${formatInstant(preview.nextStop.toISOString(), timezone)} in ${timezone})`}.
+        </p>
+      )}
       {errors.form && (
         <p style={errorStyle} data-testid={`${p}-error`}>
           {errors.form}
