@@ -18,6 +18,8 @@ import type { LambdaFactory } from './lambda-factory';
 export interface DevVmStackProps extends StackProps {
   readonly config: StackConfig;
   readonly lambdas: LambdaFactory;
+  /** Version reported by the VM API's health check; bin/app.ts passes the package version. */
+  readonly appVersion?: string;
 }
 
 /** Key of the scheduler's state object inside the state bucket. */
@@ -113,6 +115,7 @@ export class DevVmStack extends Stack {
       instanceBoundary: this.launch.boundary.policy,
       uidBase: config.uidBase,
       forgeKeySerial: config.forgeKeySerial,
+      appVersion: props.appVersion ?? 'dev',
       stateBucket: this.storage.stateBucket,
       eventBus: this.events.bus,
     });

@@ -38,6 +38,13 @@ function ingressRulesOf(groupLogicalId: string) {
     .map((p) => ({ port: p.FromPort, toPort: p.ToPort, from: (p.SourceSecurityGroupId as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0], cidr: p.CidrIp }));
 }
 
+describe('whole template', () => {
+  it('matches the snapshot (asset hashes blanked): review any diff, then update with -u', () => {
+    const text = JSON.stringify(json, null, 1).replace(/[0-9a-f]{64}(\.zip)?/g, '<asset-hash>');
+    expect(JSON.parse(text)).toMatchSnapshot();
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error or warning on the default stack', () => {
     expect(describeViolations(s.violations)).toEqual([]);

@@ -40,6 +40,8 @@ export interface VmApiProps {
   readonly uidBase: number;
   /** Changing it replaces the access key (rotation): the secret follows, the admin re-pastes it. */
   readonly forgeKeySerial: number;
+  /** Reported by GET /health. */
+  readonly appVersion: string;
   readonly stateBucket: s3.IBucket;
   readonly eventBus: events.IEventBus;
 }
@@ -86,7 +88,7 @@ export class VmApi extends Construct {
       INSTANCE_POLICY_ARN: props.instancePolicy.managedPolicyArn,
       INSTANCE_BOUNDARY_ARN: props.instanceBoundary.managedPolicyArn,
       UID_BASE: String(props.uidBase),
-      APP_VERSION: process.env.npm_package_version ?? 'dev',
+      APP_VERSION: props.appVersion,
     };
 
     this.fn = props.lambdas.create(this, 'Function', {
