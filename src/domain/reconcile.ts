@@ -166,6 +166,11 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
         pendingStart = undefined;
       } else if (vm.state === 'pending' && ageMs < pendingTimeoutMs) {
         // still coming up: look again next run
+      } else if (vm.state === 'stopped' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(pendingStart.at)) {
+        // Never launched since the start was committed: the call did not happen or failed and its
+        // outcome was not recorded (the run died, or lost the second write). Owe it, don't report.
+        owed = { kind: 'start', boundaryAt: pendingStart.boundaryAt, attempts: (owed?.attempts ?? 0) + 1, reason: `start not carried out${vm.stateReason ? ` (${vm.stateReason})` : ''}` };
+        pendingStart = undefined;
       } else {
         const why =
           vm.state === 'pending'
@@ -205,10 +210,10 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
         }
         // A new boundary supersedes whatever was owed; an owed action expires with the lookback.
         if (latest !== null || (owed && nowMs - Date.parse(owed.boundaryAt) > lookbackMs)) owed = undefined;
-        const target: { kind: 'start' | 'stop'; atMs: number; attempts: number; fromOwed: boolean } | undefined = latest
+        const target: { kind: 'start' | 'stop'; atMs: number; attempts: number; fromOwed: boolean; why?: string } | undefined = latest
           ? { kind: latest.kind, atMs: latest.at.getTime(), attempts: 0, fromOwed: false }
           : owed
-            ? { kind: owed.kind, atMs: Date.parse(owed.boundaryAt), attempts: owed.attempts, fromOwed: true }
+            ? { kind: owed.kind, atMs: Date.parse(owed.boundaryAt), attempts: owed.attempts, fromOwed: true, ...(owed.reason ? { why: owed.reason } : {}) }
             : undefined;
         owed = undefined;
         if (target) {
@@ -217,7 +222,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
           const what = `${label} ${parsed.schedule.timezone} (${boundaryAt})${target.fromOwed ? `, retry ${target.attempts + 1}` : ''}`;
           if (target.kind === 'start') {
             if (target.attempts >= maxAttempts) {
-              out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'schedule', reason: `gave up after ${target.attempts} attempts: ${what}` });
+              out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'schedule', reason: `gave up after ${target.attempts} attempts${target.why ? ` (last: ${target.why})` : ''}: ${what}` });
             } else if (vm.state === 'stopped') {
               out.starts.push({ id: vm.id, reason: what, cause: 'schedule', boundaryAt, attempt: target.attempts });
               pendingStart = { at: nowIso, boundaryAt };

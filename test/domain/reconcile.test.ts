@@ -129,6 +129,12 @@ describe('start verification and capacity retries', () => {
     expect(actionOf(p)).toBe('none'); // not retried: it would fail the same way
   });
 
+  it('retries instead of reporting when the VM never launched after the committed start (run died before acting)', () => {
+    const p = afterStart('2026-11-25T13:08:00Z', vm('stopped', NY_OFFICE, { launchTime: new Date('2026-11-24T13:00:00Z') }));
+    expect(p.notices).toEqual([]);
+    expect(p.starts).toEqual([{ id: ID, cause: 'schedule', reason: 'AutoStart 08:00 America/New_York (2026-11-25T13:00:00.000Z), retry 2', boundaryAt: '2026-11-25T13:00:00.000Z', attempt: 1 }]);
+  });
+
   it('keeps waiting for a pending VM, and reports it once the start is overdue', () => {
     expect(afterStart('2026-11-25T13:08:00Z', vm('pending')).notices).toEqual([]);
     expect(afterStart('2026-11-25T13:30:00Z', vm('pending')).notices[0]?.type).toBe('vm.start-failed');
