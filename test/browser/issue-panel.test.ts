@@ -114,6 +114,10 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'cost-facts')).toContain('42.5 h');
     expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
     await accessible(page, 'running');
+    // Settled: polling has stopped (the first poll delay is 2 s).
+    const settledGets = rig.invokes('panel.get').length;
+    await page.waitForTimeout(4_500);
+    expect(rig.invokes('panel.get')).toHaveLength(settledGets);
 
     // Stop → stopping → stopped.
     await page.getByTestId('action-stop').click();

@@ -1,26 +1,13 @@
 import { useMemo, useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
-import { DAY_NAMES, Schedule, type DayName, type ScheduleInput } from '../../../src/contract/schedule';
+import { DAY_NAMES, type DayName, type Schedule, type ScheduleInput } from '../../../src/contract/schedule';
+import { validateSchedule, type ScheduleErrors as Errors } from './schedule-validation';
 import { nextBoundaries } from '../../../src/domain/schedule';
 import { DAY_LABELS, daysFromSpec, describeDays, specFromDays } from '../shared/days';
 import { formatInstant, timeZones, zoneOffsetLabel } from '../shared/format';
 import { PanelButton } from '../shared/light-controls';
 import { Facts, mutedText, row, Section } from '../shared/ui';
-
-type Errors = Partial<Record<'start' | 'stop' | 'timezone' | 'days' | 'form', string>>;
-
-/** The schedule as the contract validates it, so the page rejects exactly what the backend would. */
-export function validateSchedule(input: ScheduleInput): { ok: true; schedule: Schedule } | { ok: false; errors: Errors } {
-  const parsed = Schedule.safeParse(input);
-  if (parsed.success) return { ok: true, schedule: parsed.data };
-  const errors: Errors = {};
-  for (const issue of parsed.error.issues) {
-    const key = (issue.path[0] as keyof Errors | undefined) ?? 'form';
-    errors[key] ??= issue.message;
-  }
-  return { ok: false, errors };
-}
 
 function Boundary(props: { label: string; iso: string | undefined; vmZone: string; viewerZone: string; testId: string }) {
   if (!props.iso) return null;

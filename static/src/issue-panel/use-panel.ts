@@ -2,21 +2,16 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { R, type PanelView } from '../../../src/contract/resolvers';
 import { TRANSITIONAL_STATES } from '../../../src/contract/vm-api';
 import { call, type Failure, type Outcome } from '../shared/api';
+import { nextPollDelay } from './poll';
 
 /**
  * The panel's view of the VM: loaded once, replaced by each action's answer, and refreshed by
- * polling only while a change is under way (a transitional state). Polls back off from 2 s to
- * 20 s so a slow launch does not hammer the backend; polling stops as soon as the state settles.
+ * polling only while a change is under way (a transitional state), with the backoff of poll.ts;
+ * polling stops as soon as the state settles.
  */
-export const POLL_FIRST_MS = 2_000;
-export const POLL_MAX_MS = 20_000;
-const POLL_FACTOR = 1.6;
 
 export type PanelLoad = { status: 'loading' } | { status: 'failed'; error: Failure } | { status: 'ready'; view: PanelView };
 
-export function nextPollDelay(attempt: number): number {
-  return Math.min(POLL_MAX_MS, Math.round(POLL_FIRST_MS * POLL_FACTOR ** attempt));
-}
 
 let firstLoad: Promise<Outcome<typeof R.panelGet>> | undefined;
 

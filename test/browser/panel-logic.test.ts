@@ -1,0 +1,87 @@
+import type { PanelView } from '../../src/contract/resolvers';
+import { VM_STATES, type Vm, type VmState } from '../../src/contract/vm-api';
+import { whyNot, type PanelAction } from '../../static/src/issue-panel/availability';
+import { nextPollDelay, POLL_FIRST_MS, POLL_MAX_MS } from '../../static/src/issue-panel/poll';
+import { daysFromSpec, describeDays, specFromDays } from '../../static/src/shared/days';
+import { validateSchedule } from '../../static/src/issue-panel/schedule-validation';
+
+/** The panel's pure decisions, table-driven: which action each state allows, polling backoff, day toggles. */
+
+const vm = (state: VmState): Vm => ({
+  id: 'i-0abc12345def67890',
+  issueKey: 'OPS-42',
+  client: 'acme-corp',
+  developer: 'jdoe',
+  instanceType: 't3.large',
+  os: 'al2023',
+  state,
+  createdAt: '2026-11-26T09:00:00Z',
+  schedule: { start: '08:00', stop: '18:00', timezone: 'Europe/Berlin', days: 'MON-FRI', enabled: true },
+  connection: { region: 'eu-west-1', ssmCommand: 'aws ssm start-session --target i-0abc12345def67890 --region eu-west-1', homePath: '/home/jdoe', databases: [] },
+});
+const view = (state: VmState, over: Partial<PanelView> = {}): PanelView => ({ issueKey: 'OPS-42', configured: true, canAct: true, vm: vm(state), draft: null, ...over });
+
+describe('which panel action a VM state allows', () => {
+  const allowed: Record<VmState, PanelAction[]> = {
+    pending: ['stop', 'keepRunning', 'terminate', 'editSchedule'],
+    running: ['stop', 'keepRunning', 'terminate', 'editSchedule'],
+    stopping: ['terminate', 'editSchedule'],
+    stopped: ['start', 'keepRunning', 'terminate', 'editSchedule'],
+    'shutting-down': [],
+    terminated: [],
+    failed: ['terminate'],
+  };
+  it.each(VM_STATES.map((s) => [s]))('in %s enables exactly the expected actions and explains the others', (state) => {
+    const actions: PanelAction[] = ['start', 'stop', 'keepRunning', 'terminate', 'editSchedule'];
+    expect(actions.filter((a) => whyNot(view(state), a, null) === undefined)).toEqual(allowed[state]);
+    for (const a of actions.filter((x) => !allowed[state].includes(x))) expect(whyNot(view(state), a, null)).toMatch(/needs|nothing left|only change/);
+  });
+  it('gives the permission reason first, whatever the state', () => {
+    expect(whyNot(view('stopped', { canAct: false, cannotActReason: 'Only the assignee, the reporter or a Jira administrator can act.' }), 'start', null)).toBe(
+      'Only the assignee, the reporter or a Jira administrator can act.',
+    );
+  });
+  it('blocks every action while another one is in flight', () => {
+    expect(whyNot(view('running'), 'stop', 'Keep running')).toBe('Wait until “Keep running” has finished.');
+  });
+});
+
+describe('polling while a change is under way', () => {
+  it('backs off from 2 s by 1.6× per poll and never waits more than 20 s', () => {
+    const delays = Array.from({ length: 10 }, (_, i) => nextPollDelay(i));
+    expect(delays[0]).toBe(POLL_FIRST_MS);
+    expect(delays.slice(0, 4)).toEqual([2000, 3200, 5120, 8192]);
+    expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).toBe(true);
+    expect(Math.max(...delays)).toBe(POLL_MAX_MS);
+  });
+});
+
+describe('day toggles and the days grammar', () => {
+  it.each([
+    ['MON-FRI', 'MON-FRI', 'Mon–Fri'],
+    ['MON,WED,FRI', 'MON,WED,FRI', 'Mon, Wed, Fri'],
+    ['SAT-MON', 'MON,SAT-SUN', 'Mon, Sat–Sun'],
+    ['MON-SUN', 'MON-SUN', 'every day'],
+    ['MON,TUE', 'MON-TUE', 'Mon–Tue'],
+  ])('%s toggles back to %s and reads “%s”', (spec, back, words) => {
+    expect(specFromDays(daysFromSpec(spec))).toBe(back);
+    expect(describeDays(spec)).toBe(words);
+  });
+  it('gives an empty spec when no day is chosen', () => {
+    expect(specFromDays(new Set())).toBe('');
+  });
+});
+
+describe('schedule validation in the edit form', () => {
+  it('rejects what the contract rejects, naming the field', () => {
+    expect(validateSchedule({ start: '09:00', stop: '09:00', timezone: 'UTC', days: 'MON-FRI', enabled: true })).toEqual({ ok: false, errors: { stop: 'start and stop must differ' } });
+    expect(validateSchedule({ start: '24:00', timezone: 'UTC', days: 'MON-FRI' })).toEqual({ ok: false, errors: { start: 'must be a 24-hour time HH:MM such as "08:30"' } });
+    expect(validateSchedule({ start: '08:00', timezone: 'Mars/Olympus', days: 'MON' })).toEqual({ ok: false, errors: { timezone: 'must be an IANA time zone such as "Europe/London"' } });
+  });
+  it('accepts a valid schedule as the contract parses it', () => {
+    expect(validateSchedule({ start: '08:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true })).toEqual({
+      ok: true,
+      schedule: { start: '08:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true },
+    });
+  });
+});
