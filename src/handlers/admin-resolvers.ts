@@ -85,6 +85,25 @@ async function validateSettings(settings: Settings): Promise<void> {
     const problem = apiEndpointProblems(settings.apiUrl, settings.region)[0];
     if (problem) throw new ResolverError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, problem.field);
   }
+  const lists = settings.statuses;
+  const named: [string, string][] = [
+    ...lists.provision.map((id): [string, string] => ['statuses.provision', id]),
+    ...lists.stop.map((id): [string, string] => ['statuses.stop', id]),
+    ...lists.terminate.map((id): [string, string] => ['statuses.terminate', id]),
+  ];
+  const seen = new Map<string, string>();
+  for (const [path, id] of named) {
+    const other = seen.get(id);
+    if (other && other !== path) throw new ResolverError('VALIDATION_FAILED', `${path}: status ${id} is already in ${other}; a status can mean only one thing`, path);
+    seen.set(id, path);
+  }
+  const toCheck: [string, string][] = lists.provisioned ? [...named, ['statuses.provisioned', lists.provisioned]] : named;
+  if (toCheck.length > 0) {
+    const known = new Set((await jira.listStatuses('user')).map((st) => st.id));
+    for (const [path, id] of toCheck) {
+      if (!known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no status ${id}`, path);
+    }
+  }
   const mappedIds = [...Object.entries(settings.fields).map(([r, id]) => [`fields.${r}`, id]), ...Object.entries(settings.writeBack).map(([r, id]) => [`writeBack.${r}`, id])];
   if (mappedIds.length > 0) {
     const known = new Set((await jiraFields()).map((f) => f.id));

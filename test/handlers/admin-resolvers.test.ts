@@ -98,6 +98,15 @@ describe('admin.save', () => {
     expect(forge.kvs.get('settings:v1')).toBeUndefined();
   });
 
+  it('refuses a status Jira does not have, and a status in two lists', async () => {
+    const s: Settings = settingsFor(undefined);
+    expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: ['99999'] } }, secrets: {} })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'statuses.stop' } });
+    expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: [STATUS.ready] } }, secrets: {} })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'statuses.stop', message: expect.stringContaining('already in statuses.provision') },
+    });
+  });
+
   it('refuses a mapping to a field Jira does not have', async () => {
     const s: Settings = settingsFor(undefined);
     const res = await call(R.adminSave, { settings: { ...s, fields: { ...s.fields, client: 'customfield_99999' } }, secrets: {} });
