@@ -1,0 +1,424 @@
+import { randomBytes } from 'node:crypto';
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { LifecycleEvent } from '../../src/contract/events';
+import type { Settings } from '../../src/contract/settings';
+import { DEFAULT_POLICY } from '../../src/contract/settings';
+import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/webtrigger';
+import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda/notifier/deliver';
+import type { RunSummary } from '../../infra-cdk/lambda/reconciler/run';
+import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../test/stand-ins/aws';
+import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../test/stand-ins/forge-runtime';
+import { startFunctionUrl, type FunctionUrlServer } from '../../test/stand-ins/function-url';
+import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
+import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
+
+/**
+ * One wiring of the REAL code, shared by `npm start` (scripts/preview.ts) and the end-to-end test,
+ * so the test proves what the preview runs:
+ *
+ *   page/test ─invoke→ panel/admin resolvers (src/) ─aws4fetch SigV4→ function URL stand-in
+ *     (signature verified) → VM API handler (infra-cdk/lambda/vm-api) ─SDK v3→ AWS
+ *   Jira transition → onIssueUpdated → queue → onQueueEvent
+ *   reconciler (run.ts, injected `now`) → EventBridge → notifier (deliver.ts, HMAC) → HTTP web
+ *     trigger → onLifecycleEvent → Jira comments and issue property
+ *
+ * "AWS" is AWS_ENDPOINT_URL when set (an emulator), else the in-process wire-protocol stand-in.
+ * Jira, KVS and the Forge queue are the OpenAPI-checked Forge stand-in. The Lambda modules read
+ * their environment when loaded, so they are imported only after `process.env` is set here.
+ */
+
+export interface StackOptions {
+  /** An AWS emulator (LocalStack, moto); default: the in-process stand-in ("simulated AWS"). */
+  awsEndpointUrl?: string;
+  /** Try the local PostgreSQL/MariaDB (default true). */
+  databases?: boolean;
+  /** Suffix of the database master logins (stable in the preview, unique per test run). */
+  dbSuffix: string;
+  /** Request field values of the simulated issue. */
+  request?: RequestValues;
+  /** What closing the issue does (admin setting). */
+  onClose?: Settings['onClose'];
+  /** Seconds EC2 transitions take on the stand-in (0: settled at the next request). */
+  transitionSeconds?: number;
+  /** Powertools log level of the Lambda code (default WARN). */
+  lambdaLogLevel?: string;
+}
+
+export interface SchedulerRun {
+  now: string;
+  summary: Omit<RunSummary, 'detail'> & { detail: RunSummary['detail'] };
+  deliveries: Delivery[];
+}
+export interface Delivery {
+  eventId: string;
+  type: string;
+  issueKey: string;
+  result: DeliveryResult | { delivered: false; error: string };
+}
+
+export interface Stack {
+  readonly awsLabel: string;
+  readonly awsUrl: string;
+  readonly standIn: AwsStandIn | undefined;
+  readonly forge: ForgeStandIn;
+  readonly functionUrl: FunctionUrlServer;
+  readonly engines: readonly EngineStatus[];
+  readonly region: string;
+  /** The settings the admin page saved at start. */
+  readonly settings: Settings;
+  /** Where the notifier delivers (the preview's web trigger endpoint); set once that server listens. */
+  connectWebTrigger(url: string): Promise<void>;
+  /** Run a resolver the way the Forge bridge does (panel.* → panelResolver, admin.* → adminResolver). */
+  invoke(functionKey: string, payload: unknown, viewer: { accountId: string; issueKey?: string }): Promise<unknown>;
+  /** A person moves the issue in Jira: Forge sends avi:jira:updated:issue; queued retries are drained. */
+  transition(issueKey: string, toStatusId: string): Promise<{ from: string; to: string; queued: number }>;
+  /** The reconciler at `now` (real run.ts against AWS), then every new lifecycle event through the notifier. */
+  runScheduler(now: Date): Promise<SchedulerRun>;
+  /** Web trigger entry as Forge calls it for an HTTP request. */
+  webTrigger(request: WebTriggerRequest): Promise<WebTriggerResponse>;
+  /** Plain view of AWS for the page (secret values never included). */
+  awsSnapshot(): Promise<AwsSnapshot | { label: string; now: string; instances: { instanceId: string; state: string; tags: Record<string, string> }[] }>;
+  close(): Promise<void>;
+}
+
+const MANAGED_BY = 'dev-vm-for-jira';
+const SECRET_PREFIX = 'dev-vm/';
+const HMAC_SECRET_NAME = `${SECRET_PREFIX}webtrigger-hmac`;
+const WEBTRIGGER_PARAMETER = '/dev-vm/webtrigger-url';
+
+/** An AKIA-shaped key pair for the app's IAM user (what the admin pastes from the stack outputs). */
+function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
+  const id = 'AKIA' + randomBytes(10).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().padEnd(16, 'Q').slice(0, 16);
+  return { accessKeyId: id, secretAccessKey: randomBytes(30).toString('base64') };
+}
+
+/** Environment of the three Lambdas, as the CDK stack sets it (infra-cdk/lambda/shared/env.ts). */
+function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: region,
+    MANAGED_BY,
+    SECRET_PREFIX,
+    EVENT_BUS_NAME: 'dev-vm-events',
+    STATE_BUCKET: stateBucket,
+    STATE_KEY: 'scheduler/state.json',
+    VM_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718,subnet-0b1c2d3e4f5a60718',
+    LAUNCH_TEMPLATES: JSON.stringify({ al2023: 'lt-0a1b2c3d4e5f60711', 'ubuntu-24.04': 'lt-0a1b2c3d4e5f60722' }),
+    ALLOWED_INSTANCE_TYPES: 't3.medium,t3.large,t3.xlarge',
+    ALLOWED_OS: 'al2023,ubuntu-24.04',
+    EFS_FILE_SYSTEM_ID: 'fs-0a1b2c3d4e5f60718',
+    INSTANCE_POLICY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-instance',
+    INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-instance-boundary',
+    APP_VERSION: 'preview',
+    HMAC_SECRET_ARN: HMAC_SECRET_NAME,
+    WEBTRIGGER_URL_PARAMETER: WEBTRIGGER_PARAMETER,
+    IDLE_DAYS: '30',
+    IDLE_WARNING_DAYS: '3',
+    INTERVAL_MINUTES: '5',
+  };
+  for (const e of engines) {
+    if (!e.enabled) continue;
+    const arn = masterArns[e.engine];
+    if (!arn) continue;
+    if (e.engine === 'postgres') Object.assign(env, { POSTGRES_SECRET_ARN: arn, POSTGRES_HOST: e.master.host, POSTGRES_PORT: String(e.master.port) });
+    else Object.assign(env, { MYSQL_SECRET_ARN: arn, MYSQL_HOST: e.master.host, MYSQL_PORT: String(e.master.port) });
+  }
+  return env;
+}
+
+export function settingsFor(apiUrl: string, region: string, onClose: Settings['onClose']): Settings {
+  return {
+    apiUrl,
+    region,
+    statuses: { provision: [STATUS.ready], stop: [], terminate: [], provisioned: STATUS.provisioned },
+    onClose,
+    fields: {
+      client: FIELD.client,
+      developer: FIELD.developer,
+      instanceType: FIELD.instanceType,
+      os: FIELD.os,
+      start: FIELD.start,
+      stop: FIELD.stop,
+      timezone: FIELD.timezone,
+      days: FIELD.days,
+    },
+    writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
+    policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
+  };
+}
+
+type Envelope = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => console.error('[preview] close:', e instanceof Error ? e.message : e));
+    closers.length = 0;
+  };
+  try {
+    return await build(options, closers, close);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function build(options: StackOptions, closers: (() => Promise<void>)[], close: () => Promise<void>): Promise<Stack> {
+  // ---- AWS: an emulator, or the in-process stand-in on its own port.
+  let standIn: AwsStandIn | undefined;
+  let awsEnv: Record<string, string>;
+  if (options.awsEndpointUrl) {
+    awsEnv = {
+      AWS_ENDPOINT_URL: options.awsEndpointUrl,
+      AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    };
+  } else {
+    standIn = await startAwsStandIn({ transitionSeconds: options.transitionSeconds ?? 3 });
+    const s = standIn;
+    closers.push(() => s.close());
+    awsEnv = standIn.env();
+  }
+  const region = awsEnv.AWS_REGION as string;
+  const savedEnv = { ...process.env };
+  closers.push(async () => {
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+    Object.assign(process.env, savedEnv);
+  });
+  Object.assign(process.env, awsEnv, { POWERTOOLS_LOG_LEVEL: options.lambdaLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
+
+  // SDK clients are created after the environment is set, so they resolve AWS_ENDPOINT_URL from it.
+  const { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { SSMClient, PutParameterCommand } = await import('@aws-sdk/client-ssm');
+  const sm = new SecretsManagerClient({});
+  const ssm = new SSMClient({});
+  closers.push(async () => {
+    sm.destroy();
+    ssm.destroy();
+  });
+  const putSecret = async (name: string, value: string): Promise<string> => {
+    try {
+      return (await sm.send(new CreateSecretCommand({ Name: name, SecretString: value, Tags: [{ Key: 'ManagedBy', Value: MANAGED_BY }] }))).ARN as string;
+    } catch (e) {
+      if ((e as { name?: string }).name !== 'ResourceExistsException') throw e;
+      return (await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }))).ARN as string;
+    }
+  };
+
+  // ---- Databases: RDS-like masters on the local servers, their credentials as master secrets.
+  const engines: EngineStatus[] =
+    options.databases === false
+      ? [
+          { engine: 'postgres', enabled: false, reason: 'databases switched off' },
+          { engine: 'mysql', enabled: false, reason: 'databases switched off' },
+        ]
+      : await Promise.all([preparePostgres(options.dbSuffix), prepareMysql(options.dbSuffix)]);
+  const masterArns: Partial<Record<'postgres' | 'mysql', string>> = {};
+  for (const e of engines) {
+    if (!e.enabled) continue;
+    const m = e.master;
+    // As CDK's DatabaseSecret writes it.
+    masterArns[e.engine] = await putSecret(`${SECRET_PREFIX}rds/${e.engine}-master-${options.dbSuffix}`, JSON.stringify({ username: m.username, password: m.password, engine: e.engine, host: m.host, port: m.port }));
+  }
+
+  const stateBucket = 'dev-vm-scheduler-state';
+  const env = lambdaEnv(region, engines, masterArns, stateBucket);
+  Object.assign(process.env, env);
+  const hmacSecret = randomBytes(32).toString('hex');
+  await putSecret(HMAC_SECRET_NAME, hmacSecret);
+
+  // ---- The Lambdas, loaded now that their environment is in place.
+  const lambdas = await loadLambdas();
+  closers.push(async () => lambdas.destroy());
+
+  // ---- The function URL in front of the VM API handler, with the app's own key pair.
+  const appKeys = appKeyPair();
+  const functionUrl = await startFunctionUrl({ handler: lambdas.vmApi, region, credentials: appKeys });
+  closers.push(() => functionUrl.close());
+
+  // ---- Forge: Jira site, KVS, queue; the real @forge packages talk to it.
+  process.env.DEV_VM_SILENT_LOGS ??= '0';
+  const forge = createForgeStandIn(siteSeed(options.request));
+  closers.push(async () => forge.uninstall());
+  const src = await import('../../src/index');
+  const resolvers: Record<'panel' | 'admin', ResolverHandler> = { panel: src.panelResolver as ResolverHandler, admin: src.adminResolver as ResolverHandler };
+
+  const invoke = (functionKey: string, payload: unknown, viewer: { accountId: string; issueKey?: string }): Promise<unknown> => {
+    const prefix = functionKey.split('.')[0];
+    if (prefix !== 'panel' && prefix !== 'admin') throw new Error(`no resolver for ${functionKey}`);
+    const issueKey = prefix === 'panel' ? viewer.issueKey : undefined;
+    const issueId = issueKey ? forge.jira.issues.get(issueKey)?.id : undefined;
+    return forge.invokeResolver(resolvers[prefix], functionKey, payload, { accountId: viewer.accountId, ...(issueKey ? { issueKey } : {}), ...(issueId ? { issueId } : {}) });
+  };
+
+  // ---- The admin saves the settings through the real admin resolver, as on the admin page.
+  const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop');
+  const saved = (await invoke('admin.save', { settings, secrets: { accessKeyId: appKeys.accessKeyId, secretAccessKey: appKeys.secretAccessKey, hmacSecret } }, { accountId: PEOPLE.admin.accountId })) as Envelope;
+  if (!saved.ok) throw new Error(`admin.save refused the preview settings: ${saved.error.message}`);
+
+  let changelogId = 10400;
+  const drain = async (): Promise<number> => forge.drainQueue((e) => src.onQueueEvent({ ...e, body: e.body } as unknown));
+
+  const transition = async (issueKey: string, toStatusId: string) => {
+    const issue = forge.jira.issue(issueKey);
+    const from = issue.statusId;
+    const fromName = forge.jira.statuses.find((s) => s.id === from)?.name ?? from;
+    const toName = forge.jira.statuses.find((s) => s.id === toStatusId)?.name;
+    if (!toName) throw new Error(`unknown status ${toStatusId}`);
+    if (from === toStatusId) return { from, to: toStatusId, queued: 0 };
+    issue.statusId = toStatusId; // the person's click in Jira
+    const event = {
+      eventType: 'avi:jira:updated:issue',
+      atlassianId: PEOPLE.developer.accountId,
+      issue: { id: issue.id, key: issue.key, fields: { summary: String(issue.fields.summary ?? '') } },
+      associatedUsers: [{ accountId: PEOPLE.developer.accountId }],
+      changelog: { id: String(++changelogId), items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from, fromString: fromName, to: toStatusId, toString: toName }] },
+    };
+    await forge.asInvocation(undefined, () => src.onIssueUpdated(event));
+    const queued = forge.queue.length;
+    await drain();
+    return { from, to: toStatusId, queued };
+  };
+
+  // ---- Lifecycle events → notifier (real deliver.ts) → the web trigger URL over HTTP.
+  let delivered = 0;
+  const teed: LifecycleEvent[] = [];
+  const newEvents = (): EventBridgeEnvelope[] => {
+    if (standIn) {
+      const all = standIn.state.events.slice(delivered);
+      delivered = standIn.state.events.length;
+      return all.map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
+    }
+    const all = teed.splice(0, teed.length);
+    return all.map((e) => ({ source: 'dev-vm-for-jira', 'detail-type': e.type, id: e.id, detail: e }));
+  };
+
+  const runScheduler = async (now: Date): Promise<SchedulerRun> => {
+    standIn?.advance(0);
+    const summary = await lambdas.reconcile(now, (events) => teed.push(...events));
+    const deliveries: Delivery[] = [];
+    for (const envelope of newEvents()) {
+      const d = envelope.detail as Partial<LifecycleEvent>;
+      try {
+        deliveries.push({ eventId: String(d.id), type: String(d.type), issueKey: String(d.issueKey), result: await lambdas.notify(envelope) });
+      } catch (e) {
+        deliveries.push({ eventId: String(d.id), type: String(d.type), issueKey: String(d.issueKey), result: { delivered: false, error: e instanceof Error ? e.message : String(e) } });
+      }
+    }
+    return { now: now.toISOString(), summary, deliveries };
+  };
+
+  const awsSnapshot: Stack['awsSnapshot'] = async () => {
+    if (standIn) return standIn.snapshot();
+    const list = await lambdas.listInstances();
+    return {
+      label: `AWS emulator at ${options.awsEndpointUrl}`,
+      now: new Date().toISOString(),
+      instances: list.map((i) => ({ instanceId: i.InstanceId ?? '', state: i.State?.Name ?? 'unknown', tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) })),
+    };
+  };
+
+  return {
+    awsLabel: standIn ? 'simulated AWS' : `AWS emulator at ${options.awsEndpointUrl}`,
+    awsUrl: standIn ? `${standIn.url}${SNAPSHOT_PATH}` : (options.awsEndpointUrl as string),
+    standIn,
+    forge,
+    functionUrl,
+    engines,
+    region,
+    settings,
+    async connectWebTrigger(url) {
+      await ssm.send(new PutParameterCommand({ Name: WEBTRIGGER_PARAMETER, Value: url, Type: 'String', Overwrite: true }));
+    },
+    invoke,
+    transition,
+    runScheduler,
+    webTrigger: (request) => forge.asInvocation(undefined, () => src.onLifecycleEvent(request)),
+    awsSnapshot,
+    close,
+  };
+}
+
+interface Lambdas {
+  vmApi: (event: import('aws-lambda').APIGatewayProxyEventV2) => Promise<import('aws-lambda').APIGatewayProxyStructuredResultV2>;
+  reconcile(now: Date, onPublished: (events: LifecycleEvent[]) => void): Promise<SchedulerRun['summary']>;
+  notify(envelope: EventBridgeEnvelope): Promise<DeliveryResult>;
+  listInstances(): Promise<Instance[]>;
+  destroy(): void;
+}
+
+/**
+ * The three Lambdas. The VM API and the notifier are their REAL handler modules (loaded after the
+ * environment is set, as a cold start would); the reconciler is run.ts wired as its handler.ts
+ * wires it, except that the run gets the chosen `now` (handler.ts reads the clock itself).
+ */
+async function loadLambdas(): Promise<Lambdas> {
+  const { loadEnv, ReconcilerEnv } = await import('../../infra-cdk/lambda/shared/env');
+  const { RETRY_CONFIG } = await import('../../infra-cdk/lambda/shared/clients');
+  const { logger } = await import('../../infra-cdk/lambda/shared/powertools');
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { Fleet } = await import('../../infra-cdk/lambda/reconciler/fleet');
+  const { runReconciler, withUsage } = await import('../../infra-cdk/lambda/reconciler/run');
+  const { SchedulerStateStore } = await import('../../infra-cdk/lambda/shared/scheduler-state');
+  const { EventPublisher } = await import('../../infra-cdk/lambda/shared/events');
+  const { NotAManagedVmError, toVm } = await import('../../infra-cdk/lambda/shared/vm-record');
+  const vmApi = (await import('../../infra-cdk/lambda/vm-api/handler')).handler;
+  const notifier = (await import('../../infra-cdk/lambda/notifier/handler')).handler;
+
+  // Reconciler (reconciler/handler.ts)
+  const recEnv = loadEnv(ReconcilerEnv);
+  const ec2 = new EC2Client({ ...RETRY_CONFIG });
+  // Path-style: an emulator's hostname endpoint has no per-bucket DNS names.
+  const s3 = new S3Client({ ...RETRY_CONFIG, forcePathStyle: true });
+  const eventBridge = new EventBridgeClient({ ...RETRY_CONFIG });
+  const fleet = () => new Fleet(ec2, recEnv.MANAGED_BY);
+  const reconcile = async (now: Date, onPublished: (events: LifecycleEvent[]) => void) => {
+    const publisher = new EventPublisher(eventBridge, recEnv.EVENT_BUS_NAME);
+    return runReconciler(
+      {
+        fleet: fleet(),
+        state: new SchedulerStateStore(s3, recEnv.STATE_BUCKET, recEnv.STATE_KEY),
+        events: {
+          publish: async (events) => {
+            const r = await publisher.publish(events);
+            const failed = new Set(r.failed.map((f) => f.id));
+            onPublished(events.filter((e) => !failed.has(e.id)));
+            return r;
+          },
+        },
+        log: {
+          info: (message, extra) => logger.info(message, extra ?? {}),
+          warn: (message, extra) => logger.warn(message, extra ?? {}),
+          error: (message, extra) => logger.error(message, extra ?? {}),
+        },
+        metrics: { count: () => undefined, milliseconds: () => undefined },
+        options: { intervalMinutes: recEnv.INTERVAL_MINUTES, idleDays: recEnv.IDLE_DAYS, idleWarningDays: recEnv.IDLE_WARNING_DAYS },
+        toVm: withUsage((instance, usage) => {
+          try {
+            return toVm(instance, { region: recEnv.AWS_REGION, secretPrefix: recEnv.SECRET_PREFIX, managedBy: recEnv.MANAGED_BY, databases: {}, ...(usage ? { usage } : {}) });
+          } catch (e) {
+            if (e instanceof NotAManagedVmError) return undefined;
+            throw e;
+          }
+        }),
+      },
+      now,
+    );
+  };
+
+  const notify = (envelope: EventBridgeEnvelope) => notifier(envelope);
+
+  return {
+    vmApi,
+    reconcile,
+    notify,
+    listInstances: () => fleet().listManaged(),
+    destroy: () => {
+      for (const c of [ec2, s3, eventBridge]) c.destroy();
+    },
+  };
+}
+
+export { ISSUE, PEOPLE, STATUS };
