@@ -67,9 +67,9 @@ export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: numbe
             ['Operating system', OS_LABELS[vm.os]],
             ['Client', vm.client],
             ['Developer', vm.developer],
-            ['Launched', vm.launchTime ? formatInstant(vm.launchTime, props.viewerZone) : 'not yet'],
+            ['Launched', vm.launchTime ? `${formatInstant(vm.launchTime, props.viewerZone)} (${props.viewerZone})` : 'not yet'],
             ...(vm.keepRunningUntil
-              ? ([['Kept running until', formatInstant(vm.keepRunningUntil, props.viewerZone)]] as [string, string][])
+              ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} (${props.viewerZone})`]] as [string, string][])
               : []),
           ]}
         />

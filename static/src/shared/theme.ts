@@ -19,6 +19,8 @@ export function installBaseStyles(): void {
   const css = `
 html, body { margin: 0; padding: 0; background: ${token('elevation.surface')}; color: ${token('color.text')};
   font: ${token('font.body')}; font-family: ${token('font.family.body')}; }
+html[data-color-mode="dark"] { color-scheme: dark; }
+html[data-color-mode="light"] { color-scheme: light; }
 *:focus-visible { outline: 2px solid ${token('color.border.focused')}; outline-offset: 2px; }
 input, select, textarea { font: inherit; color: ${token('color.text')}; background: ${token('color.background.input')};
   border: 1px solid ${token('color.border.input')}; border-radius: ${token('radius.small')};
