@@ -1,6 +1,6 @@
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { EFSClient } from '@aws-sdk/client-efs';
-import { IAMClient } from '@aws-sdk/client-iam';
+import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { EFSClient } from '@aws-sdk/client-efs';
+import type { IAMClient } from '@aws-sdk/client-iam';
 
 /**
  * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
@@ -14,9 +14,27 @@ export const RETRY_CONFIG = { retryMode: 'adaptive', maxAttempts: 5 } as const;
 /** Extra client settings; tests pass a request handler here, production passes nothing. */
 export type ClientOverrides = Pick<EC2ClientConfig, 'requestHandler' | 'region' | 'credentials'>;
 
-export const createEc2Client = (o: ClientOverrides = {}): EC2Client => new EC2Client({ ...RETRY_CONFIG, ...o });
-export const createEfsClient = (o: ClientOverrides = {}): EFSClient => new EFSClient({ ...RETRY_CONFIG, ...o });
-export const createIamClient = (o: ClientOverrides = {}): IAMClient => new IAMClient({ ...RETRY_CONFIG, ...o });
+/*
+ * Each SDK package is required when its factory is first called, not when this module is
+ * imported: every Lambda imports this module (for RETRY_CONFIG and the error helpers), and
+ * loading EC2, EFS and IAM clients it does not use would cost each cold start hundreds of ms.
+ * The SDK stays external to the bundles (the Lambda runtime provides it), so this is a plain
+ * runtime require.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+export function createEc2Client(o: ClientOverrides = {}): EC2Client {
+  const sdk = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+  return new sdk.EC2Client({ ...RETRY_CONFIG, ...o });
+}
+export function createEfsClient(o: ClientOverrides = {}): EFSClient {
+  const sdk = require('@aws-sdk/client-efs') as typeof import('@aws-sdk/client-efs');
+  return new sdk.EFSClient({ ...RETRY_CONFIG, ...o });
+}
+export function createIamClient(o: ClientOverrides = {}): IAMClient {
+  const sdk = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  return new sdk.IAMClient({ ...RETRY_CONFIG, ...o });
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Shape of an error thrown by an SDK v3 client (service exception or SDK-side failure). */
 export interface AwsErrorLike {

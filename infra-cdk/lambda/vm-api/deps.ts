@@ -31,8 +31,12 @@ export interface ApiLogger {
 export interface VmApiDeps {
   env: VmApiEnv;
   ec2: Ec2Gateway;
-  efs: EfsGateway;
-  iam: IamGateway;
+  /**
+   * EFS and IAM are only needed to provision, so the Lambda builds them on first use, off the
+   * cold start (a ready instance is accepted too, for callers that do not care).
+   */
+  efs: EfsGateway | (() => Promise<EfsGateway>);
+  iam: IamGateway | (() => Promise<IamGateway>);
   /** Built on first use: it loads pg/mysql2, which only provision and revoke need. */
   databases: () => Promise<DeveloperDatabases>;
   usage?: UsageReader;
@@ -48,4 +52,9 @@ export function dbEndpoints(env: VmApiEnv): { postgres?: DbEndpoint; mysql?: DbE
     ...(env.POSTGRES_SECRET_ARN && env.POSTGRES_HOST ? { postgres: { host: env.POSTGRES_HOST, port: env.POSTGRES_PORT } } : {}),
     ...(env.MYSQL_SECRET_ARN && env.MYSQL_HOST ? { mysql: { host: env.MYSQL_HOST, port: env.MYSQL_PORT } } : {}),
   };
+}
+
+/** The gateway itself, built first if it is given as a lazy factory. */
+export async function ready<T extends object>(dep: T | (() => Promise<T>)): Promise<T> {
+  return typeof dep === 'function' ? (dep as () => Promise<T>)() : dep;
 }

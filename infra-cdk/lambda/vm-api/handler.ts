@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEc2Client, createEfsClient, createIamClient } from '../shared/clients';
+import { createEc2Client, createEfsClient, createIamClient, RETRY_CONFIG } from '../shared/clients';
 import { Ec2Gateway } from '../shared/ec2';
-import { EfsGateway } from '../shared/efs';
 import { loadEnv, VmApiEnv } from '../shared/env';
-import { IamGateway } from '../shared/iam';
 import { logger } from '../shared/powertools';
 import type { DeveloperDatabases, VmApiDeps } from './deps';
 import { createHandler } from './router';
@@ -17,30 +15,42 @@ import { schedulerUsageReader } from './usage';
  */
 const env = loadEnv(VmApiEnv);
 
-let databases: Promise<DeveloperDatabases> | undefined;
-function loadDatabases(): Promise<DeveloperDatabases> {
-  databases ??= import('../shared/db').then((db) =>
-    db.createDbProvisioner({
-      targets: db.dbTargetsFromEnv(env),
-      secrets: new db.SecretsManagerStore(),
-      secretPrefix: env.SECRET_PREFIX,
-      managedBy: env.MANAGED_BY,
-      logger,
-    }),
-  );
-  databases.catch(() => (databases = undefined));
-  return databases;
+/** Build on first call, keep the result; a failed build is retried on the next call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    made.catch(() => (made = undefined));
+    return made;
+  };
 }
+
+const loadDatabases = once(async (): Promise<DeveloperDatabases> => {
+  const [db, { SecretsManagerClient }] = await Promise.all([import('../shared/db'), import('@aws-sdk/client-secrets-manager')]);
+  return db.createDbProvisioner({
+    targets: db.dbTargetsFromEnv(env),
+    secrets: new db.SecretsManagerStore(new SecretsManagerClient({ ...RETRY_CONFIG })),
+    secretPrefix: env.SECRET_PREFIX,
+    managedBy: env.MANAGED_BY,
+    logger,
+  });
+});
 
 const deps: VmApiDeps = {
   env,
   ec2: new Ec2Gateway(createEc2Client(), env.MANAGED_BY),
-  efs: new EfsGateway(createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE }),
-  iam: new IamGateway(createIamClient(), {
-    rolePath: env.INSTANCE_ROLE_PATH,
-    instancePolicyArn: env.INSTANCE_POLICY_ARN,
-    boundaryArn: env.INSTANCE_BOUNDARY_ARN,
-    managedBy: env.MANAGED_BY,
+  efs: once(async () => {
+    const { EfsGateway } = await import('../shared/efs');
+    return new EfsGateway(createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE });
+  }),
+  iam: once(async () => {
+    const { IamGateway } = await import('../shared/iam');
+    return new IamGateway(createIamClient(), {
+      rolePath: env.INSTANCE_ROLE_PATH,
+      instancePolicyArn: env.INSTANCE_POLICY_ARN,
+      boundaryArn: env.INSTANCE_BOUNDARY_ARN,
+      managedBy: env.MANAGED_BY,
+    });
   }),
   databases: loadDatabases,
   usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),

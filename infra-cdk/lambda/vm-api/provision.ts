@@ -10,7 +10,7 @@ import { errorIs } from '../shared/clients';
 import { withTags } from '../shared/ec2';
 import { developerDbSecretName, vmName } from '../shared/resource-names';
 import { tagMap } from '../shared/vm-record';
-import type { VmApiDeps } from './deps';
+import { ready, type VmApiDeps } from './deps';
 import { vmRecord } from './records';
 
 /**
@@ -67,8 +67,8 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
   if (existing) return sameRequestOrConflict(deps, existing, req);
 
   const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }));
-  const home = await step('EFS home access point', () => deps.efs.ensureHome(req.developer));
-  const profileArn = await step('instance role and profile', () => deps.iam.ensureInstanceProfile(req.developer));
+  const home = await step('EFS home access point', async () => (await ready(deps.efs)).ensureHome(req.developer));
+  const profileArn = await step('instance role and profile', async () => (await ready(deps.iam)).ensureInstanceProfile(req.developer));
 
   let userData: string;
   try {

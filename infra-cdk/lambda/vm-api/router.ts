@@ -111,7 +111,13 @@ export function createHandler(deps: VmApiDeps): VmApiHandler {
       line.errorCode = err.code;
       if (err.field) line.errorField = err.field;
       const cause = err.cause ?? (e === err ? undefined : e);
-      if (err.status >= 500 && cause instanceof Error) line.cause = cause.name;
+      if (err.status >= 500 && cause instanceof Error) {
+        // The name and where it was thrown, never the message: an unexpected error's text may
+        // carry anything (a driver may quote a connection string), a stack frame only code.
+        line.cause = cause.name;
+        const frame = cause.stack?.split('\n').find((l) => l.trim().startsWith('at '));
+        if (frame) line.causeAt = frame.trim().slice(3, 200);
+      }
       response = json(err.status, err.toBody());
       return response;
     } finally {

@@ -291,13 +291,14 @@ export function makeDeps(db: DeveloperDatabases, overrides: Partial<VmApiDeps> =
   return {
     env,
     ec2: new Ec2Gateway(new EC2Client({ region: 'eu-west-1' }), env.MANAGED_BY),
-    efs: new EfsGateway(new EFSClient({ region: 'eu-west-1' }), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE }),
-    iam: new IamGateway(new IAMClient({ region: 'eu-west-1' }), {
-      rolePath: env.INSTANCE_ROLE_PATH,
-      instancePolicyArn: env.INSTANCE_POLICY_ARN,
-      boundaryArn: env.INSTANCE_BOUNDARY_ARN,
-      managedBy: env.MANAGED_BY,
-    }),
+    efs: async () => new EfsGateway(new EFSClient({ region: 'eu-west-1' }), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE }),
+    iam: async () =>
+      new IamGateway(new IAMClient({ region: 'eu-west-1' }), {
+        rolePath: env.INSTANCE_ROLE_PATH,
+        instancePolicyArn: env.INSTANCE_POLICY_ARN,
+        boundaryArn: env.INSTANCE_BOUNDARY_ARN,
+        managedBy: env.MANAGED_BY,
+      }),
     databases: async () => db,
     logger: new Logger({ serviceName: 'vm-api-test' }),
     now: () => NOW,

@@ -19,10 +19,10 @@ beforeAll(async () => {
   aws = await startAwsStandIn({ transitionSeconds: 0 });
   const { POSTGRES_SECRET_ARN: _p, POSTGRES_HOST: _ph, MYSQL_SECRET_ARN: _m, MYSQL_HOST: _mh, ...env } = ENV;
   Object.assign(process.env, env, aws.env(), { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT' });
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = (require('../../../infra-cdk/lambda/vm-api/handler') as { handler: VmApiHandler }).handler;
-  });
+  // A fresh registry that stays active: the handler's lazy imports resolve in the same one.
+  jest.resetModules();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  handler = (require('../../../infra-cdk/lambda/vm-api/handler') as { handler: VmApiHandler }).handler;
 });
 afterAll(async () => {
   await aws.close();

@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * Lambda benchmarks for `npm run bench`: each `infra-cdk/lambda/<name>/handler.ts` is bundled with
+ * the options of the CDK factory (infra-cdk/lib/lambda-factory.ts: minified CJS for node22, the
+ * AWS SDK v3 left to the runtime, pg-native excluded, no source maps), then a fresh `node`
+ * requires the bundle and reports how long module initialisation took, minus the same measure
+ * for an empty module (process start and the require machinery are not the handler's cost).
+ * Medians of several runs, because this machine is shared. Targets: ≤ 1 MB, ≤ 200 ms.
+ * Numbers are reported, never asserted in tests.
+ */
+
+const ROOT = resolve(__dirname, '../..');
+const LAMBDA_DIR = join(ROOT, 'infra-cdk', 'lambda');
+/** Under the root's node_modules so the bundles resolve @aws-sdk/* the way the runtime provides it. */
+const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'lambda-bench');
+const RUNS = 5;
+
+export const LAMBDA_BUNDLE_BUDGET_BYTES = 1024 * 1024;
+export const LAMBDA_INIT_BUDGET_MS = 200;
+
+export interface LambdaBundleRow {
+  /** Directory name under infra-cdk/lambda. */
+  name: string;
+  /** Minified bundle size. */
+  bytes: number;
+  /** Median module-init time of the bundle minus that of an empty module. */
+  initMs: number;
+  /** Why init could not be measured (the module threw), if it could not. */
+  error?: string;
+}
+
+/**
+ * A syntactically valid environment for every function's schema (infra-cdk/lambda/shared/env.ts),
+ * so handlers that parse their environment at cold start can initialise. No value is real.
+ */
+const BENCH_ENV: Record<string, string> = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIABENCHNOTREAL0000',
+  AWS_SECRET_ACCESS_KEY: 'bench-not-a-real-secret',
+  MANAGED_BY: 'dev-vm-for-jira',
+  SECRET_PREFIX: 'dev-vm/',
+  EVENT_BUS_NAME: 'dev-vm-events',
+  STATE_BUCKET: 'dev-vm-state',
+  VM_SUBNET_IDS: 'subnet-0aaaabbbbccccdddd',
+  LAUNCH_TEMPLATES: JSON.stringify({ al2023: 'lt-0aaaaaaaaaaaaaaa1' }),
+  ALLOWED_INSTANCE_TYPES: 't3.large',
+  ALLOWED_OS: 'al2023',
+  EFS_FILE_SYSTEM_ID: 'fs-0123456789abcdef0',
+  INSTANCE_POLICY_ARN: 'arn:aws:iam::123456789012:policy/bench',
+  INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/bench-boundary',
+  HMAC_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
+  WEBTRIGGER_URL_PARAMETER: '/dev-vm/webtrigger-url',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export function lambdaEntries(): { name: string; entry: string }[] {
+  if (!existsSync(LAMBDA_DIR)) return [];
+  return readdirSync(LAMBDA_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(LAMBDA_DIR, d.name, 'handler.ts')))
+    .map((d) => ({ name: d.name, entry: join(LAMBDA_DIR, d.name, 'handler.ts') }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Same options as BundlingLambdaFactory's NodejsFunction bundling. */
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    external: ['@aws-sdk/*', 'pg-native'],
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    logLevel: 'silent',
+  });
+}
+
+/** One fresh process: ms spent in `require(file)`, or the error it threw. */
+function initOnce(file: string): number | { error: string } {
+  const probe = `const t=process.hrtime.bigint();try{require(${JSON.stringify(file)})}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300));process.exit(0)}process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const r = spawnSync(process.execPath, ['-e', probe], { env: { PATH: process.env.PATH ?? '', ...BENCH_ENV }, encoding: 'utf8', cwd: ROOT });
+  const out = r.stdout.trim();
+  if (out.startsWith('ERR ')) return { error: out.slice(4) };
+  const ms = Number(out);
+  return Number.isFinite(ms) ? ms : { error: `no timing (exit ${r.status}): ${r.stderr.slice(0, 300)}` };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function medianInit(file: string): number | { error: string } {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = initOnce(file);
+    if (typeof r !== 'number') return r;
+    times.push(r);
+  }
+  return median(times);
+}
+
+export async function benchLambdaBundles(): Promise<LambdaBundleRow[]> {
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  mkdirSync(OUT_DIR, { recursive: true });
+  const empty = join(OUT_DIR, 'empty.js');
+  writeFileSync(empty, '');
+  const baseline = medianInit(empty);
+  const base = typeof baseline === 'number' ? baseline : 0;
+
+  const rows: LambdaBundleRow[] = [];
+  for (const { name, entry } of lambdaEntries()) {
+    const outfile = join(OUT_DIR, name, 'index.js');
+    try {
+      await bundle(entry, outfile);
+    } catch (e) {
+      rows.push({ name, bytes: 0, initMs: Number.NaN, error: `bundling failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+      continue;
+    }
+    const bytes = statSync(outfile).size;
+    const init = medianInit(outfile);
+    rows.push(typeof init === 'number' ? { name, bytes, initMs: Math.max(0, init - base) } : { name, bytes, initMs: Number.NaN, error: init.error });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  void benchLambdaBundles().then((rows) => {
+    for (const r of rows) {
+      const size = `${(r.bytes / 1024).toFixed(1)} KB`;
+      const init = Number.isNaN(r.initMs) ? `n/a (${r.error})` : `${r.initMs.toFixed(0)} ms`;
+      const ok = r.bytes <= LAMBDA_BUNDLE_BUDGET_BYTES && r.initMs <= LAMBDA_INIT_BUDGET_MS ? 'within targets' : 'OVER TARGET';
+      console.log(`${r.name.padEnd(12)} ${size.padStart(10)}  init ${init}  (${ok}: ≤ 1 MB, ≤ 200 ms)`);
+    }
+  });
+}
