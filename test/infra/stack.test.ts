@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAMBDA_DIR } from '../../infra-cdk/lib/lambda-factory';
 import { ReconcilerEnv, NotifierEnv, VmApiEnv, loadEnv } from '../../infra-cdk/lambda/shared/env';
 import { EVENT_SOURCE } from '../../src/contract/events';
@@ -48,6 +51,31 @@ describe('whole template', () => {
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error or warning on the default stack', () => {
     expect(describeViolations(s.violations)).toEqual([]);
+  });
+
+  it('would report a finding (the check is live): a bare bucket fails S1/S10', () => {
+    const app = new App();
+    new s3.Bucket(new Stack(app, 'Bare'), 'Bucket');
+    const rules = new AwsSolutionsChecks(app).validateScope(app).violations.map((v) => v.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+
+  it('acknowledges only exact findings, next to the resource, each with a written reason', () => {
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })));
+    // (aws-cdk-lib acknowledges one CloudFormation-Validate rule of its own on every stack; only cdk-nag's are ours.)
+    const nag = acks.flatMap(({ path: where, data }) =>
+      Object.entries(data)
+        .map(([ruleId, reason]) => ({ where, id: ruleId.replace(/^annotation::/i, ''), reason }))
+        .filter((a) => a.id.startsWith('AwsSolutions-')),
+    );
+    expect(nag.length).toBeGreaterThan(10);
+    for (const a of nag) {
+      expect(a.where).not.toBe(stack.node.path); // never stack-wide
+      if (a.id.startsWith('AwsSolutions-IAM5')) expect(a.id).toMatch(/^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/);
+      expect(a.reason.length).toBeGreaterThan(40);
+    }
   });
 });
 
