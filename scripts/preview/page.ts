@@ -13,7 +13,7 @@ export function framePage(o: { issueKey: string }): string {
 <title>Dev VM for Jira: local preview</title>
 <style>
   :root { --ink:#172b4d; --sub:#44546f; --line:#dcdfe4; --bg:#f7f8f9; --blue:#0c66e4; --green:#216e4e; --amber:#a54800; --red:#ae2e24; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
-  * { box-sizing: border-box; }
+  * { box-sizing: border-box; } [hidden] { display: none !important; }
   body { margin: 0; background: var(--bg); font-size: 14px; line-height: 1.45; }
   header.top { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding: 10px 20px; background: #fff; border-bottom: 1px solid var(--line); }
   header.top h1 { font-size: 16px; margin: 0 8px 0 0; }
@@ -37,7 +37,7 @@ export function framePage(o: { issueKey: string }): string {
   :focus-visible { outline: 2px solid #388bff; outline-offset: 2px; }
   dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 0; } dl.fields dt { color: var(--sub); } dl.fields dd { margin: 0; }
   iframe { width: 100%; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-  iframe.panel { height: 720px; } iframe.admin { height: 1400px; }
+  iframe.panel { height: 760px; } iframe.admin { height: 1400px; }
   label { display: block; font-size: 12px; font-weight: 600; color: var(--sub); margin-bottom: 2px; }
   input, select { font: inherit; padding: 4px 6px; border: 1px solid #8590a2; border-radius: 3px; }
   .comment { border-left: 3px solid #cce0ff; padding: 6px 10px; margin: 8px 0; background: #fafbfc; }
@@ -97,7 +97,7 @@ export function framePage(o: { issueKey: string }): string {
     </section>
     <section class="card" aria-labelledby="props-title">
       <h2 id="props-title">Issue property <code>dev-vm</code></h2>
-      <pre class="json" id="props">—</pre>
+      <pre class="json" id="props" tabindex="0" aria-label="Value of the dev-vm issue property">—</pre>
     </section>
     <section class="card" aria-labelledby="aws-title">
       <h2 id="aws-title">AWS (<span id="aws-label">…</span>)</h2>
@@ -170,8 +170,11 @@ export function framePage(o: { issueKey: string }): string {
     }
     $('activity').replaceChildren(...s.activity.map((a) => el('li', {}, new Date(a.at).toLocaleTimeString() + '  ' + a.text)));
   }
+  // Jira sizes an app's iframe to its content; so does the frame (same origin here).
+  const fit = () => { for (const id of ['panel', 'admin']) { const f = $(id); try { const h = f.contentDocument && f.contentDocument.documentElement.scrollHeight; if (h && Math.abs(f.offsetHeight - h - 2) > 4) f.style.height = (h + 2) + 'px'; } catch { /* not loaded yet */ } } };
   refresh();
   setInterval(refresh, 2000);
+  setInterval(fit, 500);
 })();
 </script>
 </body>

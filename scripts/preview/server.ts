@@ -72,7 +72,8 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   const b0 = performance.now();
   if (options.pages !== false) await ensurePages(log);
   const buildMs = performance.now() - b0;
-  const stack = await startStack({ dbSuffix: options.dbSuffix ?? 'preview', ...options });
+  // The server listens first: the web trigger URL (this server's) is part of the site's setup.
+  let stack!: Stack;
   let panelViewer: 'developer' | 'admin' = 'developer';
   let lastRun: SchedulerRun | undefined;
   const activity: { at: string; text: string }[] = [];
@@ -120,6 +121,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!stack) return send(res, 503, 'text/plain', 'the preview is still starting', { 'retry-after': '1' });
     const url = new URL(req.url ?? '/', 'http://preview');
     const method = req.method ?? 'GET';
     if (url.pathname === WEBTRIGGER_PATH) {
@@ -210,18 +212,19 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     });
   });
   server.keepAliveTimeout = 2000;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
-    });
-  } catch (e) {
-    await stack.close();
-    throw e;
-  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
-  await stack.connectWebTrigger(`${url}${WEBTRIGGER_PATH}`);
+  try {
+    stack = await startStack({ dbSuffix: options.dbSuffix ?? 'preview', ...options, webtriggerUrl: `${url}${WEBTRIGGER_PATH}` });
+  } catch (e) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   note(`preview started: ${stack.awsLabel}; settings saved through the admin resolver`);
   let closing: Promise<void> | undefined;
   return {

@@ -40,6 +40,8 @@ export interface StackOptions {
   onClose?: Settings['onClose'];
   /** Seconds EC2 transitions take on the stand-in (0: settled at the next request). */
   transitionSeconds?: number;
+  /** The web trigger URL the notifier delivers to and the admin page shows (the preview's own endpoint). */
+  webtriggerUrl?: string;
   /** Powertools log level of the Lambda code (default WARN). */
   lambdaLogLevel?: string;
 }
@@ -66,8 +68,6 @@ export interface Stack {
   readonly region: string;
   /** The settings the admin page saved at start. */
   readonly settings: Settings;
-  /** Where the notifier delivers (the preview's web trigger endpoint); set once that server listens. */
-  connectWebTrigger(url: string): Promise<void>;
   /** Run a resolver the way the Forge bridge does (panel.* → panelResolver, admin.* → adminResolver). */
   invoke(functionKey: string, payload: unknown, viewer: { accountId: string; issueKey?: string }): Promise<unknown>;
   /** A person moves the issue in Jira: Forge sends avi:jira:updated:issue; queued retries are drained. */
@@ -226,6 +226,8 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);
+  // The admin gives the stack the web trigger URL (SSM parameter); unset, the notifier drops events.
+  if (options.webtriggerUrl) await ssm.send(new PutParameterCommand({ Name: WEBTRIGGER_PARAMETER, Value: options.webtriggerUrl, Type: 'String', Overwrite: true }));
 
   // ---- The Lambdas, loaded now that their environment is in place.
   const lambdas = await loadLambdas();
@@ -238,7 +240,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
 
   // ---- Forge: Jira site, KVS, queue; the real @forge packages talk to it.
   process.env.DEV_VM_SILENT_LOGS ??= '0';
-  const forge = createForgeStandIn(siteSeed(options.request));
+  const forge = createForgeStandIn({ ...siteSeed(options.request), ...(options.webtriggerUrl ? { webtriggerUrl: options.webtriggerUrl } : {}) });
   closers.push(async () => forge.uninstall());
   const src = await import('../../src/index');
   const resolvers: Record<'panel' | 'admin', ResolverHandler> = { panel: src.panelResolver as ResolverHandler, admin: src.adminResolver as ResolverHandler };
@@ -327,9 +329,6 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     engines,
     region,
     settings,
-    async connectWebTrigger(url) {
-      await ssm.send(new PutParameterCommand({ Name: WEBTRIGGER_PARAMETER, Value: url, Type: 'String', Overwrite: true }));
-    },
     invoke,
     transition,
     runScheduler,
