@@ -10,7 +10,7 @@ import { HOURLY_USD } from '../../../src/contract/prices';
 import { R, type AdminView, type ConnectionTestResult } from '../../../src/contract/resolvers';
 import { FIELD_ROLE_LABELS, FIELD_ROLES, ON_CLOSE_ACTIONS, WRITE_BACK_ROLES, type SettingsInput } from '../../../src/contract/settings';
 import { OS_IDS, OS_LABELS, type OsId } from '../../../src/contract/vm-api';
-import { call, whatToDo, type Failure } from '../shared/api';
+import { call, whatToDo, type Failure, type Outcome } from '../shared/api';
 import { DAY_NAMES, type DayName } from '../../../src/contract/schedule';
 import { DAY_LABELS, daysFromSpec, specFromDays } from '../shared/days';
 import { timeZones } from '../shared/format';
@@ -36,6 +36,24 @@ interface FlagItem {
   appearance: 'error' | 'success';
 }
 
+type FirstLoad = {
+  settings: Promise<Outcome<typeof R.adminGet>>;
+  statuses: Promise<Outcome<typeof R.adminListStatuses>>;
+  fields: Promise<Outcome<typeof R.adminListFields>>;
+};
+let firstLoad: FirstLoad | undefined;
+const requestAll = (): FirstLoad => ({ settings: call(R.adminGet, {}), statuses: call(R.adminListStatuses, {}), fields: call(R.adminListFields, {}) });
+
+/** Ask for the page's data as soon as the script has run, so the requests overlap React's first render. */
+export function startFirstLoad(): void {
+  firstLoad ??= requestAll();
+}
+function takeFirstLoad(): FirstLoad {
+  const pending = firstLoad ?? requestAll();
+  firstLoad = undefined;
+  return pending;
+}
+
 export function AdminApp() {
   const [view, setView] = useState<AdminView | null>(null);
   const [loadError, setLoadError] = useState<Failure | null>(null);
@@ -56,13 +74,16 @@ export function AdminApp() {
 
   const load = useCallback(async () => {
     setLoadError(null);
-    const [v, s, f] = await Promise.all([call(R.adminGet, {}), call(R.adminListStatuses, {}), call(R.adminListFields, {})]);
-    if (v.ok) {
-      setView(v.data);
-      setSettings(v.data.settings);
-    } else setLoadError(v.error);
-    setStatuses(s.ok ? { status: 'ready', items: s.data.statuses } : { status: 'failed', error: s.error });
-    setFields(f.ok ? { status: 'ready', items: f.data.fields } : { status: 'failed', error: f.error });
+    // The settings show as soon as they arrive; the status and field lists fill their selects
+    // when they come (those stay disabled until then).
+    const { settings: v, statuses: s, fields: f } = takeFirstLoad();
+    void s.then((r) => setStatuses(r.ok ? { status: 'ready', items: r.data.statuses } : { status: 'failed', error: r.error }));
+    void f.then((r) => setFields(r.ok ? { status: 'ready', items: r.data.fields } : { status: 'failed', error: r.error }));
+    const r = await v;
+    if (r.ok) {
+      setView(r.data);
+      setSettings(r.data.settings);
+    } else setLoadError(r.error);
   }, []);
   useEffect(() => {
     void load();

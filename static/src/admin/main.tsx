@@ -1,9 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { enableTheme, installBaseStyles } from '../shared/theme';
-import { AdminApp } from './admin-app';
+import { AdminApp, startFirstLoad } from './admin-app';
 
 performance.mark('dev-vm:modules-ready');
+startFirstLoad();
 installBaseStyles();
 void enableTheme();
 createRoot(document.getElementById('root') as HTMLElement).render(
