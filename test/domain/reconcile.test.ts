@@ -250,3 +250,40 @@ describe('usage accounting', () => {
     expect(p.nextState.instances).toEqual({});
   });
 });
+
+describe('a week of runs with people in the loop', () => {
+  it('lets a VM started by hand in the evening run until the next stop boundary, then stops it', () => {
+    let state = stateAt('2026-11-25T23:58:00Z', { lastState: 'stopped' });
+    const actions: string[] = [];
+    // Started by hand at 19:00 EST (00:00Z); runs every 5 minutes until the next evening.
+    for (let t = Date.parse('2026-11-26T00:03:00Z'); t <= Date.parse('2026-11-26T23:10:00Z'); t += 5 * 60_000) {
+      const p = plan([vm('running')], state, new Date(t), OPTS);
+      if (p.stops.length) actions.push(`stop ${new Date(t).toISOString()}`);
+      if (p.starts.length) actions.push(`start ${new Date(t).toISOString()}`);
+      state = p.nextState;
+    }
+    expect(actions).toEqual(['stop 2026-11-26T23:03:00.000Z']);
+  });
+
+  it('catches up every boundary when a third of the runs are missed', () => {
+    // New York, the week clocks fall back (Mon 26 – Fri 30 Oct 2026 are EDT: 08:00 = 12:00Z, 18:00 = 22:00Z).
+    const expected = [26, 27, 28, 29, 30].flatMap((d) => [`start 2026-10-${d}T12:00`, `stop 2026-10-${d}T22:00`]);
+    let state = stateAt('2026-10-26T00:00:00Z');
+    let current = 'stopped';
+    const seen: { what: string; at: number }[] = [];
+    let k = 0;
+    for (let t = Date.parse('2026-10-26T00:02:00Z'); t < Date.parse('2026-11-02T00:00:00Z'); t += 5 * 60_000, k++) {
+      if ((k * 7) % 10 < 3) continue; // this run did not happen (3 in 10, never two in a row)
+      const p = plan([vm(current)], state, new Date(t), OPTS);
+      if (p.starts.length) (current = 'running'), seen.push({ what: 'start', at: t });
+      if (p.stops.length) (current = 'stopped'), seen.push({ what: 'stop', at: t });
+      state = p.nextState;
+    }
+    expect(seen.map((s) => s.what)).toEqual(expected.map((e) => e.split(' ')[0]));
+    seen.forEach((s, i) => {
+      const due = Date.parse(`${expected[i]!.split(' ')[1]}:00Z`);
+      expect(s.at).toBeGreaterThan(due);
+      expect(s.at - due).toBeLessThanOrEqual(10 * 60_000);
+    });
+  });
+});
