@@ -275,8 +275,14 @@ describe('a week of runs with people in the loop', () => {
     for (let t = Date.parse('2026-10-26T00:02:00Z'); t < Date.parse('2026-11-02T00:00:00Z'); t += 5 * 60_000, k++) {
       if ((k * 7) % 10 < 3) continue; // this run did not happen (3 in 10, never two in a row)
       const p = plan([vm(current)], state, new Date(t), OPTS);
-      if (p.starts.length) (current = 'running'), seen.push({ what: 'start', at: t });
-      if (p.stops.length) (current = 'stopped'), seen.push({ what: 'stop', at: t });
+      if (p.starts.length) {
+        current = 'running';
+        seen.push({ what: 'start', at: t });
+      }
+      if (p.stops.length) {
+        current = 'stopped';
+        seen.push({ what: 'stop', at: t });
+      }
       state = p.nextState;
     }
     expect(seen.map((s) => s.what)).toEqual(expected.map((e) => e.split(' ')[0]));
