@@ -106,7 +106,7 @@ describe('the issue panel in a real browser', () => {
     expect(html).not.toContain(api.credentials.secretAccessKey);
     expect(html).not.toContain(HMAC_SECRET);
     await page.getByTestId('copy-ssm').click();
-    expect(await text(page, 'copy-status')).toBe('Copied to the clipboard.');
+    await page.getByTestId('copy-status').getByText('Copied to the clipboard.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(vm.connection.ssmCommand);
     // Schedule in the viewer's zone and the VM's, next start/stop as dates; this month's cost.
     expect(await text(page, 'schedule-facts')).toContain('08:30 to 18:00, Mon–Fri (Europe/Berlin)');
@@ -146,6 +146,7 @@ describe('the issue panel in a real browser', () => {
     await page.locator('#sched-start').fill('09:00');
     await page.locator('#sched-stop').fill('09:00');
     await page.getByTestId('sched-save').click();
+    await page.getByTestId('sched-error').waitFor();
     expect(await text(page, 'sched-error')).toBe('Stop: start and stop must differ');
     expect(await page.locator('#sched-stop').getAttribute('aria-invalid')).toBe('true');
     expect(rig.invokes('panel.updateSchedule')).toHaveLength(0);
@@ -170,8 +171,15 @@ describe('the issue panel in a real browser', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('terminate-dialog').waitFor({ state: 'detached' });
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(0);
-    await page.getByTestId('action-terminate').click();
-    await page.getByTestId('terminate-dialog-confirm').click();
+    // Confirmed by keyboard: the dialog opens on Cancel (the safe choice), Tab reaches Terminate VM.
+    await tabTo(page, 'action-terminate');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('terminate-dialog').waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('terminate-dialog-cancel');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('terminate-dialog-confirm');
+    expect(await focusIsVisible(page)).toBe(true);
+    await page.keyboard.press('Enter');
     await waitForState(page, 'shutting-down');
     ec2Moves('terminated');
     await waitForState(page, 'terminated');
@@ -196,7 +204,7 @@ describe('the issue panel in a real browser', () => {
     }
     expect(await other.page.getByTestId('edit-schedule').getAttribute('aria-disabled')).toBe('true');
     await other.page.getByTestId('action-stop').hover();
-    expect(await other.page.getByTestId('action-stop-reason').isVisible()).toBe(true);
+    await other.page.getByTestId('action-stop-reason').waitFor({ state: 'visible' });
     // Disabled means inert: clicks (forced past Playwright's actionability check) send nothing.
     await other.page.getByTestId('action-stop').click({ force: true });
     await other.page.getByTestId('action-terminate').click({ force: true });
