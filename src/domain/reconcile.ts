@@ -189,6 +189,12 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
       }
     }
 
+    // A stop committed by an earlier run that never reached EC2 (the run died after its commit):
+    // still running, and not restarted since (EC2's LaunchTime is older than that run). Owe it.
+    if (!owed && prev?.lastState === 'stopping' && vm.state === 'running' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(prev.lastObservedAt)) {
+      owed = { kind: 'stop', boundaryAt: prev.lastObservedAt, attempts: 1, reason: 'stop not carried out' };
+    }
+
     // 2. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.
     const parsed = scheduleFromTags(vm.tags);
     const currentError = vm.tags.get(Tag.ScheduleError);

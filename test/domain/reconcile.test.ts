@@ -81,6 +81,14 @@ describe('KeepRunningUntil and deferred actions', () => {
     expect(actionOf(p)).toBe('none');
   });
 
+  it('carries out a committed stop that never reached EC2, but not one a person undid by starting the VM again', () => {
+    const committed = stateAt('2026-11-25T23:03:00.000Z', { lastState: 'stopping' });
+    const lost = plan([vm('running', NY_OFFICE, { launchTime: new Date('2026-11-25T13:01:00Z') })], committed, new Date('2026-11-25T23:08:00Z'), OPTS);
+    expect(lost.stops.map((d) => [d.id, d.attempt])).toEqual([[ID, 1]]);
+    const restarted = plan([vm('running', NY_OFFICE, { launchTime: new Date('2026-11-25T23:06:00Z') })], committed, new Date('2026-11-25T23:08:00Z'), OPTS);
+    expect(restarted.stops).toEqual([]);
+  });
+
   it('defers a start while the VM is still stopping and starts it on the next run', () => {
     const first = plan([vm('stopping')], stateAt('2026-11-25T12:58:00Z'), new Date('2026-11-25T13:03:00Z'), OPTS);
     expect(actionOf(first)).toBe('none');
