@@ -13,9 +13,14 @@ import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './
  *
  * Overlapping runs: the plan (new lastRunAt, pending starts, owed actions) is committed BEFORE
  * any EC2 call, with If-Match on the ETag this run read. If another run committed in between,
- * the write is rejected and this run does nothing, so no boundary is acted on twice. EC2's
- * start/stop/terminate are also idempotent on an instance already in the target state, so even
- * an action repeated after a crash mid-run (committed, then killed) does no harm.
+ * the write is rejected and this run does nothing, so no boundary is acted on twice. A run that
+ * dies between its commit and its calls loses nothing: the next run sees a committed start whose
+ * instance never launched, or a committed stop whose instance still runs unrestarted, and carries
+ * it out (src/domain/reconcile.ts); EC2's start/stop/terminate are idempotent on an instance
+ * already in the target state, so a repeated call does no harm either.
+ *
+ * At most two S3 writes per run: the commit, and — only when some call failed — the outcomes
+ * (capacity retries, failed stops) for the next run.
  */
 
 export interface FleetPort {
