@@ -26,6 +26,30 @@ const ON_CLOSE_LABELS: Record<(typeof ON_CLOSE_ACTIONS)[number], string> = {
 };
 const WRITE_BACK_LABELS: Record<(typeof WRITE_BACK_ROLES)[number], string> = { instanceId: 'Instance id', amiId: 'AMI id', privateIp: 'Private IP' };
 
+/** The save result names what changed in the words of the page, not as setting paths. */
+const CHANGE_LABELS: Record<string, string> = {
+  apiUrl: 'API URL',
+  region: 'Region',
+  'statuses.provision': 'Provisioning statuses',
+  'statuses.stop': 'Stopping statuses',
+  'statuses.terminate': 'Terminating statuses',
+  'statuses.provisioned': 'Status after the first run',
+  onClose: 'When an issue is closed',
+  'policy.allowedInstanceTypes': 'Allowed instance types',
+  'policy.allowedOs': 'Allowed operating systems',
+  'policy.defaultSchedule': 'Default schedule',
+  'policy.idleDays': 'Idle days before termination',
+  'secrets.accessKeyId': 'Access key id',
+  'secrets.secretAccessKey': 'Secret access key',
+  'secrets.hmacSecret': 'Callback signing secret',
+};
+function changeLabel(path: string): string {
+  const [head, role] = path.split('.');
+  if (head === 'fields' && role && role in FIELD_ROLE_LABELS) return `${FIELD_ROLE_LABELS[role as keyof typeof FIELD_ROLE_LABELS]} field`;
+  if (head === 'writeBack' && role && role in WRITE_BACK_LABELS) return `${WRITE_BACK_LABELS[role as keyof typeof WRITE_BACK_LABELS]} write-back field`;
+  return CHANGE_LABELS[path] ?? path;
+}
+
 type Listed<T> = { status: 'loading' } | { status: 'ready'; items: T[] } | { status: 'failed'; error: Failure };
 type StatusOpt = { id: string; name: string; category?: string | undefined };
 type FieldOpt = { id: string; name: string; type?: string | undefined; custom: boolean };
@@ -118,6 +142,8 @@ export function AdminApp() {
     setSettings(r.data.view.settings);
     setSecrets(NO_SECRETS);
     setSaved(r.data.changed);
+    // Earlier "not saved" flags no longer apply.
+    setFlags((prev) => prev.filter((f) => f.appearance !== 'error'));
   };
 
   const testConnection = async () => {
@@ -402,7 +428,7 @@ export function AdminApp() {
         <div role="status" data-testid="save-result" style={{ marginBlockEnd: token('space.150') }}>
           {saved && (
             <SectionMessage appearance="success" title={saved.length ? 'Saved' : 'Nothing to save'}>
-              <p>{saved.length ? `Changed: ${saved.join(', ')}.` : 'These settings were already saved.'}</p>
+              <p>{saved.length ? `Changed: ${saved.map(changeLabel).join(', ')}.` : 'These settings were already saved.'}</p>
             </SectionMessage>
           )}
         </div>
