@@ -160,9 +160,10 @@ export function framePage(o: { issueKey: string }): string {
     fill('comments', s.comments.length ? el('div', {}, ...s.comments.slice().reverse().map((c) => el('article', { class: 'comment' }, el('div', { class: 'meta' }, c.author + ' · ' + new Date(c.created).toLocaleString()), el('pre', {}, c.text)))) : null, 'None yet.');
     $('props').textContent = s.issue.properties['dev-vm'] ? JSON.stringify(s.issue.properties['dev-vm'], null, 2) : '— (not set)';
     fill('instances', s.aws.instances.length ? table(['Instance', 'State', 'Tags'], s.aws.instances.map((i) => [i.instanceId, el('span', { class: 'state-' + i.state }, i.state), el('span', { class: 'tags' }, Object.entries(i.tags).map(([k, v]) => k + '=' + v).join(', '))])) : null);
-    fill('aps', s.aws.accessPoints.length ? table(['Access point', 'Path', 'uid:gid'], s.aws.accessPoints.map((a) => [a.id, a.path, a.uid + ':' + a.gid])) : null);
-    fill('secrets', s.aws.secrets.length ? el('ul', {}, ...s.aws.secrets.map((n) => el('li', {}, n))) : null);
-    fill('events', s.aws.events.length ? table(['Time', 'Type', 'Instance'], s.aws.events.map((e) => [e.time, e.type, e.instanceId])) : null);
+    const only = 'Listed for the simulated AWS only.';
+    fill('aps', s.aws.accessPoints && s.aws.accessPoints.length ? table(['Access point', 'Path', 'uid:gid'], s.aws.accessPoints.map((a) => [a.id, a.path, a.uid + ':' + a.gid])) : null, s.aws.accessPoints ? 'None.' : only);
+    fill('secrets', s.aws.secrets && s.aws.secrets.length ? el('ul', {}, ...s.aws.secrets.map((n) => el('li', {}, n))) : null, s.aws.secrets ? 'None.' : only);
+    fill('events', s.aws.events && s.aws.events.length ? table(['Time', 'Type', 'Instance'], s.aws.events.map((e) => [e.time, e.type, e.instanceId])) : null, s.aws.events ? 'None.' : only);
     if (s.lastRun) {
       const r = s.lastRun.summary;
       const detail = Object.entries(r.detail).flatMap(([what, m]) => Object.entries(m).map(([id, why]) => what + ' ' + id + ': ' + why));

@@ -110,10 +110,10 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
         label: aws.label,
         now: aws.now,
         instances: aws.instances.map((i) => ({ instanceId: i.instanceId, state: i.state, tags: i.tags })),
-        accessPoints: full ? full.accessPoints.map((a) => ({ id: a.id, path: a.path, uid: a.uid, gid: a.gid })) : [],
+        accessPoints: full ? full.accessPoints.map((a) => ({ id: a.id, path: a.path, uid: a.uid, gid: a.gid })) : null,
         // Names only: the page is a UI, not a vault.
-        secrets: full ? full.secrets.map((s) => s.name) : [],
-        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? '') })) : [],
+        secrets: full ? full.secrets.map((s) => s.name) : null,
+        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? '') })) : null,
       },
       lastRun: lastRun && { now: lastRun.now, summary: { seen: lastRun.summary.seen, started: lastRun.summary.started, stopped: lastRun.summary.stopped, terminated: lastRun.summary.terminated, skipped: lastRun.summary.skipped, failed: lastRun.summary.failed, detail: lastRun.summary.detail }, deliveries: lastRun.deliveries },
       activity,

@@ -93,7 +93,14 @@ function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
 }
 
 /** Environment of the three Lambdas, as the CDK stack sets it (infra-cdk/lambda/shared/env.ts). */
-function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string): Record<string, string> {
+/**
+ * Resources the simulated AWS accepts by any well-formed id, but an emulator must really have
+ * (a VPC's subnets, launch templates, an EFS file system, the state bucket, the event bus):
+ * with AWS_ENDPOINT_URL set, these variables name the emulator's own.
+ */
+export const EMULATOR_OVERRIDES = ['VM_SUBNET_IDS', 'LAUNCH_TEMPLATES', 'EFS_FILE_SYSTEM_ID', 'STATE_BUCKET', 'EVENT_BUS_NAME', 'INSTANCE_POLICY_ARN', 'INSTANCE_BOUNDARY_ARN'] as const;
+
+function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string, emulator: boolean): Record<string, string> {
   const env: Record<string, string> = {
     AWS_REGION: region,
     MANAGED_BY,
@@ -115,6 +122,8 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
     IDLE_WARNING_DAYS: '3',
     INTERVAL_MINUTES: '5',
   };
+  // An emulator holds real resources: name the existing ones through the same variables.
+  if (emulator) for (const k of EMULATOR_OVERRIDES) if (process.env[k]) env[k] = process.env[k] as string;
   for (const e of engines) {
     if (!e.enabled) continue;
     const arn = masterArns[e.engine];
@@ -222,7 +231,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   }
 
   const stateBucket = 'dev-vm-scheduler-state';
-  const env = lambdaEnv(region, engines, masterArns, stateBucket);
+  const env = lambdaEnv(region, engines, masterArns, stateBucket, options.awsEndpointUrl !== undefined);
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);

@@ -117,7 +117,7 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
     const body = await readBody(req);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const check = await verifySigV4({ method, host: headers.host ?? '', path: url.pathname, query: url.searchParams, headers, body: body.toString('utf8') }, opts.credentials, opts.region, 'lambda');
+    const check = await verifySigV4({ method, host: headers.host ?? '', path: url.pathname, query: url.searchParams, headers, body }, opts.credentials, opts.region, 'lambda');
     if (!check.ok) {
       calls.push({ method, path: url.pathname, status: 403, auth: check.reason });
       forbidden(res, check.reason);

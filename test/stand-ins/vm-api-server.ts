@@ -62,7 +62,7 @@ export function parseAuthorization(header: string): { accessKeyId: string; scope
 
 /** SigV4 check of a received request, independent of the client's signer. */
 export async function verifySigV4(
-  req: { method: string; host: string; path: string; query: URLSearchParams; headers: Record<string, string>; body: string },
+  req: { method: string; host: string; path: string; query: URLSearchParams; headers: Record<string, string>; body: string | Uint8Array },
   creds: { accessKeyId: string; secretAccessKey: string },
   region: string,
   service = 'lambda',
@@ -71,7 +71,7 @@ export async function verifySigV4(
   if (!auth) return { ok: false, reason: 'missing or malformed Authorization' };
   if (auth.accessKeyId !== creds.accessKeyId) return { ok: false, reason: 'unknown access key' };
   if (auth.scope[1] !== region || auth.scope[2] !== service) return { ok: false, reason: 'wrong credential scope' };
-  const bodySha256 = createHash('sha256').update(req.body, 'utf8').digest('hex');
+  const bodySha256 = (typeof req.body === 'string' ? createHash('sha256').update(req.body, 'utf8') : createHash('sha256').update(req.body)).digest('hex');
   const claimed = req.headers['x-amz-content-sha256'];
   if (claimed !== undefined && claimed !== bodySha256) return { ok: false, reason: 'body does not match x-amz-content-sha256' };
   for (const h of ['host', 'x-amz-date']) if (!auth.signedHeaders.includes(h)) return { ok: false, reason: `${h} not signed` };
@@ -85,8 +85,12 @@ export async function verifySigV4(
     if (v === undefined) return { ok: false, reason: `signed header ${h} absent` };
     headers[h] = v;
   }
-  const query: Record<string, string> = {};
-  for (const [k, v] of req.query) query[k] = v;
+  // A repeated parameter is signed with all its values (sorted by the canonical form).
+  const query: Record<string, string | string[]> = {};
+  for (const k of new Set(req.query.keys())) {
+    const all = req.query.getAll(k);
+    query[k] = all.length > 1 ? all : (all[0] as string);
+  }
   const [hostname, port] = req.host.split(':');
   const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256, applyChecksum: false });
   const signed = await signer.sign(
