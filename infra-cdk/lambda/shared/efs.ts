@@ -40,12 +40,13 @@ export class EfsGateway {
     private readonly opts: EfsGatewayOptions,
   ) {}
 
-  private async listManaged(): Promise<AccessPointDescription[]> {
+  /** Every live access point of the file system (ours and anyone else's: their uids are taken too). */
+  private async listAll(): Promise<AccessPointDescription[]> {
     const out: AccessPointDescription[] = [];
     for await (const page of paginateDescribeAccessPoints({ client: this.client, pageSize: 100 }, { FileSystemId: this.opts.fileSystemId })) {
       for (const ap of page.AccessPoints ?? []) {
-        if (ap.LifeCycleState === 'deleting' || ap.LifeCycleState === 'deleted') continue;
-        if (tagOf(ap, Tag.ManagedBy) === this.opts.managedBy) out.push(ap);
+        if (ap.LifeCycleState === 'deleting' || ap.LifeCycleState === 'deleted' || ap.LifeCycleState === 'error') continue;
+        out.push(ap);
       }
     }
     return out;
@@ -54,16 +55,18 @@ export class EfsGateway {
   /** The developer's access point, created (with a newly allocated uid/gid) if there is none. */
   async ensureHome(developer: string): Promise<HomeAccessPoint> {
     const dev = DeveloperName.parse(developer);
+    let justCreated = false;
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
-      const all = await this.listManaged();
-      const mine = all.filter((ap) => tagOf(ap, Tag.DeveloperName) === dev);
+      const all = await this.listAll();
+      const mine = all.filter((ap) => tagOf(ap, Tag.ManagedBy) === this.opts.managedBy && tagOf(ap, Tag.DeveloperName) === dev);
       if (mine.length > 0) {
-        const settled = await this.settle(dev, all, mine);
+        const settled = await this.settle(dev, all, mine, justCreated);
         if (settled) return settled;
         continue;
       }
 
       const uid = lowestFreeUid(all, this.opts.uidBase);
+      justCreated = true;
       try {
         await this.create(dev, uid);
       } catch (e) {
@@ -77,21 +80,22 @@ export class EfsGateway {
 
   /**
    * Resolve races. Two developers provisioned at the same moment may have been given the same
-   * uid: the developer whose name sorts later gives theirs up and allocates again. Two parallel
-   * requests for one developer may have created two access points: the lowest id is kept.
-   * Both sides see the same listing, so both reach the same decision. Returns undefined when
-   * this developer gave up their access point and must allocate again.
+   * uid: the developer whose name sorts later gives theirs up and allocates again (an access
+   * point not made by this stack always keeps its uid). Only an access point created by this
+   * very call can be given up: an established home never changes uid, whatever appears later.
+   * Two parallel requests for one developer may have created two access points: the one with
+   * the lowest uid (then id) is kept. Both sides see the same listing, so both reach the same decision. Returns undefined
+   * when this developer gave up their access point and must allocate again.
    */
-  private async settle(dev: string, all: AccessPointDescription[], mine: AccessPointDescription[]): Promise<HomeAccessPoint | undefined> {
-    const sorted = [...mine].sort((a, b) => (a.AccessPointId ?? '').localeCompare(b.AccessPointId ?? ''));
+  private async settle(dev: string, all: AccessPointDescription[], mine: AccessPointDescription[], justCreated: boolean): Promise<HomeAccessPoint | undefined> {
+    const sorted = [...mine].sort((a, b) => (a.PosixUser?.Uid ?? 0) - (b.PosixUser?.Uid ?? 0) || (a.AccessPointId ?? '').localeCompare(b.AccessPointId ?? ''));
     const keep = sorted[0] as AccessPointDescription;
     for (const extra of sorted.slice(1)) await this.delete(extra);
     const uid = keep.PosixUser?.Uid;
     const gid = keep.PosixUser?.Gid;
     if (!keep.AccessPointId || uid === undefined || gid === undefined) throw new Error(`access point of ${dev} has no POSIX user`);
-    const rival = all.find((ap) => ap.PosixUser?.Uid === uid && tagOf(ap, Tag.DeveloperName) !== dev);
-    const rivalName = rival ? tagOf(rival, Tag.DeveloperName) : undefined;
-    if (rival && rivalName !== undefined && rivalName < dev) {
+    const rival = all.find((ap) => ap.PosixUser?.Uid === uid && !sorted.includes(ap));
+    if (justCreated && rival && (tagOf(rival, Tag.ManagedBy) !== this.opts.managedBy || (tagOf(rival, Tag.DeveloperName) ?? '') < dev)) {
       await this.delete(keep);
       return undefined;
     }
