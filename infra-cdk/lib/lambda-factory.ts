@@ -31,12 +31,19 @@ export interface LambdaFactory {
   create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function;
 }
 
+export interface FunctionBase {
+  readonly props: lambda.FunctionProps & { role: iam.Role };
+  /** Created with the function and needed before it exists (VPC ENI permissions). */
+  readonly dependsOn: readonly Construct[];
+}
+
 /**
  * Everything but the code, shared by every factory so defaults cannot drift: Node 22 on arm64
  * (cheaper per GB-second than x86, and the handlers are pure JS), JSON logs at INFO into a log
  * group with a retention, a role of its own that may write to that log group only.
  */
-export function commonFunctionProps(scope: Construct, id: string, spec: LambdaSpec): lambda.FunctionProps & { role: iam.Role } {
+export function functionBase(scope: Construct, id: string, spec: LambdaSpec): FunctionBase {
+  const dependsOn: Construct[] = [];
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -67,12 +74,14 @@ export function commonFunctionProps(scope: Construct, id: string, spec: LambdaSp
       ],
     });
     role.attachInlinePolicy(eni);
+    // Lambda checks these permissions when the function is created, so it must wait for them.
+    dependsOn.push(eni);
     Validations.of(eni).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Lambda creates and deletes its VPC ENIs before their ids exist; EC2 accepts no narrower resource for these calls.',
     });
   }
-  return {
+  const props = {
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
@@ -88,10 +97,12 @@ export function commonFunctionProps(scope: Construct, id: string, spec: LambdaSp
     environment: { ...spec.environment, POWERTOOLS_SERVICE_NAME: spec.serviceName },
     ...(spec.vpc ? { vpc: spec.vpc.vpc, vpcSubnets: spec.vpc.subnets, securityGroups: spec.vpc.securityGroups } : {}),
   };
+  return { props, dependsOn };
 }
 
-/** Acknowledgements every function of the stack shares, kept next to the factory that makes the choice. */
-export function acknowledgeRuntime(fn: lambda.Function): void {
+/** What every factory does to the function it made: dependencies, and the acknowledgement of the runtime choice. */
+export function finishFunction(fn: lambda.Function, base: FunctionBase): void {
+  for (const d of base.dependsOn) fn.node.addDependency(d);
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
     reason: 'Pinned to nodejs22.x on purpose: the Forge app runs nodejs22.x and both import src/contract; 22 is supported until 2027-04.',
@@ -101,7 +112,8 @@ export function acknowledgeRuntime(fn: lambda.Function): void {
 /** Production factory: NodejsFunction bundles each handler with the local esbuild (no Docker). */
 export class BundlingLambdaFactory implements LambdaFactory {
   create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function {
-    const { code: _code, handler: _handler, ...props } = commonFunctionProps(scope, id, spec);
+    const base = functionBase(scope, id, spec);
+    const { code: _code, handler: _handler, ...props } = base.props;
     const fn = new nodejs.NodejsFunction(scope, id, {
       ...props,
       entry: path.join(LAMBDA_DIR, spec.entry),
@@ -120,7 +132,7 @@ export class BundlingLambdaFactory implements LambdaFactory {
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
       },
     });
-    acknowledgeRuntime(fn);
+    finishFunction(fn, base);
     return fn;
   }
 }

@@ -257,6 +257,9 @@ describe('Lambda functions', () => {
 
   it('puts only the VM API in the VPC (it must reach RDS); the notifier needs the internet', () => {
     expect(fnProps(stack.api.fn).VpcConfig).toMatchObject({ SecurityGroupIds: [{ 'Fn::GetAtt': [apiSg, 'GroupId'] }] });
+    // Lambda checks the ENI permissions at creation: the function waits for that policy.
+    const vpcAccess = id(stack.api.node.findChild('FunctionVpcAccess'));
+    expect(template.toJSON().Resources[id(stack.api.fn)].DependsOn).toContain(vpcAccess);
     expect(fnProps(stack.events.notifier).VpcConfig).toBeUndefined();
     expect(fnProps(stack.scheduler.reconciler).VpcConfig).toBeUndefined();
   });

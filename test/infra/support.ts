@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { readConfig } from '../../infra-cdk/lib/config';
 import { DevVmStack } from '../../infra-cdk/lib/dev-vm-stack';
-import { acknowledgeRuntime, commonFunctionProps, type LambdaFactory, type LambdaSpec } from '../../infra-cdk/lib/lambda-factory';
+import { finishFunction, functionBase, type LambdaFactory, type LambdaSpec } from '../../infra-cdk/lib/lambda-factory';
 
 /** The context of infra-cdk/cdk.json: tests synthesize with the same defaults and feature flags as `cdk synth`. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -18,11 +18,12 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
 export class InlineLambdaFactory implements LambdaFactory {
   readonly entries: Record<string, string> = {};
   create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function {
+    const base = functionBase(scope, id, spec);
     const fn = new lambda.Function(scope, id, {
-      ...commonFunctionProps(scope, id, spec),
+      ...base.props,
       code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("test stub"); };'),
     });
-    acknowledgeRuntime(fn);
+    finishFunction(fn, base);
     this.entries[fn.node.path] = spec.entry;
     return fn;
   }
