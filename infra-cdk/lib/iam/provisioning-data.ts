@@ -49,9 +49,10 @@ export class ProvisioningDataPolicy extends Construct {
         },
       }),
       new iam.PolicyStatement({
+        // Tag-on-create is authorised as TagResource; the new access point (and, to be safe, its file system) as resource.
         sid: 'TagAccessPointsOnCreate',
         actions: ['elasticfilesystem:TagResource'],
-        resources: [accessPointArns(this)],
+        resources: [accessPointArns(this), props.fileSystem.fileSystemArn],
         conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
       }),
       new iam.PolicyStatement({
