@@ -41,6 +41,11 @@ export interface VmApiDeps {
   databases: () => Promise<DeveloperDatabases>;
   usage?: UsageReader;
   logger: ApiLogger;
+  /**
+   * Adds fields to this request's one log line (the router sets it per request). Operations
+   * report their decisions here instead of writing lines of their own.
+   */
+  annotate?: (fields: Record<string, unknown>) => void;
   now: () => Date;
   /** Bounded waits (instance profile propagation); tests pass a no-op. */
   sleep: (ms: number) => Promise<void>;

@@ -111,7 +111,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
         return await deps.ec2.run(input);
       } catch (e) {
         if (isProfileNotReady(e) && attempt < PROFILE_RETRY_DELAYS_MS.length) {
-          deps.logger.info('instance profile not yet usable by EC2; retrying', { attempt: attempt + 1 });
+          deps.annotate?.({ profileRetries: attempt + 1 });
           await deps.sleep(PROFILE_RETRY_DELAYS_MS[attempt] as number);
           continue;
         }
@@ -129,7 +129,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
   });
   // RunInstances' answer may omit tags; the record is built from what we asked for.
   const launched = instance.Tags?.length ? instance : withTags(instance, Object.fromEntries(tags.map((t) => [t.Key, t.Value])));
-  deps.logger.info('instance launched', { instanceId: launched.InstanceId, developer: req.developer, client: req.client, issueKey: req.issueKey });
+  deps.annotate?.({ launched: true, developer: req.developer, client: req.client, issueKey: req.issueKey });
   return vmRecord(deps, launched);
 }
 
@@ -145,7 +145,7 @@ async function sameRequestOrConflict(deps: VmApiDeps, instance: Instance, req: P
     (tags.get(Tag.ClientName) ?? req.client) === req.client &&
     (tags.get(Tag.DeveloperName) ?? req.developer) === req.developer;
   if (!same) throw new ApiError('CONFLICT', 'This idempotency key was already used for another VM request; use a new key.', 'idempotencyKey');
-  deps.logger.info('idempotent replay', { instanceId: instance.InstanceId });
+  deps.annotate?.({ idempotentReplay: true });
   return vmRecord(deps, instance);
 }
 

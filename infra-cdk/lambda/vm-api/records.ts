@@ -12,15 +12,17 @@ export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[],
   const ids = instances.map((i) => i.InstanceId).filter((id): id is string => id !== undefined);
   const usage = opts.usage && deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
   const out: Vm[] = [];
+  const skipped: string[] = [];
   for (const instance of instances) {
     try {
       const u = instance.InstanceId ? usage.get(instance.InstanceId) : undefined;
       out.push(toVm(instance, { ...context(deps), ...(u ? { usage: u } : {}) }));
     } catch (e) {
       // A managed instance whose identity tags were edited away is skipped, not fatal for the list.
-      deps.logger.warn('instance skipped: not a valid VM record', { instanceId: instance.InstanceId, reason: e instanceof Error ? e.message : String(e) });
+      skipped.push(e instanceof Error ? e.message : String(e));
     }
   }
+  if (skipped.length) deps.annotate?.({ skippedInstances: skipped.slice(0, 5) });
   return out;
 }
 
@@ -40,7 +42,7 @@ async function readUsage(deps: VmApiDeps, ids: readonly string[]) {
   try {
     return (await deps.usage?.(ids, deps.now())) ?? new Map();
   } catch (e) {
-    deps.logger.warn('usage unavailable', { reason: e instanceof Error ? e.message : String(e) });
+    deps.annotate?.({ usageUnavailable: e instanceof Error ? e.name : 'error' });
     return new Map();
   }
 }

@@ -69,12 +69,13 @@ async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<stri
   }
 }
 
-export function createHandler(deps: VmApiDeps): VmApiHandler {
+export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
   return async (event) => {
     const started = performance.now();
     const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
     const path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
     const line: Record<string, unknown> = { method, route: 'unmatched' };
+    const deps: VmApiDeps = { ...baseDeps, annotate: (fields) => void Object.assign(line, fields) };
     let response: APIGatewayProxyStructuredResultV2;
     try {
       const match = matchRoute(method, path);

@@ -426,6 +426,17 @@ describe('request logging', () => {
     expect(typeof lines[0]?.durationMs).toBe('number');
   });
 
+  it('folds the provision decisions into that one line (launch, profile retries, replay)', async () => {
+    aws.runFailures.push(ec2Error('InvalidParameterValue', 'Invalid IAM Instance Profile name'));
+    const first = await captureOutput(() => call('POST', '/vms', { body: provisionBody }));
+    const lines = first.output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ route: '/vms', status: 202, launched: true, profileRetries: 1, developer: 'jdoe', instanceId: (first.result.body as Vm).id });
+    const again = await captureOutput(() => call('POST', '/vms', { body: provisionBody }));
+    expect(again.output.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(again.output)).toMatchObject({ status: 202, idempotentReplay: true });
+  });
+
   it('logs failures with their code and field but no body', async () => {
     const { output } = await captureOutput(() => call('POST', '/vms', { body: { ...provisionBody, developer: 'Bad Name' } }));
     const line = JSON.parse(output.trim()) as Record<string, unknown>;
