@@ -6,8 +6,10 @@ import { OsId } from '../contract/vm-api';
  * The user-data script of a dev VM, rendered from a typed input. Pure: no I/O, no clock.
  *
  * What the script does, idempotently (safe to run again on an instance that already ran it):
- *  1. installs git, docker, the PostgreSQL and MySQL clients, Node.js 22, jq, the AWS CLI and
- *     amazon-efs-utils, with the OS family's package manager (dnf or apt);
+ *  1. installs git, docker, the PostgreSQL and MySQL clients, Node.js, jq, the AWS CLI and
+ *     amazon-efs-utils, with the OS family's package manager (dnf or apt). Node.js is the
+ *     distribution's: 22 on Amazon Linux 2023 (nodejs22), the nodejs:20 module stream on RHEL 9,
+ *     Ubuntu 24.04's own package (18); no third-party repositories are added;
  *  2. creates the developer's Linux user and group with the uid/gid of their EFS access point;
  *  3. mounts the access point at /home/<developer> with amazon-efs-utils (`tls,iam,accesspoint=…`,
  *     `_netdev` in fstab), retrying while the new access point is still being created;
@@ -87,6 +89,7 @@ systemctl enable --now docker
     case 'dnf-rhel':
       return `
 # --- packages (RHEL 9: dnf; podman-docker provides the docker command; efs-utils built from source) ---
+dnf module enable -y nodejs:20
 dnf install -y git jq unzip podman-docker postgresql mysql nodejs npm nfs-utils stunnel openssl
 if ! command -v mount.efs >/dev/null 2>&1; then
   dnf install -y rpm-build make gcc rust cargo openssl-devel cmake golang perl which
