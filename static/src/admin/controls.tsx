@@ -1,5 +1,4 @@
-import type { ReactNode } from 'react';
-import Select from '@atlaskit/select';
+import { lazy, Suspense, type ReactNode } from 'react';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { mutedText } from '../shared/ui';
@@ -64,6 +63,12 @@ export interface Option {
   value: string;
 }
 
+/**
+ * Atlaskit's Select (react-select, popper) is the heaviest part of the page; it is loaded after the
+ * first render, and the rows show a disabled field of the same size until it arrives.
+ */
+const SelectField = lazy(() => import('./select-field'));
+
 export function SelectRow(props: {
   id: string;
   label: string;
@@ -77,34 +82,24 @@ export function SelectRow(props: {
   disabled?: boolean;
 }) {
   const selected = props.value.map((v) => props.options.find((o) => o.value === v) ?? { label: `${v} (not found on this site)`, value: v });
+  const describedById = describedBy(props.id, props.help, props.error);
   return (
     <div style={fieldBox} data-testid={`${props.id}-row`}>
       <label htmlFor={`${props.id}-input`} id={`${props.id}-label`}>
         {props.label}
       </label>
-      {props.multi ? (
-        <Select<Option, true>
+      <Suspense fallback={<input id={`${props.id}-input`} disabled value={selected.map((o) => o.label).join(', ')} readOnly style={{ minHeight: '40px' }} />}>
+        <SelectField
           inputId={`${props.id}-input`}
-          isMulti
+          multi={!!props.multi}
           options={props.options}
-          value={selected}
-          isDisabled={props.disabled}
+          selected={selected}
+          disabled={!!props.disabled}
           placeholder={props.placeholder ?? 'Choose…'}
-          aria-describedby={describedBy(props.id, props.help, props.error)}
-          onChange={(v: readonly Option[]) => props.onChange(v.map((o) => o.value))}
+          describedBy={describedById}
+          onChange={props.onChange}
         />
-      ) : (
-        <Select<Option, false>
-          inputId={`${props.id}-input`}
-          isClearable
-          options={props.options}
-          value={selected[0] ?? null}
-          isDisabled={props.disabled}
-          placeholder={props.placeholder ?? 'Choose…'}
-          aria-describedby={describedBy(props.id, props.help, props.error)}
-          onChange={(v: Option | null) => props.onChange(v ? [v.value] : [])}
-        />
-      )}
+      </Suspense>
       {props.help && (
         <span id={`${props.id}-help`} style={mutedText}>
           {props.help}
