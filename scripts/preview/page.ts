@@ -47,6 +47,7 @@ export function framePage(o: { issueKey: string }): string {
   .state-running { color: var(--green); font-weight: 700; } .state-stopped, .state-terminated { color: var(--red); font-weight: 700; } .state-pending, .state-stopping, .state-shutting-down { color: var(--amber); font-weight: 700; }
   .tags { color: var(--sub); word-break: break-word; } .muted { color: var(--sub); } .warn { color: var(--amber); }
   ul.activity { list-style: none; padding: 0; margin: 0; font-size: 12px; } ul.activity li { padding: 3px 0; border-bottom: 1px dashed var(--line); }
+  #action-error { margin: 12px 20px 0; padding: 8px 12px; border-radius: 4px; background: #ffeceb; color: var(--red); font-weight: 600; } #action-error:empty { display: none; }
   .hint { font-size: 12px; color: var(--sub); margin: 6px 0 0; }
 </style>
 </head>
@@ -61,6 +62,7 @@ export function framePage(o: { issueKey: string }): string {
   <button role="tab" id="tab-issue" aria-selected="true" aria-controls="view-issue">Issue ${o.issueKey}</button>
   <button role="tab" id="tab-admin" aria-selected="false" aria-controls="view-admin" tabindex="-1">Apps › Dev VM settings (admin page)</button>
 </nav>
+<p id="action-error" role="alert"></p>
 <main id="view-issue" role="tabpanel" aria-labelledby="tab-issue">
   <div>
     <section class="card" aria-labelledby="issue-title">
@@ -131,13 +133,21 @@ export function framePage(o: { issueKey: string }): string {
     for (const [t, v] of tabs) { const on = t === tab; $(t).setAttribute('aria-selected', String(on)); $(t).tabIndex = on ? 0 : -1; $(v).hidden = !on; }
     if (tab === 'tab-admin' && $('admin').src === 'about:blank') $('admin').src = $('admin').dataset.src;
   });
+  // Arrow keys move between tabs, as in any ARIA tab list.
+  document.querySelector('[role=tablist]').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+    const i = tabs.findIndex(([t]) => t === document.activeElement.id);
+    if (i < 0) return;
+    const next = $(tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length][0]);
+    next.focus(); next.click(); ev.preventDefault();
+  });
 
   // Clock default: now, in the VM's zone.
   const zoneNow = (zone) => { const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date()).map((x) => [x.type, x.value])); return p.year + '-' + p.month + '-' + p.day + 'T' + p.hour + ':' + p.minute; };
   $('clock-local').value = zoneNow('Europe/Berlin');
 
   let busy = false;
-  async function act(button, fn) { if (busy) return; busy = true; button.disabled = true; try { await fn(); } catch (e) { alert(e.message); } finally { busy = false; button.disabled = false; await refresh(); reloadPanel(); } }
+  async function act(button, fn) { if (busy) return; busy = true; button.disabled = true; $('action-error').textContent = ''; try { await fn(); } catch (e) { $('action-error').textContent = 'Failed: ' + e.message; } finally { busy = false; button.disabled = false; await refresh(); reloadPanel(); } }
 
   $('clock').addEventListener('submit', (ev) => { ev.preventDefault(); act($('run-scheduler'), () => post('/__preview/scheduler', { local: $('clock-local').value, zone: $('clock-zone').value.trim() })); });
   $('viewer').addEventListener('change', async () => { await post('/__preview/viewer', { as: $('viewer').value }); reloadPanel(); });
