@@ -1,4 +1,4 @@
-import { CreateTagsCommand, DeleteTagsCommand, RunInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, RunInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateAccessPointCommand } from '@aws-sdk/client-efs';
 import { CreateRoleCommand, IAMServiceException } from '@aws-sdk/client-iam';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -331,6 +331,22 @@ describe('lifecycle actions', () => {
     const res = await call('POST', `/vms/${a.InstanceId}/start`);
     expect(res.status).toBe(409);
     expect(errorOf(res.body).code).toBe('CONFLICT');
+  });
+
+  it('answers 429 when AWS still throttles after the SDK\'s own retries', async () => {
+    ec2Mock.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
+    const res = await call('GET', '/vms', { query: { issueKey: 'OPS-42' } });
+    expect(res.status).toBe(429);
+    expect(errorOf(res.body).code).toBe('THROTTLED');
+  });
+
+  it('answers 502 naming the AWS error when the API role is refused', async () => {
+    const a = aws.seedInstance(VM_TAGS);
+    ec2Mock.on(StartInstancesCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403));
+    const res = await call('POST', `/vms/${a.InstanceId}/start`);
+    expect(res.status).toBe(502);
+    expect(errorOf(res.body)).toMatchObject({ code: 'UPSTREAM_FAILED' });
+    expect(errorOf(res.body).message).toMatch(/UnauthorizedOperation.*IAM policy/);
   });
 
   it('answers 405 with Allow for a wrong method and 404 for an unknown route', async () => {
