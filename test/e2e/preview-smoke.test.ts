@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('npm start preview', () => {
-  it('serves the frame with the panel; Ready provisions, the scheduler run posts the running comment', async () => {
+  it('serves the frame with the panel; Ready provisions, the scheduler run posts the running comment; the admin page connects', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-GB', timezoneId: ZONE });
     const page = await context.newPage();
     await page.goto(`${preview.url}/`);
@@ -68,6 +68,9 @@ describe('npm start preview', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('tab', { name: /admin page/ }).click();
     await page.frameLocator('#admin').locator('body').getByText(/API URL|Connection/).first().waitFor();
+    // Test connection: a signed GET /health from the admin resolver through the function URL.
+    await page.frameLocator('#admin').getByRole('button', { name: 'Test connection' }).click();
+    await page.frameLocator('#admin').getByText(/Connected to VM API .* in eu-west-1/).waitFor();
     await page.screenshot({ path: join(SHOTS, '3-admin.png'), fullPage: true });
     expect(preview.stack.forge.violations()).toEqual([]);
     await context.close();
