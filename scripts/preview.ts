@@ -56,6 +56,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if ((e as { code?: unknown }).code === 'EADDRINUSE') {
+    console.error(`preview failed to start: port ${process.env.PORT ?? 8080} is in use; choose another with PORT=8081 npm start`);
+    process.exit(1);
+  }
   console.error(`preview failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });
