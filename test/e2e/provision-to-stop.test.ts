@@ -168,9 +168,8 @@ describe('provision to stop, through every layer', () => {
     expect(stack.forge.jira.issue(ISSUE.key).statusId).toBe(STATUS.provisioned);
 
     // 4. A frozen clock five minutes past AutoStop in New York: the reconciler stops the VM.
-    const [sh, sm_] = STOP.split(':').map(Number) as [number, number];
-    const untilStop = (((sh * 60 + sm_ - (Number(hhmm(t0).slice(0, 2)) * 60 + Number(hhmm(t0).slice(3)))) % 1440) + 1440) % 1440;
-    const afterStop = new Date(t0 - (t0 % 60_000) + (untilStop + 5) * 60_000);
+    const stopAt = t0 + 2 * 3600_000;
+    const afterStop = new Date(stopAt - (stopAt % 60_000) + 5 * 60_000);
     const second = await stack.runScheduler(afterStop);
     expect(second.summary).toEqual(expect.objectContaining({ stopped: 1, failed: 0 }));
     expect(second.summary.detail.stopped[id]).toContain(`AutoStop ${STOP} ${ZONE}`);
