@@ -2,6 +2,7 @@ import type { Instance, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
 import { ClientName, clientDatabaseName, DeveloperName, developerLoginName } from '../../../src/contract/names';
 import { ClockTime, DaysSpec, DEFAULT_DAYS, Schedule, TimeZoneName } from '../../../src/contract/schedule';
 import { MANAGED_BY, Tag } from '../../../src/contract/tags';
+import { scheduleFromTags as parseScheduleTags } from '../../../src/domain/schedule-tags';
 import { DbConnection, OsId, Usage, Vm, VmState } from '../../../src/contract/vm-api';
 import { developerDbSecretName, developerHomePath } from './resource-names';
 
@@ -70,11 +71,18 @@ export function vmState(instance: Instance): VmState {
 }
 
 /**
- * The schedule written in the tags. A tag edited by hand into something malformed does not make
- * the VM unreadable: the bad part is dropped here and reported through `scheduleError` (the
- * reconciler also writes the ScheduleError tag and leaves such a VM alone).
+ * The schedule written in the tags, read exactly as the reconciler reads it
+ * (src/domain/schedule-tags.ts). A tag edited by hand into something malformed does not make
+ * the VM unreadable: the reconciler's reason becomes `scheduleError` (it also writes the
+ * ScheduleError tag and leaves such a VM alone), and the readable parts are still shown.
  */
-export function scheduleFromTags(tags: Map<string, string>): { schedule: Schedule; problems: string[] } {
+export function vmSchedule(tags: Map<string, string>): { schedule: Schedule; problems: string[] } {
+  const strict = parseScheduleTags(tags);
+  if (strict.ok) return { schedule: strict.schedule, problems: [] };
+  return { schedule: lenientSchedule(tags).schedule, problems: [strict.error] };
+}
+
+function lenientSchedule(tags: Map<string, string>): { schedule: Schedule; problems: string[] } {
   const problems: string[] = [];
   const pick = <T>(key: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | undefined => {
     const raw = tags.get(key);
@@ -147,7 +155,7 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
   const createdAt = isoOrUndefined(tags.get(Tag.CreatedAt)) ?? launchTime;
   if (createdAt === undefined) throw new NotAManagedVmError(id, `missing tag ${Tag.CreatedAt}`);
 
-  const { schedule, problems } = scheduleFromTags(tags);
+  const { schedule, problems } = vmSchedule(tags);
   const scheduleError = tags.get(Tag.ScheduleError) ?? (problems.length ? problems.join('; ') : undefined);
   const keepRunningUntil = isoOrUndefined(tags.get(Tag.KeepRunningUntil));
   const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
