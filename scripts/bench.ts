@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: one table of the figures the issues set targets for. Timings on a shared
+ * 2-core machine are noisy, so counts and ratios come first and times are medians of repeats.
+ * Nothing here is asserted in tests; the README quotes the latest run with its date and machine.
+ */
+import { cpus, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { benchScheduler } from './bench/scheduler';
+import { benchLambdaBundles } from './bench/lambda-bundles';
+import { PANEL_JS_BUDGET_GZIP, benchUiBundles, measureFirstRender } from './bench/ui-bundles';
+import { benchTrigger } from './bench/trigger';
+
+interface Row {
+  area: string;
+  measure: string;
+  value: string;
+  target: string;
+}
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const push = (area: string, measure: string, value: string, target = ''): void => void rows.push({ area, measure, value, target });
+
+  for (const r of await benchScheduler()) {
+    push('scheduler', `N=${r.instances}: EC2 calls per run (ours / seed)`, `${r.ec2Calls} / ${r.seedEc2Calls}`, 'grows with N/1000');
+    push('scheduler', `N=${r.instances}: decision CPU`, `${r.decisionMs.toFixed(1)} ms`, r.instances === 10000 ? '≤ 500 ms' : '');
+  }
+
+  for (const b of await benchLambdaBundles()) {
+    push('lambda', `${b.name}: bundle (minified)`, kb(b.bytes), '≤ 1 MB');
+    push('lambda', `${b.name}: module init over empty baseline`, `${b.initMs.toFixed(0)} ms`, '≤ 200 ms');
+  }
+
+  const buildDir = join(__dirname, '..', 'static', 'build');
+  if (!existsSync(join(buildDir, 'issue-panel'))) execFileSync('npm', ['run', 'build', '--workspace', 'static'], { stdio: 'inherit' });
+  for (const p of benchUiBundles(buildDir)) {
+    push('ui', `${p.page}: JS gzip`, kb(p.jsGzip), p.page === 'issue-panel' ? `≤ ${kb(PANEL_JS_BUDGET_GZIP)}` : '');
+    push('ui', `${p.page}: CSS gzip`, kb(p.cssGzip));
+  }
+  for (const f of await measureFirstRender()) push('ui', `${f.page}: first render in Chromium (median)`, `${f.medianMs.toFixed(0)} ms`, '≤ 500 ms');
+
+  const t = await benchTrigger();
+  push('forge', 'Jira calls per provision transition', String(t.jiraCallsPerTransition));
+  push('forge', 'VM API calls per provision transition', String(t.apiCallsPerTransition), '1');
+  push('forge', 'transition → signed POST /vms leaves (median / p95)', `${t.medianMsToApiCall.toFixed(1)} / ${t.p95MsToApiCall.toFixed(1)} ms`);
+
+  const w = [0, 0, 0, 0];
+  const cells = (r: Row): string[] => [r.area, r.measure, r.value, r.target];
+  for (const r of rows) cells(r).forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
+  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(w[i] ?? 0)).join(' | ') + ' |';
+  console.log(`\nDev VM for Jira benchmark, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  console.log(line(['area', 'measure', 'value', 'target']));
+  console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
+  for (const r of rows) console.log(line(cells(r)));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
