@@ -31,6 +31,7 @@ import { OsId } from '../../src/contract/vm-api';
  * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes       |
  * | webtriggerUrl           | not-configured                            | Forge web trigger URL for lifecycle events         |
  * | forgeKeySerial          | 1                                         | bump to replace the Forge principal's access key   |
+ * | alarmEmail              | (none: alarms show in the console only)   | e-mail address the operational alarms are sent to  |
  */
 
 /** Value of the web trigger parameter until the admin sets a URL; the notifier treats it as "not configured". */
@@ -88,6 +89,7 @@ const Context = z
       .refine((u) => u === WEBTRIGGER_NOT_CONFIGURED || /^https:\/\/[^\s]+$/.test(u), `must be an https URL or "${WEBTRIGGER_NOT_CONFIGURED}"`)
       .default(WEBTRIGGER_NOT_CONFIGURED),
     forgeKeySerial: int(1, 1_000_000).default(1),
+    alarmEmail: z.string().email('must be an e-mail address').optional(),
   })
   .superRefine((c, ctx) => {
     if (c.vpcId !== undefined) {

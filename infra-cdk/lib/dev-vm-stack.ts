@@ -2,6 +2,7 @@ import { Aws, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Tag } from '../../src/contract/tags';
 import type { StackConfig } from './config';
+import { OperationalAlarms } from './constructs/alarms';
 import { AuditTrail } from './constructs/audit';
 import type { CommonEnv } from './constructs/common-env';
 import { Databases } from './constructs/database';
@@ -36,6 +37,7 @@ export class DevVmStack extends Stack {
   readonly api: VmApi;
   readonly audit?: AuditTrail;
   readonly developerAccess?: DeveloperAccessPolicy;
+  readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: DevVmStackProps) {
     super(scope, id, props);
@@ -120,6 +122,13 @@ export class DevVmStack extends Stack {
       eventBus: this.events.bus,
     });
 
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      deadLetters: this.events.deadLetters,
+      reconciler: this.scheduler.reconciler,
+      vmApi: this.api.fn,
+      intervalMinutes: config.scheduleIntervalMinutes,
+      email: config.alarmEmail,
+    });
     if (config.cloudTrail) this.audit = new AuditTrail(this, 'Audit', { accessLogsBucket: this.storage.accessLogsBucket });
     if (config.developerAccess) this.developerAccess = new DeveloperAccessPolicy(this, 'DeveloperAccess');
 

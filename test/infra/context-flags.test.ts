@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { describeViolations, logicalIdOf, resourcesOfType, synth } from './support';
 
 // One synthesis with every optional part switched off and an existing VPC imported.
@@ -10,6 +11,7 @@ const s = synth({
   developerAccess: 'false',
   scheduleIntervalMinutes: '15',
   allowedOs: 'al2023',
+  alarmEmail: 'ops@example.com',
 });
 const { stack, template, json } = s;
 
@@ -43,6 +45,21 @@ describe('context flags switch parts of the stack', () => {
     expect(ports).not.toContain(5432);
     expect(ports).toContain(3306);
     expect(Object.keys(json.Outputs ?? {})).not.toContain('PostgresEndpoint');
+  });
+
+  it('mails the alarms through an encrypted, TLS-only SNS topic when alarmEmail is set', () => {
+    const topics = resourcesOfType(json, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    expect(JSON.stringify(topics[0]![1].Properties!.KmsMasterKeyId)).toContain('alias/aws/sns');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const topic = logicalIdOf(stack, stack.alarms.topic!);
+    for (const [, alarm] of resourcesOfType(json, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties!.AlarmActions).toEqual([{ Ref: topic }]);
+    // 15 minutes of failed runs at a 15-minute interval is one run.
+    const reconciler = resourcesOfType(json, 'AWS::CloudWatch::Alarm').find(([, r]) => r.Properties!.Period === 900)!;
+    expect(reconciler[1].Properties).toMatchObject({ EvaluationPeriods: 1 });
   });
 
   it('drops the CloudTrail trail and the developers\' group', () => {
