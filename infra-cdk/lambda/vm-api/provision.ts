@@ -48,7 +48,8 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     const api = toApiError(e);
     const resume = api.status >= 500 || api.status === 429 ? ' Retry with the same idempotency key to resume.' : '';
-    throw new ApiError(api.code, `${name} failed: ${api.message}${resume}`, api.field, { cause: e });
+    const message = /[.!?]$/.test(api.message) ? api.message : `${api.message}.`;
+    throw new ApiError(api.code, `${name} failed: ${message}${resume}`, api.field, { cause: e });
   }
 }
 

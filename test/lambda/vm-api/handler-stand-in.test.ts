@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Vm, VmList } from '../../../src/contract/vm-api';
 import type { VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
 import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
-import { ENV, event } from './fake-aws';
+import { ENV, event } from './support';
 
 /**
  * The real Lambda module (handler.ts: env parsed at cold start, clients built once, the database
