@@ -83,7 +83,7 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
         if (match.allowed.length > 0) {
           const allow = [...new Set(match.allowed)].join(', ');
           line.status = 405;
-          response = json(405, new ApiError('NOT_ALLOWED', `method ${method} is not allowed here; allowed: ${allow}`).toBody(), { allow });
+          response = json(405, new ApiError('METHOD_NOT_ALLOWED', `method ${method} is not allowed here; allowed: ${allow}`).toBody(), { allow });
           return response;
         }
         throw new ApiError('NOT_FOUND', `no route ${method} ${path}`);

@@ -40,6 +40,8 @@ export function whatToDo(error: Failure): string {
       return error.field ? `Correct “${error.field}” and try again.` : 'Correct the values and try again.';
     case 'CONFLICT':
       return 'The VM changed state in the meantime. The panel shows its current state; try again if still needed.';
+    case 'METHOD_NOT_ALLOWED':
+      return 'The app and its AWS stack disagree about the API. Ask an administrator to deploy the same version of both.';
     case 'NOT_FOUND':
       return 'The VM no longer exists. Reload the panel to see the current state.';
     case 'INSUFFICIENT_CAPACITY':
