@@ -362,59 +362,36 @@ interface Lambdas {
  */
 async function loadLambdas(): Promise<Lambdas> {
   const { loadEnv, ReconcilerEnv } = await import('../../infra-cdk/lambda/shared/env');
-  const { RETRY_CONFIG } = await import('../../infra-cdk/lambda/shared/clients');
+  const { RETRY_CONFIG, s3ClientConfig } = await import('../../infra-cdk/lambda/shared/clients');
   const { logger } = await import('../../infra-cdk/lambda/shared/powertools');
   const { EC2Client } = await import('@aws-sdk/client-ec2');
   const { S3Client } = await import('@aws-sdk/client-s3');
   const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
   const { Fleet } = await import('../../infra-cdk/lambda/reconciler/fleet');
-  const { runReconciler, withUsage } = await import('../../infra-cdk/lambda/reconciler/run');
-  const { SchedulerStateStore } = await import('../../infra-cdk/lambda/shared/scheduler-state');
-  const { EventPublisher } = await import('../../infra-cdk/lambda/shared/events');
-  const { NotAManagedVmError, toVm } = await import('../../infra-cdk/lambda/shared/vm-record');
+  const { runReconciler } = await import('../../infra-cdk/lambda/reconciler/run');
+  const { reconcilerDeps } = await import('../../infra-cdk/lambda/reconciler/wiring');
   const vmApi = (await import('../../infra-cdk/lambda/vm-api/handler')).handler;
   const notifier = (await import('../../infra-cdk/lambda/notifier/handler')).handler;
 
   // Reconciler (reconciler/handler.ts)
   const recEnv = loadEnv(ReconcilerEnv);
   const ec2 = new EC2Client({ ...RETRY_CONFIG });
-  // Path-style: an emulator's hostname endpoint has no per-bucket DNS names.
-  const s3 = new S3Client({ ...RETRY_CONFIG, forcePathStyle: true });
+  // Path-style, as the handlers use it with an emulator: a hostname endpoint has no per-bucket DNS names.
+  const s3 = new S3Client({ ...s3ClientConfig(), forcePathStyle: true });
   const eventBridge = new EventBridgeClient({ ...RETRY_CONFIG });
   const fleet = () => new Fleet(ec2, recEnv.MANAGED_BY);
-  const reconcile = async (now: Date, onPublished: (events: LifecycleEvent[]) => void) => {
-    const publisher = new EventPublisher(eventBridge, recEnv.EVENT_BUS_NAME);
-    return runReconciler(
-      {
-        fleet: fleet(),
-        state: new SchedulerStateStore(s3, recEnv.STATE_BUCKET, recEnv.STATE_KEY),
-        events: {
-          publish: async (events) => {
-            const r = await publisher.publish(events);
-            const failed = new Set(r.failed.map((f) => f.id));
-            onPublished(events.filter((e) => !failed.has(e.id)));
-            return r;
-          },
+  const reconcile = async (now: Date, onPublished: (events: LifecycleEvent[]) => void) =>
+    runReconciler(
+      reconcilerDeps(recEnv, { ec2, s3, eventBridge }, logger, { count: () => undefined, milliseconds: () => undefined }, (publisher) => ({
+        publish: async (events) => {
+          const r = await publisher.publish(events);
+          const failed = new Set(r.failed.map((f) => f.id));
+          onPublished(events.filter((e) => !failed.has(e.id)));
+          return r;
         },
-        log: {
-          info: (message, extra) => logger.info(message, extra ?? {}),
-          warn: (message, extra) => logger.warn(message, extra ?? {}),
-          error: (message, extra) => logger.error(message, extra ?? {}),
-        },
-        metrics: { count: () => undefined, milliseconds: () => undefined },
-        options: { intervalMinutes: recEnv.INTERVAL_MINUTES, idleDays: recEnv.IDLE_DAYS, idleWarningDays: recEnv.IDLE_WARNING_DAYS },
-        toVm: withUsage((instance, usage) => {
-          try {
-            return toVm(instance, { region: recEnv.AWS_REGION, secretPrefix: recEnv.SECRET_PREFIX, managedBy: recEnv.MANAGED_BY, databases: {}, ...(usage ? { usage } : {}) });
-          } catch (e) {
-            if (e instanceof NotAManagedVmError) return undefined;
-            throw e;
-          }
-        }),
-      },
+      })),
       now,
     );
-  };
 
   const notify = (envelope: EventBridgeEnvelope) => notifier(envelope);
 

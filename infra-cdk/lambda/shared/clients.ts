@@ -11,6 +11,13 @@ import type { IAMClient } from '@aws-sdk/client-iam';
  */
 export const RETRY_CONFIG = { retryMode: 'adaptive', maxAttempts: 5 } as const;
 
+/**
+ * S3 settings: path-style addressing when AWS_ENDPOINT_URL points at an emulator, whose hostname
+ * (e.g. localhost:4566) has no per-bucket DNS names; real S3 keeps virtual-hosted addressing.
+ */
+export const s3ClientConfig = (env: Record<string, string | undefined> = process.env) =>
+  ({ ...RETRY_CONFIG, forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) }) as const;
+
 /** Extra client settings; tests pass a request handler here, production passes nothing. */
 export type ClientOverrides = Pick<EC2ClientConfig, 'requestHandler' | 'region' | 'credentials'>;
 

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RETRY_CONFIG } from '../shared/clients';
+import { s3ClientConfig } from '../shared/clients';
 import type { SchedulerStateStore } from '../shared/scheduler-state';
 import type { UsageReader } from './deps';
 
@@ -11,7 +11,7 @@ import type { UsageReader } from './deps';
 
 async function defaultS3(): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  return new S3Client({ ...RETRY_CONFIG });
+  return new S3Client(s3ClientConfig());
 }
 
 export function schedulerUsageReader(bucket: string, key: string, makeS3: () => Promise<S3Client> = defaultS3): UsageReader {

@@ -1,0 +1,47 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ReconcilerEnv } from '../shared/env';
+import { EventPublisher } from '../shared/events';
+import { SchedulerStateStore } from '../shared/scheduler-state';
+import { NotAManagedVmError, toVm } from '../shared/vm-record';
+import { Fleet } from './fleet';
+import { withUsage, type ReconcilerDeps } from './run';
+
+/**
+ * The reconciler's dependencies built from its environment and SDK clients: the Lambda handler
+ * and the local preview both use this, so the preview runs exactly what is deployed, only with a
+ * chosen clock and its own metrics sink.
+ */
+export function reconcilerDeps(
+  env: ReconcilerEnv,
+  clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient },
+  logger: Logger,
+  metrics: ReconcilerDeps['metrics'],
+  /** Lets a caller observe what was published (the preview shows it); defaults to the publisher. */
+  wrapEvents: (publisher: EventPublisher) => ReconcilerDeps['events'] = (p) => p,
+): ReconcilerDeps {
+  return {
+    fleet: new Fleet(clients.ec2, env.MANAGED_BY),
+    state: new SchedulerStateStore(clients.s3, env.STATE_BUCKET, env.STATE_KEY),
+    events: wrapEvents(new EventPublisher(clients.eventBridge, env.EVENT_BUS_NAME)),
+    log: {
+      info: (message, extra) => logger.info(message, extra ?? {}),
+      warn: (message, extra) => logger.warn(message, extra ?? {}),
+      error: (message, extra) => logger.error(message, extra ?? {}),
+    },
+    metrics,
+    options: { intervalMinutes: env.INTERVAL_MINUTES, idleDays: env.IDLE_DAYS, idleWarningDays: env.IDLE_WARNING_DAYS },
+    // The reconciler has no database endpoints, so the event's `vm` lists no DB connections; the
+    // Forge web trigger keeps the ones it stored when the VM was provisioned.
+    toVm: withUsage((instance, usage) => {
+      try {
+        return toVm(instance, { region: env.AWS_REGION, secretPrefix: env.SECRET_PREFIX, managedBy: env.MANAGED_BY, databases: {}, ...(usage ? { usage } : {}) });
+      } catch (e) {
+        if (e instanceof NotAManagedVmError) return undefined;
+        throw e;
+      }
+    }),
+  };
+}
