@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { EXTERNAL_MODULES, LAMBDA_DIR, aliasArgs } from './bundling';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +11,7 @@ import { Construct } from 'constructs';
 /** Repository root: esbuild resolves `src/contract` and the root lockfile from here. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Lambda sources live in infra-cdk/lambda; entries are given relative to it. */
-export const LAMBDA_DIR = path.resolve(__dirname, '..', 'lambda');
+export { LAMBDA_DIR };
 
 export interface LambdaSpec {
   /** Handler file relative to infra-cdk/lambda, exporting `handler` (e.g. `vm-api/handler.ts`). */
@@ -127,8 +128,9 @@ export class BundlingLambdaFactory implements LambdaFactory {
         target: 'node22',
         format: nodejs.OutputFormat.CJS,
         // The runtime ships AWS SDK v3: leaving it out keeps bundles small and cold starts fast.
-        // pg-native is pg's optional C binding, never used here.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
+        externalModules: EXTERNAL_MODULES,
+        // Code-page tables and CA profiles mysql2 never uses here (infra-cdk/lib/bundling.ts).
+        esbuildArgs: aliasArgs(),
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
       },
     });

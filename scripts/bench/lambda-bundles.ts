@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { ALIASES, EXTERNAL_MODULES } from '../../infra-cdk/lib/bundling';
 
 /**
  * Lambda benchmarks for `npm run bench`: each `infra-cdk/lambda/<name>/handler.ts` is bundled with
@@ -85,7 +86,8 @@ async function bundle(entry: string, outfile: string): Promise<{ input: string; 
     format: 'cjs',
     minify: true,
     sourcemap: false,
-    external: ['@aws-sdk/*', 'pg-native'],
+    external: EXTERNAL_MODULES,
+    alias: { ...ALIASES },
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'silent',
   });
