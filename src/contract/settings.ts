@@ -94,7 +94,7 @@ export const SecretsInput = z
   .object({
     accessKeyId: z.string().regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, 'must be an AWS access key id (AKIA…)').or(z.literal('')).optional(),
     secretAccessKey: z.string().min(40, 'must be the 40-character secret access key').max(128).or(z.literal('')).optional(),
-    hmacSecret: z.string().min(32, 'must be at least 32 characters (the value of the stack output)').max(256).or(z.literal('')).optional(),
+    hmacSecret: z.string().min(32, 'must be at least 32 characters (the value of the secret named by the stack output HmacSecretName)').max(256).or(z.literal('')).optional(),
   })
   .strict();
 export type SecretsInput = z.infer<typeof SecretsInput>;

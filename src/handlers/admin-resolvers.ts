@@ -35,10 +35,10 @@ async function jiraFields(): Promise<JiraField[]> {
 
 function checklist(settings: Settings, secrets: Secrets, webtriggerUrl: string | undefined): AdminView['checklist'] {
   return [
-    { id: 'apiUrl', label: 'API URL (stack output VmApiUrl)', done: settings.apiUrl !== undefined },
+    { id: 'apiUrl', label: 'API URL (stack output ApiUrl)', done: settings.apiUrl !== undefined },
     { id: 'region', label: 'AWS region of the stack', done: settings.region !== undefined },
     { id: 'accessKey', label: 'Access key id and secret of the stack’s Forge caller user', done: secrets.accessKeyId !== undefined && secrets.secretAccessKey !== undefined },
-    { id: 'hmacSecret', label: 'Web trigger signing secret (stack output)', done: secrets.hmacSecret !== undefined },
+    { id: 'hmacSecret', label: 'Web trigger signing secret (the secret named by the stack output HmacSecretName)', done: secrets.hmacSecret !== undefined },
     { id: 'webtrigger', label: 'Web trigger URL given to the stack', done: webtriggerUrl !== undefined },
     { id: 'provisionStatus', label: 'At least one status that provisions a VM', done: settings.statuses.provision.length > 0 },
     { id: 'fields', label: 'Client and Developer fields mapped', done: settings.fields.client !== undefined && settings.fields.developer !== undefined },

@@ -224,7 +224,7 @@ export function AdminApp() {
       </Section>
 
       <Section title="Connection to the AWS stack" id="connection-heading">
-        <TextRow id="apiUrl" label="API URL" value={settings.apiUrl ?? ''} placeholder="https://abc123.lambda-url.eu-west-1.on.aws/" error={e('apiUrl')} help="The VmApiUrl output of the deployed stack." onChange={(v) => update((s) => ({ ...s, apiUrl: v || undefined }))} />
+        <TextRow id="apiUrl" label="API URL" value={settings.apiUrl ?? ''} placeholder="https://abc123.lambda-url.eu-west-1.on.aws/" error={e('apiUrl')} help="The ApiUrl output of the deployed stack." onChange={(v) => update((s) => ({ ...s, apiUrl: v || undefined }))} />
         <TextRow id="region" label="Region" value={settings.region ?? ''} placeholder="eu-west-1" error={e('region')} onChange={(v) => update((s) => ({ ...s, region: v || undefined }))} />
         <TextRow
           id="accessKeyId"

@@ -47,10 +47,10 @@ export const FIELD_HINTS: Record<string, { hint: string; types: string[] }> = {
 
 /** What the server's reason code for a failed connection test means for the admin. */
 export const CONNECTION_ADVICE: Record<string, string> = {
-  dns: 'The API URL’s host name does not resolve. Copy the VmApiUrl output of the AWS stack again.',
+  dns: 'The API URL’s host name does not resolve. Copy the ApiUrl output of the AWS stack again.',
   timeout: 'The API did not answer in time. Check the URL and that the stack is deployed in that region.',
   signature: 'AWS rejected the request signature. Check the access key id, the secret access key and the region.',
-  'not-found': 'The URL answers, but not as the Dev VM API. Use the VmApiUrl output of the stack.',
+  'not-found': 'The URL answers, but not as the Dev VM API. Use the ApiUrl output of the stack.',
   'not-configured': 'Enter the API URL, the region and both keys, save, then test again.',
   'bad-response': 'The API answered with something unexpected. Check that the stack version matches the app, and its logs.',
   http: 'The API answered with an error. Check the stack’s logs in CloudWatch.',
