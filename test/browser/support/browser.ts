@@ -20,6 +20,19 @@ export interface AxeViolation {
 
 /** axe-core on the current state of the page; returns the serious and critical violations only. */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Judge the settled page: a colour caught mid-transition (a message fading in) is not what a
+  // person reads. Finite CSS animations and transitions are awaited; spinners (infinite) are not.
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]),
+  );
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   // Served by the page server (same origin), as the page's content policy allows no inline script.
   if (!loaded) await page.addScriptTag({ url: '/__axe.js' });
