@@ -54,11 +54,27 @@ export interface CostEstimate {
   savingPercent: number;
 }
 
-/** Month-to-date cost against running the same VM 24/7 for the whole month. */
-export function estimateCost(instanceType: string, os: string, month: string, hoursRun: number): CostEstimate | undefined {
+/**
+ * Month-to-date cost against running the same VM 24/7 over the same period: from the start of
+ * the month (or the VM's creation, if later) to the time the usage was accounted. Without a
+ * period the whole month is the comparison.
+ */
+export function estimateCost(
+  instanceType: string,
+  os: string,
+  month: string,
+  hoursRun: number,
+  period?: { from: Date; to: Date },
+): CostEstimate | undefined {
   const price = hourlyPrice(instanceType, os);
   if (price === undefined) return undefined;
-  const alwaysOnUsd = price * hoursInMonth(month);
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const monthStart = Date.UTC(y, m - 1, 1);
+  const monthEnd = Date.UTC(y, m, 1);
+  const alwaysOnHours = period
+    ? Math.max(hoursRun, (Math.min(monthEnd, period.to.getTime()) - Math.max(monthStart, period.from.getTime())) / 3_600_000)
+    : hoursInMonth(month);
+  const alwaysOnUsd = price * alwaysOnHours;
   const costUsd = price * hoursRun;
   return {
     hoursRun,

@@ -73,7 +73,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     if (next.nextStop) view.nextStop = next.nextStop.toISOString();
   }
   if (vm?.usage) {
-    const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun);
+    const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
   return { view, config, prop, issueId: issue.id, mapping };

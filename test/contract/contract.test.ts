@@ -1,3 +1,4 @@
+import { estimateCost } from '../../src/contract/prices';
 import { ClientName, DeveloperName, clientDatabaseName, developerLoginName } from '../../src/contract/names';
 import { Schedule, expandDays, isKnownTimeZone } from '../../src/contract/schedule';
 import { VmApi, fillPath, matchRoute } from '../../src/contract/vm-api';
@@ -59,5 +60,23 @@ describe('VM API routes', () => {
   });
   it('encodes path parameters', () => {
     expect(fillPath('/vms/{id}', { id: 'a/b' })).toBe('/vms/a%2Fb');
+  });
+});
+
+describe('cost estimate', () => {
+  it('compares the hours run with 24/7 over the same period, from creation to the accounting time', () => {
+    const c = estimateCost('t3.large', 'al2023', '2026-11', 80, { from: new Date('2026-11-10T00:00:00Z'), to: new Date('2026-11-20T00:00:00Z') });
+    expect(c?.alwaysOnUsd).toBeCloseTo(240 * 0.0832, 6);
+    expect(c?.costUsd).toBeCloseTo(80 * 0.0832, 6);
+    expect(c?.savingPercent).toBeCloseTo((100 * 160) / 240, 6);
+  });
+  it('starts the period at the month start for a VM created earlier, and compares the whole month without a period', () => {
+    const c = estimateCost('t3.large', 'al2023', '2026-11', 10, { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-02T00:00:00Z') });
+    expect(c?.alwaysOnUsd).toBeCloseTo(24 * 0.0832, 6);
+    expect(estimateCost('t3.large', 'al2023', '2026-11', 10)?.alwaysOnUsd).toBeCloseTo(720 * 0.0832, 6);
+  });
+  it('adds the RHEL licence and knows no price for an unknown type', () => {
+    expect(estimateCost('t3.large', 'rhel-9', '2026-11', 1)?.costUsd).toBeCloseTo(0.0832 + 0.0288, 6);
+    expect(estimateCost('z9.huge', 'al2023', '2026-11', 1)).toBeUndefined();
   });
 });

@@ -19,7 +19,7 @@ export function CostSection(props: { cost: CostView | undefined; instanceType: s
               ['Month', monthLabel(c.month)],
               ['Hours run', hours(c.hoursRun)],
               ['Estimated cost', usd(c.costUsd)],
-              ['Running 24/7 would cost', usd(c.alwaysOnUsd)],
+              ['Running 24/7 over the same time would cost', usd(c.alwaysOnUsd)],
               ['Saving', `${usd(c.savingUsd)} (${Math.round(c.savingPercent)} %)`],
             ]}
           />
