@@ -57,6 +57,12 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;
     }
+    if (prop?.pending) {
+      // A request is still being retried through the queue under its own key; its first call may
+      // have launched a VM whose answer was lost, so a new key here could launch a second one.
+      log.info('provision request already pending; the queued retry carries it', { issueKey: issue.key });
+      return;
+    }
     if (!api) {
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;

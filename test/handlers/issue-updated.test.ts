@@ -177,6 +177,25 @@ describe('when the VM API is down', () => {
     expect(texts()).toHaveLength(2);
   });
 
+  it('keeps the pending request when the issue re-enters the provision status: no second key, one VM', async () => {
+    forge = site();
+    configure(forge, api);
+    api.mode = 'down';
+    await handleIssueUpdated(toReady('10400'), NOW);
+    // Moved out and back in while the retry waits: a new changelog entry. The first call may have
+    // launched a VM whose answer was lost, so a new key could launch a second one.
+    await handleIssueUpdated(toReady('10401'), NOW);
+    const keys = new Set(api.calls.map((c) => (c.body as { idempotencyKey?: string } | undefined)?.idempotencyKey));
+    expect([...keys]).toEqual(['jira:10042:cl10400']);
+    expect(forge.queue).toHaveLength(1);
+    expect(texts()).toHaveLength(1);
+
+    api.mode = 'up';
+    await forge.drainQueue((e) => handleQueueEvent(e, NOW));
+    expect(provisionCalls().map((c) => c.body)).toEqual([expect.objectContaining({ idempotencyKey: 'jira:10042:cl10400' })]);
+    expect(api.vms.size).toBe(1);
+  });
+
   it('backs off and finally gives up with a comment, never launching anything', async () => {
     forge = site();
     configure(forge, api);
