@@ -107,6 +107,7 @@ export class DevVmStack extends Stack {
       apiSecurityGroup: this.network.apiSecurityGroup,
       vmSecurityGroup: this.network.vmSecurityGroup,
       launchTemplates: this.launch.templates,
+      amiParameters: this.launch.amiParameters,
       allowedInstanceTypes: config.allowedInstanceTypes,
       allowedOs: config.allowedOs,
       fileSystem: this.storage.fileSystem,

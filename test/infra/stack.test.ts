@@ -413,6 +413,21 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('iam:')))) expect(st.Resource).not.toBe('*');
   });
 
+  it('may read the SSM parameters its launch templates resolve the AMI from (RunInstances with resolve:ssm needs ssm:GetParameters)', () => {
+    const params = resourcesOfType(json, 'AWS::EC2::LaunchTemplate').map(([, r]) => {
+      const imageId = (r.Properties!.LaunchTemplateData as { ImageId: string }).ImageId;
+      return imageId.replace(/^resolve:ssm:/, '');
+    });
+    expect(params.length).toBeGreaterThan(0);
+    const reads = find('ssm:GetParameters');
+    for (const name of params) {
+      // Public parameters (/aws/service/...) have no account in their ARN.
+      const arn = `arn:aws:ssm:eu-west-1:${name.startsWith('/aws/service/') ? '' : '111122223333'}:parameter${name}`;
+      expect(reads.flatMap((st) => asArray(st.Resource as unknown[]).map((r) => resolveTokens(r, json)))).toContain(arn);
+    }
+    for (const st of reads) expect(st.Resource).not.toBe('*');
+  });
+
   it('passes roles only under the path, only to EC2', () => {
     const [pass] = find('iam:PassRole');
     expect(resourcesText(pass!)).toContain(rolePath);

@@ -29,6 +29,8 @@ export interface VmApiProps {
   readonly apiSecurityGroup: ec2.ISecurityGroup;
   readonly vmSecurityGroup: ec2.ISecurityGroup;
   readonly launchTemplates: Partial<Record<OsId, ec2.LaunchTemplate>>;
+  /** SSM parameter of each template's AMI (RunInstances resolves it as the API's role). */
+  readonly amiParameters: Partial<Record<OsId, string>>;
   readonly allowedInstanceTypes: readonly string[];
   readonly allowedOs: readonly OsId[];
   readonly fileSystem: efs.IFileSystem;
@@ -110,6 +112,7 @@ export class VmApi extends Construct {
         subnetIds,
         vmSecurityGroup: props.vmSecurityGroup,
         instanceRolePath: props.instanceRolePath,
+        amiParameters: props.allowedOs.map((os) => props.amiParameters[os]!),
       }).policy,
     );
     role.attachInlinePolicy(

@@ -42,6 +42,8 @@ export function amiParameter(os: OsId, architecture: VmArchitecture, rhelAmiPara
  */
 export class VmLaunch extends Construct {
   readonly templates: Partial<Record<OsId, ec2.LaunchTemplate>>;
+  /** The SSM parameter each template resolves its AMI from (the launching role must read it). */
+  readonly amiParameters: Partial<Record<OsId, string>>;
   readonly instancePolicy: VmInstancePolicy;
   readonly boundary: VmInstanceBoundary;
 
@@ -50,9 +52,12 @@ export class VmLaunch extends Construct {
     this.instancePolicy = new VmInstancePolicy(this, 'InstancePolicy', props);
     this.boundary = new VmInstanceBoundary(this, 'InstanceBoundary', props);
     this.templates = {};
+    this.amiParameters = {};
     for (const os of props.allowedOs) {
+      const parameter = amiParameter(os, props.architecture, props.rhelAmiParameter);
+      this.amiParameters[os] = parameter;
       const lt = new ec2.LaunchTemplate(this, `Template-${os}`, {
-        machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(amiParameter(os, props.architecture, props.rhelAmiParameter), {
+        machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(parameter, {
           os: ec2.OperatingSystemType.LINUX,
         }),
         securityGroup: props.vmSecurityGroup,

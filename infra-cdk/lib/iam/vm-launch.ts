@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -17,6 +17,23 @@ export interface LaunchPolicyProps {
   readonly subnetIds: readonly string[];
   readonly vmSecurityGroup: ec2.ISecurityGroup;
   readonly instanceRolePath: string;
+  /** SSM parameters the launch templates' `resolve:ssm:` image ids name: EC2 reads them as the caller. */
+  readonly amiParameters: readonly string[];
+}
+
+/** ARN of an SSM parameter by name; AWS public parameters (`/aws/service/...`) have no account in theirs. */
+export function ssmParameterArn(scope: Construct, name: string): string {
+  if (name.startsWith('arn:')) return name;
+  return Arn.format(
+    {
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: name.replace(/^\//, ''),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      ...(name.startsWith('/aws/service/') ? { account: '' } : {}),
+    },
+    Stack.of(scope),
+  );
 }
 
 /**
@@ -63,6 +80,13 @@ export class LaunchPolicy extends Construct {
           actions: ['ec2:RunInstances'],
           resources: [imageArn(this)],
           conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': AMI_OWNERS } },
+        }),
+        new iam.PolicyStatement({
+          // A launch template whose image is `resolve:ssm:<name>` makes RunInstances read the
+          // parameter with the caller's credentials; without this every launch is refused.
+          sid: 'ResolveAmiParameters',
+          actions: ['ssm:GetParameters'],
+          resources: props.amiParameters.map((p) => ssmParameterArn(this, p)),
         }),
         new iam.PolicyStatement({
           // The subnets never map public IPs; this stops a request from asking for one anyway.
