@@ -10,3 +10,17 @@ export const MAX_PROVISION_ATTEMPTS = PROVISION_DELAYS_SECONDS.length + 1;
 export function retryDelaySeconds(attempt: number): number | undefined {
   return attempt >= 1 && attempt < MAX_PROVISION_ATTEMPTS ? PROVISION_DELAYS_SECONDS[attempt - 1] : undefined;
 }
+
+/**
+ * How long a pending provision request is trusted to be in the queue's hands: every delay plus
+ * generous slack for queue latency. A request older than this lost its queued job (e.g. the push
+ * failed after the request was stored), so the next provisioning transition may send it again,
+ * under the same idempotency key.
+ */
+export const PENDING_TRUSTED_SECONDS = PROVISION_DELAYS_SECONDS.reduce((a, b) => a + b, 0) + 15 * 60;
+
+/** Whether a pending request stored at `sinceIso` is past the queue's retry window at `now`. */
+export function pendingIsStale(sinceIso: string, now: Date): boolean {
+  const since = new Date(sinceIso).getTime();
+  return Number.isNaN(since) || now.getTime() - since > PENDING_TRUSTED_SECONDS * 1000;
+}

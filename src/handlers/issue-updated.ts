@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { problemsComment, notConfiguredComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
@@ -49,20 +50,23 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
 
   if (action === 'provision') {
-    const idempotencyKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
+    const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
     // A redelivered event (Forge retries triggers) carries the same changelog id: already handled.
-    if (prop?.idempotencyKey === idempotencyKey) return;
+    if (prop?.idempotencyKey === ownKey && !prop.pending) return;
     const existing = liveVm(prop);
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;
     }
-    if (prop?.pending) {
-      // A request is still being retried through the queue under its own key; its first call may
-      // have launched a VM whose answer was lost, so a new key here could launch a second one.
+    const pending = prop?.pending;
+    // A request still being retried keeps its key: its first call may have launched a VM whose
+    // answer was lost, so a new key could launch a second one. While the queue has it, nothing
+    // more is sent; past the retry window (its queued job was lost) it is sent again, same key.
+    if (pending && !pendingIsStale(pending.since, now)) {
       log.info('provision request already pending; the queued retry carries it', { issueKey: issue.key });
       return;
     }
+    const idempotencyKey = pending?.request.idempotencyKey ?? ownKey;
     if (!api) {
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;

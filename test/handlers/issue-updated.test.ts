@@ -196,6 +196,19 @@ describe('when the VM API is down', () => {
     expect(api.vms.size).toBe(1);
   });
 
+  it('sends a pending request whose queued job was lost again on the next transition, under its own key', async () => {
+    forge = site();
+    configure(forge, api);
+    api.mode = 'down';
+    await handleIssueUpdated(toReady('10400'), NOW);
+    forge.queue.length = 0; // the push was lost: nothing will retry it
+    api.mode = 'up';
+    await handleIssueUpdated(toReady('10401'), new Date(NOW.getTime() + 60 * 60_000));
+    expect(provisionCalls().map((c) => c.body)).toEqual([expect.objectContaining({ idempotencyKey: 'jira:10042:cl10400' })]);
+    expect(api.vms.size).toBe(1);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeUndefined();
+  });
+
   it('backs off and finally gives up with a comment, never launching anything', async () => {
     forge = site();
     configure(forge, api);
