@@ -3,7 +3,7 @@ import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm, VmState } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
-import { DEV_VM_PROPERTY, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
 import { forgetEventId, loadSecret, loadSettings, rememberEventId } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
@@ -90,7 +90,15 @@ const STATE_AFTER: Partial<Record<LifecycleEvent['type'], VmState>> = { 'vm.runn
 
 async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
   const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
-  const prop: Omit<DevVmProperty, 'updatedAt'> = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]) ?? {};
+  const stored = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  const prop: Omit<DevVmProperty, 'updatedAt'> = stored ?? {};
+  const live = liveVm(stored);
+  if (live && live.id !== event.instanceId) {
+    // A late event of an earlier VM of this issue: the live one stays on record, and no comment
+    // about the old one (a stored "terminated" would let a second VM be provisioned).
+    log.info('lifecycle event of a previous instance ignored', { eventId: event.id, issueKey: event.issueKey, instanceId: event.instanceId, liveInstanceId: live.id });
+    return;
+  }
   const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
   const nextState = STATE_AFTER[event.type];
   const vm: Vm | undefined = event.vm

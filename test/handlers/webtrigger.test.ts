@@ -119,6 +119,23 @@ describe('other lifecycle events', () => {
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe(state);
   });
 
+  it.each(['vm.terminated', 'vm.stopped', 'vm.running'] as const)(
+    'a late %s of an earlier instance leaves the issue’s live VM as it is, and posts nothing',
+    async (type) => {
+      forge = site();
+      configure(forge, undefined);
+      seedVm('running');
+      const old = 'i-00000000000000001';
+      const oldVm: Vm = { ...vm, id: old, state: type === 'vm.running' ? 'running' : type === 'vm.stopped' ? 'stopped' : 'terminated' };
+      const res = await handleLifecycleEvent(signed(JSON.stringify(event(type, { instanceId: old, vm: oldVm }))), NOW);
+      expect(res.statusCode).toBe(200);
+      const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+      // Replacing it would show the wrong VM, and a terminated record would let a second VM be provisioned.
+      expect(prop.vm).toMatchObject({ id: vm.id, state: 'running' });
+      expect(texts()).toEqual([]);
+    },
+  );
+
   it('the idle warning names the termination date in the developer’s zone and how to keep the VM', async () => {
     forge = site();
     configure(forge, undefined);
