@@ -19,6 +19,7 @@ import {
   synth,
   type Statement,
 } from './support';
+import { evaluate, type PolicyStatement } from './iam-evaluator';
 
 // Synthesized once for the file: the default context of cdk.json (NAT egress, both databases,
 // CloudTrail and developer access on).
@@ -435,9 +436,23 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
   });
 
   it('creates and reads secrets only under the prefix, and reads the master secrets', () => {
-    for (const st of find('secretsmanager:CreateSecret')) expect(resourcesText(st)).toContain(':secret:dev-vm/*');
+    for (const st of find('secretsmanager:CreateSecret')) expect(resourcesText(st)).toContain(':secret:dev-vm/db/developer/*');
     const master = find('secretsmanager:GetSecretValue').flatMap((st) => asArray(st.Resource as unknown[]));
     expect(master).toEqual(expect.arrayContaining([ref(stack.databases.postgres!.secret!), ref(stack.databases.mysql!.secret!)]));
+  });
+
+  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', () => {
+    const secretStatements = statements
+      .filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))
+      .map((st) => ({ ...st, Resource: asArray(st.Resource as unknown[]).map((r) => resolveTokens(r, json)) }) as PolicyStatement);
+    const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${name}-AbCdEf`;
+    const decide = (action: string, name: string) => evaluate(secretStatements, { action, resource: secret(name), context: {} });
+    for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:RestoreSecret']) {
+      expect(decide(action, 'db/developer/alice')).toBe('Allow');
+      expect(decide(action, 'webtrigger-hmac')).toBe('ImplicitDeny');
+      expect(decide(action, 'forge-access-key')).toBe('ImplicitDeny');
+    }
+    expect(decide('secretsmanager:PutSecretValue', 'rds/postgres-master')).toBe('ImplicitDeny');
   });
 
   it('creates EFS access points only on this file system with the ManagedBy and DeveloperName tags', () => {

@@ -18,7 +18,12 @@ function slug(schema: typeof ClientName | typeof DeveloperName, value: string, w
  * The instance policy allows a VM to read only the secret tagged with its own DeveloperName.
  */
 export function developerDbSecretName(secretPrefix: string, developer: string): string {
-  return `${secretPrefix}db/developer/${slug(DeveloperName, developer, 'developer name')}`;
+  return `${developerDbSecretPrefix(secretPrefix)}${slug(DeveloperName, developer, 'developer name')}`;
+}
+
+/** Common prefix of every developer's DB secret: the only secrets the VM API creates and writes. */
+export function developerDbSecretPrefix(secretPrefix: string): string {
+  return `${secretPrefix}db/developer/`;
 }
 
 /** EC2 Name tag of a VM: `dev-<client>-<developer>`. */

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { Tag } from '../../../src/contract/tags';
+import { developerDbSecretPrefix } from '../../lambda/shared/resource-names';
 import { secretsUnderPrefix } from './arns';
 import { accessPointArns } from './instance-identity';
 
@@ -37,7 +38,9 @@ export class ProvisioningDataPolicy extends Construct {
           // A secret deleted by hand is restored rather than recreated (its name stays reserved for 7–30 days).
           'secretsmanager:RestoreSecret',
         ],
-        resources: [secretsUnderPrefix(this, props.secretPrefix)],
+        // Developers' DB secrets only: the stack's other secrets under the prefix (the HMAC key,
+        // the Forge access key, the RDS masters) are no business of the API's write/read here.
+        resources: [secretsUnderPrefix(this, developerDbSecretPrefix(props.secretPrefix))],
       }),
       new iam.PolicyStatement({
         sid: 'CreateTaggedAccessPoints',
@@ -81,8 +84,8 @@ export class ProvisioningDataPolicy extends Construct {
     this.policy = new iam.Policy(this, 'Policy', { statements });
     Validations.of(this.policy).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}*]`,
-        reason: 'The API creates one secret per client and developer at run time; confined to the stack\'s secret name prefix.',
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${developerDbSecretPrefix(props.secretPrefix)}*]`,
+        reason: 'The API creates one DB secret per developer at run time; confined to the developers\' DB secret name prefix.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:access-point/*]',
