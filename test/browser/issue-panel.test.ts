@@ -171,6 +171,8 @@ describe('the issue panel in a real browser', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('terminate-dialog').waitFor({ state: 'detached' });
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(0);
+    // Closing the dialog gives focus back to the button that opened it (a keyboard user keeps their place).
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('action-terminate');
     // Confirmed by keyboard: the dialog opens on Cancel (the safe choice), Tab reaches Terminate VM.
     await tabTo(page, 'action-terminate');
     await page.keyboard.press('Enter');

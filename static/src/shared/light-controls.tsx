@@ -68,15 +68,21 @@ export function PanelButton(props: {
 
 /**
  * A modal confirmation on the platform's <dialog>: showModal() makes the rest of the page inert,
- * traps focus, closes on Escape and returns focus to the opener when it closes.
+ * traps focus and closes on Escape; focus goes back to the opener when it closes.
  */
 export function ConfirmDialog(props: { title: string; children: ReactNode; confirmLabel: string; onCancel: () => void; onConfirm: () => void; testId?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
+    // React removes the dialog from the page rather than closing it, and a removed dialog does not
+    // give focus back, so the opener is remembered and refocused here.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
