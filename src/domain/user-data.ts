@@ -6,6 +6,8 @@ import { OsId } from '../contract/vm-api';
  * The user-data script of a dev VM, rendered from a typed input. Pure: no I/O, no clock.
  *
  * What the script does, idempotently (safe to run again on an instance that already ran it):
+ *  0. on RHEL 9 only, installs the SSM agent when the AMI lacks it (Red Hat's AMIs do; AL2023 and
+ *     Ubuntu ship it), from the region's agent bucket (reachable through the S3 gateway endpoint);
  *  1. installs git, docker, the PostgreSQL and MySQL clients, Node.js, jq, the AWS CLI and
  *     amazon-efs-utils, with the OS family's package manager (dnf or apt). Node.js is the
  *     distribution's: 22 on Amazon Linux 2023 (nodejs22), the nodejs:20 module stream on RHEL 9,
@@ -88,6 +90,13 @@ systemctl enable --now docker
 `;
     case 'dnf-rhel':
       return `
+# --- SSM agent first (Red Hat's AMIs do not include it, and Session Manager is the only way in) ---
+if ! rpm -q amazon-ssm-agent >/dev/null 2>&1; then
+  case "$(uname -m)" in aarch64) ssm_arch=arm64 ;; *) ssm_arch=amd64 ;; esac
+  dnf install -y "https://s3.$AWS_REGION_NAME.amazonaws.com/amazon-ssm-$AWS_REGION_NAME/latest/linux_$ssm_arch/amazon-ssm-agent.rpm"
+fi
+systemctl enable --now amazon-ssm-agent
+
 # --- packages (RHEL 9: dnf; podman-docker provides the docker command; efs-utils built from source) ---
 dnf module enable -y nodejs:20
 dnf install -y git jq unzip podman-docker postgresql mysql nodejs npm nfs-utils stunnel openssl

@@ -87,6 +87,19 @@ describe('renderUserData', () => {
     expect(renderUserData({ ...valid, os: 'rhel-9' })).toContain('make rpm');
   });
 
+  it('installs the SSM agent on RHEL 9 (its AMIs lack it; Session Manager is the only way in), first and only when missing', () => {
+    const rhel = renderUserData({ ...valid, os: 'rhel-9' });
+    const install = rhel.indexOf('amazon-ssm-agent.rpm');
+    expect(install).toBeGreaterThan(0);
+    expect(rhel).toContain('https://s3.$AWS_REGION_NAME.amazonaws.com/amazon-ssm-$AWS_REGION_NAME/latest/linux_');
+    expect(rhel).toContain('if ! rpm -q amazon-ssm-agent >/dev/null 2>&1; then');
+    expect(rhel).toContain('systemctl enable --now amazon-ssm-agent');
+    // Before anything slow or fallible (the efs-utils build), so a failed step still leaves a way in.
+    expect(install).toBeLessThan(rhel.indexOf('make rpm'));
+    // Amazon Linux 2023 and Ubuntu 24.04 AMIs ship the agent.
+    expect(renderUserData(valid)).not.toContain('amazon-ssm-agent.rpm');
+  });
+
   it('fetches the DB secret into a developer-owned 0600 file and exports it only in that user\'s shells', () => {
     const script = renderUserData(valid);
     expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe'");
