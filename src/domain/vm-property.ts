@@ -31,3 +31,13 @@ export function liveVm(prop: DevVmProperty | undefined): Vm | undefined {
   const vm = prop?.vm;
   return vm && vm.state !== 'terminated' ? vm : undefined;
 }
+
+/**
+ * An action's answer (start, stop, keep running, schedule) carries no usage: the VM API reads the
+ * scheduler's run hours only for reads. The hours already on record for the same instance stay,
+ * so the panel's "This month" does not vanish after an action.
+ */
+export function withKnownUsage(answer: Vm, stored: Vm | undefined): Vm {
+  if (answer.usage || !stored?.usage || stored.id !== answer.id) return answer;
+  return { ...answer, usage: stored.usage };
+}

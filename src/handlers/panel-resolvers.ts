@@ -7,7 +7,7 @@ import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { decideCanAct } from '../domain/permissions';
 import { nextBoundaries } from '../domain/schedule';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
 import { userAccountId } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
@@ -147,7 +147,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (new Date(body.until).getTime() <= now.getTime()) throw new ResolverError('VALIDATION_FAILED', 'must be in the future', 'until');
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
-    const updated = await loaded.api.call('keepRunning', { params: { id: vm.id }, body });
+    const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
     return (await load(caller, now, false)).view;
@@ -158,7 +158,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const schedule = Schedule.parse((payload as { schedule: unknown }).schedule);
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
-    const updated = await loaded.api.call('updateSchedule', { params: { id: vm.id }, body: schedule });
+    const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, body: schedule }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     await audit(loaded.view.issueKey, loaded.accountId, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;

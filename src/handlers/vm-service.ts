@@ -10,7 +10,7 @@ import {
 } from '../domain/comments';
 import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
-import { DEV_VM_PROPERTY, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
 import { getCached, loadSecrets, loadSettings, putCached } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
@@ -120,7 +120,7 @@ const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' }
 
 /** Start, stop or terminate the issue's VM and store what the API answered. */
 export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
-  const updated = await api.call(ACTION_OP[action], { params: { id: vm.id } });
+  const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id } }), vm);
   await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
   log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
   return updated;

@@ -120,6 +120,21 @@ describe('actions from the panel', () => {
     expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining(`kept the dev VM running from the Dev VM panel`));
   });
 
+  it.each([
+    [R.panelKeepRunning, () => ({ until: new Date(Date.now() + 3 * 3600_000).toISOString() })],
+    [R.panelUpdateSchedule, () => ({ schedule: { start: '07:00', stop: '15:00', timezone: 'Europe/Berlin', days: 'MON-FRI' } })],
+    [R.panelStop, () => ({})],
+  ] as const)('%s keeps this month’s usage on record: the API answers actions without it', async (name, payload) => {
+    await provision();
+    // The read operations bring usage; an action's answer does not (as the real VM API).
+    const stored = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    const usage = { month: '2026-11', hoursRun: 42.5, asOf: new Date().toISOString() };
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { ...stored, vm: { ...stored.vm, usage } });
+    const res = await call(name, payload(), PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: true, data: { cost: { month: '2026-11', hoursRun: 42.5 } } });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.usage).toEqual(usage);
+  });
+
   it('refuses keep-running until a time in the past', async () => {
     await provision();
     const res = await call(R.panelKeepRunning, { until: '2020-01-01T00:00:00Z' }, PEOPLE.assignee);
