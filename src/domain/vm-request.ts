@@ -47,9 +47,12 @@ function adfText(node: unknown): string {
   return Array.isArray(n.content) ? n.content.map(adfText).join(' ') : '';
 }
 
-/** Lenient spellings people type, normalised before strict validation (`mon - fri` → `MON-FRI`). */
+/**
+ * Lenient spellings people type, normalised before strict validation (`mon - fri` → `MON-FRI`).
+ * En and em dashes count as hyphens: the app's own comments and panel write `Mon–Fri`.
+ */
 function normaliseDays(raw: string): string {
-  return raw.toUpperCase().replace(/\s*-\s*/g, '-').replace(/\s*,\s*/g, ',').replace(/\s+/g, ',');
+  return raw.toUpperCase().replace(/\s*[-\u2013\u2014]\s*/g, '-').replace(/\s*,\s*/g, ',').replace(/\s+/g, ',');
 }
 
 function osFromText(raw: string): string {

@@ -58,6 +58,16 @@ describe('reading the VM request from issue fields', () => {
     expect(r).toMatchObject({ ok: true, request: { os: 'ubuntu-24.04', instanceType: 't3.medium', schedule: { days: 'MON-FRI' } } });
   });
 
+  it.each([
+    ['Mon–Fri', 'MON-FRI'],
+    ['Mon–Wed, Fri', 'MON-WED,FRI'],
+    ['sat — mon', 'SAT-MON'],
+  ])('accepts days written as the app writes them, with a dash: %j', (days, spec) => {
+    // Comments and the panel show "Mon–Fri" (en dash); copying that back into the field must work.
+    const r = readVmRequest('OPS-1', { ...valid, cf_days: days }, mapping, policy);
+    expect(r).toMatchObject({ ok: true, request: { schedule: { days: spec } } });
+  });
+
   it('builds the panel draft from the values read', () => {
     expect(toDraft(readVmRequest('OPS-1', valid, mapping, policy))).toEqual({
       values: { client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', start: '08:00', stop: '17:30', timezone: 'America/New_York', days: 'MON-FRI' },
