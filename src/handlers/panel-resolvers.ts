@@ -123,6 +123,11 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
     await audit(issueKey, loaded.accountId, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
     if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', outcome.message);
+    if (outcome.outcome === 'queued') {
+      // Nothing to show yet, but the page must not look as if the click did nothing.
+      const minutes = Math.max(1, Math.round(outcome.retryInSeconds / 60));
+      throw new ResolverError('UPSTREAM_FAILED', `The VM API could not be reached. The request is kept and retried automatically in about ${minutes} minute${minutes === 1 ? '' : 's'}; a retry never launches a second VM.`);
+    }
     return (await load(caller, now, false)).view;
   });
 

@@ -86,6 +86,14 @@ describe('actions from the panel', () => {
     expect(adfToText(audit?.body as AdfDoc)).toMatch(/at \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\)/);
   });
 
+  it('says that a provision request is queued for retry when the API is down, instead of answering as if nothing happened', async () => {
+    api.mode = 'down';
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    expect(res).toMatchObject({ ok: false, error: { code: 'UPSTREAM_FAILED', message: expect.stringMatching(/kept and retried automatically in about 1 minute/) } });
+    expect(forge.queue).toHaveLength(1);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeDefined();
+  });
+
   it('refuses a second provision while the VM lives', async () => {
     await provision();
     expect(await call(R.panelProvision, {}, PEOPLE.assignee)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
