@@ -4,6 +4,7 @@ import { whyNot, type PanelAction } from '../../static/src/issue-panel/availabil
 import { nextPollDelay, POLL_FIRST_MS, POLL_MAX_MS } from '../../static/src/issue-panel/poll';
 import { daysFromSpec, describeDays, specFromDays } from '../../static/src/shared/days';
 import { validateSchedule } from '../../static/src/issue-panel/schedule-validation';
+import { secretsPayload } from '../../static/src/admin/validation';
 
 /** The panel's pure decisions, table-driven: which action each state allows, polling backoff, day toggles. */
 
@@ -83,5 +84,17 @@ describe('schedule validation in the edit form', () => {
       ok: true,
       schedule: { start: '08:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true },
     });
+  });
+});
+
+describe('secrets typed on the admin page', () => {
+  it('are sent without the whitespace a paste brings along (a trailing newline would break every signature)', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const hmac = 'a'.repeat(64);
+    expect(secretsPayload({ accessKeyId: ' AKIAIOSFODNN7EXAMPLE ', secretAccessKey: `${secret}\n`, hmacSecret: `  ${hmac}\r\n` })).toEqual({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret, hmacSecret: hmac });
+  });
+
+  it('leave out what was not typed (the saved value is kept)', () => {
+    expect(secretsPayload({ accessKeyId: '', secretAccessKey: '   ', hmacSecret: '' })).toEqual({});
   });
 });

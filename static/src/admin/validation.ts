@@ -9,12 +9,19 @@ export interface SecretDrafts {
 
 export type FieldErrors = Record<string, string>;
 
-/** Secrets travel only when typed: absent = keep the saved value (the page never sees it). */
+/**
+ * Secrets travel only when typed: absent = keep the saved value (the page never sees it). Pasted
+ * values are trimmed: neither AWS keys nor the stack's generated HMAC secret contain whitespace,
+ * and a trailing newline from a copy would make every signature fail.
+ */
 export function secretsPayload(d: SecretDrafts): SecretsInput {
   const out: SecretsInput = {};
-  if (d.accessKeyId.trim()) out.accessKeyId = d.accessKeyId.trim();
-  if (d.secretAccessKey) out.secretAccessKey = d.secretAccessKey;
-  if (d.hmacSecret) out.hmacSecret = d.hmacSecret;
+  const accessKeyId = d.accessKeyId.trim();
+  const secretAccessKey = d.secretAccessKey.trim();
+  const hmacSecret = d.hmacSecret.trim();
+  if (accessKeyId) out.accessKeyId = accessKeyId;
+  if (secretAccessKey) out.secretAccessKey = secretAccessKey;
+  if (hmacSecret) out.hmacSecret = hmacSecret;
   return out;
 }
 
