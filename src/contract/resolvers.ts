@@ -81,7 +81,7 @@ export type AdminView = z.infer<typeof AdminView>;
 
 export const ConnectionTestResult = z.object({
   ok: z.boolean(),
-  /** `dns`, `timeout`, `signature` (403), `not-found` (404), `not-configured`, `bad-response`, `http`. */
+  /** `dns`, `timeout`, `signature` (403), `not-found` (404), `not-configured`, `bad-response`, `http`, `network` (nothing answered). */
   reason: z.string().optional(),
   message: z.string(),
   status: z.number().optional(),

@@ -113,8 +113,9 @@ async function validateSettings(settings: Settings): Promise<void> {
   }
 }
 
+/** A refused or reset connection is `network` (nothing answered), not an error the API sent. */
 function connectionReason(e: VmApiError): string {
-  return e.kind === 'rejected' || e.kind === 'network' ? 'http' : e.kind;
+  return e.kind === 'rejected' ? 'http' : e.kind;
 }
 
 export function buildAdminResolver(): Resolver {

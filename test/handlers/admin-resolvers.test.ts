@@ -153,6 +153,20 @@ describe('admin.testConnection', () => {
   });
 });
 
+describe('admin.testConnection when nothing answers', () => {
+  it('names a refused connection as a network failure, not as an error the API answered', async () => {
+    // A port that was just free: the connection is refused, no HTTP exchange happens.
+    const probe: Server = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    configure(forge, api, { apiUrl: `http://127.0.0.1:${port}/` });
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'network', message: expect.stringContaining('could not be reached') } });
+    expect(res.ok && res.data.status).toBeUndefined();
+  });
+});
+
 describe('lists for the pickers', () => {
   it('lists statuses with their category', async () => {
     const res = await call(R.adminListStatuses, {});

@@ -60,5 +60,6 @@ export const CONNECTION_ADVICE: Record<string, string> = {
   'not-found': 'The URL answers, but not as the Dev VM API. Use the ApiUrl output of the stack.',
   'not-configured': 'Enter the API URL, the region and both keys, save, then test again.',
   'bad-response': 'The API answered with something unexpected. Check that the stack version matches the app, and its logs.',
+  network: 'Nothing answered at this URL (connection refused or reset). Check the API URL and that the stack is deployed.',
   http: 'The API answered with an error. Check the stack’s logs in CloudWatch.',
 };
