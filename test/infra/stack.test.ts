@@ -222,8 +222,25 @@ describe('instance identity (per-developer roles created by the API)', () => {
   it('mounts EFS only through an access point of this file system', () => {
     const st = policy.Statement.find((x) => has(x, 'elasticfilesystem:ClientMount'))!;
     expect(st.Resource).toEqual({ 'Fn::GetAtt': [id(stack.storage.fileSystem), 'Arn'] });
-    expect(JSON.stringify(st.Condition)).toContain('access-point/*');
+    expect(JSON.stringify(st.Condition)).toContain('access-point/${aws:PrincipalTag/DevVmHomeAccessPoint}');
     expect(actionsOf(st)).not.toContain('elasticfilesystem:ClientRootAccess');
+  });
+
+  it('mounts only the developer\'s own home access point (role tag DevVmHomeAccessPoint), never a colleague\'s', () => {
+    const resolved = policy.Statement.map((st) => ({
+      ...st,
+      Resource: asArray(st.Resource as unknown[]).map((r) => resolveTokens(r, json)),
+      ...(st.Condition ? { Condition: JSON.parse(JSON.stringify(st.Condition), (_k, v: unknown) => (v && typeof v === 'object' && 'Fn::Join' in v ? resolveTokens(v, json) : v)) } : {}),
+    })) as PolicyStatement[];
+    const fsArn = resolveTokens({ 'Fn::GetAtt': [id(stack.storage.fileSystem), 'Arn'] }, json);
+    const mount = (ap: string) =>
+      evaluate(resolved, {
+        action: 'elasticfilesystem:ClientMount',
+        resource: fsArn,
+        context: { 'aws:PrincipalTag/DevVmHomeAccessPoint': 'fsap-0aaaaaaaaaaaaaaaa', 'elasticfilesystem:AccessPointArn': `arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/${ap}` },
+      });
+    expect(mount('fsap-0aaaaaaaaaaaaaaaa')).toBe('Allow');
+    expect(mount('fsap-0bbbbbbbbbbbbbbbb')).toBe('ImplicitDeny');
   });
 
   it('has a boundary that allows no more actions than the policy, and neither grants IAM or EC2 control', () => {

@@ -9,18 +9,20 @@ import {
   type IAMClient,
   type InstanceProfile,
   type Role,
+  TagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { ApiError } from '../../../src/contract/errors';
 import { DeveloperName } from '../../../src/contract/names';
 import { Tag } from '../../../src/contract/tags';
 import { errorIs } from './clients';
-import { developerInstanceRoleName } from './resource-names';
+import { developerInstanceRoleName, HOME_ACCESS_POINT_ROLE_TAG } from './resource-names';
 
 /**
  * A developer's instance role and instance profile (same name, under INSTANCE_ROLE_PATH). The role
  * carries the stack's managed instance policy, the stack's permissions boundary and the tags
- * DeveloperName/ManagedBy; the instance policy grants secret access by
- * `${aws:PrincipalTag/DeveloperName}`, so a VM reads only its own developer's DB secret.
+ * DeveloperName/ManagedBy/DevVmHomeAccessPoint; the instance policy grants secret access by
+ * `${aws:PrincipalTag/DeveloperName}` and EFS mounts by `${aws:PrincipalTag/DevVmHomeAccessPoint}`,
+ * so a VM reads only its own developer's DB secret and mounts only their home.
  * Every step checks before it creates and tolerates "already exists", so a retry resumes.
  */
 
@@ -48,13 +50,15 @@ export class IamGateway {
   ) {}
 
   /** Returns the instance profile ARN, creating the role and profile as needed. */
-  async ensureInstanceProfile(developer: string): Promise<string> {
+  async ensureInstanceProfile(developer: string, homeAccessPointId: string): Promise<string> {
     const dev = DeveloperName.parse(developer);
+    if (!/^fsap-[0-9a-f]{8,40}$/.test(homeAccessPointId)) throw new Error(`not an EFS access point id: ${JSON.stringify(homeAccessPointId)}`);
     const name = developerInstanceRoleName(dev);
     const tags = [
       { Key: Tag.DeveloperName, Value: dev },
       { Key: Tag.ManagedBy, Value: this.opts.managedBy },
     ];
+    const homeTag = { Key: HOME_ACCESS_POINT_ROLE_TAG, Value: homeAccessPointId };
 
     const role = await this.getRole(name);
     if (role) {
@@ -62,6 +66,10 @@ export class IamGateway {
       const mineDev = role.Tags?.some((t) => t.Key === Tag.DeveloperName && t.Value === dev);
       if (!managed || !mineDev || role.PermissionsBoundary?.PermissionsBoundaryArn !== this.opts.boundaryArn) {
         throw foreign(`IAM role ${name} exists but is not this stack's role for ${dev} (tags or permissions boundary differ)`);
+      }
+      // A role made before this tag existed, or a home access point recreated since: point it at the current one.
+      if (!role.Tags?.some((t) => t.Key === homeTag.Key && t.Value === homeTag.Value)) {
+        await this.client.send(new TagRoleCommand({ RoleName: name, Tags: [homeTag] }));
       }
     } else {
       await this.ignoreExists(() =>
@@ -72,7 +80,7 @@ export class IamGateway {
             AssumeRolePolicyDocument: EC2_TRUST_POLICY,
             PermissionsBoundary: this.opts.boundaryArn,
             Description: `Dev VM instance role of ${dev}`,
-            Tags: tags,
+            Tags: [...tags, homeTag],
           }),
         ),
       );

@@ -40,3 +40,10 @@ export function developerInstanceRoleName(developer: string): string {
 export function developerHomePath(developer: string): string {
   return `/home/${slug(DeveloperName, developer, 'developer name')}`;
 }
+
+/**
+ * Tag on a developer's instance role naming their EFS home access point. A role's tags are its
+ * sessions' `aws:PrincipalTag/*`, so the instance policy lets a VM mount that access point and no
+ * colleague's (root on one VM must not reach another developer's home).
+ */
+export const HOME_ACCESS_POINT_ROLE_TAG = 'DevVmHomeAccessPoint';

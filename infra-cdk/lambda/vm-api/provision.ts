@@ -69,7 +69,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
 
   const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }));
   const home = await step('EFS home access point', async () => (await ready(deps.efs)).ensureHome(req.developer));
-  const profileArn = await step('instance role and profile', async () => (await ready(deps.iam)).ensureInstanceProfile(req.developer));
+  const profileArn = await step('instance role and profile', async () => (await ready(deps.iam)).ensureInstanceProfile(req.developer, home.accessPointId));
 
   let userData: string;
   try {

@@ -3,6 +3,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Tag } from '../../../src/contract/tags';
+import { HOME_ACCESS_POINT_ROLE_TAG } from '../../lambda/shared/resource-names';
 import { secretsUnderPrefix } from './arns';
 
 /**
@@ -50,6 +51,9 @@ export const SSM_AGENT_ACTIONS = [
 export const accessPointArns = (scope: Construct): string =>
   Stack.of(scope).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' });
 
+const ownAccessPointArn = (scope: Construct): string =>
+  Stack.of(scope).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: `\${aws:PrincipalTag/${HOME_ACCESS_POINT_ROLE_TAG}}` });
+
 function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac: boolean): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ sid: 'SessionManagerAgent', actions: SSM_AGENT_ACTIONS, resources: ['*'] }),
@@ -64,11 +68,15 @@ function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac
     new iam.PolicyStatement({
       // EFS cannot condition ClientMount on the access point's tags (its only resource is the file
       // system), so the file system policy and this statement require an access point, and the
-      // access point pins the developer's uid/gid and home directory.
+      // access point pins the developer's uid/gid and home directory. Which access point: the one
+      // named by the role's DevVmHomeAccessPoint tag (the VM API sets it), so root on one VM cannot
+      // mount a colleague's home. The boundary only requires some access point.
       sid: 'HomeThroughAccessPoint',
       actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
       resources: [props.fileSystem.fileSystemArn],
-      conditions: { StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
+      conditions: abac
+        ? { StringEquals: { 'elasticfilesystem:AccessPointArn': ownAccessPointArn(scope) } }
+        : { StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
     }),
   ];
 }

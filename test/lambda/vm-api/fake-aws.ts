@@ -20,6 +20,7 @@ import {
   GetRoleCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
+  TagRoleCommand,
   NoSuchEntityException,
   type InstanceProfile,
   type Role,
@@ -173,6 +174,14 @@ export class FakeAws {
       };
       this.roles.set(input.RoleName, role);
       return { Role: role };
+    });
+    iamMock.on(TagRoleCommand).callsFake((input) => {
+      const role = this.roles.get(input.RoleName);
+      if (!role) throw noSuch(`role ${input.RoleName}`);
+      const tags = new Map((role.Tags ?? []).map((t) => [t.Key, t.Value]));
+      for (const t of input.Tags ?? []) tags.set(t.Key, t.Value);
+      role.Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
+      return {};
     });
     iamMock.on(ListAttachedRolePoliciesCommand).callsFake((input) => ({
       AttachedPolicies: (this.roles.get(input.RoleName)?.policies ?? []).map((PolicyArn) => ({ PolicyArn })),

@@ -69,7 +69,8 @@ describe('POST /vms (provision)', () => {
       RoleName: 'dev-vm-jdoe',
       Path: '/dev-vm/',
       PermissionsBoundary: 'arn:aws:iam::123456789012:policy/dev-vm-boundary',
-      Tags: [{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'ManagedBy', Value: 'dev-vm-for-jira' }],
+      // The home access point just created: the instance policy lets the VM mount only that one.
+      Tags: [{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'ManagedBy', Value: 'dev-vm-for-jira' }, { Key: 'DevVmHomeAccessPoint', Value: aws.accessPoints[0]!.AccessPointId }],
     });
     expect(aws.roles.get('dev-vm-jdoe')?.policies).toEqual(['arn:aws:iam::123456789012:policy/dev-vm-instance']);
 
