@@ -160,6 +160,17 @@ export function noTransitionComment(statusName: string): AdfDoc {
   );
 }
 
+/** The transition exists but Jira refused it (a validator, a required screen field, a condition). */
+export function transitionRefusedComment(statusName: string, httpStatus: number): AdfDoc {
+  return doc(
+    paragraph(
+      'The dev VM is running, but the issue could not be moved to ',
+      strong(statusName),
+      `: Jira refused the transition (HTTP ${httpStatus}), for example because it needs a field filled in or a workflow validator failed. Move it by hand, or ask a Jira administrator to check the workflow.`,
+    ),
+  );
+}
+
 export type PanelAction = 'provision' | 'start' | 'stop' | 'terminate' | 'keepRunning' | 'updateSchedule';
 const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   provision: 'requested a dev VM',

@@ -1,7 +1,7 @@
 import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm, VmState } from '../contract/vm-api';
-import { lifecycleComment, noTransitionComment } from '../domain/comments';
+import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
@@ -133,13 +133,21 @@ async function writeBack(issueKey: string, vm: Vm): Promise<void> {
   const settings = await loadSettings();
   const target = settings.statuses.provisioned;
   if (target) {
+    const statusName = async () => (await jira.listStatuses('app').catch(() => [])).find((s) => s.id === target)?.name ?? `status ${target}`;
     const transitions = await jira.getTransitions(issueKey);
     const t = transitions.find((x) => x.to?.id === target);
     if (t) {
-      await jira.transition(issueKey, t.id);
+      try {
+        await jira.transition(issueKey, t.id);
+      } catch (e) {
+        // Refused by the workflow (validator, required screen field): a configuration matter. The
+        // running comment is already posted, so failing the event would only repeat it on retry.
+        if (!(e instanceof JiraApiError) || e.status < 400 || e.status >= 500) throw e;
+        log.warn('transition to the provisioned status refused', { issueKey, status: e.status });
+        await jira.addComment(issueKey, transitionRefusedComment(await statusName(), e.status));
+      }
     } else {
-      const statuses = await jira.listStatuses('app').catch(() => []);
-      await jira.addComment(issueKey, noTransitionComment(statuses.find((s) => s.id === target)?.name ?? `status ${target}`));
+      await jira.addComment(issueKey, noTransitionComment(await statusName()));
     }
   }
   const values: Record<(typeof WRITE_BACK_ROLES)[number], string | undefined> = { instanceId: vm.id, amiId: vm.amiId, privateIp: vm.connection.privateIp };

@@ -104,6 +104,28 @@ describe('vm.running', () => {
   });
 });
 
+describe('vm.running when Jira refuses the transition', () => {
+  it('says so in a comment, still writes back the fields, and answers 200 (a retry would repeat the comments)', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, undefined);
+    seedVm();
+    const realHandle = forge.jira.handle.bind(forge.jira);
+    forge.jira.handle = async (actor, path, init) => {
+      if (init?.method === 'POST' && path.endsWith('/transitions')) {
+        // A workflow validator or a required transition-screen field.
+        return new Response(JSON.stringify({ errorMessages: [], errors: { resolution: 'Resolution is required.' } }), { status: 400 });
+      }
+      return realHandle(actor, path, init);
+    };
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()).toHaveLength(2);
+    expect(texts()[1]).toMatch(/could not be moved to Provisioned: Jira refused the transition \(HTTP 400\)/);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.ready);
+    expect(forge.jira.issue('OPS-42').fields[FIELD.instanceIdOut]).toBe(vm.id);
+  });
+});
+
 describe('other lifecycle events', () => {
   it.each([
     ['vm.stopped', { cause: 'schedule' as const }, /Dev VM stopped at 2026-11-26 09:59 \(Europe\/Berlin\) \(end of working hours\)/, 'stopped'],
