@@ -60,6 +60,12 @@ function osFromText(raw: string): string {
   return byLabel ?? raw.toLowerCase();
 }
 
+/** A field value quoted in a problem message, shortened: Jira refuses a comment over 32 767 characters. */
+function quoted(value: string | undefined): string {
+  const v = value ?? '';
+  return `"${v.length > 60 ? `${v.slice(0, 60)}…` : v}"`;
+}
+
 function firstMessage(result: { success: boolean; error?: { issues: { message: string }[] } }): string {
   return result.error?.issues[0]?.message ?? 'is not valid';
 }
@@ -84,20 +90,20 @@ export function readVmRequest(
     else if (values[role] === undefined) problem(role, 'is empty; fill it in on the issue');
   }
   const client = values.client === undefined ? undefined : ClientName.safeParse(values.client);
-  if (client && !client.success) problem('client', `"${values.client}" ${firstMessage(client)}`);
+  if (client && !client.success) problem('client', `${quoted(values.client)} ${firstMessage(client)}`);
   const developer = values.developer === undefined ? undefined : DeveloperName.safeParse(values.developer);
-  if (developer && !developer.success) problem('developer', `"${values.developer}" ${firstMessage(developer)}`);
+  if (developer && !developer.success) problem('developer', `${quoted(values.developer)} ${firstMessage(developer)}`);
 
   const instanceType = values.instanceType?.toLowerCase() ?? policy.allowedInstanceTypes[0];
   if (instanceType !== undefined) {
     if (!InstanceType.safeParse(instanceType).success || !policy.allowedInstanceTypes.includes(instanceType)) {
-      problem('instanceType', `"${values.instanceType}" is not allowed; choose one of ${policy.allowedInstanceTypes.join(', ')}`);
+      problem('instanceType', `${quoted(values.instanceType)} is not allowed; choose one of ${policy.allowedInstanceTypes.join(', ')}`);
     }
   }
   const os = values.os === undefined ? policy.allowedOs[0] : osFromText(values.os);
   const osParsed = OsId.safeParse(os);
   if (!osParsed.success || !policy.allowedOs.includes(osParsed.data)) {
-    problem('os', `"${values.os}" is not allowed; choose one of ${policy.allowedOs.map((o) => `${o} (${OS_LABELS[o]})`).join(', ')}`);
+    problem('os', `${quoted(values.os)} is not allowed; choose one of ${policy.allowedOs.map((o) => `${o} (${OS_LABELS[o]})`).join(', ')}`);
   }
 
   const d = policy.defaultSchedule;
@@ -105,12 +111,12 @@ export function readVmRequest(
   const stop = values.stop ?? d.stop;
   const timezone = values.timezone ?? d.timezone;
   const days = values.days === undefined ? d.days : normaliseDays(values.days);
-  if (values.start !== undefined && !ClockTime.safeParse(values.start).success) problem('start', `"${values.start}" must be a 24-hour time HH:MM such as "08:30"`);
-  if (values.stop !== undefined && !ClockTime.safeParse(values.stop).success) problem('stop', `"${values.stop}" must be a 24-hour time HH:MM such as "18:00"`);
+  if (values.start !== undefined && !ClockTime.safeParse(values.start).success) problem('start', `${quoted(values.start)} must be a 24-hour time HH:MM such as "08:30"`);
+  if (values.stop !== undefined && !ClockTime.safeParse(values.stop).success) problem('stop', `${quoted(values.stop)} must be a 24-hour time HH:MM such as "18:00"`);
   if (values.timezone !== undefined && !TimeZoneName.safeParse(values.timezone).success) {
-    problem('timezone', `"${values.timezone}" is not an IANA time zone; use a name such as "Europe/London" or "America/New_York"`);
+    problem('timezone', `${quoted(values.timezone)} is not an IANA time zone; use a name such as "Europe/London" or "America/New_York"`);
   }
-  if (values.days !== undefined && !DaysSpec.safeParse(days).success) problem('days', `"${values.days}" must be days such as "MON-FRI" or "MON,WED,FRI"`);
+  if (values.days !== undefined && !DaysSpec.safeParse(days).success) problem('days', `${quoted(values.days)} must be days such as "MON-FRI" or "MON,WED,FRI"`);
 
   const schedule = Schedule.safeParse({ start, stop, timezone, days, enabled: d.enabled });
   if (problems.length === 0 && !schedule.success) {

@@ -68,6 +68,18 @@ describe('reading the VM request from issue fields', () => {
     expect(r).toMatchObject({ ok: true, request: { schedule: { days: spec } } });
   });
 
+  it('quotes a long bad value shortened, so the problems comment stays within Jira’s comment size', () => {
+    const huge = 'x'.repeat(40_000);
+    const r = readVmRequest('OPS-1', { ...valid, cf_client: huge, cf_dev: huge, cf_days: huge, cf_tz: huge }, mapping, policy);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(4);
+    for (const p of r.problems) {
+      expect(p.message.length).toBeLessThan(300);
+      expect(p.message).toContain('xxxxxxxx…');
+    }
+  });
+
   it('builds the panel draft from the values read', () => {
     expect(toDraft(readVmRequest('OPS-1', valid, mapping, policy))).toEqual({
       values: { client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', start: '08:00', stop: '17:30', timezone: 'America/New_York', days: 'MON-FRI' },
