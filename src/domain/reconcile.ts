@@ -41,6 +41,12 @@ export interface PlanOptions {
   pendingStartTimeoutMinutes?: number;
   /** Failed attempts (capacity errors, failed calls) before giving up on a start or stop; default 12 (an hour at 5-minute runs). */
   maxAttempts?: number;
+  /**
+   * How long after a run committed a start/stop that run may still be making the call; default
+   * half the interval. Within it, an overlapping run (a duplicate invocation) does not treat the
+   * action as lost and repeat it; the next regular run, later than this, recovers a run that died.
+   */
+  inFlightMinutes?: number;
 }
 
 export type Cause = 'schedule' | 'idle-reaper' | 'ec2';
@@ -122,6 +128,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
   const lookbackMs = (options.maxLookbackHours ?? 24) * HOUR;
   const pendingTimeoutMs = (options.pendingStartTimeoutMinutes ?? Math.max(15, 3 * options.intervalMinutes)) * MINUTE;
   const maxAttempts = options.maxAttempts ?? 12;
+  const inFlightMs = (options.inFlightMinutes ?? options.intervalMinutes / 2) * MINUTE;
   const idleMs = options.idleDays * DAY;
   const warnMs = options.idleWarningDays * DAY;
 
@@ -166,6 +173,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
         pendingStart = undefined;
       } else if (vm.state === 'pending' && ageMs < pendingTimeoutMs) {
         // still coming up: look again next run
+      } else if (vm.state === 'stopped' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(pendingStart.at) && ageMs < inFlightMs) {
+        // Committed moments ago by a run that may still be calling StartInstances: look again next run.
       } else if (vm.state === 'stopped' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(pendingStart.at)) {
         // Never launched since the start was committed: the call did not happen or failed and its
         // outcome was not recorded (the run died, or lost the second write). Owe it, don't report.
@@ -192,7 +201,10 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     // A stop committed by an earlier run that never reached EC2 (the run died after its commit):
     // still running, and not restarted since (EC2's LaunchTime is older than that run). Owe it.
     if (!owed && prev?.lastState === 'stopping' && vm.state === 'running' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(prev.lastObservedAt)) {
-      owed = { kind: 'stop', boundaryAt: prev.lastObservedAt, attempts: 1, reason: 'stop not carried out' };
+      // Within the in-flight time the committing run may still be calling StopInstances: keep the
+      // mark for the next run instead of stopping (and announcing) a second time.
+      if (nowMs - Date.parse(prev.lastObservedAt) < inFlightMs) lastState = 'stopping';
+      else owed = { kind: 'stop', boundaryAt: prev.lastObservedAt, attempts: 1, reason: 'stop not carried out' };
     }
 
     // 2. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.

@@ -89,6 +89,24 @@ describe('KeepRunningUntil and deferred actions', () => {
     expect(restarted.stops).toEqual([]);
   });
 
+  it('does not repeat a start or stop an overlapping run committed seconds ago (it may still be acting); the next regular run recovers it', () => {
+    // A duplicate invocation reads the state the other run has just committed, before that run's EC2 calls land.
+    const started = stateAt('2026-11-25T13:03:00.000Z', { pendingStart: { at: '2026-11-25T13:03:00.000Z', boundaryAt: '2026-11-25T13:00:00.000Z' } });
+    const notYet = vm('stopped', NY_OFFICE, { launchTime: new Date('2026-11-24T13:00:00Z') });
+    const dupStart = plan([notYet], started, new Date('2026-11-25T13:03:20Z'), OPTS);
+    expect(actionOf(dupStart)).toBe('none');
+    expect(dupStart.notices).toEqual([]);
+    expect(dupStart.nextState.instances[ID]?.pendingStart).toEqual({ at: '2026-11-25T13:03:00.000Z', boundaryAt: '2026-11-25T13:00:00.000Z' });
+    expect(plan([notYet], dupStart.nextState, new Date('2026-11-25T13:08:00Z'), OPTS).starts.map((d) => d.id)).toEqual([ID]);
+
+    const stopped = stateAt('2026-11-25T23:03:00.000Z', { lastState: 'stopping' });
+    const stillUp = vm('running', NY_OFFICE, { launchTime: new Date('2026-11-25T13:01:00Z') });
+    const dupStop = plan([stillUp], stopped, new Date('2026-11-25T23:03:20Z'), OPTS);
+    expect(actionOf(dupStop)).toBe('none');
+    expect(dupStop.nextState.instances[ID]?.lastState).toBe('stopping');
+    expect(plan([stillUp], dupStop.nextState, new Date('2026-11-25T23:08:00Z'), OPTS).stops.map((d) => d.id)).toEqual([ID]);
+  });
+
   it('defers a start while the VM is still stopping and starts it on the next run', () => {
     const first = plan([vm('stopping')], stateAt('2026-11-25T12:58:00Z'), new Date('2026-11-25T13:03:00Z'), OPTS);
     expect(actionOf(first)).toBe('none');
