@@ -160,6 +160,17 @@ export function noTransitionComment(statusName: string): AdfDoc {
   );
 }
 
+/** A provision request waiting for its retry is dropped because the issue moved to a stop/terminate status. */
+export function pendingCancelledComment(statusName: string | undefined): AdfDoc {
+  const why = statusName ? ` because the issue moved to ${statusName}` : ' because of the status change';
+  return doc(
+    paragraph(
+      strong('The queued dev VM request was cancelled'),
+      `${why}: it will not be retried. To get a VM, move the issue to a provisioning status again or use Provision in the Dev VM panel.`,
+    ),
+  );
+}
+
 /** The transition exists but Jira refused it (a validator, a required screen field, a condition). */
 export function transitionRefusedComment(statusName: string, httpStatus: number): AdfDoc {
   return doc(

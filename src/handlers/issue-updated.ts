@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { problemsComment, notConfiguredComment } from '../domain/comments';
+import { notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
-import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, writeProperty } from './vm-service';
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -81,7 +81,15 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
   }
 
   const vm = liveVm(prop);
-  if (!vm || !prop) return;
+  if (!vm || !prop) {
+    if (prop?.pending) {
+      // A queued retry would otherwise launch a VM for an issue that was just parked or closed.
+      await writeProperty(fresh.key, { ...prop, pending: undefined }, nowIso);
+      await jira.addComment(fresh.key, pendingCancelledComment(status.success ? status.data.name : undefined));
+      log.info('queued provision request cancelled by a status change', { issueKey: issue.key, action });
+    }
+    return;
+  }
   if (!api) {
     log.warn('stop/terminate skipped: app not configured', { issueKey: issue.key });
     return;

@@ -273,6 +273,24 @@ describe('stop and terminate statuses', () => {
     expect(api.calls.filter((c) => c.op === 'stopVm').map((c) => c.path)).toEqual([`/vms/${id}/stop`]);
   });
 
+  it.each([
+    ['a terminate status', STATUS.retired],
+    ['a done status (close setting: stop)', STATUS.done],
+  ])('cancels a provision request still queued for retry when the issue enters %s', async (_n, to) => {
+    forge = site();
+    configure(forge, api);
+    api.mode = 'down';
+    await handleIssueUpdated(toReady(), NOW);
+    forge.jira.issue('OPS-42').statusId = to;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, to, '10413'), NOW);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeUndefined();
+    expect(texts()[1]).toMatch(/queued dev VM request was cancelled because the issue moved to/);
+    api.mode = 'up';
+    await forge.drainQueue((e) => handleQueueEvent(e, NOW));
+    expect(provisionCalls()).toHaveLength(0);
+    expect(api.vms.size).toBe(0);
+  });
+
   it('does nothing, and posts nothing, for an issue without a VM', async () => {
     forge = site();
     configure(forge, api);
