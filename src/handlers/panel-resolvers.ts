@@ -70,13 +70,24 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   if (stillLive && stillLive.schedule.enabled) {
     const next = nextBoundaries(stillLive.schedule, now);
     if (next.nextStart) view.nextStart = next.nextStart.toISOString();
-    if (next.nextStop) view.nextStop = next.nextStop.toISOString();
+    if (next.nextStop) view.nextStop = heldStop(stillLive, next.nextStop, next.nextStart, now).toISOString();
   }
   if (vm?.usage) {
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
   return { view, config, prop, issueId: issue.id, mapping };
+}
+
+/**
+ * The scheduler holds a stop back while a keep-running hold lasts and stops the VM once it ends,
+ * so a hold that outlasts the next scheduled stop (with no start in between) is the next stop.
+ */
+function heldStop(vm: Vm, stop: Date, nextStart: Date | undefined, now: Date): Date {
+  const keep = vm.keepRunningUntil ? new Date(vm.keepRunningUntil) : undefined;
+  const running = vm.state === 'running' || vm.state === 'pending';
+  if (!running || !keep || keep <= now || keep <= stop || (nextStart && nextStart <= keep)) return stop;
+  return keep;
 }
 
 async function loadForAction(caller: CallerContext, now: Date): Promise<Loaded & { accountId: string; api: NonNullable<AppConfig['api']> }> {

@@ -2,7 +2,7 @@ import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '
 import type { Vm } from '../../src/contract/vm-api';
 import { adfToText, type AdfDoc, type AdfInline } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
-import { panelResolver } from '../../src/handlers/panel-resolvers';
+import { buildPanelResolver, panelResolver } from '../../src/handlers/panel-resolvers';
 import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
 import { FIELD, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
@@ -186,6 +186,30 @@ describe('actions from the panel', () => {
     const res = await call(R.panelGet, {}, PEOPLE.other);
     expect(res).toMatchObject({ ok: true, data: { vm: { state: 'running' }, cost: { month: '2026-11', hoursRun: 40, pricesAsOf: expect.any(String) } } });
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+});
+
+describe('next start and stop while the VM is kept running', () => {
+  async function keptUntil(until: string | undefined, at: Date) {
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    if (!res.ok || !res.data.vm) throw new Error('not provisioned');
+    const stored = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { ...stored, vm: { ...res.data.vm, state: 'running', ...(until ? { keepRunningUntil: until } : {}) } });
+    api.mode = 'down'; // the stored record is what the panel shows
+    const resolver = buildPanelResolver({ now: () => at }).getDefinitions();
+    const raw = await forge.invokeResolver(resolver as unknown as ResolverHandler, R.panelGet, {}, { accountId: PEOPLE.assignee, issueKey: 'OPS-42' });
+    return resultOf(Resolvers[R.panelGet].result).parse(raw);
+  }
+  const WED_1600_BERLIN = new Date('2026-11-25T15:00:00Z');
+
+  it('gives the end of the hold as the next stop when it outlasts today’s scheduled stop (the scheduler holds the stop back)', async () => {
+    const res = await keptUntil('2026-11-25T19:00:00Z', WED_1600_BERLIN);
+    expect(res).toMatchObject({ ok: true, data: { nextStop: '2026-11-25T19:00:00.000Z', nextStart: '2026-11-26T07:30:00.000Z' } });
+  });
+
+  it('keeps the scheduled stop when the hold ends before it', async () => {
+    const res = await keptUntil('2026-11-25T16:00:00Z', WED_1600_BERLIN);
+    expect(res).toMatchObject({ ok: true, data: { nextStop: '2026-11-25T17:00:00.000Z' } });
   });
 });
 
