@@ -139,6 +139,8 @@ describe('the issue panel in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('keep-form').waitFor({ state: 'detached' });
     await page.getByText('Kept running until').waitFor();
+    // The form is gone: focus is back on the button that opened it, not lost to the page.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('action-keepRunning');
     expect(api.calls.filter((c) => c.op === 'keepRunning')).toHaveLength(1);
 
     // Schedule edit: a bad time is rejected in place and never sent; a good one is saved.
@@ -157,6 +159,7 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'sched-preview')).toMatch(/^With this schedule: next start .+ your time \(.+ 09:00 in Asia\/Tokyo\); next stop .+ your time \(.+ 17:00 in Asia\/Tokyo\)\.$/);
     await page.getByTestId('sched-save').click();
     await page.getByTestId('schedule-facts').waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('edit-schedule');
     expect(await text(page, 'schedule-facts')).toContain('09:00 to 17:00, Mon–Sat (Asia/Tokyo)');
     expect(api.calls.filter((c) => c.op === 'updateSchedule').map((c) => c.body)).toEqual([{ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true }]);
 

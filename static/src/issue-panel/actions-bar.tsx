@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import { browserZone } from '../shared/format';
@@ -32,7 +32,13 @@ export function ActionsBar(props: {
   const vm = props.view.vm;
   const [confirming, setConfirming] = useState(false);
   const [keepOpen, setKeepOpen] = useState(false);
+  const keepButton = useRef<HTMLSpanElement>(null);
   if (!vm) return null;
+  // The form unmounts on cancel or save; focus goes back to its opener instead of the page.
+  const closeKeep = () => {
+    setKeepOpen(false);
+    keepButton.current?.querySelector('button')?.focus();
+  };
   const why = (a: PanelAction) => whyNot(props.view, a, props.busy);
 
   const button = (a: PanelAction, label: string, onClick: () => void, appearance: 'default' | 'primary' | 'danger' = 'default') => (
@@ -51,15 +57,17 @@ export function ActionsBar(props: {
       <div style={row}>
         {button('start', 'Start', props.onStart, 'primary')}
         {button('stop', 'Stop', props.onStop)}
-        {button('keepRunning', 'Keep running until…', () => setKeepOpen(true))}
+        <span ref={keepButton} style={{ display: 'contents' }}>
+          {button('keepRunning', 'Keep running until…', () => setKeepOpen(true))}
+        </span>
         {button('terminate', 'Terminate', () => setConfirming(true), 'danger')}
       </div>
       {keepOpen && props.view.canAct && (
         <KeepRunningForm
           busy={props.busy !== null}
-          onCancel={() => setKeepOpen(false)}
+          onCancel={closeKeep}
           onSubmit={async (iso) => {
-            if (await props.onKeepRunning(iso)) setKeepOpen(false);
+            if (await props.onKeepRunning(iso)) closeKeep();
           }}
         />
       )}

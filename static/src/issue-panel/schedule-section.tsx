@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import { DAY_NAMES, type DayName, type Schedule, type ScheduleInput } from '../../../src/contract/schedule';
@@ -37,6 +37,19 @@ export function ScheduleSection(props: {
 }) {
   const vm = props.view.vm;
   const [editing, setEditing] = useState(false);
+  // After the form closes (cancel or save), focus returns to "Edit schedule" instead of the page.
+  const [refocus, setRefocus] = useState(false);
+  const editButton = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!editing && refocus) {
+      editButton.current?.querySelector('button')?.focus();
+      setRefocus(false);
+    }
+  }, [editing, refocus]);
+  const close = () => {
+    setEditing(false);
+    setRefocus(true);
+  };
   if (!vm) return null;
   const s = vm.schedule;
   return (
@@ -56,7 +69,7 @@ export function ScheduleSection(props: {
               ['Next stop', props.view.nextStop ? <Boundary key="t" label="stop" iso={props.view.nextStop} vmZone={s.timezone} viewerZone={props.viewerZone} testId="next-stop" /> : 'none scheduled'],
             ]}
           />
-          <div style={{ marginBlockStart: token('space.100') }}>
+          <div style={{ marginBlockStart: token('space.100') }} ref={editButton}>
             <PanelButton onClick={() => setEditing(true)} disabledReason={props.disabledReason} testId="edit-schedule">
               Edit schedule
             </PanelButton>
@@ -67,9 +80,9 @@ export function ScheduleSection(props: {
           initial={s}
           viewerZone={props.viewerZone}
           busy={props.busy}
-          onCancel={() => setEditing(false)}
+          onCancel={close}
           onSave={async (next) => {
-            if (await props.onSave(next)) setEditing(false);
+            if (await props.onSave(next)) close();
           }}
         />
       )}

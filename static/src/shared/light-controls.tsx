@@ -48,7 +48,8 @@ export function PanelButton(props: {
       <span>{props.children}</span>
     </button>
   );
-  if (!props.disabledReason) return button;
+  // The same wrapper whether or not there is a reason: a button that becomes disabled (its action
+  // under way, or done) keeps its DOM node, so keyboard focus stays on it instead of being lost.
   return (
     <span
       className="dv-tip-host"
@@ -59,9 +60,11 @@ export function PanelButton(props: {
       onKeyDown={(e) => e.key === 'Escape' && setTipOpen(false)}
     >
       {button}
-      <span id={reasonId} role="tooltip" className={tipOpen ? 'dv-tip dv-tip--open' : 'dv-tip'} data-testid={props.testId ? `${props.testId}-reason` : undefined}>
-        {props.disabledReason}
-      </span>
+      {props.disabledReason && (
+        <span id={reasonId} role="tooltip" className={tipOpen ? 'dv-tip dv-tip--open' : 'dv-tip'} data-testid={props.testId ? `${props.testId}-reason` : undefined}>
+          {props.disabledReason}
+        </span>
+      )}
     </span>
   );
 }
