@@ -55,6 +55,16 @@ export const CostView = z.object({
 });
 export type CostView = z.infer<typeof CostView>;
 
+export const PendingProvisionView = z.object({
+  requestedAt: z.string().datetime({ offset: true }),
+  /** When the queue tries again; absent when not known (a request stored by an older version). */
+  nextAttemptAt: z.string().datetime({ offset: true }).optional(),
+  attempts: z.number().int().nonnegative(),
+  maxAttempts: z.number().int().positive(),
+  lastError: z.string().optional(),
+});
+export type PendingProvisionView = z.infer<typeof PendingProvisionView>;
+
 export const PanelView = z.object({
   issueKey: IssueKey,
   configured: z.boolean(),
@@ -67,6 +77,17 @@ export const PanelView = z.object({
   nextStart: z.string().datetime({ offset: true }).optional(),
   nextStop: z.string().datetime({ offset: true }).optional(),
   cost: CostView.optional(),
+  /**
+   * A provision request waiting in the retry queue (the VM API did not answer): the panel shows it
+   * instead of the Provision button. Absent when nothing is queued.
+   */
+  pendingProvision: PendingProvisionView.optional(),
+  /**
+   * When the VM record shown was last read from the VM API. With `stale: true` the API did not
+   * answer this time and the panel shows the stored record as of this time.
+   */
+  refreshedAt: z.string().datetime({ offset: true }).optional(),
+  stale: z.boolean().optional(),
 });
 export type PanelView = z.infer<typeof PanelView>;
 

@@ -12,7 +12,16 @@ export const DEV_VM_PROPERTY = 'dev-vm';
 export const DevVmProperty = z.object({
   vm: Vm.optional(),
   /** A provision request whose API call has not succeeded yet (retried through the queue). */
-  pending: z.object({ request: ProvisionRequest, attempts: z.number().int().nonnegative(), since: z.string() }).optional(),
+  pending: z
+    .object({
+      request: ProvisionRequest,
+      attempts: z.number().int().nonnegative(),
+      since: z.string(),
+      /** When the queued retry is due, and why the last attempt failed: shown in the panel. */
+      nextAttemptAt: z.string().optional(),
+      lastError: z.string().optional(),
+    })
+    .optional(),
   /** The idempotency key of the last provision request, so a redelivered event is recognised. */
   idempotencyKey: z.string().optional(),
   /** Set once the issue has been moved to the "provisioned" status and fields written back. */

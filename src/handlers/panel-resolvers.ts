@@ -6,6 +6,7 @@ import type { Settings } from '../contract/settings';
 import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { decideCanAct } from '../domain/permissions';
+import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
@@ -47,15 +48,19 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   let prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
   let vm: Vm | undefined = prop?.vm;
   const live = liveVm(prop);
+  /** Set when the VM record was read from the API now, or (stale) when the stored one is shown instead. */
+  let freshness: Pick<PanelView, 'refreshedAt' | 'stale'> = {};
   if (refresh && live && config.api) {
     try {
       // Short bound: the stored record is a fine answer when the API is slow.
       const fresh = await config.api.call('getVm', { params: { id: live.id } }, { timeoutMs: REFRESH_TIMEOUT_MS });
       if (JSON.stringify(fresh) !== JSON.stringify(live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
       vm = fresh;
+      freshness = { refreshedAt: now.toISOString() };
     } catch (e) {
-      // The stored record is still worth showing; the page says when it was last updated.
+      // The stored record is still worth showing, but the page must say it may be out of date.
       log.warn('panel refresh failed', { issueKey, error: errorName(e) });
+      freshness = { stale: true, ...isoOrEmpty('refreshedAt', prop?.updatedAt) };
     }
   }
   const stillLive = vm && vm.state !== 'terminated' ? vm : undefined;
@@ -66,7 +71,10 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     ...(decision.canAct ? {} : { cannotActReason: decision.reason }),
     vm: vm ?? null,
     draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, mapping, settings.policy)),
+    ...freshness,
   };
+  const queued = stillLive ? undefined : queuedProvision(prop, now);
+  if (queued) view.pendingProvision = queued;
   if (stillLive && stillLive.schedule.enabled) {
     const next = nextBoundaries(stillLive.schedule, now);
     if (next.nextStart) view.nextStart = next.nextStart.toISOString();
@@ -77,6 +85,30 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
   return { view, config, prop, issueId: issue.id, mapping };
+}
+
+/** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
+function isoOrEmpty<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  const t = value === undefined ? NaN : new Date(value).getTime();
+  return Number.isNaN(t) ? {} : ({ [key]: new Date(t).toISOString() } as Partial<Record<K, string>>);
+}
+
+/**
+ * A provision request the retry queue still holds. One past the queue's trusted window lost its
+ * job, so it is not shown: the Provision button comes back and re-sends it under the same key.
+ */
+function queuedProvision(prop: DevVmProperty | undefined, now: Date): PanelView['pendingProvision'] {
+  const pending = prop?.pending;
+  if (!pending || pendingIsStale(pending.since, now)) return undefined;
+  const requestedAt = isoOrEmpty('requestedAt', pending.since).requestedAt;
+  if (!requestedAt) return undefined;
+  return {
+    requestedAt,
+    ...isoOrEmpty('nextAttemptAt', pending.nextAttemptAt),
+    attempts: pending.attempts,
+    maxAttempts: MAX_PROVISION_ATTEMPTS,
+    ...(pending.lastError ? { lastError: pending.lastError } : {}),
+  };
 }
 
 /**
@@ -121,6 +153,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const loaded = await loadForAction(caller, now);
     const issueKey = loaded.view.issueKey;
     if (liveVm(loaded.prop)) throw new ResolverError('CONFLICT', 'This issue already has a dev VM.');
+    // A queued request is retried by the app; a second click must not send another one.
+    if (loaded.view.pendingProvision) throw new ResolverError('CONFLICT', 'A provision request for this issue is already queued; the app retries it automatically.');
     const { settings } = loaded.config;
     const issue = await jira.getIssue('user', issueKey, Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string'));
     const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);

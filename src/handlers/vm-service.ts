@@ -97,7 +97,9 @@ export async function provisionAttempt(
     if (e.retryable) {
       const delay = retryDelaySeconds(attempt);
       if (delay !== undefined) {
-        await writeProperty(issueKey, { ...base, pending: { request, attempts: attempt, since: previous?.pending?.since ?? nowIso } }, nowIso);
+        const nextAttemptAt = new Date(new Date(nowIso).getTime() + delay * 1000).toISOString();
+        const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: e.message };
+        await writeProperty(issueKey, { ...base, pending }, nowIso);
         await enqueueRetry({ kind: 'provision', issueKey, request, attempt: attempt + 1 }, delay);
         // One comment for the whole retry sequence, not one per attempt.
         if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(e.message, Math.round(delay / 60)));

@@ -3,6 +3,7 @@ import type { Vm } from '../../src/contract/vm-api';
 import { adfToText, type AdfDoc, type AdfInline } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { buildPanelResolver, panelResolver } from '../../src/handlers/panel-resolvers';
+import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
 import { FIELD, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
@@ -233,5 +234,75 @@ describe('when the API is slow', () => {
     api.mode = 'hang';
     const res = await call(R.panelGet, {}, PEOPLE.assignee);
     expect(res).toMatchObject({ ok: true, data: { vm: { state: 'pending' } } });
+  });
+});
+
+describe('a provision request waiting in the retry queue', () => {
+  const T0 = new Date('2026-11-26T10:00:00Z');
+  async function at<N extends ResolverName>(when: Date, name: N): Promise<ResolverResult<N>> {
+    const resolver = buildPanelResolver({ now: () => when }).getDefinitions();
+    const raw = await forge.invokeResolver(resolver as unknown as ResolverHandler, name, {}, { accountId: PEOPLE.assignee, issueKey: 'OPS-42' });
+    return resultOf(Resolvers[name].result).parse(raw) as ResolverResult<N>;
+  }
+
+  it('is shown with when it was asked for, when the app tries again and why, until the queue delivers the VM', async () => {
+    api.mode = 'down';
+    expect(await at(T0, R.panelProvision)).toMatchObject({ ok: false, error: { code: 'UPSTREAM_FAILED' } });
+    const queued = await at(new Date(T0.getTime() + 10_000), R.panelGet);
+    expect(queued).toMatchObject({
+      ok: true,
+      data: { vm: null, pendingProvision: { requestedAt: '2026-11-26T10:00:00.000Z', nextAttemptAt: '2026-11-26T10:01:00.000Z', attempts: 1, maxAttempts: 4, lastError: expect.stringMatching(/.+/) } },
+    });
+    // No stale flag: there was no VM record to refresh.
+    expect(queued.ok && queued.data.stale).toBeUndefined();
+
+    api.mode = 'up';
+    await forge.drainQueue((e) => handleQueueEvent(e, new Date(T0.getTime() + 61_000)));
+    const done = await at(new Date(T0.getTime() + 70_000), R.panelGet);
+    expect(done).toMatchObject({ ok: true, data: { vm: { state: 'pending' }, draft: null } });
+    expect(done.ok && done.data.pendingProvision).toBeUndefined();
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+  });
+
+  it('refuses a second click while queued, so no second request is sent or queued', async () => {
+    api.mode = 'down';
+    await at(T0, R.panelProvision);
+    api.mode = 'up';
+    const again = await at(new Date(T0.getTime() + 5_000), R.panelProvision);
+    expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('already queued') } });
+    // The API was down for the first click (refused before routing) and is not called for the second.
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(0);
+    expect(forge.queue).toHaveLength(1);
+  });
+
+  it('is no longer shown once past the queue’s retry window (its job was lost), and Provision sends it again under the same key', async () => {
+    api.mode = 'down';
+    await at(T0, R.panelProvision);
+    const key = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending?.request.idempotencyKey;
+    const later = new Date(T0.getTime() + 2 * 3600_000);
+    const res = await at(later, R.panelGet);
+    expect(res.ok && res.data.pendingProvision).toBeUndefined();
+    api.mode = 'up';
+    expect(await at(later, R.panelProvision)).toMatchObject({ ok: true, data: { vm: { state: 'pending' } } });
+    expect(api.calls.filter((c) => c.op === 'provision').at(-1)?.body).toMatchObject({ idempotencyKey: key });
+  });
+});
+
+describe('freshness of the VM record shown', () => {
+  it('marks the view refreshed now when the API answered, and stale as of the stored record when it did not', async () => {
+    const T0 = new Date('2026-11-26T10:00:00Z');
+    const get = async (when: Date) => {
+      const resolver = buildPanelResolver({ now: () => when }).getDefinitions();
+      return resultOf(Resolvers[R.panelGet].result).parse(await forge.invokeResolver(resolver as unknown as ResolverHandler, R.panelGet, {}, { accountId: PEOPLE.assignee, issueKey: 'OPS-42' }));
+    };
+    expect((await call(R.panelProvision, {}, PEOPLE.assignee)).ok).toBe(true);
+    const fresh = await get(T0);
+    expect(fresh).toMatchObject({ ok: true, data: { refreshedAt: '2026-11-26T10:00:00.000Z' } });
+    expect(fresh.ok && fresh.data.stale).toBeUndefined();
+
+    const storedAt = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).updatedAt;
+    api.mode = 'down';
+    const stale = await get(new Date(T0.getTime() + 60_000));
+    expect(stale).toMatchObject({ ok: true, data: { stale: true, refreshedAt: new Date(storedAt).toISOString(), vm: { state: 'pending' } } });
   });
 });
