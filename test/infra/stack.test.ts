@@ -384,12 +384,16 @@ describe('tag conditions on every EC2 write', () => {
     }
   });
 
-  it('RunInstances on instance/* requires the ManagedBy, Environment and identity request tags and this stack\'s launch templates', () => {
+  it('RunInstances on instance/* requires the ManagedBy, Environment and identity request tags, an allowed instance type and this stack\'s launch templates', () => {
     const runs = statements.filter((st) => has(st, 'ec2:RunInstances'));
     const onInstances = runs.filter((st) => resourcesText(st).includes(':instance/*'));
     expect(onInstances).toHaveLength(1);
     const c = onInstances[0]!.Condition!;
-    expect(c.StringEquals).toEqual({ 'aws:RequestTag/ManagedBy': MANAGED_BY, 'aws:RequestTag/Environment': 'dev' });
+    expect(c.StringEquals).toEqual({
+      'aws:RequestTag/ManagedBy': MANAGED_BY,
+      'aws:RequestTag/Environment': 'dev',
+      'ec2:InstanceType': stack.node.tryGetContext('allowedInstanceTypes'),
+    });
     expect(c.Null).toEqual({ 'aws:RequestTag/ClientName': 'false', 'aws:RequestTag/DeveloperName': 'false', 'aws:RequestTag/JiraIssue': 'false' });
     const lts = Object.values(stack.launch.templates).map((lt) => id(lt!));
     for (const st of runs) {

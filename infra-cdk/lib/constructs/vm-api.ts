@@ -112,6 +112,7 @@ export class VmApi extends Construct {
         subnetIds,
         vmSecurityGroup: props.vmSecurityGroup,
         instanceRolePath: props.instanceRolePath,
+        allowedInstanceTypes: props.allowedInstanceTypes,
         amiParameters: props.allowedOs.map((os) => props.amiParameters[os]!),
       }).policy,
     );

@@ -17,6 +17,11 @@ export interface LaunchPolicyProps {
   readonly subnetIds: readonly string[];
   readonly vmSecurityGroup: ec2.ISecurityGroup;
   readonly instanceRolePath: string;
+  /**
+   * The `allowedInstanceTypes` context flag. The API's code already refuses other types; the
+   * policy refuses them too, so a bug or a compromised function cannot launch a costly one.
+   */
+  readonly allowedInstanceTypes: readonly string[];
   /** SSM parameters the launch templates' `resolve:ssm:` image ids name: EC2 reads them as the caller. */
   readonly amiParameters: readonly string[];
 }
@@ -39,12 +44,14 @@ export function ssmParameterArn(scope: Construct, name: string): string {
 /**
  * RunInstances for the VM API, only through this stack's launch templates, only into the VM
  * subnets with the VM security group, only with ManagedBy/Environment and the identity tags set,
- * never with a public IP; plus passing the per-developer instance roles to EC2.
+ * only with an allowed instance type, never with a public IP; plus passing the per-developer
+ * instance roles to EC2.
  */
 export class LaunchPolicy extends Construct {
   readonly policy: iam.Policy;
   constructor(scope: Construct, id: string, props: LaunchPolicyProps) {
     super(scope, id);
+    if (props.allowedInstanceTypes.length === 0) throw new Error('LaunchPolicy: allowedInstanceTypes must not be empty');
     const fromOurTemplates = {
       ArnEquals: { 'ec2:LaunchTemplate': props.launchTemplates.map((lt) => ec2Arn(this, 'launch-template', lt.launchTemplateId!)) },
     };
@@ -59,7 +66,13 @@ export class LaunchPolicy extends Construct {
           resources: [ec2Arn(this, 'instance')],
           conditions: {
             ...fromOurTemplates,
-            StringEquals: { [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy, [`aws:RequestTag/${Tag.Environment}`]: ENVIRONMENT },
+            StringEquals: {
+              [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy,
+              [`aws:RequestTag/${Tag.Environment}`]: ENVIRONMENT,
+              // The API sends InstanceType in every request (the templates carry none), so the
+              // key is always present; a type outside the list is refused by IAM itself.
+              'ec2:InstanceType': [...props.allowedInstanceTypes],
+            },
             Null: requiredTags,
           },
         }),

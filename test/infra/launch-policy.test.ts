@@ -1,0 +1,84 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { LaunchPolicy } from '../../infra-cdk/lib/iam/vm-launch';
+import { MANAGED_BY } from '../../src/contract/tags';
+import { evaluate, type PolicyStatement, type Request } from './iam-evaluator';
+import { resolveTokens, type TemplateJson } from './support';
+
+// The VM API's launch policy as synthesized (tokens resolved to account 111122223333,
+// region eu-west-1), evaluated like IAM would for the instance resource of a RunInstances call.
+const ALLOWED = ['t3.large', 'm7i.large'];
+const stack = new Stack(new App(), 'Launch');
+const template = new ec2.LaunchTemplate(stack, 'Template', { machineImage: ec2.MachineImage.latestAmazonLinux2023() });
+const launch = new LaunchPolicy(stack, 'Launch', {
+  managedBy: MANAGED_BY,
+  launchTemplates: [template],
+  subnetIds: ['subnet-0aaa1111'],
+  vmSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0bbb2222'),
+  instanceRolePath: '/dev-vm/',
+  allowedInstanceTypes: ALLOWED,
+  amiParameters: ['/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'],
+});
+// An iam.Policy is only synthesized once attached to a principal.
+new iam.Role(stack, 'ApiRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).attachInlinePolicy(launch.policy);
+const json = Template.fromStack(stack).toJSON() as TemplateJson;
+
+/** Resolve every token in a statement (resources and condition values) the way CloudFormation would. */
+const resolveDeep = (v: unknown): unknown =>
+  typeof v === 'string' ? v : Array.isArray(v) ? v.map(resolveDeep) : typeof v === 'object' && v !== null && !isToken(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveDeep(x)])) : resolveTokens(v, json);
+const isToken = (v: object) => ['Ref', 'Fn::GetAtt', 'Fn::Join'].some((k) => k in v);
+const raw = json.Resources[stack.getLogicalId(launch.policy.node.defaultChild as never)]!.Properties!.PolicyDocument as { Statement: unknown[] };
+const statements = raw.Statement.map((st) => resolveDeep(st) as PolicyStatement);
+
+const templateArn = `arn:aws:ec2:eu-west-1:111122223333:launch-template/${resolveTokens({ Ref: stack.getLogicalId(template.node.defaultChild as never) }, json)}`;
+const tags = {
+  'aws:RequestTag/ManagedBy': MANAGED_BY,
+  'aws:RequestTag/Environment': 'dev',
+  'aws:RequestTag/ClientName': 'acme',
+  'aws:RequestTag/DeveloperName': 'jdoe',
+  'aws:RequestTag/JiraIssue': 'DEV-1',
+};
+/** The instance resource of `RunInstances` from our template with the identity tags set. */
+const runInstance = (instanceType: string | undefined, extra: Record<string, string> = {}): Request => ({
+  action: 'ec2:RunInstances',
+  resource: 'arn:aws:ec2:eu-west-1:111122223333:instance/*',
+  context: { ...tags, 'ec2:LaunchTemplate': templateArn, ...(instanceType === undefined ? {} : { 'ec2:InstanceType': instanceType }), ...extra },
+});
+
+describe('VM API launch policy, evaluated', () => {
+  it.each<[string, string, Request]>([
+    ['an allowed type (t3.large)', 'Allow', runInstance('t3.large')],
+    ['the other allowed type (m7i.large)', 'Allow', runInstance('m7i.large')],
+    ['a type outside allowedInstanceTypes (p5.48xlarge)', 'ImplicitDeny', runInstance('p5.48xlarge')],
+    ['an allowed family in another size (t3.2xlarge)', 'ImplicitDeny', runInstance('t3.2xlarge')],
+    ['no instance type in the request context', 'ImplicitDeny', runInstance(undefined)],
+    ['an allowed type but another ManagedBy value', 'ImplicitDeny', runInstance('t3.large', { 'aws:RequestTag/ManagedBy': 'someone-else' })],
+    ['an allowed type from another launch template', 'ImplicitDeny', runInstance('t3.large', { 'ec2:LaunchTemplate': 'arn:aws:ec2:eu-west-1:111122223333:launch-template/lt-0other' })],
+  ])('RunInstances with %s → %s', (_case, expected, request) => {
+    expect(evaluate(statements, request)).toBe(expected);
+  });
+
+  it('conditions instance/* on exactly the allowedInstanceTypes list', () => {
+    const onInstances = statements.filter((st) => st.Effect === 'Allow' && JSON.stringify(st.Resource).includes(':instance/*') && JSON.stringify(st.Action).includes('ec2:RunInstances'));
+    expect(onInstances).toHaveLength(1);
+    expect(onInstances[0]!.Condition!.StringEquals!['ec2:InstanceType']).toEqual(ALLOWED);
+  });
+
+  it('refuses an empty allow-list instead of writing a policy that matches nothing', () => {
+    const s = new Stack(new App(), 'Empty');
+    expect(
+      () =>
+        new LaunchPolicy(s, 'Launch', {
+          managedBy: MANAGED_BY,
+          launchTemplates: [new ec2.LaunchTemplate(s, 'T', {})],
+          subnetIds: ['subnet-0aaa1111'],
+          vmSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'Sg', 'sg-0bbb2222'),
+          instanceRolePath: '/dev-vm/',
+          allowedInstanceTypes: [],
+          amiParameters: [],
+        }),
+    ).toThrow(/allowedInstanceTypes/);
+  });
+});
