@@ -131,7 +131,7 @@ export class DevVmStack extends Stack {
       email: config.alarmEmail,
     });
     if (config.cloudTrail) this.audit = new AuditTrail(this, 'Audit', { accessLogsBucket: this.storage.accessLogsBucket });
-    if (config.developerAccess) this.developerAccess = new DeveloperAccessPolicy(this, 'DeveloperAccess');
+    if (config.developerAccess) this.developerAccess = new DeveloperAccessPolicy(this, 'DeveloperAccess', { managedBy: config.managedBy });
 
     this.outputs();
   }

@@ -1,13 +1,14 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DeveloperAccessPolicy, SHELL_DOCUMENT } from '../../infra-cdk/lib/iam/developer-access';
+import { MANAGED_BY } from '../../src/contract/tags';
 import { evaluate, evaluateAll, type PolicyStatement, type Request } from './iam-evaluator';
 import { resolveTokens, type TemplateJson } from './support';
 
 // The developer policy as synthesized (tokens resolved to account 111122223333, partition aws),
 // then evaluated like IAM would for a developer "jdoe" who carries the principal tag DeveloperName=jdoe.
 const stack = new Stack(new App(), 'DevAccess');
-const access = new DeveloperAccessPolicy(stack, 'DeveloperAccess');
+const access = new DeveloperAccessPolicy(stack, 'DeveloperAccess', { managedBy: MANAGED_BY });
 const json = Template.fromStack(stack).toJSON() as TemplateJson;
 const raw = json.Resources[stack.getLogicalId(access.policy.node.defaultChild as never)]!.Properties!.PolicyDocument as {
   Statement: (Omit<PolicyStatement, 'Resource'> & { Resource: unknown })[];
@@ -23,9 +24,14 @@ const documentArn = (name: string) => `arn:aws:ssm:${REGION}:111122223333:docume
 const session = (id: string) => `arn:aws:ssm:${REGION}:111122223333:session/${id}`;
 const jdoe = { 'aws:PrincipalTag/DeveloperName': 'jdoe', 'aws:username': 'jdoe', 'aws:userid': 'AIDAJDOE', 'ssm:SessionDocumentAccessCheck': 'true' };
 
-/** `aws ssm start-session --target <instance> [--document-name <doc>]`: two resources authorised. */
-function startSession(target: { id: string; developerTag?: string }, caller: Record<string, string>, document = SHELL_DOCUMENT): Request[] {
+/**
+ * `aws ssm start-session --target <instance> [--document-name <doc>]`: two resources authorised.
+ * The target carries this stack's ManagedBy tag unless `managedBy` says otherwise (null: no tag).
+ */
+function startSession(target: { id: string; developerTag?: string; managedBy?: string | null }, caller: Record<string, string>, document = SHELL_DOCUMENT): Request[] {
   const tags: Record<string, string> = target.developerTag === undefined ? {} : { 'ssm:resourceTag/DeveloperName': target.developerTag };
+  const managedBy = target.managedBy === undefined ? MANAGED_BY : target.managedBy;
+  if (managedBy !== null) tags['ssm:resourceTag/ManagedBy'] = managedBy;
   return [
     { action: 'ssm:StartSession', resource: instance(target.id), context: { ...caller, ...tags } },
     { action: 'ssm:StartSession', resource: documentArn(document), context: caller },
@@ -36,6 +42,9 @@ describe('developer access policy, evaluated', () => {
   it.each<[string, Request[], string]>([
     ['jdoe opens a shell on her own VM', startSession({ id: 'i-0aaa', developerTag: 'jdoe' }, jdoe), 'Allow'],
     ['jdoe on asmith\'s VM', startSession({ id: 'i-0bbb', developerTag: 'asmith' }, jdoe), 'ImplicitDeny'],
+    ['jdoe on an instance named for her that this stack does not manage (no ManagedBy tag)', startSession({ id: 'i-0eee', developerTag: 'jdoe', managedBy: null }, jdoe), 'ImplicitDeny'],
+    ['jdoe on an instance named for her that another stack manages', startSession({ id: 'i-0fff', developerTag: 'jdoe', managedBy: 'other-tool' }, jdoe), 'ImplicitDeny'],
+    ['jdoe on an instance named for her whose ManagedBy differs only in case', startSession({ id: 'i-0fff', developerTag: 'jdoe', managedBy: MANAGED_BY.toUpperCase() }, jdoe), 'ImplicitDeny'],
     ['jdoe on an instance without a DeveloperName tag', startSession({ id: 'i-0ccc' }, jdoe), 'ImplicitDeny'],
     ['a caller without the DeveloperName principal tag', startSession({ id: 'i-0aaa', developerTag: 'jdoe' }, { 'aws:username': 'jdoe' }), 'ImplicitDeny'],
     ['a caller tagged with an empty name on an instance tagged empty', startSession({ id: 'i-0ddd', developerTag: '' }, { ...jdoe, 'aws:PrincipalTag/DeveloperName': '' }), 'ImplicitDeny'],
@@ -56,6 +65,17 @@ describe('developer access policy, evaluated', () => {
     ['sends a command', { action: 'ssm:SendCommand', resource: instance('i-0aaa'), context: { ...jdoe, 'ssm:resourceTag/DeveloperName': 'jdoe' } }, 'ImplicitDeny'],
   ])('jdoe %s → %s', (_case, request, expected) => {
     expect(evaluate(statements, request)).toBe(expected);
+  });
+
+  it('follows the managedBy flag: with another value, only VMs tagged with that value are reachable', () => {
+    const other = new Stack(new App(), 'DevAccessOther');
+    const custom = new DeveloperAccessPolicy(other, 'DeveloperAccess', { managedBy: 'team-a-dev-vms' });
+    const doc = Template.fromStack(other).toJSON() as TemplateJson;
+    const sts = (doc.Resources[other.getLogicalId(custom.policy.node.defaultChild as never)]!.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement.map(
+      (st) => ({ ...st, Resource: (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map((r) => resolveTokens(r, doc)) }),
+    );
+    expect(evaluateAll(sts, startSession({ id: 'i-0aaa', developerTag: 'jdoe', managedBy: 'team-a-dev-vms' }, jdoe))).toBe('Allow');
+    expect(evaluateAll(sts, startSession({ id: 'i-0aaa', developerTag: 'jdoe' }, jdoe))).toBe('ImplicitDeny');
   });
 
   it('the evaluator itself denies explicitly when a Deny applies (so Allow above is not a default)', () => {

@@ -588,11 +588,11 @@ describe('developer access (issue 7)', () => {
   it('is attached to a developers group', () => {
     template.hasResourceProperties('AWS::IAM::Group', { ManagedPolicyArns: [ref(stack.developerAccess!.policy)] });
   });
-  it('starts sessions only on instances tagged with the caller\'s DeveloperName, with the shell document only', () => {
+  it('starts sessions only on this stack\'s instances tagged with the caller\'s DeveloperName, with the shell document only', () => {
     const start = doc.Statement.filter((st) => has(st, 'ssm:StartSession'));
     expect(start).toHaveLength(2);
     const onInstance = start.find((st) => resourcesText(st).includes(':instance/*'))!;
-    expect(onInstance.Condition!.StringEquals).toEqual({ 'ssm:resourceTag/DeveloperName': '${aws:PrincipalTag/DeveloperName}' });
+    expect(onInstance.Condition!.StringEquals).toEqual({ 'ssm:resourceTag/DeveloperName': '${aws:PrincipalTag/DeveloperName}', 'ssm:resourceTag/ManagedBy': MANAGED_BY });
     expect(resourcesText(start.find((st) => st !== onInstance)!)).toContain(':document/SSM-SessionManagerRunShell');
   });
   it('allows no launch, stop, terminate or IAM action', () => {

@@ -6,10 +6,17 @@ import { Tag } from '../../../src/contract/tags';
 /** Session Manager's standard shell document (the account's default session preferences). */
 export const SHELL_DOCUMENT = 'SSM-SessionManagerRunShell';
 
+export interface DeveloperAccessProps {
+  /** Value of the stack's `ManagedBy` tag: sessions only on instances this stack launched. */
+  readonly managedBy: string;
+}
+
 /**
  * Developers may see instances and open a shell on their own VM only: `ssm:StartSession` is
  * allowed on an instance whose DeveloperName tag equals the caller's principal tag of the same
- * name (an admin tags each developer's IAM user or role), with the standard shell document only
+ * name (an admin tags each developer's IAM user or role) and whose ManagedBy tag is this stack's
+ * (so another instance in the account that happens to carry a developer's name, e.g. a shared
+ * build box tagged by hand, stays out of reach), with the standard shell document only
  * (SessionDocumentAccessCheck makes the document part of the authorisation), and
  * terminate/resume only of sessions they started (Session Manager names sessions after the
  * caller). Nothing here launches, stops or terminates anything.
@@ -18,7 +25,7 @@ export class DeveloperAccessPolicy extends Construct {
   readonly policy: iam.ManagedPolicy;
   readonly group: iam.Group;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: DeveloperAccessProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const ownTag = `\${aws:PrincipalTag/${Tag.DeveloperName}}`;
@@ -35,7 +42,7 @@ export class DeveloperAccessPolicy extends Construct {
           actions: ['ssm:StartSession'],
           resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'instance', resourceName: '*' })],
           conditions: {
-            StringEquals: { [`ssm:resourceTag/${Tag.DeveloperName}`]: ownTag },
+            StringEquals: { [`ssm:resourceTag/${Tag.DeveloperName}`]: ownTag, [`ssm:resourceTag/${Tag.ManagedBy}`]: props.managedBy },
             // Present and non-empty: an untagged (or blank-tagged) caller matches no instance.
             StringLike: { [`aws:PrincipalTag/${Tag.DeveloperName}`]: '?*' },
             BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' },
@@ -60,7 +67,7 @@ export class DeveloperAccessPolicy extends Construct {
     Validations.of(this.policy).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Describe calls support no resource-level permissions; they are read-only.' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:document/${SHELL_DOCUMENT}]`, reason: 'One named document; the region is a wildcard so the policy works for VMs in any region the stack is deployed to.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]', reason: 'Which VM is decided by the ssm:resourceTag/DeveloperName = aws:PrincipalTag/DeveloperName condition, not by id.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]', reason: 'Which VM is decided by the ssm:resourceTag/DeveloperName = aws:PrincipalTag/DeveloperName and ssm:resourceTag/ManagedBy conditions, not by id.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:session/<aws:username>-*]', reason: 'A caller\'s own sessions (IAM users): Session Manager prefixes session ids with the user name.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:session/<aws:userid>-*]', reason: 'A caller\'s own sessions (federated / role sessions), keyed by the caller\'s user id.' },
     );
