@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { panelResolver } from '../../src/index';
+import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
 import type { ForgeStandIn } from '../stand-ins/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
@@ -240,6 +241,62 @@ describe('the issue panel in a real browser', () => {
     expect(inline).toMatch(/Try again|administrator/);
     expect(await text(page, 'vm-state')).toBe('running');
     await accessible(page, 'api-error');
+  });
+
+  it('shows a provision request queued while the VM API is down instead of the Provision button, and the VM once the queue delivers it', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('empty-state').waitFor();
+
+    api.mode = 'down';
+    await page.getByTestId('action-provision').click();
+    await page.getByTestId('queued-provision').waitFor();
+    const queued = await text(page, 'queued-provision-text');
+    expect(queued).toMatch(/^Provision requested at .+ \(America\/New_York\); the AWS API did not answer, the app retries automatically at .+ \(America\/New_York\) \(attempt 2 of 4\)\./);
+    // No second request possible: the button is gone; focus went to what happened, not to the page.
+    expect(await page.getByTestId('action-provision').count()).toBe(0);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('queued-provision');
+    expect(rig.invokes('panel.provision')).toHaveLength(1);
+    expect(forge.queue).toHaveLength(1);
+    await accessible(page, 'queued-provision');
+
+    // The API is back and the queue delivers the retry: the panel notices by itself.
+    api.mode = 'up';
+    const f = forge;
+    await f.drainQueue((e) => handleQueueEvent(e, new Date()));
+    await waitForState(page, 'pending');
+    expect(await page.getByTestId('queued-provision').count()).toBe(0);
+    expect(api.vms.size).toBe(1);
+    expect(rig.invokes('panel.provision')).toHaveLength(1);
+  });
+
+  it('says the VM shown is the stored record when the VM API does not answer, stops polling, and Refresh resumes', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+
+    api.mode = 'down';
+    await page.getByTestId('stale-notice').waitFor();
+    expect(await text(page, 'stale-notice')).toMatch(/Shown as of .+ \(America\/New_York\); the AWS API did not answer\./);
+    await accessible(page, 'stale');
+    // Polling has stopped: asking again would not bring the API back.
+    const gets = rig.invokes('panel.get').length;
+    await page.waitForTimeout(4_500);
+    expect(rig.invokes('panel.get')).toHaveLength(gets);
+
+    // Refresh by keyboard once the API answers again: the notice goes, the new state shows, focus stays.
+    api.mode = 'up';
+    ec2Moves('running');
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await tabTo(page, 'action-refresh');
+    expect(await focusIsVisible(page)).toBe(true);
+    await page.keyboard.press('Enter');
+    await waitForState(page, 'running');
+    expect(await page.getByTestId('stale-notice').count()).toBe(0);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('action-refresh');
   });
 
   it('lists what is wrong with the issue fields and keeps Provision disabled', async () => {

@@ -1,7 +1,7 @@
 import type { PanelView } from '../../src/contract/resolvers';
 import { VM_STATES, type Vm, type VmState } from '../../src/contract/vm-api';
 import { whyNot, type PanelAction } from '../../static/src/issue-panel/availability';
-import { nextPollDelay, POLL_FIRST_MS, POLL_MAX_MS } from '../../static/src/issue-panel/poll';
+import { nextPollDelay, pollDecision, POLL_FIRST_MS, POLL_MAX_MS, POLL_WINDOW_MS, type PollDecision, type PollInput } from '../../static/src/issue-panel/poll';
 import { daysFromSpec, describeDays, specFromDays } from '../../static/src/shared/days';
 import { validateSchedule } from '../../static/src/issue-panel/schedule-validation';
 import { secretsPayload } from '../../static/src/admin/validation';
@@ -54,6 +54,53 @@ describe('polling while a change is under way', () => {
     expect(delays.slice(0, 4)).toEqual([2000, 3200, 5120, 8192]);
     expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).toBe(true);
     expect(Math.max(...delays)).toBe(POLL_MAX_MS);
+  });
+});
+
+describe('when the panel stops polling', () => {
+  const T0 = Date.parse('2026-11-26T10:00:00Z');
+  const base: PollInput = { transitional: true, queued: false, stale: false, windowStartMs: null, nowMs: T0, attempt: 0 };
+
+  /** Plays the panel's loop with an injected clock: poll, advance the clock by the delay, poll again. */
+  function run(input: PollInput): { polls: number; elapsedMs: number; last: PollDecision } {
+    let state = { ...input, windowStartMs: input.windowStartMs ?? input.nowMs };
+    for (let polls = 0; polls < 1000; polls++) {
+      const d = pollDecision(state);
+      if (!d.poll) return { polls, elapsedMs: state.nowMs - input.nowMs, last: d };
+      state = { ...state, nowMs: state.nowMs + d.delayMs, attempt: state.attempt + 1 };
+    }
+    throw new Error('polling never stopped');
+  }
+
+  it('polls with the backoff while a VM changes state or a provision request is queued', () => {
+    expect(pollDecision(base)).toEqual({ poll: true, delayMs: POLL_FIRST_MS });
+    expect(pollDecision({ ...base, transitional: false, queued: true, attempt: 3 })).toEqual({ poll: true, delayMs: 8192 });
+  });
+
+  it('does not poll a settled VM', () => {
+    expect(pollDecision({ ...base, transitional: false })).toEqual({ poll: false, why: 'settled' });
+  });
+
+  it('stops as soon as an answer is stale (the VM API did not answer)', () => {
+    expect(pollDecision({ ...base, stale: true })).toEqual({ poll: false, why: 'stale' });
+    expect(pollDecision({ ...base, queued: true, stale: true, attempt: 2, windowStartMs: T0 - 5_000 })).toEqual({ poll: false, why: 'stale' });
+  });
+
+  it('stops after the polling window, never polling past it, at most every 20 s until then', () => {
+    const { polls, elapsedMs, last } = run(base);
+    expect(last).toEqual({ poll: false, why: 'time-limit' });
+    expect(elapsedMs).toBeLessThanOrEqual(POLL_WINDOW_MS);
+    expect(elapsedMs).toBeGreaterThan(POLL_WINDOW_MS - POLL_MAX_MS);
+    expect(POLL_WINDOW_MS).toBe(10 * 60_000);
+    expect(polls).toBeLessThan(45);
+  });
+
+  it('starts a new full window after Refresh (a fresh start time and attempt 0)', () => {
+    const first = run(base);
+    const resumedAt = T0 + first.elapsedMs + 60_000;
+    expect(pollDecision({ ...base, windowStartMs: T0, nowMs: resumedAt, attempt: 0 })).toEqual({ poll: false, why: 'time-limit' });
+    expect(pollDecision({ ...base, windowStartMs: resumedAt, nowMs: resumedAt, attempt: 0 })).toEqual({ poll: true, delayMs: POLL_FIRST_MS });
+    expect(run({ ...base, nowMs: resumedAt }).elapsedMs).toBe(first.elapsedMs);
   });
 });
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import Spinner from '@atlaskit/spinner';
 import { showFlag, view as forgeView } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
@@ -13,6 +13,8 @@ import { whyNot } from './availability';
 import { ConnectSection } from './connect-section';
 import { CostSection } from './cost-section';
 import { EmptyState } from './empty-state';
+import { Freshness } from './freshness';
+import { QueuedProvision } from './queued-provision';
 import { ScheduleSection } from './schedule-section';
 import { usePanel } from './use-panel';
 import { VmSummary } from './vm-summary';
@@ -22,7 +24,9 @@ export const FIRST_CONTENT_MARK = 'dev-vm:first-content';
 type PanelResolver = typeof R.panelProvision | typeof R.panelStart | typeof R.panelStop | typeof R.panelTerminate | typeof R.panelKeepRunning | typeof R.panelUpdateSchedule;
 
 export function App() {
-  const { load, reload, show, refreshError, nextPollMs } = usePanel();
+  const { load, reload, show, refresh, refreshing, refreshError, nextPollMs, pollStopped } = usePanel();
+  /** Set when a provision click failed: the request may now be queued, shown in the button's place. */
+  const provisionFailed = useRef(false);
   const [viewerZone, setViewerZone] = useState(browserZone());
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ label: string; error: Failure } | null>(null);
@@ -47,6 +51,11 @@ export function App() {
         return true;
       }
       setActionError({ label, error: r.error });
+      if (name === R.panelProvision) {
+        // A request the app keeps for retry is on the issue now: read it, so the panel shows it.
+        provisionFailed.current = true;
+        void refresh();
+      }
       try {
         showFlag({ id: `dev-vm-${Date.now()}`, type: 'error', title: `${label} failed`, description: `${r.error.message} ${whatToDo(r.error)}`, isAutoDismiss: false });
       } catch {
@@ -54,7 +63,7 @@ export function App() {
       }
       return false;
     },
-    [show],
+    [show, refresh],
   );
 
   const ready = load.status !== 'loading';
@@ -85,6 +94,7 @@ export function App() {
 
   const v = load.view;
   const vm = v.vm;
+  const freshness = <Freshness view={v} viewerZone={viewerZone} pollStopped={pollStopped} refreshing={refreshing} onRefresh={() => void refresh()} />;
   return (
     <main style={{ padding: token('space.100') }} data-testid="panel" data-vm-state={vm?.state ?? 'none'}>
       {actionError && (
@@ -98,10 +108,18 @@ export function App() {
         </div>
       )}
       {!vm ? (
-        <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+        v.pendingProvision ? (
+          <>
+            <QueuedProvision pending={v.pendingProvision} viewerZone={viewerZone} nextPollMs={nextPollMs} takeFocus={provisionFailed.current} />
+            {freshness}
+          </>
+        ) : (
+          <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+        )
       ) : (
         <>
           <VmSummary vm={vm} viewerZone={viewerZone} nextPollMs={nextPollMs} />
+          {freshness}
           <ActionsBar
             view={v}
             busy={busy}
@@ -121,7 +139,10 @@ export function App() {
             />
           )}
           <CostSection cost={v.cost} instanceType={vm.instanceType} />
-          {vm.state === 'terminated' && v.draft && (
+          {vm.state === 'terminated' && v.pendingProvision && (
+            <QueuedProvision pending={v.pendingProvision} viewerZone={viewerZone} nextPollMs={nextPollMs} takeFocus={provisionFailed.current} />
+          )}
+          {vm.state === 'terminated' && v.draft && !v.pendingProvision && (
             <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
           )}
         </>
