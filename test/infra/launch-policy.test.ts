@@ -66,6 +66,20 @@ describe('VM API launch policy, evaluated', () => {
     expect(onInstances[0]!.Condition!.StringEquals!['ec2:InstanceType']).toEqual(ALLOWED);
   });
 
+  it('carries no ec2:MetadataHttpTokens condition: the key comes from the request, and our launches leave it to the template', () => {
+    // See the comment in LaunchPolicy: a launch-template launch arrives without the key, and a
+    // negated operator on a missing key matches, so the usual IMDSv2 Deny would refuse our launches.
+    expect(JSON.stringify(statements)).not.toContain('MetadataHttpTokens');
+    const naiveDeny: PolicyStatement = {
+      Effect: 'Deny',
+      Action: 'ec2:RunInstances',
+      Resource: 'arn:aws:ec2:*:*:instance/*',
+      Condition: { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
+    };
+    expect(evaluate([...statements, naiveDeny], runInstance('t3.large'))).toBe('ExplicitDeny');
+    expect(evaluate([...statements, naiveDeny], runInstance('t3.large', { 'ec2:MetadataHttpTokens': 'required' }))).toBe('Allow');
+  });
+
   it('refuses an empty allow-list instead of writing a policy that matches nothing', () => {
     const s = new Stack(new App(), 'Empty');
     expect(
