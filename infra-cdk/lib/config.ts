@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MANAGED_BY } from '../../src/contract/tags';
 import { InstanceType } from '../../src/contract/names';
 import { OsId } from '../../src/contract/vm-api';
+import { UserDataInput } from '../../src/domain/user-data';
 
 /**
  * Context flags of the stack, with the defaults `cdk synth` uses when a flag is absent.
@@ -28,7 +29,7 @@ import { OsId } from '../../src/contract/vm-api';
  * | secretPrefix            | dev-vm/                                   | prefix of every Secrets Manager name               |
  * | instanceRolePath        | /dev-vm/                                  | IAM path of the per-developer instance roles       |
  * | managedBy               | dev-vm-for-jira (MANAGED_BY)              | value of the ManagedBy tag IAM conditions key on   |
- * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes       |
+ * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes (1000 to MAX_UID_BASE) |
  * | webtriggerUrl           | not-configured                            | Forge web trigger URL for lifecycle events         |
  * | forgeKeySerial          | 1                                         | bump to replace the Forge principal's access key   |
  * | alarmEmail              | (none: alarms show in the console only)   | e-mail address the operational alarms are sent to  |
@@ -51,6 +52,17 @@ export const AMI_PARAMETERS: Record<'al2023' | 'ubuntu-24.04', Record<VmArchitec
 
 export const VM_ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type VmArchitecture = (typeof VM_ARCHITECTURES)[number];
+
+/**
+ * Highest uid/gid the VM user data accepts (src/domain/user-data.ts; read from its schema so the
+ * two cannot drift). The API gives developers uidBase, uidBase+1, … (the lowest free one), so
+ * uidBase must leave room below that ceiling: UID_HEADROOM uids is 100 times EFS's default quota
+ * of 10,000 access points per file system, and more developers than one stack will ever have.
+ */
+// Without a cap in that schema, the kernel's: uid_t is 32 bits and 4294967295 means "no uid".
+export const MAX_POSIX_ID = Math.min(UserDataInput.shape.uid.maxValue ?? 4_294_967_294, UserDataInput.shape.gid.maxValue ?? 4_294_967_294);
+export const UID_HEADROOM = 1_000_000;
+export const MAX_UID_BASE = MAX_POSIX_ID - UID_HEADROOM;
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -83,7 +95,12 @@ const Context = z
     secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/" and use only A-Z a-z 0-9 / _ + = . @ -').default('dev-vm/'),
     instanceRolePath: z.string().regex(/^\/[A-Za-z0-9_+=,.@-]+\/$/, 'must be an IAM path such as "/dev-vm/"').default('/dev-vm/'),
     managedBy: z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,256}$/, 'must be a valid tag value').default(MANAGED_BY),
-    uidBase: int(1000, 4_000_000_000).default(20000),
+    uidBase: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1000, 'must be at least 1000 (below are system accounts)')
+      .max(MAX_UID_BASE, `must be at most ${MAX_UID_BASE}: the VM user data accepts uids up to ${MAX_POSIX_ID} and each developer takes the next one above uidBase`)
+      .default(20000),
     webtriggerUrl: z
       .string()
       .refine((u) => u === WEBTRIGGER_NOT_CONFIGURED || /^https:\/\/[^\s]+$/.test(u), `must be an https URL or "${WEBTRIGGER_NOT_CONFIGURED}"`)

@@ -1,4 +1,5 @@
-import { readConfig } from '../../infra-cdk/lib/config';
+import { MAX_POSIX_ID, MAX_UID_BASE, readConfig } from '../../infra-cdk/lib/config';
+import { UserDataInput } from '../../src/domain/user-data';
 import { CDK_JSON_CONTEXT } from './support';
 
 const ctx = (values: Record<string, unknown>) => ({ tryGetContext: (k: string) => values[k] });
@@ -49,6 +50,39 @@ describe('context flags (readConfig)', () => {
     [{ idleDays: 5, idleWarningDays: 5 }, 'idleWarningDays'],
   ])('rejects %j, naming context "%s"', (values, key) => {
     expect(() => readConfig(ctx(values))).toThrow(new RegExp(`context "${key}"`));
+  });
+
+  describe('uidBase stays where the VM user data can use it', () => {
+    it('is capped by the user data\'s own uid/gid limit (2,000,000,000), with room for a million developers', () => {
+      expect(MAX_POSIX_ID).toBe(2_000_000_000);
+      expect(MAX_UID_BASE).toBe(1_999_000_000);
+    });
+
+    it.each([[1000], ['20000'], [MAX_UID_BASE], [String(MAX_UID_BASE)]])('accepts %j', (value) => {
+      expect(readConfig(ctx({ uidBase: value })).uidBase).toBe(Number(value));
+    });
+
+    it.each([
+      [MAX_UID_BASE + 1, /at most 1999000000/],
+      [2_000_000_000, /at most 1999000000/],
+      ['4000000000', /at most 1999000000/],
+      [999, /at least 1000/],
+      ['20000.5', /whole number/],
+      ['lots', /context "uidBase"/],
+    ])('rejects %j, naming the flag', (value, message) => {
+      expect(() => readConfig(ctx({ uidBase: value }))).toThrow(/context "uidBase"/);
+      expect(() => readConfig(ctx({ uidBase: value }))).toThrow(message);
+    });
+
+    it('every uid the largest uidBase can hand out to 10,000 developers (the EFS access point quota) passes the user data schema', () => {
+      for (const uid of [MAX_UID_BASE, MAX_UID_BASE + 9_999]) {
+        const shape = UserDataInput.shape;
+        expect(shape.uid.safeParse(uid).success).toBe(true);
+        expect(shape.gid.safeParse(uid).success).toBe(true);
+      }
+      // …and the limit is real: one past the ceiling is refused by the user data.
+      expect(UserDataInput.shape.uid.safeParse(MAX_POSIX_ID + 1).success).toBe(false);
+    });
   });
 
   it('enables rhel-9 only with an AMI parameter the admin maintains (AWS publishes none)', () => {
