@@ -40,11 +40,11 @@ const tags = {
   'aws:RequestTag/DeveloperName': 'jdoe',
   'aws:RequestTag/JiraIssue': 'DEV-1',
 };
-/** The instance resource of `RunInstances` from our template with the identity tags set. */
+/** The instance resource of `RunInstances` from our template with the identity tags and IMDSv2 set, as the VM API sends it. */
 const runInstance = (instanceType: string | undefined, extra: Record<string, string> = {}): Request => ({
   action: 'ec2:RunInstances',
   resource: 'arn:aws:ec2:eu-west-1:111122223333:instance/*',
-  context: { ...tags, 'ec2:LaunchTemplate': templateArn, ...(instanceType === undefined ? {} : { 'ec2:InstanceType': instanceType }), ...extra },
+  context: { ...tags, 'ec2:LaunchTemplate': templateArn, 'ec2:MetadataHttpTokens': 'required', ...(instanceType === undefined ? {} : { 'ec2:InstanceType': instanceType }), ...extra },
 });
 
 describe('VM API launch policy, evaluated', () => {
@@ -66,18 +66,15 @@ describe('VM API launch policy, evaluated', () => {
     expect(onInstances[0]!.Condition!.StringEquals!['ec2:InstanceType']).toEqual(ALLOWED);
   });
 
-  it('carries no ec2:MetadataHttpTokens condition: the key comes from the request, and our launches leave it to the template', () => {
-    // See the comment in LaunchPolicy: a launch-template launch arrives without the key, and a
-    // negated operator on a missing key matches, so the usual IMDSv2 Deny would refuse our launches.
-    expect(JSON.stringify(statements)).not.toContain('MetadataHttpTokens');
-    const naiveDeny: PolicyStatement = {
-      Effect: 'Deny',
-      Action: 'ec2:RunInstances',
-      Resource: 'arn:aws:ec2:*:*:instance/*',
-      Condition: { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
-    };
-    expect(evaluate([...statements, naiveDeny], runInstance('t3.large'))).toBe('ExplicitDeny');
-    expect(evaluate([...statements, naiveDeny], runInstance('t3.large', { 'ec2:MetadataHttpTokens': 'required' }))).toBe('Allow');
+  it('refuses a launch that does not require IMDSv2 in the request itself', () => {
+    // ec2:MetadataHttpTokens comes from the request, not from the launch template, so the VM API
+    // sends MetadataOptions with every launch and a launch without it is denied.
+    const deny = statements.filter((st) => st.Effect === 'Deny' && JSON.stringify(st.Condition ?? {}).includes('ec2:MetadataHttpTokens'));
+    expect(deny).toHaveLength(1);
+    expect(evaluate(statements, runInstance('t3.large', { 'ec2:MetadataHttpTokens': 'required' }))).toBe('Allow');
+    expect(evaluate(statements, runInstance('t3.large', { 'ec2:MetadataHttpTokens': 'optional' }))).toBe('ExplicitDeny');
+    const { 'ec2:MetadataHttpTokens': _omitted, ...withoutKey } = runInstance('t3.large').context;
+    expect(evaluate(statements, { ...runInstance('t3.large'), context: withoutKey })).toBe('ExplicitDeny');
   });
 
   it('refuses an empty allow-list instead of writing a policy that matches nothing', () => {

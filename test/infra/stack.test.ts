@@ -402,9 +402,12 @@ describe('tag conditions on every EC2 write', () => {
     }
   });
 
-  it('denies RunInstances with a public IP', () => {
-    const deny = allStatements(json).map((x) => x.statement).find((st) => st.Effect === 'Deny' && has(st, 'ec2:RunInstances'))!;
-    expect(deny.Condition).toEqual({ Bool: { 'ec2:AssociatePublicIpAddress': 'true' } });
+  it('denies RunInstances with a public IP, and without IMDSv2 required in the request', () => {
+    const denies = allStatements(json).map((x) => x.statement).filter((st) => st.Effect === 'Deny' && has(st, 'ec2:RunInstances'));
+    expect(denies.map((d) => d.Condition)).toEqual([
+      { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
+      { Bool: { 'ec2:AssociatePublicIpAddress': 'true' } },
+    ]);
   });
 
   it('DescribeInstances is the only unscoped EC2 call', () => {

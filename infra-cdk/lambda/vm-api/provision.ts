@@ -99,6 +99,10 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
     MaxCount: 1,
     SubnetId: subnetFor(req.idempotencyKey, env.VM_SUBNET_IDS),
     IamInstanceProfile: { Arn: profileArn },
+    // Also in the launch templates; sent here too because the role's IAM policy requires IMDSv2 on
+    // the request itself (ec2:MetadataHttpTokens comes from the request, not from the template).
+    // Hop limit 2: containers (docker) on the VM reach the instance role through one more hop.
+    MetadataOptions: { HttpTokens: 'required' as const, HttpEndpoint: 'enabled' as const, HttpPutResponseHopLimit: 2 },
     UserData: Buffer.from(userData, 'utf8').toString('base64'),
     TagSpecifications: [
       { ResourceType: 'instance' as const, Tags: tags },

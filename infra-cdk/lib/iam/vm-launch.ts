@@ -101,19 +101,19 @@ export class LaunchPolicy extends Construct {
           actions: ['ssm:GetParameters'],
           resources: props.amiParameters.map((p) => ssmParameterArn(this, p)),
         }),
-        // IMDSv2 is NOT also required here, on purpose (checked 2026-11-27). A Deny on instance/*
-        // with `StringNotEquals: { ec2:MetadataHttpTokens: required }` only works when the request
-        // itself carries MetadataOptions: EC2 fills that key from the RunInstances request, not from
-        // the launch template it references, and a negated operator on a missing key matches, so
-        // the Deny would refuse every launch of ours (HttpTokens=required lives in the template).
-        // Sources: AWS's documentation of the key (EC2 User Guide, configuring-IMDS-new-instances,
-        // "Use an IAM policy") speaks of the launch request and nowhere says a launch template's
-        // value is used; aws/karpenter-provider-aws#9018 shows in CloudTrail a RunInstances that
-        // references a template with HttpTokens=required arriving without the key and denied by
-        // such a policy, and PR #9256 there fixes it by sending MetadataOptions in the request.
-        // IMDSv2 is enforced by the launch templates (`requireImdsv2`, constructs/vm-launch.ts),
-        // which this role cannot change. To add the IAM layer, the API must first send
-        // `MetadataOptions: { HttpTokens: 'required' }` with RunInstances; then this Deny is safe.
+        new iam.PolicyStatement({
+          // IMDSv2 at the IAM level too, not only in the launch templates. EC2 fills
+          // ec2:MetadataHttpTokens from the RunInstances request, not from the template it
+          // references (a template-only launch arrives without the key, as CloudTrail shows in
+          // aws/karpenter-provider-aws#9018), and a negated operator on a missing key matches: so
+          // the VM API sends MetadataOptions {HttpTokens: required} with every launch
+          // (lambda/vm-api/provision.ts), and any launch without it is refused here.
+          sid: 'RequireImdsV2',
+          effect: iam.Effect.DENY,
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn(this, 'instance')],
+          conditions: { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
+        }),
         new iam.PolicyStatement({
           // The subnets never map public IPs; this stops a request from asking for one anyway.
           sid: 'DenyPublicIp',

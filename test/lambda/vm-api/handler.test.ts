@@ -81,6 +81,8 @@ describe('POST /vms (provision)', () => {
     expect(input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', Version: '$Default' });
     expect(['subnet-0aaaabbbbccccdddd', 'subnet-0bbbbccccddddeeee']).toContain(input.SubnetId);
     expect(input.IamInstanceProfile?.Arn).toBe('arn:aws:iam::123456789012:instance-profile/dev-vm/dev-vm-jdoe');
+    // IMDSv2 in the request itself: the role's policy denies a launch without it.
+    expect(input.MetadataOptions).toEqual({ HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 });
     const script = Buffer.from(input.UserData ?? '', 'base64').toString('utf8');
     expect(script).toContain(`EFS_AP_ID='${aws.accessPoints[0]?.AccessPointId}'`);
     expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe'");
