@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InstanceType } from '../../../src/contract/names';
 import { OsId } from '../../../src/contract/vm-api';
+import { UserDataInput } from '../../../src/domain/user-data';
 
 /**
  * The environment each Lambda reads, parsed once at cold start into a frozen typed object.
@@ -77,7 +78,9 @@ export const VmApiEnv = Common.extend({
   INSTANCE_POLICY_ARN: z.string().startsWith('arn:'),
   INSTANCE_BOUNDARY_ARN: z.string().startsWith('arn:'),
   /** First POSIX uid/gid handed to developers' EFS access points. */
-  UID_BASE: z.coerce.number().int().min(1000).default(20000),
+  // Same ceiling as the CDK's uidBase flag (infra-cdk/lib/config.ts): the user data accepts uids up
+  // to UserDataInput's maximum, and developers take the ids above UID_BASE.
+  UID_BASE: z.coerce.number().int().min(1000).max(Math.min(UserDataInput.shape.uid.maxValue ?? 4_294_967_294, UserDataInput.shape.gid.maxValue ?? 4_294_967_294) - 1_000_000).default(20000),
   APP_VERSION: z.string().default('dev'),
 });
 export type VmApiEnv = z.infer<typeof VmApiEnv>;
