@@ -152,6 +152,7 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     },
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
+    comments: { scheduledStartStop: 'comment' },
   };
 }
 

@@ -42,6 +42,20 @@ export const ApiUrl = z
 export const ON_CLOSE_ACTIONS = ['nothing', 'stop', 'terminate'] as const;
 export const OnCloseAction = z.enum(ON_CLOSE_ACTIONS);
 
+/**
+ * What the daily scheduled start and stop of a VM (lifecycle events with cause `schedule`) do on
+ * its issue: a short comment (the default), or only the panel's state, so watchers are not sent
+ * two e-mails a day per VM. The first start, failures, idle warnings and terminations always comment.
+ */
+export const SCHEDULED_START_STOP_MODES = ['comment', 'silent'] as const;
+export const ScheduledStartStopMode = z.enum(SCHEDULED_START_STOP_MODES);
+export type ScheduledStartStopMode = z.infer<typeof ScheduledStartStopMode>;
+export const CommentSettings = z.object({
+  scheduledStartStop: ScheduledStartStopMode.default('comment'),
+});
+export type CommentSettings = z.infer<typeof CommentSettings>;
+export const DEFAULT_COMMENT_SETTINGS: CommentSettings = { scheduledStartStop: 'comment' };
+
 /** Field references are Jira field ids (`summary`, `customfield_10042`), chosen by name on the admin page. */
 const FieldId = z.string().regex(/^[a-zA-Z0-9_]{1,64}$/);
 
@@ -70,6 +84,8 @@ export const Settings = z.object({
   fields: z.partialRecord(FieldRole, FieldId).default({}),
   writeBack: z.partialRecord(WriteBackRole, FieldId).default({}),
   policy: Policy,
+  /** Added later: settings stored before it parse to the default. */
+  comments: CommentSettings.default(DEFAULT_COMMENT_SETTINGS),
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingsInput = z.input<typeof Settings>;
@@ -87,6 +103,7 @@ export const DEFAULT_SETTINGS: Settings = {
   fields: {},
   writeBack: {},
   policy: DEFAULT_POLICY,
+  comments: DEFAULT_COMMENT_SETTINGS,
 };
 
 /** Secrets as the admin page sends them: absent = unchanged, empty string = clear. */

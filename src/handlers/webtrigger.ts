@@ -109,10 +109,21 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const updated = await writeProperty(event.issueKey, { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(firstRun ? { provisionedWriteBackDone: true } : {}) }, nowIso);
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const comment = lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun);
+  const silent = isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent';
+  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun);
   if (comment) await jira.addComment(event.issueKey, comment);
-  log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId });
+  log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
   if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
+}
+
+/**
+ * The daily start or stop of working hours, which the admin may keep off the issue's comments
+ * (the property above still updates, so the panel shows the state). The first `running` carries
+ * the connection details and is never routine; neither are failures or other causes.
+ */
+function isRoutineScheduleEvent(event: LifecycleEvent, firstRun: boolean): boolean {
+  if (event.cause !== 'schedule') return false;
+  return event.type === 'vm.stopped' || (event.type === 'vm.running' && !firstRun);
 }
 
 /**

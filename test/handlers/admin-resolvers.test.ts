@@ -61,6 +61,16 @@ describe('admin.get', () => {
     expect(json).not.toContain('whsec-');
     expect(res).toMatchObject({ ok: true, data: { secrets: { accessKeyIdMasked: expect.stringMatching(/^AKIA•+[A-Z0-9]{4}$/), hasSecretAccessKey: true, hasHmacSecret: true } } });
   });
+
+  it('reads settings stored before the comments option existed, with scheduled starts and stops commenting', async () => {
+    const stored = configure(forge, api);
+    const { comments: _added, ...older } = JSON.parse(JSON.stringify(stored)) as Settings;
+    const t = Date.now();
+    forge.kvs.values.set('settings:v1', { value: older, createdAt: t, updatedAt: t });
+    const res = await call(R.adminGet, {});
+    // The stored values are kept (a failed parse would show the defaults instead).
+    expect(res).toMatchObject({ ok: true, data: { settings: { apiUrl: api.url, fields: { client: FIELD.client }, comments: { scheduledStartStop: 'comment' } } } });
+  });
 });
 
 describe('admin.save', () => {
@@ -79,6 +89,15 @@ describe('admin.save', () => {
 
     const again = await call(R.adminSave, { settings, secrets: {} });
     expect(again).toMatchObject({ ok: true, data: { changed: [] } });
+  });
+
+  it('stores the choice for scheduled starts and stops, and names it as changed', async () => {
+    configure(forge, api);
+    const res = await call(R.adminSave, { settings: { ...settingsFor(api), comments: { scheduledStartStop: 'silent' } }, secrets: {} });
+    expect(res).toMatchObject({ ok: true, data: { changed: ['comments.scheduledStartStop'], view: { settings: { comments: { scheduledStartStop: 'silent' } } } } });
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ comments: { scheduledStartStop: 'silent' } });
+    const bad = await call(R.adminSave, { settings: { ...settingsFor(api), comments: { scheduledStartStop: 'never' } }, secrets: {} });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.comments.scheduledStartStop' } });
   });
 
   it('clears a secret with an empty string and leaves absent ones unchanged', async () => {

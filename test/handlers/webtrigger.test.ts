@@ -167,6 +167,63 @@ describe('other lifecycle events', () => {
   });
 });
 
+describe('scheduled starts and stops when the admin chose "update the panel only"', () => {
+  const silent = () => configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+  /** A VM that has run before: its connection details were posted on the first start. */
+  const seedStartedBefore = (state: Vm['state']) =>
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state }, provisionedWriteBackDone: true, idempotencyKey: 'jira:10042:cl10400', updatedAt: '2026-11-26T08:50:00Z' });
+
+  it.each([
+    ['vm.running', 'stopped', 'running'],
+    ['vm.stopped', 'running', 'stopped'],
+  ] as const)('%s of the schedule posts no comment, and the panel’s stored state still follows', async (type, before, after) => {
+    forge = site();
+    silent();
+    seedStartedBefore(before);
+    const res = await handleLifecycleEvent(signed(JSON.stringify(event(type, { cause: 'schedule' }))), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()).toEqual([]);
+    expect(forge.jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/comment'))).toHaveLength(0);
+    const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    expect(prop.vm?.state).toBe(after);
+    expect(prop.updatedAt).toBe(NOW.toISOString());
+  });
+
+  it('still posts the connection details on the first start, even when the schedule started it', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    silent();
+    seedVm();
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule' }))), NOW);
+    expect(texts()[0]).toContain('aws ssm start-session --target i-0abc12345def67890 --region eu-west-1');
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).provisionedWriteBackDone).toBe(true);
+  });
+
+  it.each([
+    ['vm.start-failed', { cause: 'schedule' as const, reason: 'InsufficientInstanceCapacity' }, /could not start at .*: InsufficientInstanceCapacity/],
+    ['vm.idle-warning', { cause: 'idle-reaper' as const, terminateAt: '2026-12-03T09:00:00Z' }, /will be terminated on 2026-12-03/],
+    ['vm.terminated', { cause: 'idle-reaper' as const }, /Dev VM terminated at/],
+    ['vm.stopped', { cause: 'api' as const }, /^Dev VM stopped at 2026-11-26 09:59 \(Europe\/Berlin\)\. Your home/],
+    ['vm.running', { cause: 'ec2' as const }, /^Dev VM started at 2026-11-26 09:59 \(Europe\/Berlin\)\. Connection details/],
+  ] as const)('%s still comments (%j)', async (type, over, text) => {
+    forge = site();
+    silent();
+    seedStartedBefore('running');
+    await handleLifecycleEvent(signed(JSON.stringify(event(type, over))), NOW);
+    expect(texts()).toEqual([expect.stringMatching(text)]);
+  });
+
+  it('settings stored before the option existed keep commenting on scheduled stops', async () => {
+    forge = site();
+    configure(forge, undefined);
+    const stored = forge.kvs.values.get('settings:v1');
+    const { comments: _dropped, ...older } = stored?.value as Record<string, unknown>;
+    forge.kvs.values.set('settings:v1', { ...stored!, value: older });
+    seedStartedBefore('running');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { cause: 'schedule' }))), NOW);
+    expect(texts()).toEqual([expect.stringMatching(/Dev VM stopped at .* \(end of working hours\)/)]);
+  });
+});
+
 describe('delivery failures', () => {
   it('accepts an event for a deleted issue without failing the sender', async () => {
     forge = site();
