@@ -92,15 +92,17 @@ describe('the admin page in a real browser', () => {
     await choose(page, 'field-client', 'Client');
     await choose(page, 'field-developer', 'Developer');
     await choose(page, 'field-instanceType', 'Instance type');
+    await choose(page, 'comments-scheduledStartStop', 'Update the panel only');
     expect(await text(page, 'field-instanceType-row')).toContain('Expected: a select list or text');
     await page.getByTestId('save').click();
     await page.getByText('Saved', { exact: true }).waitFor();
     const saved = await text(page, 'save-result');
     expect(saved).toBe(
-      'SavedChanged: API URL, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Callback signing secret.',
+      'SavedChanged: API URL, Daily scheduled starts and stops, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Callback signing secret.',
     );
     await page.getByTestId('flag').waitFor({ state: 'detached' }); // the stale "not saved" flag goes
     expect((await checklist(page)).every((c) => c.done)).toBe(true);
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ comments: { scheduledStartStop: 'silent' } });
 
     // Stored where they belong, and never sent back to the page.
     expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);

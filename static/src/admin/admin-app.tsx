@@ -8,7 +8,7 @@ import Spinner from '@atlaskit/spinner';
 import { token } from '@atlaskit/tokens';
 import { HOURLY_USD } from '../../../src/contract/prices';
 import { R, type AdminView, type ConnectionTestResult } from '../../../src/contract/resolvers';
-import { FIELD_ROLE_LABELS, FIELD_ROLES, ON_CLOSE_ACTIONS, WRITE_BACK_ROLES, type SettingsInput } from '../../../src/contract/settings';
+import { FIELD_ROLE_LABELS, FIELD_ROLES, ON_CLOSE_ACTIONS, SCHEDULED_START_STOP_MODES, WRITE_BACK_ROLES, type ScheduledStartStopMode, type SettingsInput } from '../../../src/contract/settings';
 import { OS_IDS, OS_LABELS, type OsId } from '../../../src/contract/vm-api';
 import { call, whatToDo, type Failure, type Outcome } from '../shared/api';
 import { DAY_NAMES, type DayName } from '../../../src/contract/schedule';
@@ -24,6 +24,10 @@ const ON_CLOSE_LABELS: Record<(typeof ON_CLOSE_ACTIONS)[number], string> = {
   stop: 'Stop the VM (home and databases kept)',
   terminate: 'Terminate the VM (home and databases kept)',
 };
+const SCHEDULED_START_STOP_LABELS: Record<ScheduledStartStopMode, string> = {
+  comment: 'Comment on the issue',
+  silent: 'Update the panel only (no comment)',
+};
 const WRITE_BACK_LABELS: Record<(typeof WRITE_BACK_ROLES)[number], string> = { instanceId: 'Instance id', amiId: 'AMI id', privateIp: 'Private IP' };
 
 /** The save result names what changed in the words of the page, not as setting paths. */
@@ -35,6 +39,7 @@ const CHANGE_LABELS: Record<string, string> = {
   'statuses.terminate': 'Terminating statuses',
   'statuses.provisioned': 'Status after the first run',
   onClose: 'When an issue is closed',
+  'comments.scheduledStartStop': 'Daily scheduled starts and stops',
   'policy.allowedInstanceTypes': 'Allowed instance types',
   'policy.allowedOs': 'Allowed operating systems',
   'policy.defaultSchedule': 'Default schedule',
@@ -312,6 +317,15 @@ export function AdminApp() {
           value={[settings.onClose ?? 'stop']}
           error={e('onClose')}
           onChange={(v) => update((s) => ({ ...s, onClose: (v[0] as SettingsInput['onClose']) ?? 'stop' }))}
+        />
+        <SelectRow
+          id="comments-scheduledStartStop"
+          label="Daily scheduled starts and stops"
+          options={SCHEDULED_START_STOP_MODES.map((m) => ({ value: m, label: SCHEDULED_START_STOP_LABELS[m] }))}
+          value={[settings.comments?.scheduledStartStop ?? 'comment']}
+          error={e('comments.scheduledStartStop')}
+          help="Comment on the issue, or update the panel only so watchers get no e-mail twice a day. The first start (with the connection details), failed starts, idle warnings and terminations always comment."
+          onChange={(v) => update((s) => ({ ...s, comments: { ...s.comments, scheduledStartStop: (v[0] as ScheduledStartStopMode | undefined) ?? 'comment' } }))}
         />
       </Section>
 
