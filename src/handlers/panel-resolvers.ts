@@ -54,7 +54,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     try {
       // Short bound: the stored record is a fine answer when the API is slow.
       const fresh = await config.api.call('getVm', { params: { id: live.id } }, { timeoutMs: REFRESH_TIMEOUT_MS });
-      if (JSON.stringify(fresh) !== JSON.stringify(live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
+      if (worthStoring(fresh, live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
       vm = fresh;
       freshness = { refreshedAt: now.toISOString() };
     } catch (e) {
@@ -217,3 +217,21 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
 }
 
 export const panelResolver = buildPanelResolver().getDefinitions();
+
+/** How stale the stored usage may get before a panel view writes it back (see worthStoring). */
+const USAGE_REWRITE_MS = 60 * 60 * 1000;
+
+/**
+ * Whether a panel view should write the freshly read VM back to the issue property. The
+ * reconciler's usage figure changes every run, so writing on any difference would make every
+ * view a Jira write (and widen the race with the web trigger's own writes); the record is written
+ * when anything but usage changed, or when the stored usage is missing or over an hour old.
+ */
+export function worthStoring(fresh: Vm, stored: Vm): boolean {
+  const { usage: freshUsage, ...freshRest } = fresh;
+  const { usage: storedUsage, ...storedRest } = stored;
+  if (JSON.stringify(freshRest) !== JSON.stringify(storedRest)) return true;
+  if (!freshUsage) return false;
+  if (!storedUsage || storedUsage.month !== freshUsage.month) return true;
+  return Date.parse(freshUsage.asOf) - Date.parse(storedUsage.asOf) >= USAGE_REWRITE_MS;
+}

@@ -190,6 +190,34 @@ describe('actions from the panel', () => {
   });
 });
 
+describe('writing the refreshed VM back to the issue', () => {
+  const propertyWrites = () => forge.jira.calls.filter((c) => c.method === 'PUT' && c.path.endsWith('/properties/{propertyKey}')).length;
+  const withUsage = (id: string, asOf: string, hoursRun: number) => api.vms.set(id, { ...(api.vms.get(id) as Vm), state: 'running', usage: { month: '2026-11', hoursRun, asOf } });
+  async function provision(): Promise<Vm> {
+    const res = await call(R.panelProvision, {}, PEOPLE.assignee);
+    if (!res.ok) throw new Error(res.error.message);
+    return res.data.vm as Vm;
+  }
+
+  it('does not write the property on every view when only the usage figure moved, but does when the state changed or usage is an hour old', async () => {
+    const vm = await provision();
+    withUsage(vm.id, '2026-11-26T08:00:00Z', 40);
+    await call(R.panelGet, {}, PEOPLE.other); // state pending → running: written
+    const afterFirst = propertyWrites();
+    withUsage(vm.id, '2026-11-26T08:05:00Z', 40.1);
+    await call(R.panelGet, {}, PEOPLE.other); // usage 5 minutes newer only: not written
+    expect(propertyWrites()).toBe(afterFirst);
+    withUsage(vm.id, '2026-11-26T09:05:00Z', 41.1);
+    await call(R.panelGet, {}, PEOPLE.other); // usage an hour newer: written
+    expect(propertyWrites()).toBe(afterFirst + 1);
+    api.vms.set(vm.id, { ...(api.vms.get(vm.id) as Vm), state: 'stopping' });
+    const res = await call(R.panelGet, {}, PEOPLE.other); // state changed: written
+    expect(propertyWrites()).toBe(afterFirst + 2);
+    expect(res).toMatchObject({ ok: true, data: { vm: { state: 'stopping' } } });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopping');
+  });
+});
+
 describe('next start and stop while the VM is kept running', () => {
   async function keptUntil(until: string | undefined, at: Date) {
     const res = await call(R.panelProvision, {}, PEOPLE.assignee);
