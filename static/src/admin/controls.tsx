@@ -16,6 +16,20 @@ export function ErrorText(props: { id: string; error: string | undefined }) {
   );
 }
 
+/** The help line and the error under a control; their ids are what describedBy() points at. */
+function HelpAndError(props: { id: string; help: ReactNode; error: string | undefined }) {
+  return (
+    <>
+      {props.help && (
+        <span id={`${props.id}-help`} style={mutedText}>
+          {props.help}
+        </span>
+      )}
+      <ErrorText id={`${props.id}-error`} error={props.error} />
+    </>
+  );
+}
+
 function describedBy(id: string, help: ReactNode, error: string | undefined): string | undefined {
   const ids = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return ids || undefined;
@@ -48,12 +62,7 @@ export function TextRow(props: {
         onChange={(e: React.FormEvent<HTMLInputElement>) => props.onChange(e.currentTarget.value)}
         testId={props.id}
       />
-      {props.help && (
-        <span id={`${props.id}-help`} style={mutedText}>
-          {props.help}
-        </span>
-      )}
-      <ErrorText id={`${props.id}-error`} error={props.error} />
+      <HelpAndError id={props.id} help={props.help} error={props.error} />
     </div>
   );
 }
@@ -100,12 +109,7 @@ export function SelectRow(props: {
           onChange={props.onChange}
         />
       </Suspense>
-      {props.help && (
-        <span id={`${props.id}-help`} style={mutedText}>
-          {props.help}
-        </span>
-      )}
-      <ErrorText id={`${props.id}-error`} error={props.error} />
+      <HelpAndError id={props.id} help={props.help} error={props.error} />
     </div>
   );
 }

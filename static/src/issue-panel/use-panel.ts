@@ -57,13 +57,11 @@ export function usePanel(now: () => number = Date.now) {
     setLoad({ status: 'ready', view });
   }, []);
 
-  /** "Refresh": read now, in place (the panel keeps its content and focus), and start a new polling window. */
-  const refresh = useCallback(async () => {
-    setRefreshing(true);
-    const r = await call(R.panelGet, {});
-    setRefreshing(false);
-    attempt.current = 0;
-    windowStart.current = null;
+  /**
+   * A background read (Refresh or a poll): a good answer replaces the view, a failure keeps the
+   * view and shows the reason; either way the polling effect decides what comes next.
+   */
+  const applyRead = useCallback((r: Outcome<typeof R.panelGet>) => {
     if (r.ok) {
       setRefreshError(null);
       setLoad({ status: 'ready', view: r.data });
@@ -72,6 +70,16 @@ export function usePanel(now: () => number = Date.now) {
     }
     setPollTick((t) => t + 1);
   }, []);
+
+  /** "Refresh": read now, in place (the panel keeps its content and focus), and start a new polling window. */
+  const refresh = useCallback(async () => {
+    setRefreshing(true);
+    const r = await call(R.panelGet, {});
+    setRefreshing(false);
+    attempt.current = 0;
+    windowStart.current = null;
+    applyRead(r);
+  }, [applyRead]);
 
   const view = load.status === 'ready' ? load.view : undefined;
   const vmState = view?.vm?.state;
@@ -96,19 +104,13 @@ export function usePanel(now: () => number = Date.now) {
       const r = await call(R.panelGet, {});
       if (cancelled) return;
       attempt.current += 1;
-      if (r.ok) {
-        setRefreshError(null);
-        setLoad({ status: 'ready', view: r.data });
-      } else {
-        setRefreshError(r.error);
-      }
-      setPollTick((t) => t + 1);
+      applyRead(r);
     }, decision.delayMs);
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [transitional, queued, stale, pollTick, vmState, now]);
+  }, [transitional, queued, stale, pollTick, vmState, now, applyRead]);
 
   return { load, reload, show, refresh, refreshing, transitional, refreshError, nextPollMs, pollStopped };
 }
