@@ -6,8 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
-import { STATUS, configure, goodIssue, site, statusChangedEvent } from '../../test/forge/fixtures';
-import { startVmApiStandIn } from '../../test/stand-ins/vm-api-server';
+import { STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { startVmApiStandIn } from '../../local/vm-api-server';
 
 export interface TriggerBench {
   transitions: number;

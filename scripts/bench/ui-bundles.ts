@@ -96,8 +96,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function measureFirstRender(runs = 5): Promise<FirstRender[]> {
   // Loaded lazily: the bundle-size report needs none of the browser or stand-in machinery.
   const { panelResolver, adminResolver } = await import('../../src/index');
-  const { startVmApiStandIn } = await import('../../test/stand-ins/vm-api-server');
-  const { PEOPLE, configure, site } = await import('../../test/forge/fixtures');
+  const { startVmApiStandIn } = await import('../../local/vm-api-server');
+  const { PEOPLE, configure, site } = await import('../../local/site-fixtures');
   const { startRig } = await import('../../test/browser/support/harness');
 
   const prevSilent = process.env.DEV_VM_SILENT_LOGS;

@@ -1,4 +1,4 @@
-import type { JiraSeed } from '../../test/stand-ins/jira-stand-in';
+import type { JiraSeed } from '../../local/jira-stand-in';
 
 /**
  * The simulated Jira site of the preview and the end-to-end test: a dev-VM workflow, the request

@@ -6,9 +6,9 @@ import { DEFAULT_POLICY } from '../../src/contract/settings';
 import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/webtrigger';
 import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda/notifier/deliver';
 import type { RunSummary } from '../../infra-cdk/lambda/reconciler/run';
-import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../test/stand-ins/aws';
-import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../test/stand-ins/forge-runtime';
-import { startFunctionUrl, type FunctionUrlServer } from '../../test/stand-ins/function-url';
+import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../local/aws';
+import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
+import { startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
 import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 

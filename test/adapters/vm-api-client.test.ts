@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VmApiClient, VmApiError } from '../../src/adapters/vm-api-client';
 import type { ProvisionRequest } from '../../src/contract/vm-api';
-import { startVmApiStandIn, verifySigV4, type VmApiStandIn } from '../stand-ins/vm-api-server';
+import { startVmApiStandIn, verifySigV4, type VmApiStandIn } from '../../local/vm-api-server';
 
 /**
  * The app's SigV4 signing (aws4fetch) checked by an independent implementation

@@ -12,7 +12,7 @@ import {
   waitUntilInstanceRunning,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../local/aws';
 
 /** The real EC2 SDK client against the stand-in: every shape here went through the SDK's own serde. */
 

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, StartInstance
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+import { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn } from '../../local/aws';
 
 let aws: AwsStandIn;
 

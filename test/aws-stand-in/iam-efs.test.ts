@@ -23,7 +23,7 @@ import {
   NoSuchEntityException,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
-import { startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../local/aws';
 
 let aws: AwsStandIn;
 let iam: IAMClient;

@@ -15,7 +15,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { startAwsStandIn, type AwsStandIn } from '../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../local/aws';
 
 let aws: AwsStandIn;
 

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { adminResolver } from '../../src/index';
-import type { ForgeStandIn } from '../stand-ins/forge-runtime';
-import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
-import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../forge/fixtures';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../../local/site-fixtures';
 import { seriousA11yViolations, snapshot } from './support/browser';
 import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
 

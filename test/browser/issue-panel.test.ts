@@ -2,9 +2,9 @@ import type { Page } from 'playwright-core';
 import { panelResolver } from '../../src/index';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
-import type { ForgeStandIn } from '../stand-ins/forge-runtime';
-import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
-import { FIELD, HMAC_SECRET, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { FIELD, HMAC_SECRET, PEOPLE, configure, goodIssue, site } from '../../local/site-fixtures';
 import { seriousA11yViolations, snapshot } from './support/browser';
 import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
 

@@ -11,7 +11,7 @@ import { scramSha256Verifier } from '../../infra-cdk/lambda/shared/db/credential
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { SecretsManagerStore } from '../../infra-cdk/lambda/shared/db/secrets-manager-store';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
-import { type AwsStandIn, startAwsStandIn } from '../stand-ins/aws';
+import { type AwsStandIn, startAwsStandIn } from '../../local/aws';
 import { MY, PG, captureLogger, createMysqlMaster, createPgMaster, myAs, myRoot, pgSuper, randomSuffix } from './support';
 
 /**

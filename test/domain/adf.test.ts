@@ -15,7 +15,7 @@ import {
   runningComment,
   statusActionComment,
 } from '../../src/domain/comments';
-import { adfProblems } from '../stand-ins/adf-validator';
+import { adfProblems } from '../../local/adf-validator';
 
 const vm: Vm = {
   id: 'i-0abc12345def67890',

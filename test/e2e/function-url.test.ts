@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AwsClient } from 'aws4fetch';
-import { startFunctionUrl, type FunctionUrlServer } from '../stand-ins/function-url';
+import { startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 
 /**
  * The function URL stand-in the preview and the end-to-end test put in front of the VM API:

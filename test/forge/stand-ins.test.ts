@@ -1,9 +1,9 @@
 import { asApp, asUser, requestJira, route } from '@forge/api';
 import { kvs } from '@forge/kvs';
 import { Queue } from '@forge/events';
-import type { ForgeStandIn } from '../stand-ins/forge-runtime';
-import { createForgeStandIn } from '../stand-ins/forge-runtime';
-import { goodIssue, site } from './fixtures';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { createForgeStandIn } from '../../local/forge-runtime';
+import { goodIssue, site } from '../../local/site-fixtures';
 
 /**
  * The stand-ins must fail loudly where the real platform would: these tests drive the REAL

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
 import { adminResolver } from '../../src/handlers/admin-resolvers';
-import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
-import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
-import { FIELD, PEOPLE, STATUS, configure, settingsFor, site } from '../forge/fixtures';
+import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { FIELD, PEOPLE, STATUS, configure, settingsFor, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 

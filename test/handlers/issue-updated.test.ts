@@ -3,9 +3,9 @@ import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
-import type { ForgeStandIn } from '../stand-ins/forge-runtime';
-import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
-import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../forge/fixtures';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');

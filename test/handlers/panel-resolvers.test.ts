@@ -4,9 +4,9 @@ import { adfToText, type AdfDoc, type AdfInline } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { buildPanelResolver, panelResolver } from '../../src/handlers/panel-resolvers';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
-import type { ForgeStandIn, ResolverHandler } from '../stand-ins/forge-runtime';
-import { startVmApiStandIn, type VmApiStandIn } from '../stand-ins/vm-api-server';
-import { FIELD, PEOPLE, configure, goodIssue, site } from '../forge/fixtures';
+import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { FIELD, PEOPLE, configure, goodIssue, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 

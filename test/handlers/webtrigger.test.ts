@@ -5,8 +5,8 @@ import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { signEvent } from '../../src/domain/hmac';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { handleLifecycleEvent, type WebTriggerRequest } from '../../src/handlers/webtrigger';
-import type { ForgeStandIn } from '../stand-ins/forge-runtime';
-import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site } from '../forge/fixtures';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');

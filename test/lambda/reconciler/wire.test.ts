@@ -6,7 +6,7 @@ import { Fleet } from '../../../infra-cdk/lambda/reconciler/fleet';
 import { runReconciler, type ReconcilerDeps } from '../../../infra-cdk/lambda/reconciler/run';
 import { EventPublisher } from '../../../infra-cdk/lambda/shared/events';
 import { SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
-import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
 
 /**
  * The reconciler with its real SDK clients against the wire-protocol AWS stand-in: query-protocol

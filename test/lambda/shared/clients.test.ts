@@ -2,7 +2,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeAccessPointsCommand } from '@aws-sdk/client-efs';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { createEc2Client, createEfsClient, createIamClient, RETRY_CONFIG } from '../../../infra-cdk/lambda/shared/clients';
-import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
 
 /**
  * The SDK clients as the Lambdas build them, against the wire-protocol AWS stand-in: the endpoint

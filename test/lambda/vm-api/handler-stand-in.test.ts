@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Vm, VmList } from '../../../src/contract/vm-api';
 import type { VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
-import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
 import { ENV, event } from './support';
 
 /**

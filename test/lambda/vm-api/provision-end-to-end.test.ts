@@ -10,7 +10,7 @@ import { EfsGateway } from '../../../infra-cdk/lambda/shared/efs';
 import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
 import { IamGateway } from '../../../infra-cdk/lambda/shared/iam';
 import { createHandler, type VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
-import { startAwsStandIn, type AwsStandIn } from '../../stand-ins/aws';
+import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
 import { createMysqlMaster, createPgMaster, MY, myAs, myRoot, PG, pgAs, pgSuper, randomSuffix } from '../../db/support';
 import { captureOutput, ENV, event } from './support';
 

@@ -2,7 +2,7 @@ import { SNAPSHOT_PATH, startAwsStandIn } from './server';
 
 /**
  * Runs the simulated AWS on its own, for trying the Lambdas by hand:
- *   npx tsx test/stand-ins/aws/main.ts [--port 4566] [--transition-seconds 3]
+ *   npx tsx local/aws/main.ts [--port 4566] [--transition-seconds 3]
  * prints the environment to export, and stops on Ctrl-C.
  */
 function flag(name: string): string | undefined {

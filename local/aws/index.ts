@@ -12,7 +12,7 @@
  * path-style by itself. Only with a hostname endpoint such as http://localhost:port must S3 clients
  * set `forcePathStyle: true` (bucket.localhost does not resolve on most machines).
  * Requests must be SigV4-signed with `aws.credentials` (STAND_IN_CREDENTIALS unless configured).
- * Standalone: `npx tsx test/stand-ins/aws/main.ts --port 4566`.
+ * Standalone: `npx tsx local/aws/main.ts --port 4566`.
  */
 export { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './server';
 export { STAND_IN_CREDENTIALS, type StandInCredentials } from './sigv4';

@@ -1,7 +1,7 @@
-import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
-import { createForgeStandIn, type ForgeStandIn } from '../stand-ins/forge-runtime';
-import type { SeedIssue } from '../stand-ins/jira-stand-in';
-import type { VmApiStandIn } from '../stand-ins/vm-api-server';
+import { DEFAULT_SETTINGS, type Settings } from '../src/contract/settings';
+import { createForgeStandIn, type ForgeStandIn } from './forge-runtime';
+import type { SeedIssue } from './jira-stand-in';
+import type { VmApiStandIn } from './vm-api-server';
 
 /**
  * A Jira site as the handler tests use it: statuses of a dev-VM workflow, the request fields as

@@ -3,9 +3,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, validationError } from '../../src/contract/errors';
-import { clientDatabaseName, developerLoginName } from '../../src/contract/names';
-import { VmApi, matchRoute, type ProvisionRequest, type Vm, type VmApiOperation } from '../../src/contract/vm-api';
+import { ApiError, validationError } from '../src/contract/errors';
+import { clientDatabaseName, developerLoginName } from '../src/contract/names';
+import { VmApi, matchRoute, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
 
 /**
  * A local stand-in for the VM API's Lambda function URL (AWS_IAM auth). It authenticates every
