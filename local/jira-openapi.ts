@@ -1,10 +1,10 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { PRUNED_SPEC_PATH } from './jira-openapi-prune';
 
 /**
- * Checks a Jira REST call against Atlassian's OpenAPI document (shared/jira-platform-openapi.json):
+ * Checks a Jira REST call against Atlassian's OpenAPI document (the pruned copy in local/jira-openapi.json):
  * the path and method must be an operation of the spec, every query parameter one it declares,
  * path parameters present, and a JSON body valid against the operation's request schema.
  */
@@ -33,10 +33,11 @@ export interface MatchedOperation {
 }
 
 function findSpecFile(): string {
-  // The spec lives in the team's shared folder next to the work tree (../shared from the repo).
-  const candidates = [process.env.JIRA_OPENAPI_SPEC, join(__dirname, '../../../shared/jira-platform-openapi.json'), '/work/shared/jira-platform-openapi.json'];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error('jira-platform-openapi.json not found: set JIRA_OPENAPI_SPEC or place it in ../shared');
+  // The pruned copy kept in the repository (scripts/prune-jira-openapi.ts); JIRA_OPENAPI_SPEC may name
+  // another one (the full document, say) for a one-off check.
+  const path = process.env.JIRA_OPENAPI_SPEC || PRUNED_SPEC_PATH;
+  if (!existsSync(path)) throw new Error(`Jira OpenAPI document not found at ${path}: run npm run jira-openapi`);
+  return path;
 }
 
 export class JiraOpenApi {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startPreview } from './preview/server';
 import { EMULATOR_OVERRIDES } from './preview/wiring';
 
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
     port,
     ...(process.env.HOST ? { host: process.env.HOST } : {}),
     ...(awsEndpointUrl ? { awsEndpointUrl } : {}),
-    dbSuffix: 'preview',
+    // One database name space per clone: two clones' previews (or a preview and the tests) on one
+    // machine never share the master logins.
+    dbSuffix: `preview_${createHash('sha256').update(__dirname).digest('hex').slice(0, 8)}`,
     log: (line) => console.log(line),
   });
   const { stack } = preview;
