@@ -10,7 +10,7 @@ import react from '@vitejs/plugin-react';
  *   --mode test:issue-panel | test:admin  → test-artifacts/browser-build/<page>/
  *
  * The test variant swaps `@forge/bridge` (which only works inside Jira's iframe) for the test
- * bridge in test/browser/support, whose invoke() posts to the local test server.
+ * bridge in local/browser, whose invoke() posts to the local test server.
  */
 const PAGES = ['issue-panel', 'admin'] as const;
 type Page = (typeof PAGES)[number];
@@ -28,7 +28,7 @@ export default defineConfig(({ mode }) => {
     base: './',
     plugins: [react()],
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    resolve: test ? { alias: { '@forge/bridge': here('../test/browser/support/test-bridge.ts') } } : {},
+    resolve: test ? { alias: { '@forge/bridge': here('../local/browser/test-bridge.ts') } } : {},
     build: {
       outDir: test ? here(`../test-artifacts/browser-build/${page}`) : here(`./build/${page}`),
       emptyOutDir: true,

@@ -98,7 +98,7 @@ export async function measureFirstRender(runs = 5): Promise<FirstRender[]> {
   const { panelResolver, adminResolver } = await import('../../src/index');
   const { startVmApiStandIn } = await import('../../local/vm-api-server');
   const { PEOPLE, configure, site } = await import('../../local/site-fixtures');
-  const { startRig } = await import('../../test/browser/support/harness');
+  const { startRig } = await import('../../local/browser/harness');
 
   const prevSilent = process.env.DEV_VM_SILENT_LOGS;
   process.env.DEV_VM_SILENT_LOGS = '1';

@@ -3,8 +3,8 @@ import { adminResolver } from '../../src/index';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../../local/site-fixtures';
-import { seriousA11yViolations, snapshot } from './support/browser';
-import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
+import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
+import { focusIsVisible, startRig, tabTo, type Rig } from '../../local/browser/harness';
 
 /** The admin page in Chromium against the REAL admin resolvers and the KVS/Jira/VM API stand-ins. */
 process.env.DEV_VM_SILENT_LOGS = '1';

@@ -5,8 +5,8 @@ import type { Vm, VmState } from '../../src/contract/vm-api';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { FIELD, HMAC_SECRET, PEOPLE, configure, goodIssue, site } from '../../local/site-fixtures';
-import { seriousA11yViolations, snapshot } from './support/browser';
-import { focusIsVisible, startRig, tabTo, type Rig } from './support/harness';
+import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
+import { focusIsVisible, startRig, tabTo, type Rig } from '../../local/browser/harness';
 
 /**
  * The issue panel in Chromium against the REAL panel resolvers (src/index.ts), with the Jira/KVS

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ROOT } from '../../scripts/preview/build-pages';
 import { startPreview, type Preview } from '../../scripts/preview/server';
-import { launchChromium, seriousA11yViolations } from '../browser/support/browser';
+import { launchChromium, seriousA11yViolations } from '../../local/browser/browser';
 
 /**
  * `npm start`'s startup as a test: the preview on a free port, its page in Chromium, a click on

@@ -15,7 +15,8 @@ import { DAY_NAMES, type DayName } from '../../../src/contract/schedule';
 import { DAY_LABELS, daysFromSpec, specFromDays } from '../shared/days';
 import { timeZones } from '../shared/format';
 import { mutedText, row, Section } from '../shared/ui';
-import { SelectRow, TextRow, ErrorText, type Option } from './controls';
+import { SelectRow, TextRow, ErrorText } from './controls';
+import type { Option } from './option';
 import { CONNECTION_ADVICE, FIELD_HINTS, validate, type FieldErrors, type SecretDrafts } from './validation';
 
 const NO_SECRETS: SecretDrafts = { accessKeyId: '', secretAccessKey: '', hmacSecret: '' };

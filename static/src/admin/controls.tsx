@@ -2,6 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { mutedText } from '../shared/ui';
+import type { Option } from './option';
 
 /** Labelled inputs of the admin page: a visible label, help text and the inline error, all wired by id. */
 
@@ -65,11 +66,6 @@ export function TextRow(props: {
       <HelpAndError id={props.id} help={props.help} error={props.error} />
     </div>
   );
-}
-
-export interface Option {
-  label: string;
-  value: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import Select from '@atlaskit/select';
-import type { Option } from './controls';
+import type { Option } from './option';
 
 /** The Atlaskit Select behind SelectRow, in its own chunk (see controls.tsx). */
 export default function SelectField(props: {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 
 export type PageName = 'issue-panel' | 'admin';
 
-export const ROOT = resolve(__dirname, '../../..');
+export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 
 /**
