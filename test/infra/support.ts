@@ -6,13 +6,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { readConfig } from '../../infra-cdk/lib/config';
+import { loadStageSettings } from '../../infra-cdk/lib/deploy-settings';
 import { DevVmStack } from '../../infra-cdk/lib/dev-vm-stack';
 import { finishFunction, functionBase, type LambdaFactory, type LambdaSpec } from '../../infra-cdk/lib/lambda-factory';
 
-/** The context of infra-cdk/cdk.json: tests synthesize with the same defaults and feature flags as `cdk synth`. */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'infra-cdk', 'cdk.json'), 'utf8'),
-).context;
+/**
+ * What `cdk synth` of the default stage sees: the feature flags of infra-cdk/cdk.json and the
+ * settings of infra-cdk/config/default.json, so tests synthesize with the same values.
+ */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = {
+  ...JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'infra-cdk', 'cdk.json'), 'utf8')).context,
+  ...loadStageSettings('default').values,
+};
 
 /** Same defaults as the production factory, inline code instead of an esbuild bundle. */
 export class InlineLambdaFactory implements LambdaFactory {
