@@ -4,6 +4,7 @@ import type { Schedule } from '../contract/schedule';
 import { OS_LABELS, type Vm } from '../contract/vm-api';
 import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
+import { describeStateReason } from './state-reason';
 
 /**
  * The text of every comment the app posts on an issue. Pure: each takes the values it shows
@@ -132,7 +133,7 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
       return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));
     case 'vm.start-failed':
       return doc(
-        panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${event.reason}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
+        panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
       );
     case 'vm.idle-warning':
       return doc(
@@ -146,7 +147,7 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
         ),
       );
     case 'vm.terminated':
-      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${event.reason}).` : '.', ' Its home directory and databases are kept for the next VM.'));
+      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason)}).` : '.', ' Its home directory and databases are kept for the next VM.'));
   }
 }
 

@@ -1,6 +1,7 @@
 import Spinner from '@atlaskit/spinner';
 import { token } from '@atlaskit/tokens';
 import { OS_LABELS, TRANSITIONAL_STATES, type Vm, type VmState } from '../../../src/contract/vm-api';
+import { describeStateReason } from '../../../src/domain/state-reason';
 import { formatInstant } from '../shared/format';
 import { Message, StatusLozenge, type LozengeTone } from '../shared/light-controls';
 import { Facts, mutedText, row } from '../shared/ui';
@@ -20,8 +21,12 @@ const PROGRESS: Partial<Record<VmState, string>> = {
   'shutting-down': 'Terminating the VM. Your home directory and the client’s databases are kept.',
 };
 
+/** "stopped by a user" → "Stopped by a user." */
+const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
+
 export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: number | null }) {
   const { vm } = props;
+  const reason = describeStateReason(vm.stateReason);
   const transitional = TRANSITIONAL_STATES.includes(vm.state);
   return (
     <div>
@@ -45,12 +50,16 @@ export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: numbe
       {vm.state === 'failed' && (
         <div style={{ marginBlockStart: token('space.100') }}>
           <Message tone="error" title="The VM failed" testId="vm-failed">
-            <p>{vm.stateReason ?? 'AWS did not report a reason.'}</p>
+            <p>{reason ? sentence(reason) : 'AWS did not report a reason.'}</p>
             <p>Terminate it and provision again; your home directory and databases are kept.</p>
           </Message>
         </div>
       )}
-      {vm.state !== 'failed' && vm.stateReason && <p style={mutedText}>{vm.stateReason}</p>}
+      {vm.state !== 'failed' && reason && (
+        <p style={mutedText} data-testid="vm-state-reason">
+          {sentence(reason)}
+        </p>
+      )}
       {vm.scheduleError && (
         <div style={{ marginBlockStart: token('space.100') }}>
           <Message tone="warning" title="The schedule is not applied" testId="schedule-error">
