@@ -1,8 +1,8 @@
 import { ApiError } from '../../../../src/contract/errors';
-import { ClientName, DeveloperName, clientDatabaseName, developerLoginName } from '../../../../src/contract/names';
+import { ClientName, DeveloperName, clientDatabaseName, legacyDeveloperLoginName } from '../../../../src/contract/names';
 import { Tag } from '../../../../src/contract/tags';
 import type { DbConnection } from '../../../../src/contract/vm-api';
-import { developerDbSecretName } from '../resource-names';
+import { developerClientDbSecretName, developerClientLoginName } from '../resource-names';
 import { DeveloperSecret, MasterSecret, generatePassword, parseSecret } from './credentials';
 import { provisionMysql, revokeMysql } from './mysql';
 import { provisionPostgres, revokePostgres } from './postgres';
@@ -28,7 +28,10 @@ interface Names {
   client: ClientName;
   developer: DeveloperName;
   database: string;
+  /** The (developer, client) pair's login, the only one provisioning creates. */
   login: string;
+  /** `dev_<developer>`, the earlier model's login shared by all of a developer's clients; only ever revoked. */
+  legacyLogin: string;
   secretName: string;
 }
 
@@ -44,8 +47,9 @@ function names(input: { client: unknown; developer: unknown }, secretPrefix: str
     client: client.data,
     developer: developer.data,
     database: clientDatabaseName(client.data),
-    login: developerLoginName(developer.data),
-    secretName: developerDbSecretName(secretPrefix, developer.data),
+    login: developerClientLoginName(developer.data, client.data),
+    legacyLogin: legacyDeveloperLoginName(developer.data),
+    secretName: developerClientDbSecretName(secretPrefix, developer.data, client.data),
   };
 }
 
@@ -94,6 +98,7 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
       const value = JSON.stringify({ username: n.login, password } satisfies DeveloperSecret);
       const created = await deps.secrets.create(n.secretName, value, {
         [Tag.DeveloperName]: n.developer,
+        [Tag.ClientName]: n.client,
         [Tag.ManagedBy]: deps.managedBy,
       });
       if (created) {
@@ -153,7 +158,8 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
         try {
           const master = await masterOf(target);
           const connect = opener(target, master);
-          const plan = { database: n.database, login: n.login };
+          // The legacy shared login loses this client too; its other clients stay until revoked there.
+          const plan = { database: n.database, logins: [n.login, n.legacyLogin] };
           out.push(
             target.engine === 'postgres'
               ? await revokePostgres({ connect, logger: deps.logger }, plan)
