@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { scramSha256Verifier } from '../../infra-cdk/lambda/shared/db/credentials';
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
 import type { DbConnection } from '../../src/contract/vm-api';
@@ -52,6 +53,18 @@ async function canRead(user: string, password: string, database: string, table: 
   } finally {
     await c.end();
   }
+}
+
+/**
+ * True when `password` is the one PostgreSQL holds for `role`. The local server trusts 127.0.0.1
+ * (no password check at login), so a password is checked against the stored SCRAM verifier, and
+ * access is decided by privileges alone, which is what these tests are about.
+ */
+async function passwordIs(role: string, password: string): Promise<boolean> {
+  const r = await su.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [role]);
+  const stored = r.rows[0]?.p ?? '';
+  const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored);
+  return !!m && scramSha256Verifier(password, Number(m[1]), Buffer.from(m[2]!, 'base64')) === stored;
 }
 
 let alice: Access;
@@ -203,9 +216,13 @@ describe('PostgreSQL: a developer attacks the provisioning master and her collea
     await b.query("INSERT INTO inbox VALUES ('hello')").catch(() => undefined);
     await b.end();
 
-    // alice now tries bob's login for A, with the password she chose, on client B's database.
+    // The planted code did run: PostgreSQL lets every role change its own password and that cannot
+    // be taken away without a superuser, so the login alice now holds is bob's login for client A…
+    expect(await passwordIs(bobA.user, 'AliceOwnsThis1234')).toBe(true);
+    // …which reaches client A only, where alice works anyway: not client B's database.
     expect(await canRead(bobA.user, 'AliceOwnsThis1234', carol.database, 'beta_secrets')).toBe(false);
-    // bob's own access to B is unaffected.
+    // bob's own access to B is unaffected, password included.
+    expect(await passwordIs(bobB.user, bobB.password)).toBe(true);
     expect(await canRead(bobB.user, bobB.password, carol.database, 'beta_secrets')).toBe(true);
   });
 });
