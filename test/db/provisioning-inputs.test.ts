@@ -65,9 +65,9 @@ describe('names are validated before any secret or SQL is touched', () => {
     const { db, calls, timeline } = provisionerWithSpies();
     const err = await db.provision({ client: 'acme', developer: 'alice' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UPSTREAM_FAILED' });
-    expect((err as Error).message).toMatch(/^PostgreSQL provisioning of client_acme for dev_alice: master secret of PostgreSQL not found/);
+    expect((err as Error).message).toMatch(/^PostgreSQL provisioning of client_acme for dv_alice_acme_[a-z2-7]{12}: master secret of PostgreSQL not found/);
     expect(calls).toEqual([]);
-    expect(timeline.filter((e) => e.kind === 'secret.create').map((e) => e.name)).toEqual(['dev-vm/db/developer/alice']);
+    expect(timeline.filter((e) => e.kind === 'secret.create').map((e) => e.name)).toEqual(['dev-vm/db/developer/alice/acme']);
   });
 });
 

@@ -101,6 +101,22 @@ describe('MySQL/MariaDB: a developer attacks her colleagues', () => {
     expect(await canRead(bobB.user, bobB.password, carol.database, 'beta_secrets')).toBe(true);
   });
 
+  it('DROP DATABASE of her own client (accepted risk): no other client is touched and the next provisioning re-creates it with its grants', async () => {
+    const frank = await provision(clientA, dev('frank'));
+    const carol = await provision(clientB, dev('carol'));
+    const f = await myAs(frank.user, frank.password, frank.database);
+    await f.query(`DROP DATABASE \`${frank.database}\``);
+    // Another client's database is out of reach, for DROP as for anything else.
+    await expect(f.query(`DROP DATABASE \`${carol.database}\``)).rejects.toMatchObject({ errno: 1044 });
+    f.destroy();
+    expect(await canRead(carol.user, carol.password, carol.database, 'beta_secrets')).toBe(true);
+
+    const again = await provision(clientA, dev('frank'));
+    const g = await myAs(again.user, again.password, again.database);
+    await g.query('CREATE TABLE back (v INT)');
+    g.destroy();
+  });
+
   it('a login reaches exactly one client database', async () => {
     const erin = await provision(clientA, dev('erin'));
     const erinB = await provision(clientB, dev('erin'));

@@ -90,7 +90,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const dbs = (await su.query<{ d: string }>("SELECT datname AS d FROM pg_database WHERE datname LIKE $1", [`client\\_%${sfx}%`])).rows.map((r) => r.d);
+  const dbs = (await su.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE datname LIKE $1 OR datname = $2', [`client\\_%${sfx}%`, `maint_${sfx}`])).rows.map((r) => r.d);
   for (const d of dbs) {
     await su.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [d]);
     await su.query(`DROP DATABASE IF EXISTS "${d}"`);
@@ -193,6 +193,25 @@ describe('PostgreSQL: a developer attacks the provisioning master and her collea
     }
     // And a colleague's next provisioning still works.
     await expect(provision(clientA, dev('erin'))).resolves.toMatchObject({ database: alice.database });
+  });
+
+  it('a developer cannot connect to the maintenance database when the master owns it (as on RDS)', async () => {
+    // On RDS the master owns `postgres`; here a database the master owns stands in for it.
+    const maint = `maint_${sfx}`;
+    await su.query(`CREATE DATABASE "${maint}" OWNER "${master}"`);
+    const rdsLike = createDbProvisioner({
+      targets: [{ engine: 'postgres', host: PG.host, port: PG.port, masterSecretId: MASTER_SECRET, tls: { mode: 'off' }, maintenanceDatabase: maint }],
+      secrets,
+      secretPrefix: 'sec/',
+      managedBy: 'dev-vm-test',
+      logger: captureLogger(),
+    });
+    const [c] = (await rdsLike.provision({ client: clientA, developer: dev('gina') })) as [DbConnection];
+    const gina: Access = { database: c.database, user: c.user, password: secrets.passwordOf(c.secretName) };
+    await expect(connect(gina, maint)).rejects.toMatchObject({ code: '42501' });
+    // Her own client's database still works.
+    const own = await connect(gina);
+    await own.end();
   });
 
   it("code planted by one developer that changes a colleague's password gives no access to the colleague's other clients", async () => {
