@@ -99,6 +99,12 @@ describe('MySQL/MariaDB: a developer attacks her colleagues', () => {
     expect(await canRead(bobA.user, 'AliceOwnsThis1234', carol.database, 'beta_secrets')).toBe(false);
     // bob's own access to B is unaffected.
     expect(await canRead(bobB.user, bobB.password, carol.database, 'beta_secrets')).toBe(true);
+
+    // The next provisioning for bob and A notices the password no longer matches its secret and
+    // puts it back: bob's VM works again, alice's password is gone.
+    await provision(clientA, dev('bob'));
+    (await myAs(bobA.user, bobA.password, bobA.database)).destroy();
+    await expect(myAs(bobA.user, 'AliceOwnsThis1234', bobA.database)).rejects.toMatchObject({ errno: 1045 });
   });
 
   it('DROP DATABASE of her own client (accepted risk): no other client is touched and the next provisioning re-creates it with its grants', async () => {

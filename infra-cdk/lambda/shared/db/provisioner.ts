@@ -124,6 +124,35 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
     return s;
   }
 
+  /**
+   * Logs in as the pair's login with the stored password (no statement is run). False only when
+   * the server refuses the password; any other failure (network, privilege) says nothing about
+   * the password and counts as working, so it never blocks provisioning.
+   */
+  async function passwordStillWorks(
+    target: EngineTarget,
+    master: { host: string; port: number },
+    n: Names,
+    password: string,
+  ): Promise<boolean> {
+    try {
+      const s = await connectors[target.engine]({
+        host: master.host,
+        port: master.port,
+        user: n.login,
+        password,
+        tls: target.tls,
+        ...(target.engine === 'postgres' ? { database: n.database } : {}),
+      });
+      await s.close();
+      return true;
+    } catch (err) {
+      const e = err as { code?: unknown; errno?: unknown };
+      // 28P01 invalid_password (https://www.postgresql.org/docs/15/errcodes-appendix.html); MySQL/MariaDB 1045 ER_ACCESS_DENIED_ERROR.
+      return !(e.code === '28P01' || e.errno === 1045);
+    }
+  }
+
   return {
     async provision(input: ProvisionInput): Promise<DbConnection[]> {
       const n = names(input, deps.secretPrefix);
@@ -141,8 +170,19 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
           const master = await masterOf(target);
           const connect = opener(target, master);
           const plan = { database: n.database, login: n.login, password: creds.password, setPassword: creds.setPassword };
-          if (target.engine === 'postgres') await provisionPostgres({ connect, logger: deps.logger }, plan);
-          else await provisionMysql({ connect: () => connect(), logger: deps.logger }, plan);
+          const run = (p: typeof plan) =>
+            target.engine === 'postgres'
+              ? provisionPostgres({ connect, logger: deps.logger }, p)
+              : provisionMysql({ connect: () => connect(), logger: deps.logger }, p);
+          await run(plan);
+          if (!plan.setPassword && !(await passwordStillWorks(target, master, n, creds.password))) {
+            // The login's password is no longer its secret's: someone changed it from inside a
+            // session (both engines let an account change its own password, and a colleague's
+            // planted code can run in that session). Put the secret's password back, so the
+            // developer's VM works again and whoever set the other password loses it.
+            deps.logger.warn('developer login password differed from its secret; reset', { engine: target.engine, login: n.login });
+            await run({ ...plan, setPassword: true });
+          }
           out.push({ engine: target.engine, host: master.host, port: master.port, database: n.database, user: n.login, secretName: n.secretName });
         } catch (err) {
           throw upstream(`${label} provisioning of ${n.database} for ${n.login}`, err);
