@@ -155,6 +155,8 @@ describe('PostgreSQL: a developer attacks the provisioning master and her collea
         EXCEPTION WHEN OTHERS THEN RETURN false; END $f$`);
       // …and made the database's sessions look in public first, for whoever connects.
       await inLegacy.query(`ALTER DATABASE "${legacyDb}" SET search_path = public, pg_catalog`);
+      // …and, as its owner, wrote the marker of a finished layout, hoping to be skipped.
+      await inLegacy.query(`COMMENT ON DATABASE "${legacyDb}" IS 'dev-vm-for-jira: client database layout 2'`);
     } finally {
       await inLegacy.end();
     }

@@ -24,7 +24,8 @@ import type { DbLogger, RevokeOutcome } from './types';
  * The master never resolves a name in a tenant's schema: its sessions pin `search_path` (session.ts)
  * and every catalog call here is `pg_catalog.`-qualified anyway. It opens a session inside a client
  * database only to lay it out (new database, or migration of a database of the earlier layout),
- * once; a comment on the database (readable from the maintenance database) records that it is done.
+ * once; a comment on the master-owned database (readable from the maintenance database) records
+ * that it is done.
  *
  * Written for a master that is not a superuser (RDS: CREATEDB, CREATEROLE, rds_superuser): the
  * master is a member of each client role, which CREATE SCHEMA … AUTHORIZATION requires.
@@ -121,7 +122,9 @@ export async function provisionPostgres(ctx: PgContext, plan: PgProvisionPlan): 
         ctx.logger.info('created client database', { engine: 'postgres', database });
         db = { owner: master, comment: null };
       }
-      if (db.comment !== LAYOUT_COMMENT) {
+      // The marker counts only on a database the master owns: the owner of an earlier-layout
+      // database (the client role, i.e. any developer) could have written it to be skipped.
+      if (db.comment !== LAYOUT_COMMENT || db.owner !== master) {
         await layOutDatabase(ctx, admin, { database, master, owner: db.owner });
       }
 
