@@ -133,5 +133,10 @@ describe('MySQL/MariaDB: a developer attacks her colleagues', () => {
     expect(tables).toEqual([{ n: 0 }]);
     const [global] = await root.query("SELECT Select_priv AS s, Create_priv AS c, Super_priv AS su FROM mysql.user WHERE User = ? AND Host = '%'", [erin.user]);
     expect(global).toEqual([{ s: 'N', c: 'N', su: 'N' }]);
+    // Nor can it list other clients' database names (no global SHOW DATABASES privilege).
+    const e = await myAs(erin.user, erin.password, erin.database);
+    const [shown] = await e.query('SHOW DATABASES');
+    e.destroy();
+    expect((shown as { Database: string }[]).map((r) => r.Database).sort()).toEqual([erin.database, 'information_schema'].sort());
   });
 });
