@@ -130,6 +130,8 @@ export async function provisionPostgres(ctx: PgContext, plan: PgProvisionPlan): 
 
       await restrictMaintenanceDatabase(ctx, admin, master);
 
+      await ensurePasswordRight(ctx, admin, master);
+
       const loginSql = admin.ident(login);
       if (!(await roleExists(admin, login))) {
         await admin.query(`CREATE ROLE ${loginSql} LOGIN INHERIT PASSWORD ${admin.literal(scramSha256Verifier(plan.password))}`, [], {
@@ -218,6 +220,26 @@ async function layOutDatabase(ctx: PgContext, admin: SqlSession, db: { database:
   }
   await admin.query(`COMMENT ON DATABASE ${role} IS ${admin.literal(LAYOUT_COMMENT)}`);
   ctx.logger.info('laid out client database', { engine: 'postgres', database });
+}
+
+/**
+ * RDS with `rds.restrict_password_commands = 1` (the stack sets it) lets only members of
+ * `rds_password` set a password, a role's own included: that is what stops code a colleague
+ * planted from changing the password of whoever runs it. rds_superuser may grant rds_password
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
+ * so the master makes sure it is a member before it sets developers' passwords. Outside RDS the role does not exist.
+ */
+async function ensurePasswordRight(ctx: PgContext, admin: SqlSession, master: string): Promise<void> {
+  const rows = await admin.query(
+    "SELECT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER') AS member FROM pg_catalog.pg_roles r WHERE r.rolname = 'rds_password'",
+  );
+  if (rows.length === 0 || rows[0]?.['member'] === true) return;
+  try {
+    await admin.query(`GRANT rds_password TO ${admin.ident(master)}`);
+  } catch (err) {
+    // Provisioning goes on: a password statement will then fail with RDS's own clear message.
+    ctx.logger.warn('could not join rds_password', { engine: 'postgres', error: String(err) });
+  }
 }
 
 /**
