@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, validationError } from '../src/contract/errors';
-import { clientDatabaseName, developerLoginName } from '../src/contract/names';
+import { clientDatabaseName } from '../src/contract/names';
+import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
 import { VmApi, matchRoute, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
 
 /**
@@ -125,8 +126,8 @@ function vmFor(req: ProvisionRequest, region: string, createdAt: string): Vm {
       homePath: `/home/${req.developer}`,
       privateIp: '10.0.12.34',
       databases: [
-        { engine: 'postgres', host: 'pg.internal.example', port: 5432, database: clientDatabaseName(req.client), user: developerLoginName(req.developer), secretName: `dev-vm/db/${req.developer}` },
-        { engine: 'mysql', host: 'mysql.internal.example', port: 3306, database: clientDatabaseName(req.client), user: developerLoginName(req.developer), secretName: `dev-vm/db/${req.developer}` },
+        { engine: 'postgres', host: 'pg.internal.example', port: 5432, database: clientDatabaseName(req.client), user: developerClientLoginName(req.developer, req.client), secretName: developerClientDbSecretName('dev-vm/', req.developer, req.client) },
+        { engine: 'mysql', host: 'mysql.internal.example', port: 3306, database: clientDatabaseName(req.client), user: developerClientLoginName(req.developer, req.client), secretName: developerClientDbSecretName('dev-vm/', req.developer, req.client) },
       ],
     },
   };

@@ -51,5 +51,10 @@ export function sqlSafe(name: string): string {
 
 /** Database (and PostgreSQL group role) of a client: `client_<client>`. */
 export const clientDatabaseName = (client: ClientName): string => `client_${sqlSafe(client)}`;
-/** Login of a developer on both engines: `dev_<developer>` (≤ 28 characters, under MySQL's 32). */
-export const developerLoginName = (developer: DeveloperName): string => `dev_${sqlSafe(developer)}`;
+/**
+ * LEGACY login of a developer on both engines, shared by all their clients: `dev_<developer>`
+ * (≤ 28 characters, under MySQL's 32). No longer created (one login per (developer, client) pair
+ * now: `developerClientLoginName` in infra-cdk/lambda/shared/resource-names.ts); revocation still
+ * removes a client from it.
+ */
+export const legacyDeveloperLoginName = (developer: DeveloperName): string => `dev_${sqlSafe(developer)}`;

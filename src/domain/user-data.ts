@@ -15,8 +15,9 @@ import { OsId } from '../contract/vm-api';
  *  2. creates the developer's Linux user and group with the uid/gid of their EFS access point;
  *  3. mounts the access point at /home/<developer> with amazon-efs-utils (`tls,iam,accesspoint=…`,
  *     `_netdev` in fstab), retrying while the new access point is still being created;
- *  4. installs a boot-time unit that fetches the developer's DB credentials from Secrets Manager
- *     (with the instance role, which may read only that developer's secret) into a local file
+ *  4. installs a boot-time unit that fetches the DB credentials of the VM's (developer, client)
+ *     pair from Secrets Manager (a VM serves one client, so it needs only that pair's secret; the
+ *     instance role may read only that developer's secrets) into a local file
  *     owned by the developer with mode 0600, and a profile.d snippet that exports PGPASSWORD /
  *     MYSQL_PWD and the connection variables from it in the developer's login shells.
  *
@@ -47,7 +48,7 @@ export const UserDataInput = z
     fileSystemId: z.string().regex(/^fs-[0-9a-f]{8,40}$/, 'must be an EFS file system id'),
     accessPointId: z.string().regex(/^fsap-[0-9a-f]{8,40}$/, 'must be an EFS access point id'),
     region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as eu-west-1'),
-    /** Secrets Manager name (not ARN) of the developer's DB secret: JSON `{username, password}`. */
+    /** Secrets Manager name (not ARN) of the (developer, client) DB secret: JSON `{username, password}`. */
     secretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
     databases: z
       .array(

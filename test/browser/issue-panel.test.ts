@@ -99,10 +99,10 @@ describe('the issue panel in a real browser', () => {
     const vm = [...api.vms.values()][0] as Vm;
     expect(await text(page, 'ssm-command')).toBe(`aws ssm start-session --target ${vm.id} --region eu-west-1`);
     const dbs = await text(page, 'db-lines');
-    expect(dbs).toContain('psql "host=pg.internal.example port=5432 dbname=client_acme_corp user=dev_jdoe"');
-    expect(dbs).toContain('mysql --host=mysql.internal.example --port=3306 --user=dev_jdoe -p client_acme_corp');
-    expect(dbs).toContain('secret dev-vm/db/jdoe');
-    expect(dbs).toContain('Password: in AWS Secrets Manager, secret dev-vm/db/jdoe');
+    expect(dbs).toContain('psql "host=pg.internal.example port=5432 dbname=client_acme_corp user=dv_jdoe_acme_co_vsl4acqof2qm"');
+    expect(dbs).toContain('mysql --host=mysql.internal.example --port=3306 --user=dv_jdoe_acme_co_vsl4acqof2qm -p client_acme_corp');
+    expect(dbs).toContain('secret dev-vm/db/developer/jdoe/acme-corp');
+    expect(dbs).toContain('Password: in AWS Secrets Manager, secret dev-vm/db/developer/jdoe/acme-corp');
     const html = await page.content();
     expect(html).not.toContain(api.credentials.secretAccessKey);
     expect(html).not.toContain(HMAC_SECRET);

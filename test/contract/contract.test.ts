@@ -1,5 +1,5 @@
 import { estimateCost } from '../../src/contract/prices';
-import { ClientName, DeveloperName, clientDatabaseName, developerLoginName } from '../../src/contract/names';
+import { ClientName, DeveloperName, clientDatabaseName, legacyDeveloperLoginName } from '../../src/contract/names';
 import { Schedule, expandDays, isKnownTimeZone } from '../../src/contract/schedule';
 import { VmApi, fillPath, matchRoute } from '../../src/contract/vm-api';
 import { validationError } from '../../src/contract/errors';
@@ -12,10 +12,10 @@ describe('names that reach shells, SQL and tags', () => {
   it.each(['', 'a', 'Acme', '1acme', 'acme-', 'ac--me', "a'b", 'a;rm -rf', 'a b', 'a_b', 'x'.repeat(25), '$(id)'])('rejects %j', (n) => {
     expect(ClientName.safeParse(n).success).toBe(false);
   });
-  it('derives SQL identifiers with underscores and the dev_ prefix', () => {
+  it('derives SQL identifiers with underscores (and the legacy dev_ login that revocation still reaches)', () => {
     expect(clientDatabaseName('acme-corp')).toBe('client_acme_corp');
-    expect(developerLoginName('j-doe')).toBe('dev_j_doe');
-    expect(developerLoginName('x'.repeat(24)).length).toBeLessThanOrEqual(32);
+    expect(legacyDeveloperLoginName('j-doe')).toBe('dev_j_doe');
+    expect(legacyDeveloperLoginName('x'.repeat(24)).length).toBeLessThanOrEqual(32);
   });
 });
 

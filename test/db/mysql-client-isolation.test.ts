@@ -3,6 +3,7 @@ import { ApiError } from '../../src/contract/errors';
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { connectMysql } from '../../infra-cdk/lambda/shared/db/session';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
+import { developerClientLoginName } from '../../infra-cdk/lambda/shared/resource-names';
 import { type Event, MY, MemorySecretStore, captureLogger, createMysqlMaster, myAs, myRoot, randomSuffix, recording, statements } from './support';
 
 /**
@@ -21,8 +22,11 @@ const clientB = `m${sfx}xa`;
 const dbA = `client_m${sfx}_a`;
 const dbB = `client_m${sfx}xa`;
 const dev = (name: string) => `d${sfx}-${name}`;
-const login = (name: string) => `dev_d${sfx}_${name}`;
-const secretName = (name: string) => `test/db/developer/${dev(name)}`;
+/** Carol works for client B, everyone else for client A. */
+const clientOf = (name: string) => (name === 'carol' ? clientB : clientA);
+const login = (name: string) => developerClientLoginName(dev(name), clientOf(name));
+const legacyLogin = (name: string) => `dev_d${sfx}_${name}`;
+const secretName = (name: string) => `test/db/developer/${dev(name)}/${clientOf(name)}`;
 const master = `rdsmaster_${sfx}`;
 const outsider = `outsider_${sfx}`;
 const MASTER_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:mysql-master-AbCdEf';
@@ -67,18 +71,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const d of [dbA, dbB]) await root.query(`DROP DATABASE IF EXISTS \`${d}\``);
-  for (const u of [login('alice'), login('bob'), login('carol'), login('dave'), master, outsider]) {
+  for (const u of [login('alice'), login('bob'), login('carol'), login('dave'), login('frank'), legacyLogin('frank'), master, outsider]) {
     await root.query(`DROP USER IF EXISTS ?@'%'`, [u]);
   }
   await root.query('DROP PROCEDURE IF EXISTS mysql.rds_kill');
   await root.end();
 });
 
-describe('MySQL/MariaDB per-client databases with per-developer logins (RDS-like master)', () => {
+describe('MySQL/MariaDB per-client databases with one login per (developer, client) (RDS-like master)', () => {
   it('returns where to connect and which secret holds the password, never the password', async () => {
     const out = await db.provision({ client: clientA, developer: dev('alice') });
     expect(out).toEqual([{ engine: 'mysql', host: MY.host, port: MY.port, database: dbA, user: login('alice'), secretName: secretName('alice') }]);
-    expect(secrets.tags.get(secretName('alice'))).toEqual({ DeveloperName: dev('alice'), ManagedBy: 'dev-vm-test' });
+    expect(secrets.tags.get(secretName('alice'))).toEqual({ DeveloperName: dev('alice'), ClientName: clientA, ManagedBy: 'dev-vm-test' });
   });
 
   it('gives each login the password stored in its secret and refuses any other', async () => {
@@ -198,6 +202,26 @@ describe('MySQL/MariaDB per-client databases with per-developer logins (RDS-like
     const dave = await myAs(login('dave'), password, dbA);
     expect(await count(dave, 'shared_notes')).toBe(2);
     await dave.end();
+  });
+
+  it('keeps a legacy per-developer login working until revoke, which then also removes its access to that client', async () => {
+    // What the earlier model left behind: `dev_<developer>` with the client database's grants.
+    const legacy = legacyLogin('frank');
+    await root.query(`CREATE USER ?@'%' IDENTIFIED BY 'legacy-pw'`, [legacy]);
+    await root.query(`GRANT SELECT, INSERT ON \`${dbA.replace(/_/g, '\\_')}\`.* TO ?@'%'`, [legacy]);
+
+    await db.provision({ client: clientA, developer: dev('frank') });
+    const old = await myAs(legacy, 'legacy-pw', dbA);
+    expect(await count(old, 'shared_notes')).toBe(2);
+    old.destroy();
+
+    const out = await db.revoke({ client: clientA, developer: dev('frank') });
+    expect(out).toEqual([{ engine: 'mysql', revoked: true, sessionsEnded: 0, sessionsLeft: 0 }]);
+    await expect(myAs(legacy, 'legacy-pw', dbA)).rejects.toMatchObject({ errno: 1044 });
+    await expect(myAs(login('frank'), secrets.passwordOf(secretName('frank')), dbA)).rejects.toMatchObject({ errno: 1044 });
+    // Revoked, not dropped.
+    const [users] = await root.query("SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'", [legacy]);
+    expect(users).toHaveLength(1);
   });
 
   it('rotates the password only when asked, secret first', async () => {

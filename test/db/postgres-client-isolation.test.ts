@@ -4,6 +4,7 @@ import { scramSha256Verifier } from '../../infra-cdk/lambda/shared/db/credential
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { connectPostgres } from '../../infra-cdk/lambda/shared/db/session';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
+import { developerClientLoginName } from '../../infra-cdk/lambda/shared/resource-names';
 import { type Event, MemorySecretStore, PG, captureLogger, createPgMaster, pgAs, pgSuper, randomSuffix, recording, statements } from './support';
 
 /**
@@ -18,8 +19,11 @@ const clientB = `p${sfx}xa`;
 const dbA = `client_p${sfx}_a`;
 const dbB = `client_p${sfx}xa`;
 const dev = (name: string) => `d${sfx}-${name}`;
-const login = (name: string) => `dev_d${sfx}_${name}`;
-const secretName = (name: string) => `test/db/developer/${dev(name)}`;
+/** Carol works for client B, everyone else for client A. */
+const clientOf = (name: string) => (name === 'carol' ? clientB : clientA);
+const login = (name: string) => developerClientLoginName(dev(name), clientOf(name));
+const legacyLogin = (name: string) => `dev_d${sfx}_${name}`;
+const secretName = (name: string) => `test/db/developer/${dev(name)}/${clientOf(name)}`;
 const master = `rdsmaster_${sfx}`;
 const MASTER_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-master-AbCdEf';
 
@@ -69,20 +73,20 @@ afterAll(async () => {
     await su.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [d]);
     await su.query(`DROP DATABASE IF EXISTS ${d}`);
   }
-  for (const r of [login('alice'), login('bob'), login('carol'), login('dave'), login('eve'), dbA, dbB, master]) {
+  for (const r of [login('alice'), login('bob'), login('carol'), login('dave'), login('eve'), login('frank'), legacyLogin('frank'), dbA, dbB, master]) {
     await su.query(`DROP ROLE IF EXISTS ${r}`);
   }
   await su.end();
 });
 
-describe('PostgreSQL per-client databases with per-developer logins (non-superuser master)', () => {
+describe('PostgreSQL per-client databases with one login per (developer, client) (non-superuser master)', () => {
   it('returns where to connect and which secret holds the password, never the password', async () => {
     const out = await db.provision({ client: clientA, developer: dev('alice') });
     expect(out).toEqual([
       { engine: 'postgres', host: PG.host, port: PG.port, database: dbA, user: login('alice'), secretName: secretName('alice') },
     ]);
     expect(JSON.stringify(out)).not.toContain(secrets.passwordOf(secretName('alice')));
-    expect(secrets.tags.get(secretName('alice'))).toEqual({ DeveloperName: dev('alice'), ManagedBy: 'dev-vm-test' });
+    expect(secrets.tags.get(secretName('alice'))).toEqual({ DeveloperName: dev('alice'), ClientName: clientA, ManagedBy: 'dev-vm-test' });
   });
 
   it('gives each login the password stored in its secret', async () => {
@@ -111,8 +115,9 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
     expect(rows.rows.map((r) => r.body)).toEqual(['from alice', 'from bob']);
     // Owned by the client role, so bob may also change its structure.
     await bob.query('ALTER TABLE shared_notes ADD COLUMN author text');
-    const owner = await bob.query<{ owner: string }>("SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'shared_notes'");
-    expect(owner.rows[0]!.owner).toBe(dbA);
+    // It lives in the client's own schema (named like the client role, so `"$user"` finds it), not in public.
+    const owner = await bob.query<{ owner: string; schema: string }>("SELECT tableowner AS owner, schemaname AS schema FROM pg_tables WHERE tablename = 'shared_notes'");
+    expect(owner.rows[0]).toEqual({ owner: dbA, schema: dbA });
     await bob.end();
   });
 
@@ -121,8 +126,8 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
     const inA = await pgSuper(dbA);
     try {
       const r = await inA.query<{ s: boolean; i: boolean }>(
-        "SELECT has_table_privilege($1, 'public.shared_notes', 'SELECT') AS s, has_table_privilege($1, 'public.shared_notes', 'INSERT') AS i",
-        [login('carol')],
+        'SELECT has_table_privilege($1, $2, \'SELECT\') AS s, has_table_privilege($1, $2, \'INSERT\') AS i',
+        [login('carol'), `${dbA}.shared_notes`],
       );
       expect(r.rows[0]).toEqual({ s: false, i: false });
     } finally {
@@ -149,6 +154,16 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
         await inside.end();
       }
     }
+    // The databases belong to the master, and only the client's schema to the client role.
+    const owners = await su.query('SELECT datname AS d, pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname IN ($1, $2) ORDER BY 1', [dbA, dbB]);
+    expect(owners.rows).toEqual([dbA, dbB].sort().map((d) => ({ d, o: master })));
+    const inA = await pgSuper(dbA);
+    try {
+      const schemas = await inA.query("SELECT nspname AS n, pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname IN ('public', $1) ORDER BY 1", [dbA]);
+      expect(schemas.rows).toEqual([{ n: dbA, o: dbA }, { n: 'public', o: 'pg_database_owner' }]);
+    } finally {
+      await inA.end();
+    }
     // The master itself is no superuser: it was never given one.
     const m = await su.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [master]);
     expect(m.rows[0]!.rolsuper).toBe(false);
@@ -165,7 +180,13 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
         )
       ).rows,
       databases: (await su.query('SELECT datname, datdba, datacl::text FROM pg_database WHERE datname IN ($1, $2) ORDER BY 1', [dbA, dbB])).rows,
-      settings: (await su.query('SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2')).rows,
+      // Only this file's databases: the server is shared with other test runs.
+      settings: (
+        await su.query(
+          'SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting WHERE setdatabase IN (SELECT oid FROM pg_database WHERE datname IN ($1, $2)) ORDER BY 1, 2',
+          [dbA, dbB],
+        )
+      ).rows,
       secrets: [...secrets.values.entries()].sort(),
     });
     const before = await snapshot();
@@ -249,6 +270,26 @@ describe('PostgreSQL per-client databases with per-developer logins (non-superus
     const eve = await connectAs('eve', dbA);
     expect((await eve.query('SELECT count(*)::int AS n FROM shared_notes')).rows[0]).toEqual({ n: 2 });
     await eve.end();
+  });
+
+  it('keeps a legacy per-developer login working until revoke, which then also removes its access to that client', async () => {
+    // What the earlier model left behind: `dev_<developer>`, a member of the client role, running as it there.
+    const legacy = legacyLogin('frank');
+    await su.query(`CREATE ROLE ${legacy} LOGIN INHERIT PASSWORD 'legacy-pw'`);
+    await su.query(`GRANT ${dbA} TO ${legacy}`);
+    await su.query(`ALTER ROLE ${legacy} IN DATABASE ${dbA} SET role = '${dbA}'`);
+
+    await db.provision({ client: clientA, developer: dev('frank') });
+    const old = await pgAs(legacy, 'legacy-pw', dbA);
+    expect((await old.query('SELECT count(*)::int AS n FROM shared_notes')).rows[0]).toEqual({ n: 2 });
+    await old.end();
+
+    const out = await db.revoke({ client: clientA, developer: dev('frank') });
+    expect(out).toEqual([{ engine: 'postgres', revoked: true, sessionsEnded: 0, sessionsLeft: 0 }]);
+    await expect(pgAs(legacy, 'legacy-pw', dbA)).rejects.toMatchObject({ code: '42501' });
+    await expect(pgAs(login('frank'), secrets.passwordOf(secretName('frank')), dbA)).rejects.toMatchObject({ code: '42501' });
+    // Revoked, not dropped.
+    expect((await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [legacy])).rowCount).toBe(1);
   });
 
   it('rotates the password only when asked, secret first', async () => {

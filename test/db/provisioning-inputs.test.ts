@@ -65,9 +65,9 @@ describe('names are validated before any secret or SQL is touched', () => {
     const { db, calls, timeline } = provisionerWithSpies();
     const err = await db.provision({ client: 'acme', developer: 'alice' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UPSTREAM_FAILED' });
-    expect((err as Error).message).toMatch(/^PostgreSQL provisioning of client_acme for dev_alice: master secret of PostgreSQL not found/);
+    expect((err as Error).message).toMatch(/^PostgreSQL provisioning of client_acme for dv_alice_acme_[a-z2-7]{12}: master secret of PostgreSQL not found/);
     expect(calls).toEqual([]);
-    expect(timeline.filter((e) => e.kind === 'secret.create').map((e) => e.name)).toEqual(['dev-vm/db/developer/alice']);
+    expect(timeline.filter((e) => e.kind === 'secret.create').map((e) => e.name)).toEqual(['dev-vm/db/developer/alice/acme']);
   });
 });
 
@@ -120,5 +120,46 @@ describe('engines and TLS from the VM API environment', () => {
     const base = { user: 'nobody', password: 'x', tls: { mode: 'verify' } as const };
     await expect(connectPostgres({ ...base, ...PG })).rejects.toThrow(/SSL/i);
     await expect(connectMysql({ ...base, ...MY })).rejects.toThrow(/secure connection|SSL/i);
+  });
+});
+
+describe('MySQL logins cannot have their password changed by code running in their session (MySQL 8.0.13+)', () => {
+  /** A session that answers like a server of the given version on which nothing exists yet. */
+  function serverSaying(version: string, sent: string[]): Connector {
+    return async () => ({
+      query: async (sql) => {
+        sent.push(sql);
+        if (sql.startsWith('SELECT GET_LOCK')) return [{ got: 1 }];
+        if (sql.startsWith('SELECT VERSION()')) return [{ v: version }];
+        return [];
+      },
+      ident: (n) => `\`${n}\``,
+      literal: (v) => `'${v}'`,
+      close: async () => undefined,
+    });
+  }
+
+  it.each([
+    ['8.4.3', true],
+    ['8.0.13', true],
+    ['9.1.0', true],
+    ['8.0.12', false],
+    ['5.7.44-log', false],
+    ['10.11.6-MariaDB-0+deb12u1', false],
+  ])('on %s, creates the login PASSWORD REQUIRE CURRENT: %s', async (version, expected) => {
+    const sent: string[] = [];
+    const secrets = new MemorySecretStore();
+    secrets.values.set('my-master', JSON.stringify({ username: 'admin', password: 'x' }));
+    const db = createDbProvisioner({
+      targets: [{ engine: 'mysql', host: 'my.example', port: 3306, masterSecretId: 'my-master', tls: { mode: 'off' } }],
+      secrets,
+      secretPrefix: 'dev-vm/',
+      managedBy: 'dev-vm-for-jira',
+      logger: captureLogger(),
+      connectors: { mysql: serverSaying(version, sent) },
+    });
+    await db.provision({ client: 'acme', developer: 'alice' });
+    const create = sent.find((s) => s.startsWith('CREATE USER'));
+    expect(create?.endsWith(' PASSWORD REQUIRE CURRENT')).toBe(expected);
   });
 });

@@ -11,6 +11,7 @@ import { scramSha256Verifier } from '../../infra-cdk/lambda/shared/db/credential
 import { createDbProvisioner } from '../../infra-cdk/lambda/shared/db/provisioner';
 import { SecretsManagerStore } from '../../infra-cdk/lambda/shared/db/secrets-manager-store';
 import type { DbProvisioner } from '../../infra-cdk/lambda/shared/db/types';
+import { developerClientLoginName } from '../../infra-cdk/lambda/shared/resource-names';
 import { type AwsStandIn, startAwsStandIn } from '../../local/aws';
 import { MY, PG, captureLogger, createMysqlMaster, createPgMaster, myAs, myRoot, pgSuper, randomSuffix } from './support';
 
@@ -24,8 +25,8 @@ const sfx = randomSuffix();
 const client = `s${sfx}-acme`;
 const database = `client_s${sfx}_acme`;
 const developer = `d${sfx}-erin`;
-const login = `dev_d${sfx}_erin`;
-const secretName = `dev-vm/db/developer/${developer}`;
+const login = developerClientLoginName(developer, client);
+const secretName = `dev-vm/db/developer/${developer}/${client}`;
 const pgMaster = `rdsmaster_pg_${sfx}`;
 const myMaster = `rdsmaster_my_${sfx}`;
 
@@ -88,7 +89,7 @@ afterAll(async () => {
 });
 
 describe('provisioning through Secrets Manager on both engines', () => {
-  it('creates one tagged secret per developer and the same login on PostgreSQL and MySQL', async () => {
+  it('creates one tagged secret per (developer, client) and the same login on PostgreSQL and MySQL', async () => {
     const out = await db.provision({ client, developer });
     expect(out).toEqual([
       { engine: 'postgres', host: PG.host, port: PG.port, database, user: login, secretName },
@@ -98,6 +99,7 @@ describe('provisioning through Secrets Manager on both engines', () => {
     expect(described.Tags).toEqual(
       expect.arrayContaining([
         { Key: 'DeveloperName', Value: developer },
+        { Key: 'ClientName', Value: client },
         { Key: 'ManagedBy', Value: 'dev-vm-for-jira' },
       ]),
     );

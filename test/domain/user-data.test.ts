@@ -15,10 +15,10 @@ const valid: UserDataInput = {
   fileSystemId: 'fs-0123456789abcdef0',
   accessPointId: 'fsap-0123456789abcdef0',
   region: 'eu-west-1',
-  secretName: 'dev-vm/db/developer/jdoe',
+  secretName: 'dev-vm/db/developer/jdoe/acme',
   databases: [
-    { engine: 'postgres', host: 'pg.abc123.eu-west-1.rds.amazonaws.com', port: 5432, database: 'client_acme', user: 'dev_jdoe' },
-    { engine: 'mysql', host: 'my.abc123.eu-west-1.rds.amazonaws.com', port: 3306, database: 'client_acme', user: 'dev_jdoe' },
+    { engine: 'postgres', host: 'pg.abc123.eu-west-1.rds.amazonaws.com', port: 5432, database: 'client_acme', user: 'dv_jdoe_acme_5hepchf4ytua' },
+    { engine: 'mysql', host: 'my.abc123.eu-west-1.rds.amazonaws.com', port: 3306, database: 'client_acme', user: 'dv_jdoe_acme_5hepchf4ytua' },
   ],
 };
 
@@ -102,11 +102,11 @@ describe('renderUserData', () => {
 
   it('fetches the DB secret into a developer-owned 0600 file and exports it only in that user\'s shells', () => {
     const script = renderUserData(valid);
-    expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe'");
+    expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe/acme'");
     expect(script).toContain('chmod 0600 "$tmp"');
     expect(script).toContain('chown "$DEV_UID:$DEV_GID" "$tmp"');
     expect(script).toContain(`if [ "$(id -u)" = '20001' ]`);
-    expect(script).toContain("PGDATABASE='client_acme' PGUSER='dev_jdoe'");
+    expect(script).toContain("PGDATABASE='client_acme' PGUSER='dv_jdoe_acme_5hepchf4ytua'");
     expect(script).toContain('MYSQL_PWD=$(jq');
   });
 

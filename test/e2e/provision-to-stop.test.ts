@@ -4,7 +4,8 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
-import { clientDatabaseName, developerLoginName } from '../../src/contract/names';
+import { clientDatabaseName } from '../../src/contract/names';
+import { developerClientLoginName } from '../../infra-cdk/lambda/shared/resource-names';
 import type { Vm } from '../../src/contract/vm-api';
 import { adfToText } from '../../scripts/preview/adf-text';
 import { dropDatabaseObjects, masterNames } from '../../scripts/preview/databases';
@@ -26,7 +27,7 @@ const ZONE = 'America/New_York';
 const client = `e${sfx}-acme`;
 const developer = `d${sfx}-jo`;
 const database = clientDatabaseName(client);
-const login = developerLoginName(developer);
+const login = developerClientLoginName(developer, client);
 const dbSuffix = `e2e_${sfx}`;
 
 /** HH:MM in ZONE at instant t. */

@@ -1,4 +1,5 @@
-import { ClientName, DeveloperName } from '../../../src/contract/names';
+import { createHash } from 'node:crypto';
+import { ClientName, DeveloperName, sqlSafe } from '../../../src/contract/names';
 
 /**
  * Names of the AWS resources the stack creates per developer, in one place so the VM API, the
@@ -13,12 +14,63 @@ function slug(schema: typeof ClientName | typeof DeveloperName, value: string, w
 }
 
 /**
- * Secrets Manager name of a developer's database login (one login per developer, the same on
- * PostgreSQL and MySQL, granted each client's role it is provisioned for): `<prefix>db/developer/<dev>`.
- * The instance policy allows a VM to read only the secret tagged with its own DeveloperName.
+ * Secrets Manager name of the LEGACY per-developer login `dev_<developer>` (one login for all of a
+ * developer's clients): `<prefix>db/developer/<dev>`. No longer created; kept so revocation and
+ * the migration notes can name it. See `developerClientDbSecretName` for the current model.
  */
-export function developerDbSecretName(secretPrefix: string, developer: string): string {
+export function legacyDeveloperDbSecretName(secretPrefix: string, developer: string): string {
   return `${developerDbSecretPrefix(secretPrefix)}${slug(DeveloperName, developer, 'developer name')}`;
+}
+
+/**
+ * Secrets Manager name of a developer's database login for ONE client (one login and one secret
+ * per (developer, client) pair, so code another developer plants in a client's database can at
+ * worst reach that client): `<prefix>db/developer/<dev>/<client>`. Under the prefix the IAM
+ * policies scope to; tagged DeveloperName (a VM's role reads only its developer's secrets) and ClientName.
+ */
+export function developerClientDbSecretName(secretPrefix: string, developer: string, client: string): string {
+  return `${developerDbSecretPrefix(secretPrefix)}${slug(DeveloperName, developer, 'developer name')}/${slug(ClientName, client, 'client name')}`;
+}
+
+/** Characters of the developer and of the client kept readable in a login name. */
+const LOGIN_DEVELOPER_CHARS = 8;
+const LOGIN_CLIENT_CHARS = 7;
+/** base32 characters of SHA-256 over the full pair: 60 bits, so no one can pick a pair that lands on another's login. */
+const LOGIN_HASH_CHARS = 12;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+function base32(bytes: Buffer, chars: number): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < chars) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+    if (out.length >= chars) break;
+  }
+  return out;
+}
+
+/** A readable head of a slug: at most `n` characters, no trailing hyphen, SQL-safe. */
+const head = (name: string, n: number): string => sqlSafe(name.slice(0, n).replace(/-+$/, ''));
+
+/**
+ * Database login of a (developer, client) pair on both engines:
+ * `dv_<developer, ≤8>_<client, ≤7>_<12 base32 of sha256("<developer>/<client>")>`, at most 32
+ * characters (MySQL's user name limit; PostgreSQL allows 63). The readable part tells an operator
+ * whose login it is; the hash keeps two pairs with the same heads apart. The `dv_` prefix can
+ * never equal a client role (`client_…`) or a legacy developer login (`dev_…`).
+ */
+export function developerClientLoginName(developer: string, client: string): string {
+  const d = slug(DeveloperName, developer, 'developer name');
+  const c = slug(ClientName, client, 'client name');
+  const hash = base32(createHash('sha256').update(`${d}/${c}`).digest(), LOGIN_HASH_CHARS);
+  return `dv_${head(d, LOGIN_DEVELOPER_CHARS)}_${head(c, LOGIN_CLIENT_CHARS)}_${hash}`;
 }
 
 /** Common prefix of every developer's DB secret: the only secrets the VM API creates and writes. */

@@ -1,10 +1,10 @@
 import type { Instance, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
-import { ClientName, clientDatabaseName, DeveloperName, developerLoginName } from '../../../src/contract/names';
+import { ClientName, clientDatabaseName, DeveloperName } from '../../../src/contract/names';
 import { ClockTime, DaysSpec, DEFAULT_DAYS, Schedule, TimeZoneName } from '../../../src/contract/schedule';
 import { MANAGED_BY, Tag } from '../../../src/contract/tags';
 import { scheduleFromTags as parseScheduleTags } from '../../../src/domain/schedule-tags';
 import { DbConnection, OsId, Usage, Vm, VmState } from '../../../src/contract/vm-api';
-import { developerDbSecretName, developerHomePath } from './resource-names';
+import { developerClientDbSecretName, developerClientLoginName, developerHomePath } from './resource-names';
 
 /**
  * EC2 instance → the contract's `Vm`. Shared by the VM API (every response) and the scheduler
@@ -117,7 +117,11 @@ export function ssmCommand(instanceId: string, region: string): string {
 
 export function dbConnections(client: string, developer: string, ctx: Pick<VmRecordContext, 'databases' | 'secretPrefix'>): DbConnection[] {
   const out: DbConnection[] = [];
-  const common = { database: clientDatabaseName(client), user: developerLoginName(developer), secretName: developerDbSecretName(ctx.secretPrefix, developer) };
+  const common = {
+    database: clientDatabaseName(client),
+    user: developerClientLoginName(developer, client),
+    secretName: developerClientDbSecretName(ctx.secretPrefix, developer, client),
+  };
   if (ctx.databases.postgres) out.push({ engine: 'postgres', host: ctx.databases.postgres.host, port: ctx.databases.postgres.port, ...common });
   if (ctx.databases.mysql) out.push({ engine: 'mysql', host: ctx.databases.mysql.host, port: ctx.databases.mysql.port, ...common });
   return out;

@@ -8,7 +8,7 @@ import { renderUserData, UserDataInputError } from '../../../src/domain/user-dat
 import { toApiError } from '../shared/aws-errors';
 import { errorIs } from '../shared/clients';
 import { withTags } from '../shared/ec2';
-import { developerDbSecretName, vmName } from '../shared/resource-names';
+import { developerClientDbSecretName, vmName } from '../shared/resource-names';
 import { tagMap } from '../shared/vm-record';
 import { ready, type VmApiDeps } from './deps';
 import { vmRecord } from './records';
@@ -81,7 +81,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
       fileSystemId: env.EFS_FILE_SYSTEM_ID,
       accessPointId: home.accessPointId,
       region: env.AWS_REGION,
-      secretName: developerDbSecretName(env.SECRET_PREFIX, req.developer),
+      secretName: developerClientDbSecretName(env.SECRET_PREFIX, req.developer, req.client),
       databases: connections.map(({ engine, host, port, database, user }) => ({ engine, host, port, database, user })),
     });
   } catch (e) {

@@ -34,8 +34,15 @@ export class Databases extends Construct {
         engine: rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION }),
         port: POSTGRES_PORT,
         username: 'postgres_admin',
-        // rds.force_ssl is on by default from PostgreSQL 15; stated anyway so a default change cannot drop it.
-        parameters: { 'rds.force_ssl': '1' },
+        parameters: {
+          // rds.force_ssl is on by default from PostgreSQL 15; stated anyway so a default change cannot drop it.
+          'rds.force_ssl': '1',
+          // Only members of rds_password (the master) may set passwords, a login's own included, so
+          // code a colleague planted in a client database cannot change the password of whoever
+          // runs it. Static: takes effect after a reboot of an existing instance.
+          // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.RestrictPasswordMgmt.html
+          'rds.restrict_password_commands': '1',
+        },
       });
     }
     if (props.mysql) {
@@ -43,6 +50,7 @@ export class Databases extends Construct {
         engine: rds.DatabaseInstanceEngine.mysql({ version: MYSQL_VERSION }),
         port: MYSQL_PORT,
         username: 'mysql_admin',
+        // Logins are created PASSWORD REQUIRE CURRENT by the provisioner (shared/db/mysql.ts).
         parameters: { require_secure_transport: 'ON' },
       });
       Validations.of(this.mysql).acknowledge({

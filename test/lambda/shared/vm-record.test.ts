@@ -2,7 +2,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { MANAGED_BY, Tag } from '../../../src/contract/tags';
 import { Vm } from '../../../src/contract/vm-api';
 import { NotAManagedVmError, toVm } from '../../../infra-cdk/lambda/shared/vm-record';
-import { developerDbSecretName } from '../../../infra-cdk/lambda/shared/resource-names';
+import { developerClientDbSecretName, developerClientLoginName, legacyDeveloperDbSecretName } from '../../../infra-cdk/lambda/shared/resource-names';
 
 const ctx = {
   region: 'eu-west-1',
@@ -59,8 +59,8 @@ describe('toVm', () => {
       homePath: '/home/jdoe',
       privateIp: '10.0.1.23',
       databases: [
-        { engine: 'postgres', host: 'pg.internal', port: 5432, database: 'client_acme', user: 'dev_jdoe', secretName: 'dev-vm/db/developer/jdoe' },
-        { engine: 'mysql', host: 'my.internal', port: 3306, database: 'client_acme', user: 'dev_jdoe', secretName: 'dev-vm/db/developer/jdoe' },
+        { engine: 'postgres', host: 'pg.internal', port: 5432, database: 'client_acme', user: 'dv_jdoe_acme_5hepchf4ytua', secretName: 'dev-vm/db/developer/jdoe/acme' },
+        { engine: 'mysql', host: 'my.internal', port: 3306, database: 'client_acme', user: 'dv_jdoe_acme_5hepchf4ytua', secretName: 'dev-vm/db/developer/jdoe/acme' },
       ],
     });
   });
@@ -94,8 +94,23 @@ describe('toVm', () => {
     expect(() => toVm(instance(noDev), ctx)).toThrow(/DeveloperName/);
   });
 
-  it('names the developer DB secret from one function and refuses an unsafe developer name', () => {
-    expect(developerDbSecretName('dev-vm/', 'jdoe')).toBe('dev-vm/db/developer/jdoe');
-    expect(() => developerDbSecretName('dev-vm/', '../x')).toThrow();
+  it('names the DB secret of a (developer, client) pair from one function and refuses unsafe names', () => {
+    expect(developerClientDbSecretName('dev-vm/', 'jdoe', 'acme')).toBe('dev-vm/db/developer/jdoe/acme');
+    expect(legacyDeveloperDbSecretName('dev-vm/', 'jdoe')).toBe('dev-vm/db/developer/jdoe');
+    expect(() => developerClientDbSecretName('dev-vm/', '../x', 'acme')).toThrow();
+    expect(() => developerClientDbSecretName('dev-vm/', 'jdoe', 'a/b')).toThrow();
+  });
+
+  it('names one login per (developer, client): readable, at most 32 characters, distinct for pairs with the same heads', () => {
+    expect(developerClientLoginName('jdoe', 'acme')).toBe('dv_jdoe_acme_5hepchf4ytua');
+    const longest = developerClientLoginName('x'.repeat(24), 'y'.repeat(24));
+    expect(longest).toMatch(/^dv_x{8}_y{7}_[a-z2-7]{12}$/);
+    expect(longest.length).toBeLessThanOrEqual(32);
+    // Truncation never ends in a separator, and the hash tells apart what the heads do not.
+    expect(developerClientLoginName('abcdefg-hij', 'acme')).toMatch(/^dv_abcdefg_acme_[a-z2-7]{12}$/);
+    const sameHeads = [developerClientLoginName('abcdefghij', 'client-one'), developerClientLoginName('abcdefghik', 'client-one'), developerClientLoginName('abcdefghij', 'client-two')];
+    expect(new Set(sameHeads).size).toBe(3);
+    expect(developerClientLoginName('jdoe', 'acme')).not.toBe(developerClientLoginName('acme', 'jdoe'));
+    expect(() => developerClientLoginName('Bob', 'acme')).toThrow();
   });
 });

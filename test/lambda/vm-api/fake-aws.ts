@@ -28,7 +28,9 @@ import {
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { clientDatabaseName } from '../../../src/contract/names';
 import type { DbConnection } from '../../../src/contract/vm-api';
+import { developerClientDbSecretName, developerClientLoginName } from '../../../infra-cdk/lambda/shared/resource-names';
 import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { EfsGateway } from '../../../infra-cdk/lambda/shared/efs';
 import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
@@ -264,7 +266,11 @@ export class FakeDatabases implements DeveloperDatabases {
       this.failNext = undefined;
       throw e;
     }
-    const common = { database: `client_${input.client}`, user: `dev_${input.developer}`, secretName: `dev-vm/db/developer/${input.developer}` };
+    const common = {
+      database: clientDatabaseName(input.client),
+      user: developerClientLoginName(input.developer, input.client),
+      secretName: developerClientDbSecretName('dev-vm/', input.developer, input.client),
+    };
     return [
       { engine: 'postgres', host: 'pg.internal', port: 5432, ...common },
       { engine: 'mysql', host: 'my.internal', port: 3306, ...common },

@@ -56,7 +56,8 @@ describe('POST /vms (provision)', () => {
     expect(res.status).toBe(202);
     const vm = Vm.parse(res.body);
     expect(vm).toMatchObject({ issueKey: 'OPS-42', client: 'acme', developer: 'jdoe', state: 'pending', os: 'al2023', instanceType: 't3.large' });
-    expect(vm.connection.databases.map((d) => d.secretName)).toEqual(['dev-vm/db/developer/jdoe', 'dev-vm/db/developer/jdoe']);
+    // One secret per (developer, client): the VM of an issue is for one client and gets only that one.
+    expect(vm.connection.databases.map((d) => d.secretName)).toEqual(['dev-vm/db/developer/jdoe/acme', 'dev-vm/db/developer/jdoe/acme']);
 
     expect(db.calls).toEqual([{ op: 'provision', client: 'acme', developer: 'jdoe' }]);
     const ap = efsMock.commandCalls(CreateAccessPointCommand)[0]?.args[0].input;
@@ -85,7 +86,7 @@ describe('POST /vms (provision)', () => {
     expect(input.MetadataOptions).toEqual({ HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 });
     const script = Buffer.from(input.UserData ?? '', 'base64').toString('utf8');
     expect(script).toContain(`EFS_AP_ID='${aws.accessPoints[0]?.AccessPointId}'`);
-    expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe'");
+    expect(script).toContain("DB_SECRET_NAME='dev-vm/db/developer/jdoe/acme'");
     for (const spec of ['instance', 'volume']) {
       const tags = Object.fromEntries((input.TagSpecifications?.find((t) => t.ResourceType === spec)?.Tags ?? []).map((t) => [t.Key, t.Value]));
       expect(tags).toEqual({

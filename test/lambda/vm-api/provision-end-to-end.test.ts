@@ -9,6 +9,7 @@ import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { EfsGateway } from '../../../infra-cdk/lambda/shared/efs';
 import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
 import { IamGateway } from '../../../infra-cdk/lambda/shared/iam';
+import { developerClientLoginName } from '../../../infra-cdk/lambda/shared/resource-names';
 import { createHandler, type VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
 import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
 import { createMysqlMaster, createPgMaster, MY, myAs, myRoot, PG, pgAs, pgSuper, randomSuffix } from '../../db/support';
@@ -25,8 +26,8 @@ const sfx = randomSuffix();
 const client = `v${sfx}-acme`;
 const developer = `e${sfx}-erin`;
 const database = `client_v${sfx}_acme`;
-const login = `dev_e${sfx}_erin`;
-const secretName = `dev-vm/db/developer/${developer}`;
+const login = developerClientLoginName(developer, client);
+const secretName = `dev-vm/db/developer/${developer}/${client}`;
 const pgMaster = `vmapi_pg_${sfx}`;
 const myMaster = `vmapi_my_${sfx}`;
 

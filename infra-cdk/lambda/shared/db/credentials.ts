@@ -19,7 +19,7 @@ export function generatePassword(length = PASSWORD_LENGTH): string {
   return out;
 }
 
-/** Payload of a developer's secret (`<prefix>db/developer/<developer>`), read by the VM at boot. */
+/** Payload of a (developer, client) secret (`<prefix>db/developer/<developer>/<client>`), read by the VM at boot. */
 export const DeveloperSecret = z.object({
   username: z.string().min(1),
   password: z.string().regex(/^[A-Za-z0-9]{16,128}$/),

@@ -3,7 +3,18 @@ import type { DbLogger, RevokeOutcome } from './types';
 
 /**
  * MySQL (RDS MySQL 8) and MariaDB (local tests, RDS MariaDB): one database per client and
- * per-database grants to each developer's login `'dev_x'@'%'`.
+ * per-database grants to one login per (developer, client) pair, `'dv_…'@'%'`, which has no
+ * other grant: a login reaches exactly one client database.
+ *
+ * Why per pair: any account may change its own password without a privilege ("Any client that
+ * has connected to the server using a non-anonymous account can change the password for that
+ * account", https://mariadb.com/kb/en/set-password/), and an `SQL SECURITY INVOKER` routine a
+ * colleague planted runs with the caller's account. So the account such code can take over
+ * reaches the one client the planter already reaches. On MySQL 8.0.13+ the logins are also created
+ * `PASSWORD REQUIRE CURRENT`, so such code cannot change the password without knowing it
+ * (https://dev.mysql.com/blog-archive/mysql-8-0-13-change-current-password-policy); MariaDB has
+ * no equivalent. Triggers and DEFINER routines run as their definer, and only an account with
+ * SET USER/SUPER may name another definer, which developers lack.
  *
  * Why grants and not roles: roles exist on both servers but behave differently. MySQL 8 roles are
  * `'name'@'host'` accounts that stay inactive until `SET DEFAULT ROLE` (or activate_all_roles_on_login,
@@ -70,6 +81,16 @@ function account(s: SqlSession, login: string): string {
   return `${s.literal(login)}@${s.literal(HOST)}`;
 }
 
+/** MySQL 8.0.13+ has `PASSWORD REQUIRE CURRENT`; MariaDB (any version) does not. */
+async function supportsRequireCurrent(s: SqlSession): Promise<boolean> {
+  const r = await s.query('SELECT VERSION() AS v');
+  const v = String(r[0]?.['v'] ?? '');
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v);
+  if (!m || /mariadb/i.test(v)) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return major > 8 || (major === 8 && (minor > 0 || patch >= 13));
+}
+
 export async function provisionMysql(ctx: MysqlContext, plan: MysqlProvisionPlan): Promise<void> {
   const s = await ctx.connect();
   try {
@@ -82,7 +103,8 @@ export async function provisionMysql(ctx: MysqlContext, plan: MysqlProvisionPlan
 
       const user = await s.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [plan.login, HOST]);
       if (user.length === 0) {
-        await s.query(`CREATE USER IF NOT EXISTS ${account(s, plan.login)} IDENTIFIED BY ${s.literal(plan.password)}`, [], {
+        const requireCurrent = (await supportsRequireCurrent(s)) ? ' PASSWORD REQUIRE CURRENT' : '';
+        await s.query(`CREATE USER IF NOT EXISTS ${account(s, plan.login)} IDENTIFIED BY ${s.literal(plan.password)}${requireCurrent}`, [], {
           sensitive: true,
         });
         ctx.logger.info('created developer login', { engine: 'mysql', login: plan.login });
@@ -102,15 +124,22 @@ export async function provisionMysql(ctx: MysqlContext, plan: MysqlProvisionPlan
 const ER_NONEXISTING_GRANT = 1141;
 const ER_KILL_DENIED = 1095;
 
-export async function revokeMysql(ctx: MysqlContext, plan: Pick<MysqlProvisionPlan, 'database' | 'login'>): Promise<RevokeOutcome> {
+export async function revokeMysql(
+  ctx: MysqlContext,
+  plan: Pick<MysqlProvisionPlan, 'database'> & {
+    /** Every login of the developer that may reach this client: the pair's and the legacy shared one. */
+    logins: readonly string[];
+  },
+): Promise<RevokeOutcome> {
   const s = await ctx.connect();
   try {
     return await withLock(s, async () => {
       let revoked = false;
-      const user = await s.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [plan.login, HOST]);
-      if (user.length > 0) {
+      for (const login of plan.logins) {
+        const user = await s.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [login, HOST]);
+        if (user.length === 0) continue;
         try {
-          await s.query(`REVOKE ${MYSQL_CLIENT_PRIVILEGES} ON ${await grantPattern(s, plan.database)} FROM ${account(s, plan.login)}`);
+          await s.query(`REVOKE ${MYSQL_CLIENT_PRIVILEGES} ON ${await grantPattern(s, plan.database)} FROM ${account(s, login)}`);
           revoked = true;
         } catch (err) {
           if ((err as SqlError).errno !== ER_NONEXISTING_GRANT) throw err;
@@ -119,10 +148,15 @@ export async function revokeMysql(ctx: MysqlContext, plan: Pick<MysqlProvisionPl
       // A session whose default database is the client's keeps using it until it changes
       // database or ends; end those sessions. RDS masters lack CONNECTION_ADMIN/SUPER for other
       // users' threads and use mysql.rds_kill instead.
-      const threads = await s.query(
-        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND DB = ? AND ID <> CONNECTION_ID()',
-        [plan.login, plan.database],
-      );
+      const threads: Record<string, unknown>[] = [];
+      for (const login of plan.logins) {
+        threads.push(
+          ...(await s.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND DB = ? AND ID <> CONNECTION_ID()', [
+            login,
+            plan.database,
+          ])),
+        );
+      }
       let ended = 0;
       for (const { id } of threads) {
         try {
@@ -130,19 +164,19 @@ export async function revokeMysql(ctx: MysqlContext, plan: Pick<MysqlProvisionPl
           ended++;
         } catch (err) {
           if ((err as SqlError).errno !== ER_KILL_DENIED) {
-            ctx.logger.warn('could not end a session of a revoked login', { engine: 'mysql', login: plan.login, error: String(err) });
+            ctx.logger.warn('could not end a session of a revoked login', { engine: 'mysql', database: plan.database, error: String(err) });
             continue;
           }
           try {
             await s.query('CALL mysql.rds_kill(?)', [Number(id)]);
             ended++;
           } catch (err2) {
-            ctx.logger.warn('could not end a session of a revoked login', { engine: 'mysql', login: plan.login, error: String(err2) });
+            ctx.logger.warn('could not end a session of a revoked login', { engine: 'mysql', database: plan.database, error: String(err2) });
           }
         }
       }
       if (revoked || ended > 0) {
-        ctx.logger.info('revoked developer from client', { engine: 'mysql', login: plan.login, database: plan.database, sessionsEnded: ended });
+        ctx.logger.info('revoked developer from client', { engine: 'mysql', logins: plan.logins, database: plan.database, sessionsEnded: ended });
       }
       return { engine: 'mysql', revoked, sessionsEnded: ended, sessionsLeft: threads.length - ended };
     });

@@ -1,8 +1,8 @@
 import { ApiError } from '../../../../src/contract/errors';
-import { ClientName, DeveloperName, clientDatabaseName, developerLoginName } from '../../../../src/contract/names';
+import { ClientName, DeveloperName, clientDatabaseName, legacyDeveloperLoginName } from '../../../../src/contract/names';
 import { Tag } from '../../../../src/contract/tags';
 import type { DbConnection } from '../../../../src/contract/vm-api';
-import { developerDbSecretName } from '../resource-names';
+import { developerClientDbSecretName, developerClientLoginName } from '../resource-names';
 import { DeveloperSecret, MasterSecret, generatePassword, parseSecret } from './credentials';
 import { provisionMysql, revokeMysql } from './mysql';
 import { provisionPostgres, revokePostgres } from './postgres';
@@ -28,7 +28,10 @@ interface Names {
   client: ClientName;
   developer: DeveloperName;
   database: string;
+  /** The (developer, client) pair's login, the only one provisioning creates. */
   login: string;
+  /** `dev_<developer>`, the earlier model's login shared by all of a developer's clients; only ever revoked. */
+  legacyLogin: string;
   secretName: string;
 }
 
@@ -44,8 +47,9 @@ function names(input: { client: unknown; developer: unknown }, secretPrefix: str
     client: client.data,
     developer: developer.data,
     database: clientDatabaseName(client.data),
-    login: developerLoginName(developer.data),
-    secretName: developerDbSecretName(secretPrefix, developer.data),
+    login: developerClientLoginName(developer.data, client.data),
+    legacyLogin: legacyDeveloperLoginName(developer.data),
+    secretName: developerClientDbSecretName(secretPrefix, developer.data, client.data),
   };
 }
 
@@ -94,6 +98,7 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
       const value = JSON.stringify({ username: n.login, password } satisfies DeveloperSecret);
       const created = await deps.secrets.create(n.secretName, value, {
         [Tag.DeveloperName]: n.developer,
+        [Tag.ClientName]: n.client,
         [Tag.ManagedBy]: deps.managedBy,
       });
       if (created) {
@@ -119,6 +124,35 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
     return s;
   }
 
+  /**
+   * Logs in as the pair's login with the stored password (no statement is run). False only when
+   * the server refuses the password; any other failure (network, privilege) says nothing about
+   * the password and counts as working, so it never blocks provisioning.
+   */
+  async function passwordStillWorks(
+    target: EngineTarget,
+    master: { host: string; port: number },
+    n: Names,
+    password: string,
+  ): Promise<boolean> {
+    try {
+      const s = await connectors[target.engine]({
+        host: master.host,
+        port: master.port,
+        user: n.login,
+        password,
+        tls: target.tls,
+        ...(target.engine === 'postgres' ? { database: n.database } : {}),
+      });
+      await s.close();
+      return true;
+    } catch (err) {
+      const e = err as { code?: unknown; errno?: unknown };
+      // 28P01 invalid_password (https://www.postgresql.org/docs/15/errcodes-appendix.html); MySQL/MariaDB 1045 ER_ACCESS_DENIED_ERROR.
+      return !(e.code === '28P01' || e.errno === 1045);
+    }
+  }
+
   return {
     async provision(input: ProvisionInput): Promise<DbConnection[]> {
       const n = names(input, deps.secretPrefix);
@@ -136,8 +170,19 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
           const master = await masterOf(target);
           const connect = opener(target, master);
           const plan = { database: n.database, login: n.login, password: creds.password, setPassword: creds.setPassword };
-          if (target.engine === 'postgres') await provisionPostgres({ connect, logger: deps.logger }, plan);
-          else await provisionMysql({ connect: () => connect(), logger: deps.logger }, plan);
+          const run = (p: typeof plan) =>
+            target.engine === 'postgres'
+              ? provisionPostgres({ connect, logger: deps.logger }, p)
+              : provisionMysql({ connect: () => connect(), logger: deps.logger }, p);
+          await run(plan);
+          if (!plan.setPassword && !(await passwordStillWorks(target, master, n, creds.password))) {
+            // The login's password is no longer its secret's: someone changed it from inside a
+            // session (both engines let an account change its own password, and a colleague's
+            // planted code can run in that session). Put the secret's password back, so the
+            // developer's VM works again and whoever set the other password loses it.
+            deps.logger.warn('developer login password differed from its secret; reset', { engine: target.engine, login: n.login });
+            await run({ ...plan, setPassword: true });
+          }
           out.push({ engine: target.engine, host: master.host, port: master.port, database: n.database, user: n.login, secretName: n.secretName });
         } catch (err) {
           throw upstream(`${label} provisioning of ${n.database} for ${n.login}`, err);
@@ -153,7 +198,8 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
         try {
           const master = await masterOf(target);
           const connect = opener(target, master);
-          const plan = { database: n.database, login: n.login };
+          // The legacy shared login loses this client too; its other clients stay until revoked there.
+          const plan = { database: n.database, logins: [n.login, n.legacyLogin] };
           out.push(
             target.engine === 'postgres'
               ? await revokePostgres({ connect, logger: deps.logger }, plan)

@@ -93,6 +93,17 @@ export async function tlsOptions(tls: TlsMode): Promise<{ rejectUnauthorized: tr
   return extra.length > 0 ? { rejectUnauthorized: true, ca: [...rootCertificates, ...extra] } : { rejectUnauthorized: true };
 }
 
+/**
+ * Every provisioning session resolves unqualified names in pg_catalog first and in its own temp
+ * schema last, never in a schema a tenant controls: a developer who plants
+ * `public.has_schema_privilege(text, text, text)` must not get it run by the master. Sent as a
+ * startup option, so it is in force before the first statement and beats any `ALTER DATABASE …
+ * SET search_path` a database's owner made (client options take precedence over per-database and
+ * per-role defaults: https://www.postgresql.org/docs/15/config-setting.html#CONFIG-SETTING-SHELL,
+ * and the pg_temp-last advice: https://www.postgresql.org/docs/15/sql-createfunction.html#SQL-CREATEFUNCTION-SECURITY).
+ */
+export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
+
 export const connectPostgres: Connector = async (o) => {
   const pg = await import('pg');
   const client = new pg.Client({
@@ -104,6 +115,7 @@ export const connectPostgres: Connector = async (o) => {
     ssl: (await tlsOptions(o.tls)) ?? false,
     connectionTimeoutMillis: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: 'dev-vm-db-provisioner',
+    options: `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, '')}`,
   });
   // An idle client whose server goes away emits 'error'; without a listener that crashes the process.
   client.on('error', () => undefined);

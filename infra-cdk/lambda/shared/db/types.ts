@@ -80,16 +80,17 @@ export interface RevokeOutcome {
 export interface DbProvisioner {
   /**
    * Ensures, on every configured engine and safely re-runnable: the client's database and group
-   * role, the developer's password secret (created first, reused afterwards), the developer's
-   * login, and the login's access to the client's database. Returns what a VM needs to connect
+   * role, the password secret of the (developer, client) pair (created first, reused afterwards),
+   * the pair's login, and that login's access to the client's database (and to nothing else). Returns what a VM needs to connect
    * (never the password: `secretName` says where it is).
    * Throws `ApiError` VALIDATION_FAILED (field `client`/`developer`) before any I/O for bad names,
    * `ApiError` UPSTREAM_FAILED when a database or Secrets Manager step fails (re-run to resume).
    */
   provision(input: ProvisionInput): Promise<DbConnection[]>;
   /**
-   * Removes the developer's access to the client's database on every engine and ends their
-   * sessions there. Keeps the login and its secret (other clients, and data, stay). Idempotent.
+   * Removes the developer's access to the client's database on every engine, through the pair's
+   * login and through the legacy shared `dev_<developer>` login, and ends their sessions there.
+   * Keeps the logins and secrets (the legacy login's other clients, and data, stay). Idempotent.
    */
   revoke(input: RevokeInput): Promise<RevokeOutcome[]>;
 }
