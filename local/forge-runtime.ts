@@ -22,6 +22,12 @@ export interface StandInOptions extends JiraSeed {
   webtriggerUrl?: string;
   /** Invocation time budget reported to @forge/api's getAppContext (ms). */
   remainingTimeMs?: number;
+  /**
+   * Accounts that have pressed "Allow access" for the app. Undefined: every account has (the
+   * usual state of a site in use). A list: only those, as on a fresh install, where asUser()
+   * calls of anyone else are answered with the proxy's NEEDS_AUTHENTICATION_ERR.
+   */
+  consentedAccounts?: string[];
 }
 
 export interface QueuedEvent {
@@ -138,6 +144,10 @@ export interface ForgeStandIn {
   asInvocation<T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T>;
   /** Call a resolver function (a `getDefinitions()` handler) the way Forge's bridge does. */
   invokeResolver(handler: ResolverHandler, functionKey: string, payload: unknown, opts: { accountId?: string; issueKey?: string; issueId?: string }): Promise<unknown>;
+  /** From now on only these accounts have granted access (a fresh install: none). */
+  requireConsent(consentedAccounts?: string[]): void;
+  /** The account pressed "Allow access" (Forge's user consent screen). */
+  grantConsent(accountId: string): void;
   /** Deliver queued events (oldest first) to a consumer; returns how many were delivered. */
   drainQueue(consumer: (event: QueuedEvent & { retryContext?: unknown }) => Promise<unknown>): Promise<number>;
   uninstall(): void;
@@ -155,6 +165,7 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   const platformViolations: string[] = [];
   const webtriggerUrl = options.webtriggerUrl ?? 'https://example-site.atlassian-dev.net/x1/Ab3dWebTriggerStandIn';
   let currentUser: string | undefined;
+  let consented = options.consentedAccounts ? new Set(options.consentedAccounts) : undefined;
 
   const runtime = {
     proxy: { token: 'stand-in-token', url: 'https://forge-proxy.stand-in' },
@@ -198,6 +209,14 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
     if (target.remote === 'jira') {
       const actor = target.provider === 'app' ? 'app' : target.provider === 'user' ? (target.accountId ?? currentUser) : undefined;
       if (target.provider === 'none') platformViolations.push(`requestJira without asUser()/asApp(): ${path}`);
+      // A user who has not granted the app access yet: the Forge proxy answers with the
+      // `forge-proxy-error: NEEDS_AUTHENTICATION_ERR` header, @forge/api throws
+      // NeedsAuthenticationError, and the platform shows that user the "Allow access" screen
+      // when the error leaves the function. Users are prompted the first time they use the app:
+      // https://developer.atlassian.com/platform/forge/add-scopes-to-call-an-atlassian-rest-api/
+      if (target.provider === 'user' && typeof actor === 'string' && consented && !consented.has(actor)) {
+        return new Response(JSON.stringify({ message: 'Authentication Required' }), { status: 401, headers: { 'content-type': 'application/json', 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      }
       return jira.handle(actor, path, init);
     }
     if (target.remote === 'stargate') return stargate(path, init);
@@ -227,6 +246,10 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
     webtriggerUrl,
     violations: () => [...jira.violations, ...platformViolations],
     asInvocation,
+    requireConsent: (accounts = []) => {
+      consented = new Set(accounts);
+    },
+    grantConsent: (accountId) => consented?.add(accountId),
     invokeResolver: (handler, functionKey, payload, opts) =>
       asInvocation(opts.accountId, () =>
         handler(
