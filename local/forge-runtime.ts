@@ -36,6 +36,38 @@ export interface QueuedEvent {
   eventId: string;
   body: Record<string, unknown>;
   delayInSeconds?: number;
+  /** Set by the platform on a redelivery (as on AsyncEvent.retryContext of @forge/events). */
+  retryContext?: { retryCount: number; retryReason: string; retryData?: unknown };
+}
+
+/**
+ * Retry semantics of the platform, as documented:
+ *  - product event triggers are retried only when the function RETURNS an InvocationError
+ *    (`{_retry: true, retryOptions}` from @forge/events), after `retryAfter` seconds, at most
+ *    4 times; a function that throws is not retried and the event is gone
+ *    (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry
+ *    product events"; https://community.developer.atlassian.com/t/forge-product-event-retries-eap/59276);
+ *  - an async event whose consumer returns an InvocationError is redelivered after `retryAfter`
+ *    (at most 4 times); a consumer that throws is redelivered with backoff until the event is
+ *    24 hours old (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/).
+ */
+export const MAX_REQUESTED_RETRIES = 4;
+export const QUEUE_REDELIVERY_WINDOW_SECONDS = 24 * 3600;
+const QUEUE_BACKOFF_SECONDS = (n: number) => Math.min(3600, 60 * 2 ** n);
+
+export interface Delivery {
+  /** 0 for the first delivery, then the retry count the function saw. */
+  retryCount: number;
+  outcome: 'done' | 'retry-requested' | 'threw';
+  /** Seconds the platform waits before the next delivery (when there is one). */
+  nextInSeconds?: number;
+  error?: string;
+}
+
+type RetryOptionsShape = { retryAfter?: number; retryReason?: string; retryData?: unknown };
+function requestedRetry(result: unknown): RetryOptionsShape | undefined {
+  const r = result as { _retry?: unknown; retryOptions?: RetryOptionsShape } | null | undefined;
+  return r && typeof r === 'object' && r._retry === true ? (r.retryOptions ?? {}) : undefined;
 }
 
 interface KvsEntry {
@@ -148,8 +180,21 @@ export interface ForgeStandIn {
   requireConsent(consentedAccounts?: string[]): void;
   /** The account pressed "Allow access" (Forge's user consent screen). */
   grantConsent(accountId: string): void;
-  /** Deliver queued events (oldest first) to a consumer; returns how many were delivered. */
-  drainQueue(consumer: (event: QueuedEvent & { retryContext?: unknown }) => Promise<unknown>): Promise<number>;
+  /**
+   * Deliver queued events (oldest first) to a consumer with the platform's redelivery rules
+   * (see MAX_REQUESTED_RETRIES); returns how many deliveries were made. Delays are simulated
+   * (recorded on the redelivered event as `delayInSeconds`), not waited for.
+   */
+  drainQueue(consumer: (event: QueuedEvent) => Promise<unknown>): Promise<number>;
+  /** Every queue delivery so far, by event id. */
+  queueDeliveries: Map<string, Delivery[]>;
+  /** Events the queue gave up on (redelivered for 24 hours, or 4 requested retries used up). */
+  droppedEvents: QueuedEvent[];
+  /**
+   * Deliver a product event (e.g. avi:jira:updated:issue) to a trigger function the way Forge
+   * does, with its retry rules; returns every delivery made.
+   */
+  deliverProductEvent(trigger: (event: Record<string, unknown>) => Promise<unknown>, event: Record<string, unknown>): Promise<Delivery[]>;
   uninstall(): void;
 }
 
@@ -162,6 +207,8 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   const jira = new JiraStandIn(options);
   const kvs = new KvsStandIn(now);
   const queue: QueuedEvent[] = [];
+  const queueDeliveries = new Map<string, Delivery[]>();
+  const droppedEvents: QueuedEvent[] = [];
   const platformViolations: string[] = [];
   const webtriggerUrl = options.webtriggerUrl ?? 'https://example-site.atlassian-dev.net/x1/Ab3dWebTriggerStandIn';
   let currentUser: string | undefined;
@@ -260,14 +307,63 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
           { principal: opts.accountId ? { accountId: opts.accountId } : undefined },
         ),
       ),
+    queueDeliveries,
+    droppedEvents,
     drainQueue: async (consumer) => {
       let n = 0;
       while (queue.length > 0) {
         const e = queue.shift() as QueuedEvent;
-        await asInvocation(undefined, () => consumer(e));
+        const retryCount = e.retryContext?.retryCount ?? 0;
+        const log = queueDeliveries.get(e.eventId) ?? [];
+        queueDeliveries.set(e.eventId, log);
         n++;
+        let result: unknown;
+        try {
+          result = await asInvocation(undefined, () => consumer(e));
+        } catch (err) {
+          // Thrown: redelivered with backoff until the event is a day old.
+          const waited = log.reduce((sum, d) => sum + (d.nextInSeconds ?? 0), 0);
+          const next = QUEUE_BACKOFF_SECONDS(retryCount);
+          const again = waited + next <= QUEUE_REDELIVERY_WINDOW_SECONDS;
+          log.push({ retryCount, outcome: 'threw', error: err instanceof Error ? err.name : String(err), ...(again ? { nextInSeconds: next } : {}) });
+          if (again) queue.push({ ...e, delayInSeconds: next, retryContext: { retryCount: retryCount + 1, retryReason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' } });
+          else droppedEvents.push(e);
+          continue;
+        }
+        const retry = requestedRetry(result);
+        if (!retry) {
+          log.push({ retryCount, outcome: 'done' });
+          continue;
+        }
+        const again = retryCount < MAX_REQUESTED_RETRIES;
+        const next = Math.max(1, retry.retryAfter ?? 1);
+        log.push({ retryCount, outcome: 'retry-requested', ...(again ? { nextInSeconds: next } : {}) });
+        if (again) queue.push({ ...e, delayInSeconds: next, retryContext: { retryCount: retryCount + 1, retryReason: retry.retryReason ?? 'FUNCTION_RETRY_REQUEST', ...(retry.retryData !== undefined ? { retryData: retry.retryData } : {}) } });
+        else droppedEvents.push(e);
       }
       return n;
+    },
+    deliverProductEvent: async (trigger, event) => {
+      const deliveries: Delivery[] = [];
+      for (let retryCount = 0; ; retryCount++) {
+        const payload = retryCount === 0 ? event : { ...event, retryContext: { retryCount, retryReason: 'FUNCTION_RETRY_REQUEST' } };
+        let result: unknown;
+        try {
+          result = await asInvocation(undefined, () => trigger(payload));
+        } catch (err) {
+          // A trigger that throws is not retried: the event is lost.
+          deliveries.push({ retryCount, outcome: 'threw', error: err instanceof Error ? err.name : String(err) });
+          return deliveries;
+        }
+        const retry = requestedRetry(result);
+        if (!retry) {
+          deliveries.push({ retryCount, outcome: 'done' });
+          return deliveries;
+        }
+        const again = retryCount < MAX_REQUESTED_RETRIES;
+        deliveries.push({ retryCount, outcome: 'retry-requested', ...(again ? { nextInSeconds: Math.max(1, retry.retryAfter ?? 1) } : {}) });
+        if (!again) return deliveries;
+      }
     },
     uninstall: () => {
       g.__forge_fetch__ = previous.fetch;

@@ -55,6 +55,16 @@ export interface StoredComment {
   body: unknown;
   created: string;
 }
+/**
+ * An outage of one operation: the next `times` calls to `method template` get `status` (Jira
+ * answers 429 and 5xx on any operation, documented or not, when it is overloaded or down).
+ */
+export interface JiraFault {
+  method: string;
+  template: string;
+  status: number;
+  times: number;
+}
 export interface JiraCall {
   actor: string;
   method: string;
@@ -85,6 +95,7 @@ export class JiraStandIn {
   readonly calls: JiraCall[] = [];
   /** Contract violations seen so far; tests assert this stays empty. */
   readonly violations: string[] = [];
+  readonly faults: JiraFault[] = [];
   statuses: SeedStatus[];
   fields: SeedField[];
   transitions: SeedTransition[];
@@ -149,6 +160,12 @@ export class JiraStandIn {
     const problems = openApi().checkRequest(op, url.searchParams, body, raw !== undefined);
     if (problems.length) return this.violation(`${method} ${path}: ${problems.join('; ')}`);
     if (actor === undefined) return this.reply(op, actor, 401, { errorMessages: ['not logged in'] });
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.template === op.template);
+    if (fault) {
+      fault.times--;
+      this.calls.push({ actor, method, path: op.template, status: fault.status });
+      return new Response(JSON.stringify({ errorMessages: ['Service unavailable (injected fault)'] }), { status: fault.status, headers: { 'content-type': 'application/json' } });
+    }
     const [status, json] = this.route(op, actor, url.searchParams, body);
     return this.reply(op, actor, status, json);
   }
