@@ -28,6 +28,11 @@ export interface StandInOptions extends JiraSeed {
    * calls of anyone else are answered with the proxy's NEEDS_AUTHENTICATION_ERR.
    */
   consentedAccounts?: string[];
+  /**
+   * How long after its expiry time an expired KVS key is really deleted (ms). Default: a random
+   * time up to 48 hours, as on the platform; until then reads still return it.
+   */
+  kvsPurgeDelayMs?: () => number;
 }
 
 export interface QueuedEvent {
@@ -73,6 +78,8 @@ function requestedRetry(result: unknown): RetryOptionsShape | undefined {
 interface KvsEntry {
   value: unknown;
   expireAt?: number;
+  /** When the expired key is actually deleted (lazy TTL); absent: at expireAt. */
+  purgeAt?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -82,15 +89,28 @@ type ForgeFetchInit = { method?: string; body?: unknown; headers?: Record<string
 
 const TTL_MS: Record<string, number> = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 };
 
+/**
+ * Storage limits and TTL as documented: a value may be at most 240 KiB; an expired key is deleted
+ * asynchronously, up to 48 hours after its TTL, and reads may return it until then.
+ * https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/ (ttl option)
+ * https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/ (KVS limits)
+ */
+export const KVS_MAX_VALUE_BYTES = 240 * 1024;
+export const KVS_MAX_PURGE_DELAY_MS = 48 * 3_600_000;
+
 export class KvsStandIn {
   readonly values = new Map<string, KvsEntry>();
   readonly secrets = new Map<string, KvsEntry>();
   readonly ops: string[] = [];
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Replaceable, so a test can pin the purge to its worst case. */
+    public purgeDelayMs: () => number = () => Math.floor(Math.random() * KVS_MAX_PURGE_DELAY_MS),
+  ) {}
 
   private live(store: Map<string, KvsEntry>, key: string): KvsEntry | undefined {
     const e = store.get(key);
-    if (e && e.expireAt !== undefined && e.expireAt <= this.now()) {
+    if (e && e.expireAt !== undefined && (e.purgeAt ?? e.expireAt) <= this.now()) {
       store.delete(key);
       return undefined;
     }
@@ -131,12 +151,13 @@ export class KvsStandIn {
       case 'set':
       case 'secret/set': {
         if (req.value === undefined) return error(400, 'INVALID_VALUE', 'value is required');
-        if (JSON.stringify(req.value).length > 240_000) return error(400, 'VALUE_TOO_LARGE', 'value too large');
+        if (Buffer.byteLength(JSON.stringify(req.value), 'utf8') > KVS_MAX_VALUE_BYTES) return error(400, 'VALUE_TOO_LARGE', `value is larger than ${KVS_MAX_VALUE_BYTES} bytes`);
         const existing = this.live(store, key as string);
         if (req.options?.keyPolicy === 'FAIL_IF_EXISTS' && existing) return error(409, 'KEY_CONFLICT', 'key already exists');
         const ttl = req.options?.ttl;
         const t = this.now();
-        store.set(key as string, { value: req.value, createdAt: existing?.createdAt ?? t, updatedAt: t, ...(ttl ? { expireAt: t + ttl.value * (TTL_MS[ttl.unit] ?? 1000) } : {}) });
+        const expireAt = ttl ? t + ttl.value * (TTL_MS[ttl.unit] ?? 1000) : undefined;
+        store.set(key as string, { value: req.value, createdAt: existing?.createdAt ?? t, updatedAt: t, ...(expireAt !== undefined ? { expireAt, purgeAt: expireAt + this.purgeDelayMs() } : {}) });
         return json(204);
       }
       case 'delete':
@@ -205,7 +226,7 @@ type Globals = { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
 export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   const now = options.now ?? (() => Date.now());
   const jira = new JiraStandIn(options);
-  const kvs = new KvsStandIn(now);
+  const kvs = new KvsStandIn(now, options.kvsPurgeDelayMs);
   const queue: QueuedEvent[] = [];
   const queueDeliveries = new Map<string, Delivery[]>();
   const droppedEvents: QueuedEvent[] = [];

@@ -74,15 +74,65 @@ export async function forgetEventId(eventId: string): Promise<void> {
   await kvs.delete(`seen-event:${eventId}`);
 }
 
-/** Small cached values (e.g. Jira's field list) with an expiry handled by KVS itself. */
-export async function getCached<T>(key: string): Promise<T | undefined> {
-  return kvs.get<T>(`cache:${key}`);
+/**
+ * Cached values (Jira's field list, the app's own fields) with their expiry stored IN the value:
+ * KVS deletes an expired key lazily, up to 48 hours after its TTL, and reads may still return it
+ * (https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/), so the TTL only
+ * bounds the storage used and the stored `expiresAt` decides freshness. A value may be at most
+ * 240 KiB, so a large list is stored in parts under that size.
+ */
+const CACHE_PART_BYTES = 200 * 1024;
+interface CacheHead {
+  expiresAt: number;
+  /** The value itself when it fits in one KVS value; else the number of parts. */
+  value?: unknown;
+  parts?: number;
+}
+const isHead = (v: unknown): v is CacheHead => typeof v === 'object' && v !== null && typeof (v as CacheHead).expiresAt === 'number';
+
+export async function getCached<T>(key: string, now: number = Date.now()): Promise<T | undefined> {
+  const head = await kvs.get<unknown>(`cache:${key}`);
+  if (!isHead(head) || head.expiresAt <= now) return undefined;
+  if (head.parts === undefined) return head.value as T;
+  const parts = await Promise.all(Array.from({ length: head.parts }, (_, i) => kvs.get<unknown>(`cache:${key}:${i}`)));
+  // A part missing or written by another save: treat the whole entry as absent.
+  if (parts.some((p) => !Array.isArray(p))) return undefined;
+  return (parts as unknown[][]).flat() as T;
 }
 
-export async function putCached<T>(key: string, value: T, ttlMinutes: number): Promise<void> {
-  await kvs.set(`cache:${key}`, value, { ttl: { value: ttlMinutes, unit: 'MINUTES' } });
+export async function putCached<T>(key: string, value: T, ttlMinutes: number, now: number = Date.now()): Promise<void> {
+  const expiresAt = now + ttlMinutes * 60_000;
+  // The KVS TTL outlives our own expiry a little, so a stale read is never needed.
+  const ttl = { value: ttlMinutes + 5, unit: 'MINUTES' as const };
+  const size = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (!Array.isArray(value) || size <= CACHE_PART_BYTES) {
+    await kvs.set(`cache:${key}`, { expiresAt, value }, { ttl });
+    return;
+  }
+  const parts: unknown[][] = [];
+  let current: unknown[] = [];
+  let bytes = 2;
+  for (const item of value as unknown[]) {
+    const b = Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (current.length > 0 && bytes + b > CACHE_PART_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(item);
+    bytes += b;
+  }
+  if (current.length > 0) parts.push(current);
+  // Parts first, head last: a reader never sees a head whose parts are not written yet.
+  for (const [i, part] of parts.entries()) await kvs.set(`cache:${key}:${i}`, part, { ttl });
+  await kvs.set(`cache:${key}`, { expiresAt, parts: parts.length }, { ttl });
 }
 
 export async function dropCached(key: string): Promise<void> {
-  await kvs.delete(`cache:${key}`);
+  try {
+    await kvs.delete(`cache:${key}`);
+  } catch (e) {
+    // Already gone (or purged by its TTL): nothing to drop.
+    if (!(e instanceof ForgeKvsAPIError && e.responseDetails.status === 404)) throw e;
+  }
 }

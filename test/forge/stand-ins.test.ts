@@ -85,10 +85,13 @@ describe('KVS stand-in speaks the KVS contract to the real @forge/kvs', () => {
     expect(await kvs.getSecret('k')).toBe('s3cret');
   });
 
-  it('expires values after their TTL and refuses FAIL_IF_EXISTS on a live key', async () => {
+  it('deletes expired values lazily (up to 48 h after the TTL) and refuses FAIL_IF_EXISTS on a key not yet purged', async () => {
+    forge.kvs.purgeDelayMs = () => 3_600_000;
     await kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } });
     await expect(kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } })).rejects.toMatchObject({ code: 'KEY_CONFLICT' });
     clock += 61_000;
+    expect(await kvs.get('once')).toBe(true);
+    clock += 3_600_000;
     expect(await kvs.get('once')).toBeUndefined();
     await kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } });
   });
