@@ -208,6 +208,12 @@ export class JiraStandIn {
       }
       case 'PUT /rest/api/3/issue/{issueIdOrKey}': {
         const i = issue as StoredIssue;
+        // Turning notifications off needs Administer Jira or Administer Projects
+        // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put,
+        // `notifyUsers`). The reference says the flag is then ignored; sites in the field answer 403
+        // and reject the whole edit, the unpleasant case modelled here. The app's user holds
+        // neither permission unless `admins` names `app`.
+        if (query.get('notifyUsers') === 'false' && !this.admins.has(actor)) return [403, { errorMessages: ['To discard the user notification either admin or project admin permissions are required.'] }];
         const fields = ((body as { fields?: Record<string, unknown> }).fields ?? {}) as Record<string, unknown>;
         for (const id of Object.keys(fields)) if (!this.fields.some((f) => f.id === id)) return [400, { errors: { [id]: `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.` } }];
         Object.assign(i.fields, fields);

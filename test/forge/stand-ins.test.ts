@@ -115,3 +115,16 @@ describe('queue stand-in receives @forge/events pushes', () => {
     expect(seen).toEqual([{ n: 1 }]);
   });
 });
+
+describe('Jira stand-in: permissions of an issue edit', () => {
+  it('refuses notifyUsers=false to the app without Administer Jira/Projects, and accepts the edit without it', async () => {
+    forge = site([goodIssue()]);
+    const body = JSON.stringify({ fields: { summary: 'renamed' } });
+    const refused = await asApp().requestJira(route`/rest/api/3/issue/${'OPS-42'}?notifyUsers=${'false'}`, { method: 'PUT', body, headers: { 'Content-Type': 'application/json' } });
+    expect(refused.status).toBe(403);
+    expect(forge.jira.issue('OPS-42').fields.summary).toBe('Dev VM for jdoe');
+    const ok = await asApp().requestJira(route`/rest/api/3/issue/${'OPS-42'}`, { method: 'PUT', body, headers: { 'Content-Type': 'application/json' } });
+    expect(ok.status).toBe(204);
+    expect(forge.jira.issue('OPS-42').fields.summary).toBe('renamed');
+  });
+});
