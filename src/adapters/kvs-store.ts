@@ -1,4 +1,5 @@
 import { kvs, ForgeKvsAPIError } from '@forge/kvs';
+import { z } from 'zod';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
 
 /**
@@ -55,21 +56,39 @@ export async function saveSecrets(input: SecretsInput): Promise<SecretName[]> {
 }
 
 /**
- * Record a lifecycle event id atomically (FAIL_IF_EXISTS). Returns false when the id was seen
- * before. The TTL outlives the signature's freshness window, after which a replay fails the
- * timestamp check anyway, so the store stays bounded.
+ * The replay guard of the web trigger: an event id is claimed atomically (FAIL_IF_EXISTS) before
+ * the event is applied and marked done after. A repeat of a done event is answered as already
+ * processed (the sender's retry of a slow but successful delivery); a repeat while the first is
+ * still running waits for it; a claim older than the web trigger's own time limit was left by an
+ * invocation that died, and is taken over. The TTL outlives the signature's freshness window,
+ * after which a replay fails the timestamp check anyway, so the store stays bounded.
  */
-export async function rememberEventId(eventId: string, ttlMinutes: number): Promise<boolean> {
+export type EventClaim = 'claimed' | 'done' | 'in-progress';
+const CLAIM_TAKEOVER_MS = 60_000;
+const SeenEvent = z.object({ state: z.enum(['processing', 'done']), at: z.number() });
+
+export async function claimEventId(eventId: string, ttlMinutes: number, now: number): Promise<EventClaim> {
+  const key = `seen-event:${eventId}`;
+  const ttl = { value: ttlMinutes, unit: 'MINUTES' as const };
   try {
-    await kvs.set(`seen-event:${eventId}`, true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlMinutes, unit: 'MINUTES' } });
-    return true;
+    await kvs.set(key, { state: 'processing', at: now }, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
+    return 'claimed';
   } catch (e) {
-    if (e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409)) return false;
-    throw e;
+    if (!(e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409))) throw e;
   }
+  const seen = SeenEvent.safeParse(await kvs.get<unknown>(key));
+  // An older marker (`true`) or a done record: the event was applied.
+  if (!seen.success || seen.data.state === 'done') return 'done';
+  if (now - seen.data.at < CLAIM_TAKEOVER_MS) return 'in-progress';
+  await kvs.set(key, { state: 'processing', at: now }, { ttl });
+  return 'claimed';
 }
 
-/** Undo rememberEventId when handling failed, so the sender's retry is not refused as a replay. */
+export async function markEventDone(eventId: string, ttlMinutes: number, now: number): Promise<void> {
+  await kvs.set(`seen-event:${eventId}`, { state: 'done', at: now }, { ttl: { value: ttlMinutes, unit: 'MINUTES' } });
+}
+
+/** Undo claimEventId when handling failed, so the sender's retry is not refused as a replay. */
 export async function forgetEventId(eventId: string): Promise<void> {
   await kvs.delete(`seen-event:${eventId}`);
 }
