@@ -197,6 +197,12 @@ export interface ForgeStandIn {
   asInvocation<T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T>;
   /** Call a resolver function (a `getDefinitions()` handler) the way Forge's bridge does. */
   invokeResolver(handler: ResolverHandler, functionKey: string, payload: unknown, opts: { accountId?: string; issueKey?: string; issueId?: string }): Promise<unknown>;
+  /**
+   * From now on the function's outbound fetch may reach only these manifest egress addresses
+   * (`permissions.external.fetch.backend`, e.g. `*.lambda-url.eu-west-1.on.aws`); anything else
+   * gets the egress proxy's refusal. Off by default, as the local VM API listens on 127.0.0.1.
+   */
+  restrictEgress(addresses: string[]): void;
   /** From now on only these accounts have granted access (a fresh install: none). */
   requireConsent(consentedAccounts?: string[]): void;
   /** The account pressed "Allow access" (Forge's user consent screen). */
@@ -293,9 +299,32 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   };
 
   const g = globalThis as Globals;
-  const previous = { fetch: g.__forge_fetch__, runtime: g.__forge_runtime__ };
+  const previous = { fetch: g.__forge_fetch__, runtime: g.__forge_runtime__, globalFetch: globalThis.fetch };
   g.__forge_fetch__ = forgeFetch;
   g.__forge_runtime__ = runtime;
+
+  /**
+   * Forge routes a function's outbound fetch through its egress proxy, which lets through only
+   * the addresses the manifest declares (https://developer.atlassian.com/platform/forge/runtime-reference/fetch-api/,
+   * "go.atlassian.com/forge-egress" in @forge/api's ExternalEndpointNotAllowedError). A refused
+   * call is answered by the proxy: HTTP 403 with `forge-proxy-error: REQUEST_EGRESS_ALLOWLIST_ERR`
+   * and none of AWS's response headers or error body.
+   */
+  const egressAllowed = (allow: string[], host: string): boolean =>
+    allow.some((a) => {
+      const pattern = a.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+      return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
+    });
+  const restrictEgress = (addresses: string[]) => {
+    const inner = previous.globalFetch;
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (!egressAllowed(addresses, url.hostname)) {
+        return new Response(`URL not included in the external fetch backend permissions: ${url.origin}`, { status: 403, headers: { 'content-type': 'text/plain', 'forge-proxy-error': 'REQUEST_EGRESS_ALLOWLIST_ERR' } });
+      }
+      return inner(input, init);
+    }) as typeof fetch;
+  };
 
   const asInvocation = async <T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T> => {
     const before = currentUser;
@@ -386,9 +415,11 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
         if (!again) return deliveries;
       }
     },
+    restrictEgress,
     uninstall: () => {
       g.__forge_fetch__ = previous.fetch;
       g.__forge_runtime__ = previous.runtime;
+      globalThis.fetch = previous.globalFetch;
     },
   };
 }
