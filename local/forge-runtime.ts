@@ -22,6 +22,17 @@ export interface StandInOptions extends JiraSeed {
   webtriggerUrl?: string;
   /** Invocation time budget reported to @forge/api's getAppContext (ms). */
   remainingTimeMs?: number;
+  /**
+   * Accounts that have pressed "Allow access" for the app. Undefined: every account has (the
+   * usual state of a site in use). A list: only those, as on a fresh install, where asUser()
+   * calls of anyone else are answered with the proxy's NEEDS_AUTHENTICATION_ERR.
+   */
+  consentedAccounts?: string[];
+  /**
+   * How long after its expiry time an expired KVS key is really deleted (ms). Default: a random
+   * time up to 48 hours, as on the platform; until then reads still return it.
+   */
+  kvsPurgeDelayMs?: () => number;
 }
 
 export interface QueuedEvent {
@@ -30,11 +41,45 @@ export interface QueuedEvent {
   eventId: string;
   body: Record<string, unknown>;
   delayInSeconds?: number;
+  /** Set by the platform on a redelivery (as on AsyncEvent.retryContext of @forge/events). */
+  retryContext?: { retryCount: number; retryReason: string; retryData?: unknown };
+}
+
+/**
+ * Retry semantics of the platform, as documented:
+ *  - product event triggers are retried only when the function RETURNS an InvocationError
+ *    (`{_retry: true, retryOptions}` from @forge/events), after `retryAfter` seconds, at most
+ *    4 times; a function that throws is not retried and the event is gone
+ *    (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry
+ *    product events"; https://community.developer.atlassian.com/t/forge-product-event-retries-eap/59276);
+ *  - an async event whose consumer returns an InvocationError is redelivered after `retryAfter`
+ *    (at most 4 times); a consumer that throws is redelivered with backoff until the event is
+ *    24 hours old (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/).
+ */
+export const MAX_REQUESTED_RETRIES = 4;
+export const QUEUE_REDELIVERY_WINDOW_SECONDS = 24 * 3600;
+const QUEUE_BACKOFF_SECONDS = (n: number) => Math.min(3600, 60 * 2 ** n);
+
+export interface Delivery {
+  /** 0 for the first delivery, then the retry count the function saw. */
+  retryCount: number;
+  outcome: 'done' | 'retry-requested' | 'threw';
+  /** Seconds the platform waits before the next delivery (when there is one). */
+  nextInSeconds?: number;
+  error?: string;
+}
+
+type RetryOptionsShape = { retryAfter?: number; retryReason?: string; retryData?: unknown };
+function requestedRetry(result: unknown): RetryOptionsShape | undefined {
+  const r = result as { _retry?: unknown; retryOptions?: RetryOptionsShape } | null | undefined;
+  return r && typeof r === 'object' && r._retry === true ? (r.retryOptions ?? {}) : undefined;
 }
 
 interface KvsEntry {
   value: unknown;
   expireAt?: number;
+  /** When the expired key is actually deleted (lazy TTL); absent: at expireAt. */
+  purgeAt?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -44,15 +89,28 @@ type ForgeFetchInit = { method?: string; body?: unknown; headers?: Record<string
 
 const TTL_MS: Record<string, number> = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 };
 
+/**
+ * Storage limits and TTL as documented: a value may be at most 240 KiB; an expired key is deleted
+ * asynchronously, up to 48 hours after its TTL, and reads may return it until then.
+ * https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/ (ttl option)
+ * https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/ (KVS limits)
+ */
+export const KVS_MAX_VALUE_BYTES = 240 * 1024;
+export const KVS_MAX_PURGE_DELAY_MS = 48 * 3_600_000;
+
 export class KvsStandIn {
   readonly values = new Map<string, KvsEntry>();
   readonly secrets = new Map<string, KvsEntry>();
   readonly ops: string[] = [];
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Replaceable, so a test can pin the purge to its worst case. */
+    public purgeDelayMs: () => number = () => Math.floor(Math.random() * KVS_MAX_PURGE_DELAY_MS),
+  ) {}
 
   private live(store: Map<string, KvsEntry>, key: string): KvsEntry | undefined {
     const e = store.get(key);
-    if (e && e.expireAt !== undefined && e.expireAt <= this.now()) {
+    if (e && e.expireAt !== undefined && (e.purgeAt ?? e.expireAt) <= this.now()) {
       store.delete(key);
       return undefined;
     }
@@ -93,12 +151,13 @@ export class KvsStandIn {
       case 'set':
       case 'secret/set': {
         if (req.value === undefined) return error(400, 'INVALID_VALUE', 'value is required');
-        if (JSON.stringify(req.value).length > 240_000) return error(400, 'VALUE_TOO_LARGE', 'value too large');
+        if (Buffer.byteLength(JSON.stringify(req.value), 'utf8') > KVS_MAX_VALUE_BYTES) return error(400, 'VALUE_TOO_LARGE', `value is larger than ${KVS_MAX_VALUE_BYTES} bytes`);
         const existing = this.live(store, key as string);
         if (req.options?.keyPolicy === 'FAIL_IF_EXISTS' && existing) return error(409, 'KEY_CONFLICT', 'key already exists');
         const ttl = req.options?.ttl;
         const t = this.now();
-        store.set(key as string, { value: req.value, createdAt: existing?.createdAt ?? t, updatedAt: t, ...(ttl ? { expireAt: t + ttl.value * (TTL_MS[ttl.unit] ?? 1000) } : {}) });
+        const expireAt = ttl ? t + ttl.value * (TTL_MS[ttl.unit] ?? 1000) : undefined;
+        store.set(key as string, { value: req.value, createdAt: existing?.createdAt ?? t, updatedAt: t, ...(expireAt !== undefined ? { expireAt, purgeAt: expireAt + this.purgeDelayMs() } : {}) });
         return json(204);
       }
       case 'delete':
@@ -138,8 +197,31 @@ export interface ForgeStandIn {
   asInvocation<T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T>;
   /** Call a resolver function (a `getDefinitions()` handler) the way Forge's bridge does. */
   invokeResolver(handler: ResolverHandler, functionKey: string, payload: unknown, opts: { accountId?: string; issueKey?: string; issueId?: string }): Promise<unknown>;
-  /** Deliver queued events (oldest first) to a consumer; returns how many were delivered. */
-  drainQueue(consumer: (event: QueuedEvent & { retryContext?: unknown }) => Promise<unknown>): Promise<number>;
+  /**
+   * From now on the function's outbound fetch may reach only these manifest egress addresses
+   * (`permissions.external.fetch.backend`, e.g. `*.lambda-url.eu-west-1.on.aws`); anything else
+   * gets the egress proxy's refusal. Off by default, as the local VM API listens on 127.0.0.1.
+   */
+  restrictEgress(addresses: string[]): void;
+  /** From now on only these accounts have granted access (a fresh install: none). */
+  requireConsent(consentedAccounts?: string[]): void;
+  /** The account pressed "Allow access" (Forge's user consent screen). */
+  grantConsent(accountId: string): void;
+  /**
+   * Deliver queued events (oldest first) to a consumer with the platform's redelivery rules
+   * (see MAX_REQUESTED_RETRIES); returns how many deliveries were made. Delays are simulated
+   * (recorded on the redelivered event as `delayInSeconds`), not waited for.
+   */
+  drainQueue(consumer: (event: QueuedEvent) => Promise<unknown>): Promise<number>;
+  /** Every queue delivery so far, by event id. */
+  queueDeliveries: Map<string, Delivery[]>;
+  /** Events the queue gave up on (redelivered for 24 hours, or 4 requested retries used up). */
+  droppedEvents: QueuedEvent[];
+  /**
+   * Deliver a product event (e.g. avi:jira:updated:issue) to a trigger function the way Forge
+   * does, with its retry rules; returns every delivery made.
+   */
+  deliverProductEvent(trigger: (event: Record<string, unknown>) => Promise<unknown>, event: Record<string, unknown>): Promise<Delivery[]>;
   uninstall(): void;
 }
 
@@ -150,11 +232,14 @@ type Globals = { __forge_fetch__?: unknown; __forge_runtime__?: unknown };
 export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   const now = options.now ?? (() => Date.now());
   const jira = new JiraStandIn(options);
-  const kvs = new KvsStandIn(now);
+  const kvs = new KvsStandIn(now, options.kvsPurgeDelayMs);
   const queue: QueuedEvent[] = [];
+  const queueDeliveries = new Map<string, Delivery[]>();
+  const droppedEvents: QueuedEvent[] = [];
   const platformViolations: string[] = [];
   const webtriggerUrl = options.webtriggerUrl ?? 'https://example-site.atlassian-dev.net/x1/Ab3dWebTriggerStandIn';
   let currentUser: string | undefined;
+  let consented = options.consentedAccounts ? new Set(options.consentedAccounts) : undefined;
 
   const runtime = {
     proxy: { token: 'stand-in-token', url: 'https://forge-proxy.stand-in' },
@@ -198,6 +283,14 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
     if (target.remote === 'jira') {
       const actor = target.provider === 'app' ? 'app' : target.provider === 'user' ? (target.accountId ?? currentUser) : undefined;
       if (target.provider === 'none') platformViolations.push(`requestJira without asUser()/asApp(): ${path}`);
+      // A user who has not granted the app access yet: the Forge proxy answers with the
+      // `forge-proxy-error: NEEDS_AUTHENTICATION_ERR` header, @forge/api throws
+      // NeedsAuthenticationError, and the platform shows that user the "Allow access" screen
+      // when the error leaves the function. Users are prompted the first time they use the app:
+      // https://developer.atlassian.com/platform/forge/add-scopes-to-call-an-atlassian-rest-api/
+      if (target.provider === 'user' && typeof actor === 'string' && consented && !consented.has(actor)) {
+        return new Response(JSON.stringify({ message: 'Authentication Required' }), { status: 401, headers: { 'content-type': 'application/json', 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      }
       return jira.handle(actor, path, init);
     }
     if (target.remote === 'stargate') return stargate(path, init);
@@ -206,9 +299,32 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
   };
 
   const g = globalThis as Globals;
-  const previous = { fetch: g.__forge_fetch__, runtime: g.__forge_runtime__ };
+  const previous = { fetch: g.__forge_fetch__, runtime: g.__forge_runtime__, globalFetch: globalThis.fetch };
   g.__forge_fetch__ = forgeFetch;
   g.__forge_runtime__ = runtime;
+
+  /**
+   * Forge routes a function's outbound fetch through its egress proxy, which lets through only
+   * the addresses the manifest declares (https://developer.atlassian.com/platform/forge/runtime-reference/fetch-api/,
+   * "go.atlassian.com/forge-egress" in @forge/api's ExternalEndpointNotAllowedError). A refused
+   * call is answered by the proxy: HTTP 403 with `forge-proxy-error: REQUEST_EGRESS_ALLOWLIST_ERR`
+   * and none of AWS's response headers or error body.
+   */
+  const egressAllowed = (allow: string[], host: string): boolean =>
+    allow.some((a) => {
+      const pattern = a.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+      return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
+    });
+  const restrictEgress = (addresses: string[]) => {
+    const inner = previous.globalFetch;
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (!egressAllowed(addresses, url.hostname)) {
+        return new Response(`URL not included in the external fetch backend permissions: ${url.origin}`, { status: 403, headers: { 'content-type': 'text/plain', 'forge-proxy-error': 'REQUEST_EGRESS_ALLOWLIST_ERR' } });
+      }
+      return inner(input, init);
+    }) as typeof fetch;
+  };
 
   const asInvocation = async <T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T> => {
     const before = currentUser;
@@ -227,6 +343,10 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
     webtriggerUrl,
     violations: () => [...jira.violations, ...platformViolations],
     asInvocation,
+    requireConsent: (accounts = []) => {
+      consented = new Set(accounts);
+    },
+    grantConsent: (accountId) => consented?.add(accountId),
     invokeResolver: (handler, functionKey, payload, opts) =>
       asInvocation(opts.accountId, () =>
         handler(
@@ -237,18 +357,69 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
           { principal: opts.accountId ? { accountId: opts.accountId } : undefined },
         ),
       ),
+    queueDeliveries,
+    droppedEvents,
     drainQueue: async (consumer) => {
       let n = 0;
       while (queue.length > 0) {
         const e = queue.shift() as QueuedEvent;
-        await asInvocation(undefined, () => consumer(e));
+        const retryCount = e.retryContext?.retryCount ?? 0;
+        const log = queueDeliveries.get(e.eventId) ?? [];
+        queueDeliveries.set(e.eventId, log);
         n++;
+        let result: unknown;
+        try {
+          result = await asInvocation(undefined, () => consumer(e));
+        } catch (err) {
+          // Thrown: redelivered with backoff until the event is a day old.
+          const waited = log.reduce((sum, d) => sum + (d.nextInSeconds ?? 0), 0);
+          const next = QUEUE_BACKOFF_SECONDS(retryCount);
+          const again = waited + next <= QUEUE_REDELIVERY_WINDOW_SECONDS;
+          log.push({ retryCount, outcome: 'threw', error: err instanceof Error ? err.name : String(err), ...(again ? { nextInSeconds: next } : {}) });
+          if (again) queue.push({ ...e, delayInSeconds: next, retryContext: { retryCount: retryCount + 1, retryReason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' } });
+          else droppedEvents.push(e);
+          continue;
+        }
+        const retry = requestedRetry(result);
+        if (!retry) {
+          log.push({ retryCount, outcome: 'done' });
+          continue;
+        }
+        const again = retryCount < MAX_REQUESTED_RETRIES;
+        const next = Math.max(1, retry.retryAfter ?? 1);
+        log.push({ retryCount, outcome: 'retry-requested', ...(again ? { nextInSeconds: next } : {}) });
+        if (again) queue.push({ ...e, delayInSeconds: next, retryContext: { retryCount: retryCount + 1, retryReason: retry.retryReason ?? 'FUNCTION_RETRY_REQUEST', ...(retry.retryData !== undefined ? { retryData: retry.retryData } : {}) } });
+        else droppedEvents.push(e);
       }
       return n;
     },
+    deliverProductEvent: async (trigger, event) => {
+      const deliveries: Delivery[] = [];
+      for (let retryCount = 0; ; retryCount++) {
+        const payload = retryCount === 0 ? event : { ...event, retryContext: { retryCount, retryReason: 'FUNCTION_RETRY_REQUEST' } };
+        let result: unknown;
+        try {
+          result = await asInvocation(undefined, () => trigger(payload));
+        } catch (err) {
+          // A trigger that throws is not retried: the event is lost.
+          deliveries.push({ retryCount, outcome: 'threw', error: err instanceof Error ? err.name : String(err) });
+          return deliveries;
+        }
+        const retry = requestedRetry(result);
+        if (!retry) {
+          deliveries.push({ retryCount, outcome: 'done' });
+          return deliveries;
+        }
+        const again = retryCount < MAX_REQUESTED_RETRIES;
+        deliveries.push({ retryCount, outcome: 'retry-requested', ...(again ? { nextInSeconds: Math.max(1, retry.retryAfter ?? 1) } : {}) });
+        if (!again) return deliveries;
+      }
+    },
+    restrictEgress,
     uninstall: () => {
       g.__forge_fetch__ = previous.fetch;
       g.__forge_runtime__ = previous.runtime;
+      globalThis.fetch = previous.globalFetch;
     },
   };
 }

@@ -55,6 +55,16 @@ export interface StoredComment {
   body: unknown;
   created: string;
 }
+/**
+ * An outage of one operation: the next `times` calls to `method template` get `status` (Jira
+ * answers 429 and 5xx on any operation, documented or not, when it is overloaded or down).
+ */
+export interface JiraFault {
+  method: string;
+  template: string;
+  status: number;
+  times: number;
+}
 export interface JiraCall {
   actor: string;
   method: string;
@@ -85,6 +95,7 @@ export class JiraStandIn {
   readonly calls: JiraCall[] = [];
   /** Contract violations seen so far; tests assert this stays empty. */
   readonly violations: string[] = [];
+  readonly faults: JiraFault[] = [];
   statuses: SeedStatus[];
   fields: SeedField[];
   transitions: SeedTransition[];
@@ -149,6 +160,12 @@ export class JiraStandIn {
     const problems = openApi().checkRequest(op, url.searchParams, body, raw !== undefined);
     if (problems.length) return this.violation(`${method} ${path}: ${problems.join('; ')}`);
     if (actor === undefined) return this.reply(op, actor, 401, { errorMessages: ['not logged in'] });
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.template === op.template);
+    if (fault) {
+      fault.times--;
+      this.calls.push({ actor, method, path: op.template, status: fault.status });
+      return new Response(JSON.stringify({ errorMessages: ['Service unavailable (injected fault)'] }), { status: fault.status, headers: { 'content-type': 'application/json' } });
+    }
     const [status, json] = this.route(op, actor, url.searchParams, body);
     return this.reply(op, actor, status, json);
   }
@@ -191,6 +208,12 @@ export class JiraStandIn {
       }
       case 'PUT /rest/api/3/issue/{issueIdOrKey}': {
         const i = issue as StoredIssue;
+        // Turning notifications off needs Administer Jira or Administer Projects
+        // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put,
+        // `notifyUsers`). The reference says the flag is then ignored; sites in the field answer 403
+        // and reject the whole edit, the unpleasant case modelled here. The app's user holds
+        // neither permission unless `admins` names `app`.
+        if (query.get('notifyUsers') === 'false' && !this.admins.has(actor)) return [403, { errorMessages: ['To discard the user notification either admin or project admin permissions are required.'] }];
         const fields = ((body as { fields?: Record<string, unknown> }).fields ?? {}) as Record<string, unknown>;
         for (const id of Object.keys(fields)) if (!this.fields.some((f) => f.id === id)) return [400, { errors: { [id]: `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.` } }];
         Object.assign(i.fields, fields);

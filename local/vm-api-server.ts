@@ -1,6 +1,6 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, validationError } from '../src/contract/errors';
@@ -147,7 +147,9 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const send = (status: number, body: unknown, op: VmApiOperation | null, signature: VmApiCall['signature']) => {
       calls.push({ op, method: req.method ?? '', path: url.pathname, status, body: raw ? (JSON.parse(raw) as unknown) : undefined, signature });
-      res.writeHead(status, { 'content-type': 'application/json' });
+      // Every answer of a function URL carries AWS's request id (and its own 403 an error type),
+      // which is how the app tells AWS's 403 from Forge's egress refusal.
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...(op === null && status === 403 ? { 'x-amzn-errortype': 'AccessDeniedException' } : {}) });
       res.end(JSON.stringify(body));
     };
     if (state.mode === 'hang') return; // the client's timeout must fire

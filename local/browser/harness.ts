@@ -27,7 +27,12 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(page: PageName, invoke: (call: InvokeCall, viewer: Viewer) => Promise<unknown>, viewer: Viewer): Promise<Rig> {
+export async function startRig(
+  page: PageName,
+  invoke: (call: InvokeCall, viewer: Viewer) => Promise<unknown>,
+  viewer: Viewer,
+  hooks: { consent?: (viewer: Viewer) => void } = {},
+): Promise<Rig> {
   const root = buildTestPage(page);
   const rig = { viewer } as Rig;
   rig.pageErrors = [];
@@ -35,6 +40,7 @@ export async function startRig(page: PageName, invoke: (call: InvokeCall, viewer
     root,
     csp: forgeContentPolicy(),
     invoke: (call) => invoke(call, rig.viewer),
+    consent: () => hooks.consent?.(rig.viewer),
     context: () => ({
       accountId: rig.viewer.accountId,
       cloudId: 'stand-in-cloud',

@@ -45,6 +45,8 @@ export async function startPageServer(opts: {
   context: () => Record<string, unknown>;
   /** Content-Security-Policy sent with the page, as Forge sends one with a Custom UI resource. */
   csp: string;
+  /** The viewer pressed "Allow access" on the host's consent screen. */
+  consent?: () => void;
 }): Promise<PageServer> {
   const calls: InvokeCall[] = [];
   const server = createServer((req, res) => {
@@ -57,10 +59,20 @@ export async function startPageServer(opts: {
           const result = await opts.invoke(call);
           send(res, 200, 'application/json', JSON.stringify(result ?? null));
         } catch (e) {
+          // NeedsAuthenticationError left the function: Jira does not hand it to the app but shows
+          // the user its "Allow access" screen instead (the test bridge renders it on this answer).
+          if (e instanceof Error && e.name === 'NEEDS_AUTHENTICATION_ERR') {
+            send(res, 401, 'application/json', JSON.stringify({ needsAuthentication: true }));
+            return;
+          }
           // Forge answers a crashed function with an error the bridge turns into a rejected promise.
           send(res, 500, 'application/json', JSON.stringify({ message: e instanceof Error ? e.message : String(e) }));
         }
         return;
+      }
+      if (url.pathname === '/__consent' && req.method === 'POST') {
+        opts.consent?.();
+        return send(res, 204, 'text/plain', '');
       }
       if (url.pathname === '/__context') return send(res, 200, 'application/json', JSON.stringify(opts.context()));
       // axe-core from the app's origin, so the page's content policy allows the audit script.

@@ -6,7 +6,12 @@
  *  - view.getContext() returns the issue context the test server was told to use (/__context);
  *  - view.theme.enable() does what Jira does for an opted-in app: applies the design-token theme
  *    (light or dark, from the page URL's ?theme=) with @atlaskit/tokens' setGlobalTheme;
- *  - showFlag() renders the flag where Jira would (outside the app's own tree) and records it.
+ *  - showFlag() renders the flag where Jira would (outside the app's own tree) and records it;
+ *  - a function that threw NeedsAuthenticationError (the user has not granted the app access)
+ *    never reaches the app: Jira puts its "Allow access" screen where the app was, and after
+ *    the user allows access the app is loaded again. invoke() then never settles, as the app's
+ *    frame is gone. Users are prompted to allow access the first time they use the app:
+ *    https://developer.atlassian.com/platform/forge/add-scopes-to-call-an-atlassian-rest-api/
  * Only what the pages import is provided, with the real bridge's signatures.
  */
 import { setGlobalTheme } from '@atlaskit/tokens/set-global-theme';
@@ -26,9 +31,36 @@ export async function invoke(functionKey: string, payload?: Record<string, unkno
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ functionKey, payload: payload ?? {} }),
   });
+  if (res.status === 401 && ((await res.clone().json()) as { needsAuthentication?: boolean }).needsAuthentication) {
+    showConsentScreen();
+    return new Promise<never>(() => undefined);
+  }
   // The real bridge rejects when the function invocation itself fails; so does this one.
   if (!res.ok) throw new Error(`invocation of ${functionKey} failed (HTTP ${res.status})`);
   return res.json();
+}
+
+/** The host's consent screen in place of the app (the app's own tree is hidden, not reached). */
+function showConsentScreen(): void {
+  if (document.getElementById('__host-consent')) return;
+  for (const el of Array.from(document.body.children)) (el as HTMLElement).hidden = true;
+  const screen = document.createElement('section');
+  screen.id = '__host-consent';
+  screen.dataset.testid = 'host-consent';
+  screen.setAttribute('aria-labelledby', '__host-consent-title');
+  const title = document.createElement('h2');
+  title.id = '__host-consent-title';
+  title.textContent = 'Allow access';
+  const text = document.createElement('p');
+  text.textContent = 'This app needs your permission to access Jira on your behalf.';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Allow access';
+  button.addEventListener('click', () => {
+    void fetch('/__consent', { method: 'POST' }).then(() => window.location.reload());
+  });
+  screen.append(title, text, button);
+  document.body.appendChild(screen);
 }
 
 async function getContext(): Promise<{ accountId?: string; timezone: string; extension: Record<string, unknown>; moduleKey: string; siteUrl: string; localId: string; locale: string; environmentId: string; environmentType: 'DEVELOPMENT' }> {

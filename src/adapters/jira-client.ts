@@ -108,8 +108,12 @@ export class JiraClient {
     await this.request('app', 'transition issue', route`/rest/api/3/issue/${issueKey}/transitions`, { method: 'POST', body: JSON.stringify({ transition: { id: transitionId } }) });
   }
 
+  /**
+   * No `notifyUsers=false`: turning notifications off needs Administer Jira or Administer
+   * Projects, which the app's user usually lacks, and many sites then refuse the whole edit (403).
+   */
   async editFields(issueKey: string, fields: Record<string, unknown>): Promise<void> {
-    await this.request('app', 'edit issue', route`/rest/api/3/issue/${issueKey}?notifyUsers=${'false'}`, { method: 'PUT', body: JSON.stringify({ fields }) });
+    await this.request('app', 'edit issue', route`/rest/api/3/issue/${issueKey}`, { method: 'PUT', body: JSON.stringify({ fields }) });
   }
 
   listFields(actor: Actor): Promise<JiraField[]> {

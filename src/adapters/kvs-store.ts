@@ -1,4 +1,5 @@
 import { kvs, ForgeKvsAPIError } from '@forge/kvs';
+import { z } from 'zod';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
 
 /**
@@ -55,34 +56,102 @@ export async function saveSecrets(input: SecretsInput): Promise<SecretName[]> {
 }
 
 /**
- * Record a lifecycle event id atomically (FAIL_IF_EXISTS). Returns false when the id was seen
- * before. The TTL outlives the signature's freshness window, after which a replay fails the
- * timestamp check anyway, so the store stays bounded.
+ * The replay guard of the web trigger: an event id is claimed atomically (FAIL_IF_EXISTS) before
+ * the event is applied and marked done after. A repeat of a done event is answered as already
+ * processed (the sender's retry of a slow but successful delivery); a repeat while the first is
+ * still running waits for it; a claim older than the web trigger's own time limit was left by an
+ * invocation that died, and is taken over. The TTL outlives the signature's freshness window,
+ * after which a replay fails the timestamp check anyway, so the store stays bounded.
  */
-export async function rememberEventId(eventId: string, ttlMinutes: number): Promise<boolean> {
+export type EventClaim = 'claimed' | 'done' | 'in-progress';
+const CLAIM_TAKEOVER_MS = 60_000;
+const SeenEvent = z.object({ state: z.enum(['processing', 'done']), at: z.number() });
+
+export async function claimEventId(eventId: string, ttlMinutes: number, now: number): Promise<EventClaim> {
+  const key = `seen-event:${eventId}`;
+  const ttl = { value: ttlMinutes, unit: 'MINUTES' as const };
   try {
-    await kvs.set(`seen-event:${eventId}`, true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlMinutes, unit: 'MINUTES' } });
-    return true;
+    await kvs.set(key, { state: 'processing', at: now }, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
+    return 'claimed';
   } catch (e) {
-    if (e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409)) return false;
-    throw e;
+    if (!(e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409))) throw e;
   }
+  const seen = SeenEvent.safeParse(await kvs.get<unknown>(key));
+  // An older marker (`true`) or a done record: the event was applied.
+  if (!seen.success || seen.data.state === 'done') return 'done';
+  if (now - seen.data.at < CLAIM_TAKEOVER_MS) return 'in-progress';
+  await kvs.set(key, { state: 'processing', at: now }, { ttl });
+  return 'claimed';
 }
 
-/** Undo rememberEventId when handling failed, so the sender's retry is not refused as a replay. */
+export async function markEventDone(eventId: string, ttlMinutes: number, now: number): Promise<void> {
+  await kvs.set(`seen-event:${eventId}`, { state: 'done', at: now }, { ttl: { value: ttlMinutes, unit: 'MINUTES' } });
+}
+
+/** Undo claimEventId when handling failed, so the sender's retry is not refused as a replay. */
 export async function forgetEventId(eventId: string): Promise<void> {
   await kvs.delete(`seen-event:${eventId}`);
 }
 
-/** Small cached values (e.g. Jira's field list) with an expiry handled by KVS itself. */
-export async function getCached<T>(key: string): Promise<T | undefined> {
-  return kvs.get<T>(`cache:${key}`);
+/**
+ * Cached values (Jira's field list, the app's own fields) with their expiry stored IN the value:
+ * KVS deletes an expired key lazily, up to 48 hours after its TTL, and reads may still return it
+ * (https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/), so the TTL only
+ * bounds the storage used and the stored `expiresAt` decides freshness. A value may be at most
+ * 240 KiB, so a large list is stored in parts under that size.
+ */
+const CACHE_PART_BYTES = 200 * 1024;
+interface CacheHead {
+  expiresAt: number;
+  /** The value itself when it fits in one KVS value; else the number of parts. */
+  value?: unknown;
+  parts?: number;
+}
+const isHead = (v: unknown): v is CacheHead => typeof v === 'object' && v !== null && typeof (v as CacheHead).expiresAt === 'number';
+
+export async function getCached<T>(key: string, now: number = Date.now()): Promise<T | undefined> {
+  const head = await kvs.get<unknown>(`cache:${key}`);
+  if (!isHead(head) || head.expiresAt <= now) return undefined;
+  if (head.parts === undefined) return head.value as T;
+  const parts = await Promise.all(Array.from({ length: head.parts }, (_, i) => kvs.get<unknown>(`cache:${key}:${i}`)));
+  // A part missing or written by another save: treat the whole entry as absent.
+  if (parts.some((p) => !Array.isArray(p))) return undefined;
+  return (parts as unknown[][]).flat() as T;
 }
 
-export async function putCached<T>(key: string, value: T, ttlMinutes: number): Promise<void> {
-  await kvs.set(`cache:${key}`, value, { ttl: { value: ttlMinutes, unit: 'MINUTES' } });
+export async function putCached<T>(key: string, value: T, ttlMinutes: number, now: number = Date.now()): Promise<void> {
+  const expiresAt = now + ttlMinutes * 60_000;
+  // The KVS TTL outlives our own expiry a little, so a stale read is never needed.
+  const ttl = { value: ttlMinutes + 5, unit: 'MINUTES' as const };
+  const size = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (!Array.isArray(value) || size <= CACHE_PART_BYTES) {
+    await kvs.set(`cache:${key}`, { expiresAt, value }, { ttl });
+    return;
+  }
+  const parts: unknown[][] = [];
+  let current: unknown[] = [];
+  let bytes = 2;
+  for (const item of value as unknown[]) {
+    const b = Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (current.length > 0 && bytes + b > CACHE_PART_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(item);
+    bytes += b;
+  }
+  if (current.length > 0) parts.push(current);
+  // Parts first, head last: a reader never sees a head whose parts are not written yet.
+  for (const [i, part] of parts.entries()) await kvs.set(`cache:${key}:${i}`, part, { ttl });
+  await kvs.set(`cache:${key}`, { expiresAt, parts: parts.length }, { ttl });
 }
 
 export async function dropCached(key: string): Promise<void> {
-  await kvs.delete(`cache:${key}`);
+  try {
+    await kvs.delete(`cache:${key}`);
+  } catch (e) {
+    // Already gone (or purged by its TTL): nothing to drop.
+    if (!(e instanceof ForgeKvsAPIError && e.responseDetails.status === 404)) throw e;
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { ApiErrorBody } from '../contract/errors';
 import { VmApi, fillPath, type VmApiOperation, type VmApiResponse } from '../contract/vm-api';
+import { egressAddressFor } from '../domain/egress';
 
 /**
  * Signed calls to the VM API (a Lambda function URL with AWS_IAM auth). Requests and responses
@@ -18,7 +19,7 @@ export interface VmApiConfig {
   secretAccessKey: string;
 }
 
-export type VmApiFailureKind = 'dns' | 'timeout' | 'network' | 'signature' | 'not-found' | 'http' | 'bad-response' | 'rejected';
+export type VmApiFailureKind = 'dns' | 'timeout' | 'network' | 'egress' | 'signature' | 'not-found' | 'http' | 'bad-response' | 'rejected';
 
 /** A failed call, with what the caller needs to decide between retrying and telling a person. */
 export class VmApiError extends Error {
@@ -51,6 +52,7 @@ export const DEFAULT_TIMEOUT_MS = 8000;
 export class VmApiClient {
   private readonly aws: AwsClient;
   private readonly base: URL;
+  private readonly region: string;
 
   constructor(
     config: VmApiConfig,
@@ -58,6 +60,7 @@ export class VmApiClient {
     private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {
     this.base = new URL(config.apiUrl);
+    this.region = config.region;
     this.aws = new AwsClient({ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, service: 'lambda', region: config.region, retries: 0 });
   }
 
@@ -95,7 +98,7 @@ export class VmApiClient {
       throw classifyNetworkError(e);
     }
     const text = await res.text().catch(() => '');
-    if (res.status !== def.status) throw httpError(res.status, text);
+    if (res.status !== def.status) throw httpError(res.status, text, res.headers, this.region);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -108,7 +111,17 @@ export class VmApiClient {
   }
 }
 
-function httpError(status: number, text: string): VmApiError {
+/**
+ * A 403 that AWS did not send: Forge's egress proxy refused the URL (it is not in the manifest's
+ * `permissions.external.fetch.backend`). The proxy marks its answers with `forge-proxy-error`;
+ * AWS's own 403 (the function URL refusing a signature) always carries `x-amzn-RequestId`.
+ */
+function isEgressRefusal(headers: Headers): boolean {
+  if (headers.get('forge-proxy-error')) return true;
+  return !headers.get('x-amzn-requestid') && !headers.get('x-amzn-errortype');
+}
+
+function httpError(status: number, text: string, headers: Headers, region: string): VmApiError {
   let apiCode: string | undefined;
   let message = `HTTP ${status}`;
   try {
@@ -119,6 +132,9 @@ function httpError(status: number, text: string): VmApiError {
     }
   } catch {
     // Not our error shape (e.g. the function URL's own 403); keep the status only.
+  }
+  if (status === 403 && apiCode === undefined && isEgressRefusal(headers)) {
+    return new VmApiError('egress', `the app's egress does not allow this URL: add the region (${egressAddressFor(region)}) to manifest.yml and src/domain/egress.ts, then deploy the app again (HTTP 403 from Forge)`, status);
   }
   if (status === 403 && apiCode === undefined) return new VmApiError('signature', 'the API refused the signature (HTTP 403): check the access key, its secret and the region', status);
   if (status === 404 && apiCode === undefined) return new VmApiError('not-found', 'no VM API at this URL (HTTP 404): check the API URL', status);

@@ -3,8 +3,10 @@ import type { FieldRole, Settings } from '../contract/settings';
 /**
  * The app ships its own request fields (`jira:customField` modules in manifest.yml), so a new
  * site needs no manual field setup: a role the admin has not mapped defaults to the app's field.
- * Jira lists a Forge field in GET /rest/api/3/field with `schema.custom` ending in
- * `/static/<module key>`; that suffix is how the field is recognised.
+ * Jira lists a Forge field in GET /rest/api/3/field with `schema.custom` =
+ * `ari:cloud:ecosystem::extension/{app id}/{environment id}/static/{module key}`. The whole key is
+ * matched: with the app's development and production environments installed on one site, the
+ * module key alone would pick whichever environment's field Jira lists first.
  */
 export const APP_FIELD_KEYS: Record<FieldRole, string> = {
   client: 'dev-vm-client',
@@ -22,11 +24,21 @@ export interface ListedField {
   schema?: { custom?: string | undefined } | undefined;
 }
 
-/** The app's own fields present on this site, by role. */
-export function discoverAppFields(fields: readonly ListedField[]): Settings['fields'] {
+/** The running app and environment (from the Forge runtime's app context). */
+export interface AppEnvironment {
+  appId: string;
+  environmentId: string;
+}
+
+/** `schema.custom` of this environment's field for a `jira:customField` module key. */
+export const appFieldTypeKey = (env: AppEnvironment, moduleKey: string): string => `ari:cloud:ecosystem::extension/${env.appId}/${env.environmentId}/static/${moduleKey}`;
+
+/** This environment's own fields present on the site, by role. */
+export function discoverAppFields(fields: readonly ListedField[], env: AppEnvironment): Settings['fields'] {
   const out: Settings['fields'] = {};
   for (const [role, key] of Object.entries(APP_FIELD_KEYS) as [FieldRole, string][]) {
-    const hit = fields.find((f) => f.schema?.custom?.endsWith(`/static/${key}`));
+    const wanted = appFieldTypeKey(env, key);
+    const hit = fields.find((f) => f.schema?.custom === wanted);
     if (hit) out[role] = hit.id;
   }
   return out;

@@ -24,11 +24,18 @@ async function requireAdmin(): Promise<void> {
   if (!(await jira.callerIsJiraAdmin())) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can view or change the Dev VM settings.');
 }
 
-/** Jira's field list, cached briefly: the admin page asks for it on every open. */
-async function jiraFields(): Promise<JiraField[]> {
-  const cached = await getCached<JiraField[]>(FIELDS_CACHE_KEY);
+type FieldOption = { id: string; name: string; custom: boolean; type?: string };
+const fieldOption = (f: JiraField): FieldOption => ({ id: f.id, name: f.name, custom: f.custom, ...(f.schema?.type ? { type: f.schema.type } : {}) });
+
+/**
+ * Jira's field list, cached briefly: the admin page asks for it on every open. Only what the page
+ * and the save check use is kept (a site with thousands of custom fields would otherwise exceed
+ * KVS's value limit; putCached splits what is still too large).
+ */
+async function jiraFields(): Promise<FieldOption[]> {
+  const cached = await getCached<FieldOption[]>(FIELDS_CACHE_KEY);
   if (cached) return cached;
-  const fields = await jira.listFields('user');
+  const fields = (await jira.listFields('user')).map(fieldOption);
   await putCached(FIELDS_CACHE_KEY, fields, FIELDS_CACHE_MINUTES);
   return fields;
 }
@@ -169,9 +176,7 @@ export function buildAdminResolver(): Resolver {
     await requireAdmin();
     const fields = await jiraFields();
     return {
-      fields: fields
-        .map((f) => ({ id: f.id, name: f.name, custom: f.custom, ...(f.schema?.type ? { type: f.schema.type } : {}) }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+      fields: [...fields].sort((a, b) => a.name.localeCompare(b.name)),
     };
   });
   return resolver;

@@ -6,6 +6,8 @@ import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
+import type { InvocationError } from '@forge/events';
+import { withPlatformRetry } from './invocation-retry';
 import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, writeProperty } from './vm-service';
 
 /**
@@ -20,9 +22,20 @@ const IssueUpdatedEvent = z.object({
 });
 
 /** Forge calls this with (event, context); the clock is read here, once. */
-export const onIssueUpdated = (event: unknown): Promise<void> => handleIssueUpdated(event, new Date());
+export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefined> => handleIssueUpdated(event, new Date());
 
-export async function handleIssueUpdated(event: unknown, now: Date): Promise<void> {
+/**
+ * Forge does not retry a trigger that throws: the transition would be lost with no VM and no
+ * comment. A Jira or storage failure a later attempt can get past returns an InvocationError
+ * (the platform delivers the same event again, same changelog id, so the idempotency key and
+ * the "already handled" check below hold); anything else ends here with a log line.
+ */
+export function handleIssueUpdated(event: unknown, now: Date): Promise<InvocationError | undefined> {
+  const issueKey = (event as { issue?: { key?: unknown } } | null)?.issue?.key;
+  return withPlatformRetry('issue event', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processIssueUpdated(event, now));
+}
+
+async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   const parsed = IssueUpdatedEvent.safeParse(event);
   if (!parsed.success) {
     log.warn('issue event without issue or changelog ignored');
@@ -51,7 +64,8 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
 
   if (action === 'provision') {
     const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
-    // A redelivered event (Forge retries triggers) carries the same changelog id: already handled.
+    // A redelivered event (our InvocationError, or Forge's at-least-once delivery) carries the
+    // same changelog id: already handled.
     if (prop?.idempotencyKey === ownKey && !prop.pending) return;
     const existing = liveVm(prop);
     if (existing) {

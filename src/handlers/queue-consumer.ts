@@ -3,6 +3,8 @@ import { notConfiguredComment } from '../domain/comments';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
 import { log } from '../adapters/log';
 import { RetryJob } from '../adapters/retry-queue';
+import type { InvocationError } from '@forge/events';
+import { withPlatformRetry } from './invocation-retry';
 import { jira, loadConfig, provisionAttempt } from './vm-service';
 
 /**
@@ -12,9 +14,19 @@ import { jira, loadConfig, provisionAttempt } from './vm-service';
  */
 const AsyncEvent = z.object({ body: z.unknown() });
 
-export const onQueueEvent = (event: unknown): Promise<void> => handleQueueEvent(event, new Date());
+export const onQueueEvent = (event: unknown): Promise<InvocationError | undefined> => handleQueueEvent(event, new Date());
 
-export async function handleQueueEvent(event: unknown, now: Date): Promise<void> {
+/**
+ * A consumer that throws is redelivered with backoff for up to 24 hours, whatever the cause (a
+ * deleted issue would be retried for a day). Transient failures return an InvocationError with
+ * a delay instead; the rest end the job with a log line.
+ */
+export function handleQueueEvent(event: unknown, now: Date): Promise<InvocationError | undefined> {
+  const issueKey = (event as { body?: { issueKey?: unknown } } | null)?.body?.issueKey;
+  return withPlatformRetry('queued job', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processQueueEvent(event, now));
+}
+
+async function processQueueEvent(event: unknown, now: Date): Promise<void> {
   const envelope = AsyncEvent.safeParse(event);
   const job = RetryJob.safeParse(envelope.success ? envelope.data.body : undefined);
   if (!job.success) {

@@ -1,3 +1,4 @@
+import { isForgePlatformError } from '@forge/api';
 import Resolver from '@forge/resolver';
 import { Resolvers, type ResolverData, type ResolverFailure, type ResolverName, type ResolverResult } from '../contract/resolvers';
 import { JiraApiError } from '../adapters/jira-client';
@@ -63,6 +64,10 @@ export function define<N extends ResolverName>(resolver: Resolver, name: N, hand
       const data = await handler(parsed.data, callerOf(context));
       return { ok: true, data };
     } catch (e) {
+      // Platform errors belong to Forge, not to the page: NeedsAuthenticationError leaving the
+      // resolver is what makes Jira show the user the "Allow access" screen (a fresh install, or
+      // new scopes); turned into an envelope, the user would be stuck on an error forever.
+      if (e instanceof Error && isForgePlatformError(e)) throw e;
       const f = failure(e);
       if (f.error.code === 'INTERNAL' || f.error.code === 'UPSTREAM_FAILED') log.error('resolver failed', { resolver: name, error: errorName(e) });
       return f;

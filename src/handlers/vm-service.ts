@@ -8,7 +8,8 @@ import {
   statusActionComment,
   type VmAction,
 } from '../domain/comments';
-import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
+import { getAppContext } from '@forge/api';
+import { allRolesMapped, discoverAppFields, effectiveMapping, type AppEnvironment } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
 import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
@@ -52,11 +53,17 @@ const APP_FIELDS_CACHE_MINUTES = 60;
  * The field mapping in force: the admin's choices, and the app's own custom fields for any role
  * left unmapped (looked up once an hour, not on every event).
  */
+/** App and environment ids of this invocation, from Forge's app context (ARIs end in the ids). */
+function runningEnvironment(): AppEnvironment {
+  const { appAri, environmentAri } = getAppContext();
+  return { appId: appAri.appId, environmentId: environmentAri.environmentId };
+}
+
 export async function fieldMapping(settings: Settings): Promise<Settings['fields']> {
   if (allRolesMapped(settings.fields)) return settings.fields;
   let discovered = await getCached<Settings['fields']>(APP_FIELDS_CACHE_KEY);
   if (discovered === undefined) {
-    discovered = discoverAppFields(await jira.listFields('app'));
+    discovered = discoverAppFields(await jira.listFields('app'), runningEnvironment());
     await putCached(APP_FIELDS_CACHE_KEY, discovered, APP_FIELDS_CACHE_MINUTES);
   }
   return effectiveMapping(settings.fields, discovered);

@@ -5,7 +5,7 @@ import { lifecycleComment, noTransitionComment, transitionRefusedComment } from 
 import { verifySignature } from '../domain/hmac';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
-import { forgetEventId, loadSecret, loadSettings, rememberEventId } from '../adapters/kvs-store';
+import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { jira, writeProperty } from './vm-service';
 
@@ -27,7 +27,11 @@ export interface WebTriggerResponse {
   body: string;
 }
 
-const reply = (statusCode: number): WebTriggerResponse => ({ statusCode, headers: { 'Content-Type': ['application/json'] }, body: statusCode < 300 ? '{"ok":true}' : '{}' });
+const reply = (statusCode: number, body?: Record<string, unknown>): WebTriggerResponse => ({
+  statusCode,
+  headers: { 'Content-Type': ['application/json'] },
+  body: body ? JSON.stringify(body) : statusCode < 300 ? '{"ok":true}' : '{}',
+});
 
 function header(req: WebTriggerRequest, name: string): string | undefined {
   for (const [k, v] of Object.entries(req.headers ?? {})) {
@@ -66,9 +70,16 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
     return reply(400);
   }
   const event = parsed.data;
-  if (!(await rememberEventId(event.id, SEEN_TTL_MINUTES))) {
-    log.warn('lifecycle event refused: repeated id', { eventId: event.id });
-    return reply(400);
+  // Authentic and fresh, so a repeat is the sender retrying (e.g. our answer came after its
+  // timeout): idempotent success if it was applied, "try later" while it still is being applied.
+  const claim = await claimEventId(event.id, SEEN_TTL_MINUTES, now.getTime());
+  if (claim === 'done') {
+    log.info('lifecycle event already processed', { eventId: event.id });
+    return reply(200, { ok: true, alreadyProcessed: true });
+  }
+  if (claim === 'in-progress') {
+    log.info('lifecycle event is being processed by another delivery', { eventId: event.id });
+    return reply(409);
   }
   try {
     await applyEvent(event, now.toISOString());
@@ -76,6 +87,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
     if (e instanceof JiraApiError && e.status === 404) {
       // The issue was deleted (or the app lost access): nothing to update, and a retry would not help.
       log.warn('lifecycle event for an issue that no longer exists', { eventId: event.id, issueKey: event.issueKey });
+      await markEventDone(event.id, SEEN_TTL_MINUTES, now.getTime());
       return reply(200);
     }
     log.error('lifecycle event failed', { eventId: event.id, issueKey: event.issueKey, error: errorName(e) });
@@ -83,6 +95,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
     await forgetEventId(event.id).catch(() => undefined);
     return reply(500);
   }
+  await markEventDone(event.id, SEEN_TTL_MINUTES, now.getTime());
   return reply(200);
 }
 

@@ -73,6 +73,11 @@ describe('manifest.yml', () => {
     expect(backend.map((b) => (typeof b === 'string' ? b : b.address))).toEqual(SUPPORTED_REGIONS.map(egressAddressFor));
   });
 
+  it('declares the web trigger with urlFormat v2 (issue 12 item 7)', () => {
+    const triggers = readManifest().modules.webtrigger as unknown as { key: string; urlFormat?: string }[];
+    expect(triggers.map((t) => [t.key, t.urlFormat])).toEqual([['lifecycle-events', 'v2']]);
+  });
+
   it('runs on a current Node.js runtime', () => {
     expect(readManifest().app.runtime.name).toBe('nodejs22.x');
   });

@@ -85,10 +85,13 @@ describe('KVS stand-in speaks the KVS contract to the real @forge/kvs', () => {
     expect(await kvs.getSecret('k')).toBe('s3cret');
   });
 
-  it('expires values after their TTL and refuses FAIL_IF_EXISTS on a live key', async () => {
+  it('deletes expired values lazily (up to 48 h after the TTL) and refuses FAIL_IF_EXISTS on a key not yet purged', async () => {
+    forge.kvs.purgeDelayMs = () => 3_600_000;
     await kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } });
     await expect(kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } })).rejects.toMatchObject({ code: 'KEY_CONFLICT' });
     clock += 61_000;
+    expect(await kvs.get('once')).toBe(true);
+    clock += 3_600_000;
     expect(await kvs.get('once')).toBeUndefined();
     await kvs.set('once', true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'MINUTES' } });
   });
@@ -110,5 +113,18 @@ describe('queue stand-in receives @forge/events pushes', () => {
     const seen: unknown[] = [];
     expect(await forge.drainQueue(async (e) => seen.push(e.body))).toBe(1);
     expect(seen).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('Jira stand-in: permissions of an issue edit', () => {
+  it('refuses notifyUsers=false to the app without Administer Jira/Projects, and accepts the edit without it', async () => {
+    forge = site([goodIssue()]);
+    const body = JSON.stringify({ fields: { summary: 'renamed' } });
+    const refused = await asApp().requestJira(route`/rest/api/3/issue/${'OPS-42'}?notifyUsers=${'false'}`, { method: 'PUT', body, headers: { 'Content-Type': 'application/json' } });
+    expect(refused.status).toBe(403);
+    expect(forge.jira.issue('OPS-42').fields.summary).toBe('Dev VM for jdoe');
+    const ok = await asApp().requestJira(route`/rest/api/3/issue/${'OPS-42'}`, { method: 'PUT', body, headers: { 'Content-Type': 'application/json' } });
+    expect(ok.status).toBe(204);
+    expect(forge.jira.issue('OPS-42').fields.summary).toBe('renamed');
   });
 });

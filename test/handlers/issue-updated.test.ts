@@ -301,7 +301,8 @@ describe('stop and terminate statuses', () => {
 });
 
 describe('the app’s own request fields', () => {
-  const ari = (key: string) => `ari:cloud:ecosystem::extension/6b1a3f52-8d0e-4c7a-9f3e-2d5b7c9e1a40/env-1/static/${key}`;
+  // The stand-in runtime's app and environment ids (local/forge-runtime.ts appContext).
+  const ari = (key: string, env = 'env-stand-in') => `ari:cloud:ecosystem::extension/6b1a3f52-8d0e-4c7a-9f3e-2d5b7c9e1a40/${env}/static/${key}`;
   it('are used for every role the admin left unmapped, on a site with no field setup', async () => {
     forge = site([
       goodIssue({
@@ -324,5 +325,21 @@ describe('the app’s own request fields', () => {
     await handleIssueUpdated(statusChangedEvent({ id: '10050', key: 'OPS-50' }, STATUS.inProgress, STATUS.ready, '10600'), NOW);
     expect(forge.jira.calls.filter((c) => c.path === '/rest/api/3/field')).toHaveLength(1);
     expect(api.vms.size).toBe(2);
+  });
+
+  it('are this environment’s fields, not those of the same app’s other environment on the site (issue 12 item 6)', async () => {
+    forge = site([goodIssue({ fields: { customfield_20101: 'wrong-env', customfield_20102: 'wrong', customfield_20001: 'globex', customfield_20002: 'asmith' } })]);
+    forge.jira.fields.push(
+      // The development environment's fields come first in Jira's list.
+      { id: 'customfield_20101', name: 'Dev VM client', schemaCustom: ari('dev-vm-client', 'env-development') },
+      { id: 'customfield_20102', name: 'Dev VM developer', schemaCustom: ari('dev-vm-developer', 'env-development') },
+      { id: 'customfield_20001', name: 'Dev VM client', schemaCustom: ari('dev-vm-client') },
+      { id: 'customfield_20002', name: 'Dev VM developer', schemaCustom: ari('dev-vm-developer') },
+      // Another app's field with the same module key.
+      { id: 'customfield_20201', name: 'Client', schemaCustom: 'ari:cloud:ecosystem::extension/00000000-0000-4000-8000-000000000000/env-stand-in/static/dev-vm-client' },
+    );
+    configure(forge, api, { fields: { start: FIELD.start, stop: FIELD.stop, timezone: FIELD.timezone, days: FIELD.days } });
+    await handleIssueUpdated(toReady(), NOW);
+    expect(provisionCalls()[0]?.body).toMatchObject({ client: 'globex', developer: 'asmith' });
   });
 });

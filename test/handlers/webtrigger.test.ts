@@ -292,10 +292,36 @@ describe('authentication of the caller', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('answers 400 to a replayed event id, and applies it only once', async () => {
+  it('answers 200 "already processed" to a repeat of a processed event, and applies it only once (issue 12 item 10)', async () => {
     const req = signed(JSON.stringify(event('vm.stopped')));
     expect((await handleLifecycleEvent(req, NOW)).statusCode).toBe(200);
-    expect((await handleLifecycleEvent(req, new Date(NOW.getTime() + 60_000))).statusCode).toBe(400);
+    const again = await handleLifecycleEvent(req, new Date(NOW.getTime() + 60_000));
+    expect(again).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(again.body)).toEqual({ ok: true, alreadyProcessed: true });
+    expect(texts()).toHaveLength(1);
+  });
+
+  it('answers 409 (try later) to a repeat while the first delivery is still being applied', async () => {
+    const body = JSON.stringify(event('vm.stopped'));
+    let repeat: number | undefined;
+    const original = forge.jira.handle.bind(forge.jira);
+    let once = true;
+    forge.jira.handle = async (actor, path, init) => {
+      if (once && path.includes('/comment')) {
+        once = false;
+        repeat = (await handleLifecycleEvent(signed(body), new Date(NOW.getTime() + 5_000))).statusCode;
+      }
+      return original(actor, path, init);
+    };
+    expect((await handleLifecycleEvent(signed(body), NOW)).statusCode).toBe(200);
+    expect(repeat).toBe(409);
+    expect(texts()).toHaveLength(1);
+  });
+
+  it('answers 401 to a replay of a processed event once its timestamp is stale', async () => {
+    const req = signed(JSON.stringify(event('vm.stopped')));
+    expect((await handleLifecycleEvent(req, NOW)).statusCode).toBe(200);
+    expect((await handleLifecycleEvent(req, new Date(NOW.getTime() + 301_000))).statusCode).toBe(401);
     expect(texts()).toHaveLength(1);
   });
 

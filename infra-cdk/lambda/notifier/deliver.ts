@@ -12,6 +12,17 @@ import { signEvent } from '../shared/hmac';
  * there is nobody to deliver to, and retrying would only fill the dead-letter queue.
  */
 
+/**
+ * A Forge web trigger may run for up to 55 seconds
+ * (https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/, invocation limits).
+ * Giving up earlier makes a slow but successful delivery look failed: it is retried and then
+ * answered "already processed". So the notifier waits a little longer than the web trigger may
+ * run, and its function timeout leaves room for that wait plus loading the URL and the secret.
+ */
+export const WEBTRIGGER_MAX_RUN_MS = 55_000;
+export const DELIVERY_TIMEOUT_MS = WEBTRIGGER_MAX_RUN_MS + 5_000;
+export const NOTIFIER_FUNCTION_TIMEOUT_SECONDS = 90;
+
 export interface EventBridgeEnvelope {
   source?: string;
   'detail-type'?: string;

@@ -3,7 +3,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { RETRY_CONFIG } from '../shared/clients';
 import { loadEnv, NotifierEnv } from '../shared/env';
 import { logger } from '../shared/powertools';
-import { cached, deliver, secretLoader, ssmUrlLoader, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps } from './deliver';
+import { cached, deliver, DELIVERY_TIMEOUT_MS, secretLoader, ssmUrlLoader, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps } from './deliver';
 
 /**
  * Entry point for the EventBridge rule on the lifecycle bus. Wiring only; see deliver.ts.
@@ -23,8 +23,8 @@ const deps: NotifierDeps = {
     info: (message, extra) => logger.info(message, extra ?? {}),
     warn: (message, extra) => logger.warn(message, extra ?? {}),
   },
-  // Well inside the function's 30 s timeout, so a slow receiver fails this attempt cleanly.
-  timeoutMs: 10_000,
+  // Longer than a web trigger may run (55 s), inside the function's timeout (see deliver.ts).
+  timeoutMs: DELIVERY_TIMEOUT_MS,
 };
 
 export const handler = async (event: EventBridgeEnvelope): Promise<DeliveryResult> => deliver(event, deps, new Date());

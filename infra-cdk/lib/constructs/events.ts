@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../../src/contract/events';
+import { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } from '../../lambda/notifier/deliver';
 import { NotifierEnv } from '../../lambda/shared/env';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
@@ -77,7 +78,8 @@ export class LifecycleEvents extends Construct {
       serviceName: 'dev-vm-notifier',
       description: 'Signs lifecycle events (HMAC-SHA256) and delivers them to the Forge web trigger',
       environment: toEnvironment(env),
-      timeout: Duration.seconds(30),
+      // Waits out a web trigger's 55 s (deliver.ts), with room to load the URL and the secret.
+      timeout: Duration.seconds(NOTIFIER_FUNCTION_TIMEOUT_SECONDS),
       memorySize: 256,
     });
     this.hmacSecret.grantRead(this.notifier);

@@ -56,6 +56,7 @@ export const FIELD_HINTS: Record<string, { hint: string; types: string[] }> = {
 export const CONNECTION_ADVICE: Record<string, string> = {
   dns: 'The API URL’s host name does not resolve. Copy the ApiUrl output of the AWS stack again.',
   timeout: 'The API did not answer in time. Check the URL and that the stack is deployed in that region.',
+  egress: 'Forge refused to call this URL: the app’s egress (manifest.yml) does not list the stack’s region. Add it, deploy the app again and accept the new consent.',
   signature: 'AWS rejected the request signature. Check the access key id, the secret access key and the region.',
   'not-found': 'The URL answers, but not as the Dev VM API. Use the ApiUrl output of the stack.',
   'not-configured': 'Enter the API URL, the region and both keys, save, then test again.',

@@ -30,6 +30,7 @@ describe('notifier handler wiring', () => {
     ssm.on(GetParameterCommand, { Name: '/dev-vm/webtrigger-url' }).resolves({ Parameter: { Value: 'https://example.invalid/hook' } });
     sm.on(GetSecretValueCommand, { SecretId: process.env.HMAC_SECRET_ARN }).resolves({ SecretString: 'wiring-secret' });
     const calls: { url: string; init: RequestInit }[] = [];
+    const timeouts = jest.spyOn(AbortSignal, 'timeout');
     const fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (url, init) => {
       calls.push({ url: String(url), init: init ?? {} });
       return new Response(null, { status: 200 });
@@ -52,8 +53,16 @@ describe('notifier handler wiring', () => {
       const headers = calls[0]!.init.headers as Record<string, string>;
       const body = String(calls[0]!.init.body);
       expect(headers['x-devvm-signature']).toBe(`v1=${createHmac('sha256', 'wiring-secret').update(`${headers['x-devvm-timestamp']}.${body}`).digest('hex')}`);
+      // Issue 12 item 10: the delivery waits longer than a web trigger may run (55 s), so a slow
+      // but successful delivery is not retried, and the function's timeout leaves room for it.
+      const waited = timeouts.mock.calls.map(([ms]) => ms);
+      expect(waited).toHaveLength(1);
+      expect(waited[0]).toBeGreaterThan(55_000);
+      const { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } = await import('../../../infra-cdk/lambda/notifier/deliver');
+      expect(NOTIFIER_FUNCTION_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual((waited[0] as number) + 15_000);
     } finally {
       fetchSpy.mockRestore();
+      timeouts.mockRestore();
     }
   });
 });
