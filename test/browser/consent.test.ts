@@ -1,8 +1,8 @@
 import { adminResolver, panelResolver } from '../../src/index';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { PEOPLE, site } from '../../local/site-fixtures';
-import { seriousA11yViolations, snapshot } from './support/browser';
-import { startRig, type Rig } from './support/harness';
+import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
+import { startRig, type Rig } from '../../local/browser/harness';
 
 /**
  * Issue 12 item 1: on a fresh install nobody has granted the app access. A user opening the
