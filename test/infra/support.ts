@@ -156,6 +156,9 @@ export function resolveTokens(value: unknown, json: TemplateJson): string {
       const r = json.Resources[id];
       if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Address') return `${id.toLowerCase()}.c${hex(id, 11)}.eu-west-1.rds.amazonaws.com`;
       if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Port') return String(r.Properties!.Port);
+      if (r?.Type === 'AWS::IAM::User' && attr === 'Arn') return `arn:aws:iam::111122223333:user${(r.Properties?.Path as string | undefined) ?? '/'}${id}`;
+      if (r?.Type === 'AWS::EFS::FileSystem' && attr === 'Arn') return `arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0${hex(id, 16)}`;
+      if (r?.Type === 'AWS::EC2::SecurityGroup' && attr === 'GroupId') return `sg-0${hex(id, 16)}`;
       if (attr === 'Arn') return `arn:aws:${r?.Type.split('::')[1]!.toLowerCase()}:eu-west-1:111122223333:${id}`;
       throw new Error(`no plausible value for ${r?.Type}.${attr}`);
     }
