@@ -37,8 +37,13 @@ export interface FunctionUrlOptions {
   /** The one key pair allowed to invoke (in AWS: an IAM principal with lambda:InvokeFunctionUrl). */
   credentials: { accessKeyId: string; secretAccessKey: string };
   accountId?: string;
+  /** The IAM user that key belongs to; the event names it as AWS does (default: localForgeCallerArn(accountId)). */
+  callerArn?: string;
   port?: number;
 }
+
+/** The IAM user the stand-in's key belongs to unless told otherwise (the stack's Forge user lives under /dev-vm/). */
+export const localForgeCallerArn = (accountId = '123456789012'): string => `arn:aws:iam::${accountId}:user/dev-vm/forge-app`;
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // the synchronous invocation payload limit
 
@@ -59,7 +64,7 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlenc
 /** The function URL event (payload format 2.0) for one HTTP request. */
 export function toFunctionUrlEvent(
   req: { method: string; url: URL; headers: IncomingMessage['headers']; body: Buffer; sourceIp: string },
-  ids: { accountId: string; domainName: string; now: Date },
+  ids: { accountId: string; domainName: string; now: Date; caller?: { accessKeyId: string; userArn: string } },
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
@@ -81,6 +86,24 @@ export function toFunctionUrlEvent(
     requestContext: {
       accountId: ids.accountId,
       apiId: domainPrefix,
+      // With AWS_IAM auth the URL service names the verified signer here (AWS Lambda Developer
+      // Guide, "Invoking Lambda function URLs", request payload:
+      // https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads).
+      ...(ids.caller
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: ids.caller.accessKeyId,
+                accountId: ids.accountId,
+                callerId: `AIDA${ids.caller.accessKeyId.slice(4, 20)}`,
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userArn: ids.caller.userArn,
+                userId: `AIDA${ids.caller.accessKeyId.slice(4, 20)}`,
+              },
+            },
+          }
+        : {}),
       domainName: ids.domainName,
       domainPrefix,
       http: { method: req.method, path: req.url.pathname, protocol: 'HTTP/1.1', sourceIp: req.sourceIp, userAgent: headers['user-agent'] ?? '' },
@@ -123,7 +146,12 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
       forbidden(res, check.reason);
       return;
     }
-    const event = toFunctionUrlEvent({ method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }, { accountId, domainName: headers.host ?? 'localhost', now: new Date() });
+    const event = toFunctionUrlEvent({ method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }, {
+      accountId,
+      domainName: headers.host ?? 'localhost',
+      now: new Date(),
+      caller: { accessKeyId: opts.credentials.accessKeyId, userArn: opts.callerArn ?? localForgeCallerArn(accountId) },
+    });
     let result: APIGatewayProxyStructuredResultV2;
     try {
       result = await opts.handler(event);

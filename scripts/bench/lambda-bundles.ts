@@ -61,6 +61,7 @@ const BENCH_ENV: Record<string, string> = {
   EFS_FILE_SYSTEM_ID: 'fs-0123456789abcdef0',
   INSTANCE_POLICY_ARN: 'arn:aws:iam::123456789012:policy/bench',
   INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/bench-boundary',
+  FORGE_CALLER_ARN: 'arn:aws:iam::123456789012:user/dev-vm/bench-forge',
   HMAC_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
   WEBTRIGGER_URL_PARAMETER: '/dev-vm/webtrigger-url',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -8,7 +8,7 @@ import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda
 import type { RunSummary } from '../../infra-cdk/lambda/reconciler/run';
 import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../local/aws';
 import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
-import { startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
+import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
 import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 
@@ -116,6 +116,8 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
     INSTANCE_POLICY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-instance',
     INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-instance-boundary',
     APP_VERSION: 'preview',
+    // The function-URL stand-in names this user as the signer of every verified request.
+    FORGE_CALLER_ARN: localForgeCallerArn(),
     HMAC_SECRET_ARN: HMAC_SECRET_NAME,
     WEBTRIGGER_URL_PARAMETER: WEBTRIGGER_PARAMETER,
     IDLE_DAYS: '30',

@@ -19,7 +19,7 @@ import {
   synth,
   type Statement,
 } from './support';
-import { evaluate, type PolicyStatement } from './iam-evaluator';
+import { decide, resolveDocument } from './iam-sim';
 
 // Synthesized once for the file: the default context of cdk.json (NAT egress, both databases,
 // CloudTrail and developer access on).
@@ -215,7 +215,7 @@ describe('instance identity (per-developer roles created by the API)', () => {
 
   it('reads only secrets whose DeveloperName tag equals the role\'s DeveloperName tag', () => {
     const st = policy.Statement.find((x) => has(x, 'secretsmanager:GetSecretValue'))!;
-    expect(st.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/DeveloperName': '${aws:PrincipalTag/DeveloperName}' } });
+    expect(st.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/DeveloperName': '${aws:PrincipalTag/DeveloperName}' }, Null: { 'ec2:SourceInstanceARN': 'false' } });
     expect(resourcesText(st)).toContain(':secret:dev-vm/*');
   });
 
@@ -226,21 +226,22 @@ describe('instance identity (per-developer roles created by the API)', () => {
     expect(actionsOf(st)).not.toContain('elasticfilesystem:ClientRootAccess');
   });
 
-  it('mounts only the developer\'s own home access point (role tag DevVmHomeAccessPoint), never a colleague\'s', () => {
-    const resolved = policy.Statement.map((st) => ({
-      ...st,
-      Resource: asArray(st.Resource as unknown[]).map((r) => resolveTokens(r, json)),
-      ...(st.Condition ? { Condition: JSON.parse(JSON.stringify(st.Condition), (_k, v: unknown) => (v && typeof v === 'object' && 'Fn::Join' in v ? resolveTokens(v, json) : v)) } : {}),
-    })) as PolicyStatement[];
+  it('mounts only the developer\'s own home access point (role tag DevVmHomeAccessPoint), never a colleague\'s', async () => {
+    const vmRole = { identity: [resolveDocument({ Version: '2012-10-17' as const, Statement: policy.Statement }, json)] };
     const fsArn = resolveTokens({ 'Fn::GetAtt': [id(stack.storage.fileSystem), 'Arn'] }, json);
     const mount = (ap: string) =>
-      evaluate(resolved, {
+      decide(vmRole, {
+        principal: 'arn:aws:sts::111122223333:assumed-role/dev-vm-jdoe/i-0aaa',
         action: 'elasticfilesystem:ClientMount',
         resource: fsArn,
-        context: { 'aws:PrincipalTag/DevVmHomeAccessPoint': 'fsap-0aaaaaaaaaaaaaaaa', 'elasticfilesystem:AccessPointArn': `arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/${ap}` },
+        context: {
+          'aws:PrincipalTag/DevVmHomeAccessPoint': 'fsap-0aaaaaaaaaaaaaaaa',
+          'ec2:SourceInstanceARN': 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaa',
+          'elasticfilesystem:AccessPointArn': `arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/${ap}`,
+        },
       });
-    expect(mount('fsap-0aaaaaaaaaaaaaaaa')).toBe('Allow');
-    expect(mount('fsap-0bbbbbbbbbbbbbbbb')).toBe('ImplicitDeny');
+    expect(await mount('fsap-0aaaaaaaaaaaaaaaa')).toBe('Allowed');
+    expect(await mount('fsap-0bbbbbbbbbbbbbbbb')).toBe('ImplicitlyDenied');
   });
 
   it('has a boundary that allows no more actions than the policy, and neither grants IAM or EC2 control', () => {
@@ -301,6 +302,10 @@ describe('environment contract (lambda/shared/env.ts)', () => {
     expect(env.POSTGRES_HOST).toMatch(/\.rds\.amazonaws\.com$/);
     expect(env.INSTANCE_ROLE_PATH).toBe('/dev-vm/');
     expect(env.MANAGED_BY).toBe(MANAGED_BY);
+    // The only caller the handler serves is the stack's own Forge user.
+    const raw = (json.Resources[id(stack.api.fn)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(raw.FORGE_CALLER_ARN).toEqual({ 'Fn::GetAtt': [id(stack.api.forgeUser), 'Arn'] });
+    expect(env.FORGE_CALLER_ARN).toBe('arn:aws:iam::111122223333:user/dev-vm/' + id(stack.api.forgeUser));
   });
 
   it('the reconciler environment parses with ReconcilerEnv', () => {
@@ -427,7 +432,7 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
   it('creates roles only under the path with the stack\'s permissions boundary, and attaches only the instance policy', () => {
     const [create] = find('iam:CreateRole');
     expect(resourcesText(create!)).toContain(rolePath);
-    expect(create!.Condition).toEqual({ StringEquals: { 'iam:PermissionsBoundary': ref(stack.launch.boundary.policy) } });
+    expect(create!.Condition).toMatchObject({ StringEquals: { 'iam:PermissionsBoundary': ref(stack.launch.boundary.policy), 'aws:RequestTag/ManagedBy': MANAGED_BY } });
     const [attach] = find('iam:AttachRolePolicy');
     expect(attach!.Condition).toEqual({
       StringEquals: { 'iam:PermissionsBoundary': ref(stack.launch.boundary.policy), 'iam:PolicyARN': ref(stack.launch.instancePolicy.policy) },
@@ -465,18 +470,16 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     expect(master).toEqual(expect.arrayContaining([ref(stack.databases.postgres!.secret!), ref(stack.databases.mysql!.secret!)]));
   });
 
-  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', () => {
-    const secretStatements = statements
-      .filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))
-      .map((st) => ({ ...st, Resource: asArray(st.Resource as unknown[]).map((r) => resolveTokens(r, json)) }) as PolicyStatement);
+  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', async () => {
+    const apiRole = { identity: [resolveDocument({ Version: '2012-10-17' as const, Statement: statements }, json)] };
     const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${name}-AbCdEf`;
-    const decide = (action: string, name: string) => evaluate(secretStatements, { action, resource: secret(name), context: {} });
+    const decideOn = (action: string, name: string) => decide(apiRole, { action, resource: secret(name) });
     for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:RestoreSecret']) {
-      expect(decide(action, 'db/developer/alice')).toBe('Allow');
-      expect(decide(action, 'webtrigger-hmac')).toBe('ImplicitDeny');
-      expect(decide(action, 'forge-access-key')).toBe('ImplicitDeny');
+      expect(await decideOn(action, 'db/developer/alice')).toBe('Allowed');
+      expect(await decideOn(action, 'webtrigger-hmac')).toBe('ImplicitlyDenied');
+      expect(await decideOn(action, 'forge-access-key')).toBe('ImplicitlyDenied');
     }
-    expect(decide('secretsmanager:PutSecretValue', 'rds/postgres-master')).toBe('ImplicitDeny');
+    expect(await decideOn('secretsmanager:PutSecretValue', 'rds/postgres-master')).toBe('ImplicitlyDenied');
   });
 
   it('creates EFS access points only on this file system with the ManagedBy and DeveloperName tags', () => {

@@ -161,6 +161,28 @@ export function resolveTokens(value: unknown, json: TemplateJson): string {
       const r = json.Resources[id];
       if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Address') return `${id.toLowerCase()}.c${hex(id, 11)}.eu-west-1.rds.amazonaws.com`;
       if (r?.Type === 'AWS::RDS::DBInstance' && attr === 'Endpoint.Port') return String(r.Properties!.Port);
+      if (attr === 'Arn') {
+        // The ARN shapes of AWS's Service Authorization Reference, so policies can be checked against it.
+        switch (r?.Type) {
+          case 'AWS::Logs::LogGroup':
+            return `arn:aws:logs:eu-west-1:111122223333:log-group:${id}:*`;
+          case 'AWS::Events::EventBus':
+            return `arn:aws:events:eu-west-1:111122223333:event-bus/DevVmForJira${id}`;
+          case 'AWS::S3::Bucket':
+            return `arn:aws:s3:::devvm-${id.toLowerCase()}-${hex(id, 8)}`;
+          case 'AWS::Lambda::Function':
+            return `arn:aws:lambda:eu-west-1:111122223333:function:${id}`;
+          case 'AWS::SQS::Queue':
+            return `arn:aws:sqs:eu-west-1:111122223333:${id}`;
+          case 'AWS::IAM::Role':
+            return `arn:aws:iam::111122223333:role/${id}`;
+          case 'AWS::KMS::Key':
+            return `arn:aws:kms:eu-west-1:111122223333:key/${hex(id, 8)}-${hex(id + 'a', 4)}-${hex(id + 'b', 4)}-${hex(id + 'c', 4)}-${hex(id + 'd', 12)}`;
+        }
+      }
+      if (r?.Type === 'AWS::IAM::User' && attr === 'Arn') return `arn:aws:iam::111122223333:user${(r.Properties?.Path as string | undefined) ?? '/'}${id}`;
+      if (r?.Type === 'AWS::EFS::FileSystem' && attr === 'Arn') return `arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0${hex(id, 16)}`;
+      if (r?.Type === 'AWS::EC2::SecurityGroup' && attr === 'GroupId') return `sg-0${hex(id, 16)}`;
       if (attr === 'Arn') return `arn:aws:${r?.Type.split('::')[1]!.toLowerCase()}:eu-west-1:111122223333:${id}`;
       throw new Error(`no plausible value for ${r?.Type}.${attr}`);
     }

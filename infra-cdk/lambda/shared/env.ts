@@ -82,6 +82,13 @@ export const VmApiEnv = Common.extend({
   // to UserDataInput's maximum, and developers take the ids above UID_BASE.
   UID_BASE: z.coerce.number().int().min(1000).max(Math.min(UserDataInput.shape.uid.maxValue ?? 4_294_967_294, UserDataInput.shape.gid.maxValue ?? 4_294_967_294) - 1_000_000).default(20000),
   APP_VERSION: z.string().default('dev'),
+  /**
+   * ARN of the stack's Forge app IAM user: the only caller the VM API serves. The function URL's
+   * IAM auth proves who signed, not that it was this principal (any same-account principal with
+   * lambda:InvokeFunctionUrl passes it), so the handler compares
+   * `requestContext.authorizer.iam.userArn` with this value.
+   */
+  FORGE_CALLER_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:user\/\S+$/),
 });
 export type VmApiEnv = z.infer<typeof VmApiEnv>;
 

@@ -43,6 +43,22 @@ const EC2_TRUST_POLICY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
+/**
+ * Whether a role's trust policy (as GetRole returns it: URL-encoded JSON, IAM API Reference,
+ * "Role" data type) is exactly the one this gateway writes. IAM has no condition key on the trust
+ * policy of CreateRole, so a role that somehow got a wider trust (another principal, session tags)
+ * is refused here rather than adopted; the instance policy's ec2:SourceInstanceARN condition makes
+ * such a role's sessions useless anyway.
+ */
+function trustsOnlyEc2(encoded: string | undefined): boolean {
+  if (!encoded) return false;
+  try {
+    return JSON.stringify(JSON.parse(decodeURIComponent(encoded))) === EC2_TRUST_POLICY;
+  } catch {
+    return false;
+  }
+}
+
 export class IamGateway {
   constructor(
     private readonly client: IAMClient,
@@ -66,6 +82,9 @@ export class IamGateway {
       const mineDev = role.Tags?.some((t) => t.Key === Tag.DeveloperName && t.Value === dev);
       if (!managed || !mineDev || role.PermissionsBoundary?.PermissionsBoundaryArn !== this.opts.boundaryArn) {
         throw foreign(`IAM role ${name} exists but is not this stack's role for ${dev} (tags or permissions boundary differ)`);
+      }
+      if (!trustsOnlyEc2(role.AssumeRolePolicyDocument)) {
+        throw foreign(`IAM role ${name} exists but its trust policy admits more than EC2; fix or delete it`);
       }
       // A role made before this tag existed, or a home access point recreated since: point it at the current one.
       if (!role.Tags?.some((t) => t.Key === homeTag.Key && t.Value === homeTag.Value)) {

@@ -83,9 +83,12 @@ export function vmName(client: string, developer: string): string {
   return `dev-${slug(ClientName, client, 'client name')}-${slug(DeveloperName, developer, 'developer name')}`;
 }
 
+/** Prefix of every developer's instance role and profile name; the launch policy binds `<prefix><DeveloperName tag>`. */
+export const INSTANCE_ROLE_NAME_PREFIX = 'dev-vm-';
+
 /** IAM role and instance profile name of a developer's VMs (≤ 64 characters: developer ≤ 24). */
 export function developerInstanceRoleName(developer: string): string {
-  return `dev-vm-${slug(DeveloperName, developer, 'developer name')}`;
+  return `${INSTANCE_ROLE_NAME_PREFIX}${slug(DeveloperName, developer, 'developer name')}`;
 }
 
 /** Home directory of a developer on the VM and root directory of their EFS access point. */

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { ApiError, validationError } from '../../../src/contract/errors';
 import { matchRoute, VmApi, type VmApiOperation } from '../../../src/contract/vm-api';
@@ -29,6 +29,26 @@ function parsePart<S extends z.ZodType>(schema: S, value: unknown, part: 'path' 
   const err = validationError(r.error.issues);
   if (err.field) throw err;
   throw new ApiError('VALIDATION_FAILED', `${part}: ${err.message}`, part);
+}
+
+/**
+ * Who signed the request, as the function URL's AWS_IAM auth puts it in the event
+ * (`requestContext.authorizer.iam.userArn`; AWS Lambda Developer Guide, "Invoking Lambda function
+ * URLs", request payload: https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads).
+ */
+function callerArn(event: APIGatewayProxyEventV2): string | undefined {
+  const context = event.requestContext as { authorizer?: Partial<APIGatewayEventRequestContextIAMAuthorizer> } | undefined;
+  return context?.authorizer?.iam?.userArn;
+}
+
+/** Path parameters are percent-decoded; a malformed escape (`%E0%A4%A`) is the caller's error, not ours. */
+function routeOf(method: string, path: string): ReturnType<typeof matchRoute> {
+  try {
+    return matchRoute(method, path);
+  } catch (e) {
+    if (e instanceof URIError) throw new ApiError('VALIDATION_FAILED', 'path: malformed percent-encoding', 'path');
+    throw e;
+  }
 }
 
 function bodyOf(event: APIGatewayProxyEventV2): unknown {
@@ -78,7 +98,12 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
     const deps: VmApiDeps = { ...baseDeps, annotate: (fields) => void Object.assign(line, fields) };
     let response: APIGatewayProxyStructuredResultV2;
     try {
-      const match = matchRoute(method, path);
+      // Any principal of the account with lambda:InvokeFunctionUrl passes the URL's IAM auth;
+      // only the stack's Forge app user may drive the API.
+      if (callerArn(event) !== deps.env.FORGE_CALLER_ARN) {
+        throw new ApiError('NOT_ALLOWED', 'caller: only the Forge app principal of this stack may call the VM API', 'caller');
+      }
+      const match = routeOf(method, path);
       if (match.op === null) {
         if (match.allowed.length > 0) {
           const allow = [...new Set(match.allowed)].join(', ');

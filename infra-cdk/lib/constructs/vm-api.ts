@@ -73,6 +73,9 @@ export class VmApi extends Construct {
     const templateIds: Partial<Record<OsId, string>> = {};
     for (const os of props.allowedOs) templateIds[os] = templates[os]!.launchTemplateId!;
 
+    // Created before the function: the function's environment names it as its only caller.
+    this.forgeUser = new iam.User(this, 'ForgeUser', { path: props.instanceRolePath });
+
     const env: EnvFor<typeof VmApiEnv> = {
       ...props.common,
       VM_SUBNET_IDS: subnetIds.join(','),
@@ -91,6 +94,7 @@ export class VmApi extends Construct {
       INSTANCE_BOUNDARY_ARN: props.instanceBoundary.managedPolicyArn,
       UID_BASE: String(props.uidBase),
       APP_VERSION: props.appVersion,
+      FORGE_CALLER_ARN: this.forgeUser.userArn,
     };
 
     this.fn = props.lambdas.create(this, 'Function', {
@@ -118,6 +122,7 @@ export class VmApi extends Construct {
     );
     role.attachInlinePolicy(
       new InstanceRoleAdminPolicy(this, 'InstanceRoles', {
+        managedBy: props.managedBy,
         instanceRolePath: props.instanceRolePath,
         instancePolicy: props.instancePolicy,
         boundary: props.instanceBoundary,
@@ -136,7 +141,6 @@ export class VmApi extends Construct {
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
 
-    this.forgeUser = new iam.User(this, 'ForgeUser', { path: props.instanceRolePath });
     this.forgeUser.attachInlinePolicy(new ForgeInvokerPolicy(this, 'ForgeInvoker', { fn: this.fn }).policy);
     const key = new iam.AccessKey(this, 'ForgeKey', { user: this.forgeUser, serial: props.forgeKeySerial });
     this.forgeKeySecret = new secretsmanager.Secret(this, 'ForgeKeySecret', {

@@ -18,8 +18,7 @@ export interface DeveloperAccessProps {
  * (so another instance in the account that happens to carry a developer's name, e.g. a shared
  * build box tagged by hand, stays out of reach), with the standard shell document only
  * (SessionDocumentAccessCheck makes the document part of the authorisation), and
- * terminate/resume only of sessions they started (Session Manager names sessions after the
- * caller). Nothing here launches, stops or terminates anything.
+ * terminate/resume only of sessions they started (by the session's creator tag, see OwnSessionsOnly). Nothing here launches, stops or terminates anything.
  */
 export class DeveloperAccessPolicy extends Construct {
   readonly policy: iam.ManagedPolicy;
@@ -54,12 +53,16 @@ export class DeveloperAccessPolicy extends Construct {
           resources: [stack.formatArn({ service: 'ssm', region: '*', resource: 'document', resourceName: SHELL_DOCUMENT })],
         }),
         new iam.PolicyStatement({
+          // Session ids start with the caller's user name, so `session/${aws:username}-*` would let
+          // user bob reach bob-smith's sessions. Session Manager tags every session with its
+          // creator's aws:userid instead; AWS's documented pattern compares that tag
+          // (Systems Manager User Guide, "Additional sample IAM policies for Session Manager",
+          // example "Allow a user to end only sessions they started":
+          // https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-examples.html).
           sid: 'OwnSessionsOnly',
           actions: ['ssm:TerminateSession', 'ssm:ResumeSession'],
-          resources: [
-            stack.formatArn({ service: 'ssm', region: '*', resource: 'session', resourceName: '${aws:username}-*' }),
-            stack.formatArn({ service: 'ssm', region: '*', resource: 'session', resourceName: '${aws:userid}-*' }),
-          ],
+          resources: [stack.formatArn({ service: 'ssm', region: '*', resource: 'session', resourceName: '*' })],
+          conditions: { StringEquals: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
         }),
       ],
     });
@@ -68,8 +71,7 @@ export class DeveloperAccessPolicy extends Construct {
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Describe calls support no resource-level permissions; they are read-only.' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:document/${SHELL_DOCUMENT}]`, reason: 'One named document; the region is a wildcard so the policy works for VMs in any region the stack is deployed to.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:instance/*]', reason: 'Which VM is decided by the ssm:resourceTag/DeveloperName = aws:PrincipalTag/DeveloperName and ssm:resourceTag/ManagedBy conditions, not by id.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:session/<aws:username>-*]', reason: 'A caller\'s own sessions (IAM users): Session Manager prefixes session ids with the user name.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:session/<aws:userid>-*]', reason: 'A caller\'s own sessions (federated / role sessions), keyed by the caller\'s user id.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:session/*]', reason: 'Only the caller\'s own sessions: the ssm:resourceTag/aws:ssmmessages:session-id = ${aws:userid} condition decides, not the id.' },
     );
   }
 }

@@ -40,7 +40,11 @@ export class InstanceControlPolicy extends Construct {
           sid: 'RetagManagedInstances',
           actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
           resources: [ec2Arn(this, 'instance')],
-          conditions: { ...managed, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': PROTECTED_TAG_KEYS } },
+          // DeleteTags without a Tags parameter deletes every tag and carries no aws:TagKeys, so the
+          // ForAllValues test alone would hold vacuously: the key must be present (IAM User Guide,
+          // "Single-valued vs. multivalued context keys": ForAllValues matches a missing key;
+          // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+          conditions: { ...managed, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': PROTECTED_TAG_KEYS }, Null: { 'aws:TagKeys': 'false' } },
         }),
       ],
     });

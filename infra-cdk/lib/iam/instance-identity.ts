@@ -54,16 +54,25 @@ export const accessPointArns = (scope: Construct): string =>
 const ownAccessPointArn = (scope: Construct): string =>
   Stack.of(scope).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: `\${aws:PrincipalTag/${HOME_ACCESS_POINT_ROLE_TAG}}` });
 
+/**
+ * Only credentials an EC2 instance profile delivered carry `ec2:SourceInstanceARN` (IAM User Guide,
+ * "Using an IAM role to grant permissions to applications running on Amazon EC2 instances":
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html). Requiring it
+ * on every statement means a session of these roles obtained any other way (sts:AssumeRole with
+ * forged session tags, a role created with another trust policy) can use none of them.
+ */
+const FROM_AN_INSTANCE = { Null: { 'ec2:SourceInstanceARN': 'false' } };
+
 function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac: boolean): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({ sid: 'SessionManagerAgent', actions: SSM_AGENT_ACTIONS, resources: ['*'] }),
+    new iam.PolicyStatement({ sid: 'SessionManagerAgent', actions: SSM_AGENT_ACTIONS, resources: ['*'], conditions: FROM_AN_INSTANCE }),
     new iam.PolicyStatement({
       sid: 'OwnDeveloperSecrets',
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resources: [secretsUnderPrefix(scope, props.secretPrefix)],
-      ...(abac
-        ? { conditions: { StringEquals: { [`secretsmanager:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } } }
-        : {}),
+      conditions: abac
+        ? { ...FROM_AN_INSTANCE, StringEquals: { [`aws:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } }
+        : FROM_AN_INSTANCE,
     }),
     new iam.PolicyStatement({
       // EFS cannot condition ClientMount on the access point's tags (its only resource is the file
@@ -75,8 +84,8 @@ function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac
       actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
       resources: [props.fileSystem.fileSystemArn],
       conditions: abac
-        ? { StringEquals: { 'elasticfilesystem:AccessPointArn': ownAccessPointArn(scope) } }
-        : { StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
+        ? { ...FROM_AN_INSTANCE, StringEquals: { 'elasticfilesystem:AccessPointArn': ownAccessPointArn(scope) } }
+        : { ...FROM_AN_INSTANCE, StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
     }),
   ];
 }

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENVIRONMENT, Tag } from '../../../src/contract/tags';
+import { HOME_ACCESS_POINT_ROLE_TAG, INSTANCE_ROLE_NAME_PREFIX } from '../../lambda/shared/resource-names';
 import { ec2Arn, iamArn, imageArn } from './arns';
 
 /** Tags RunInstances must carry on the instance; values are checked by the API, presence here. */
@@ -57,6 +58,11 @@ export class LaunchPolicy extends Construct {
     };
     const requiredTags: Record<string, string> = {};
     for (const key of REQUIRED_LAUNCH_TAGS) requiredTags[`aws:RequestTag/${key}`] = 'false';
+    // The instance profile must be the one of the developer the instance is tagged for: alice's
+    // tags with bob's profile would give a VM only alice can open bob's secrets and home.
+    // Global keys such as aws:RequestTag may be policy variables (IAM User Guide, "IAM policy
+    // elements: Variables and tags": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+    const ownProfile = iamArn(this, 'instance-profile', props.instanceRolePath, `${INSTANCE_ROLE_NAME_PREFIX}\${aws:RequestTag/${Tag.DeveloperName}}`);
 
     this.policy = new iam.Policy(this, 'Policy', {
       statements: [
@@ -65,7 +71,7 @@ export class LaunchPolicy extends Construct {
           actions: ['ec2:RunInstances'],
           resources: [ec2Arn(this, 'instance')],
           conditions: {
-            ...fromOurTemplates,
+            ArnEquals: { ...fromOurTemplates.ArnEquals, 'ec2:InstanceProfile': ownProfile },
             StringEquals: {
               [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy,
               [`aws:RequestTag/${Tag.Environment}`]: ENVIRONMENT,
@@ -148,6 +154,8 @@ export class LaunchPolicy extends Construct {
 }
 
 export interface InstanceRoleAdminProps {
+  /** Value of the ManagedBy tag every instance role carries (and the only roles re-tagged). */
+  readonly managedBy: string;
   readonly instanceRolePath: string;
   readonly instancePolicy: iam.IManagedPolicy;
   readonly boundary: iam.IManagedPolicy;
@@ -155,7 +163,11 @@ export interface InstanceRoleAdminProps {
 
 /**
  * Lets the VM API create the per-developer instance role and profile: only under the path, only
- * with the stack's permissions boundary, and only the stack's instance policy may be attached.
+ * with the stack's permissions boundary and tags, and only the stack's instance policy may be
+ * attached. Re-tagging an existing role touches its home access point tag and nothing else.
+ * The role's trust policy has no IAM condition key: the EC2-only trust is written by the API
+ * (lambda/shared/iam.ts), and the instance policy and boundary require ec2:SourceInstanceARN, so
+ * a role created with any other trust could still use none of its permissions.
  */
 export class InstanceRoleAdminPolicy extends Construct {
   readonly policy: iam.Policy;
@@ -164,16 +176,56 @@ export class InstanceRoleAdminPolicy extends Construct {
     const roles = iamArn(this, 'role', props.instanceRolePath);
     const profiles = iamArn(this, 'instance-profile', props.instanceRolePath);
     const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': props.boundary.managedPolicyArn } };
+    // A role carries exactly these tags: its sessions' aws:PrincipalTag/* decide which secret and
+    // which home a VM reaches.
+    const roleTagKeys = [Tag.DeveloperName, Tag.ManagedBy, HOME_ACCESS_POINT_ROLE_TAG];
+    const onlyRoleTags = { 'ForAllValues:StringEquals': { 'aws:TagKeys': roleTagKeys } };
+    const tagsOfANewRole = {
+      ...onlyRoleTags,
+      Null: { 'aws:TagKeys': 'false', [`aws:RequestTag/${Tag.DeveloperName}`]: 'false', [`aws:RequestTag/${HOME_ACCESS_POINT_ROLE_TAG}`]: 'false' },
+    };
     this.policy = new iam.Policy(this, 'Policy', {
       statements: [
-        new iam.PolicyStatement({ sid: 'CreateRoleWithBoundary', actions: ['iam:CreateRole'], resources: [roles], conditions: withBoundary }),
+        new iam.PolicyStatement({
+          sid: 'CreateRoleWithBoundaryAndTags',
+          actions: ['iam:CreateRole'],
+          resources: [roles],
+          conditions: { ...tagsOfANewRole, StringEquals: { ...withBoundary.StringEquals, [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy } },
+        }),
+        new iam.PolicyStatement({
+          // CreateRole with Tags is also authorised as iam:TagRole on the new role. A role that
+          // already has a DeveloperName (bob's) can never be given another (alice's): the
+          // IfExists form holds for the role being created, whichever way IAM presents it.
+          sid: 'TagRoleOnCreate',
+          actions: ['iam:TagRole'],
+          resources: [roles],
+          conditions: {
+            ...tagsOfANewRole,
+            StringEquals: { [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy },
+            StringEqualsIfExists: {
+              [`aws:ResourceTag/${Tag.DeveloperName}`]: `\${aws:RequestTag/${Tag.DeveloperName}}`,
+              [`aws:ResourceTag/${Tag.ManagedBy}`]: props.managedBy,
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          // Re-pointing an existing role at its developer's (recreated) home access point: that key only, this stack's roles only.
+          sid: 'RetagHomeAccessPointOnly',
+          actions: ['iam:TagRole'],
+          resources: [roles],
+          conditions: {
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [HOME_ACCESS_POINT_ROLE_TAG] },
+            Null: { 'aws:TagKeys': 'false' },
+            StringEquals: { [`aws:ResourceTag/${Tag.ManagedBy}`]: props.managedBy },
+          },
+        }),
         new iam.PolicyStatement({
           sid: 'AttachOnlyInstancePolicy',
           actions: ['iam:AttachRolePolicy'],
           resources: [roles],
           conditions: { StringEquals: { ...withBoundary.StringEquals, 'iam:PolicyARN': props.instancePolicy.managedPolicyArn } },
         }),
-        new iam.PolicyStatement({ sid: 'TagAndReadRoles', actions: ['iam:TagRole', 'iam:GetRole', 'iam:ListAttachedRolePolicies'], resources: [roles] }),
+        new iam.PolicyStatement({ sid: 'ReadRoles', actions: ['iam:GetRole', 'iam:ListAttachedRolePolicies'], resources: [roles] }),
         new iam.PolicyStatement({
           sid: 'InstanceProfiles',
           actions: ['iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:GetInstanceProfile', 'iam:TagInstanceProfile'],

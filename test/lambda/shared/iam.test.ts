@@ -59,4 +59,18 @@ describe('developer instance role and profile', () => {
     expect((err as ApiError).status).toBe(409);
     expect(iamMock.commandCalls(CreateInstanceProfileCommand)).toHaveLength(0);
   });
+
+  it('refuses to adopt a role with the stack\'s tags and boundary whose trust policy admits anyone but EC2 (409), and adopts the EC2-only one', async () => {
+    await gateway().ensureInstanceProfile('jdoe', AP);
+    const role = aws.roles.get('dev-vm-jdoe')!;
+    const ec2Only = role.AssumeRolePolicyDocument;
+    expect(JSON.parse(decodeURIComponent(ec2Only!))).toMatchObject({ Statement: [{ Principal: { Service: 'ec2.amazonaws.com' } }] });
+    const widened = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com', AWS: 'arn:aws:iam::123456789012:root' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+    role.AssumeRolePolicyDocument = encodeURIComponent(JSON.stringify(widened));
+    const err = await gateway().ensureInstanceProfile('jdoe', AP).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(409);
+    role.AssumeRolePolicyDocument = ec2Only;
+    await expect(gateway().ensureInstanceProfile('jdoe', AP)).resolves.toMatch(/instance-profile\/dev-vm\/dev-vm-jdoe$/);
+  });
 });

@@ -171,6 +171,8 @@ export class FakeAws {
         RoleId: 'AROAEXAMPLE',
         CreateDate: NOW,
         Tags: input.Tags,
+        // GetRole returns the trust policy URL-encoded (IAM API Reference, Role data type).
+        AssumeRolePolicyDocument: encodeURIComponent(input.AssumeRolePolicyDocument ?? ''),
         PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy' as const, PermissionsBoundaryArn: input.PermissionsBoundary },
         policies: [] as string[],
       };

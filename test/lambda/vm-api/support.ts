@@ -20,11 +20,14 @@ export const ENV = {
   INSTANCE_POLICY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-instance',
   INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-boundary',
   APP_VERSION: '1.2.3',
+  FORGE_CALLER_ARN: 'arn:aws:iam::123456789012:user/dev-vm/forge-app',
 };
 
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
 
-export function event(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+/** A function URL event signed by the stack's Forge user (ENV.FORGE_CALLER_ARN) unless `callerArn` says otherwise (null: no IAM authorizer). */
+export function event(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string>; callerArn?: string | null } = {}): APIGatewayProxyEventV2 {
+  const caller = opts.callerArn === undefined ? ENV.FORGE_CALLER_ARN : opts.callerArn;
   return {
     version: '2.0',
     routeKey: '$default',
@@ -37,6 +40,7 @@ export function event(method: string, path: string, opts: { body?: unknown; rawB
       apiId: 'url-id',
       domainName: 'x.lambda-url.eu-west-1.on.aws',
       domainPrefix: 'x',
+      ...(caller === null ? {} : { authorizer: { iam: { accessKey: 'AKIAEXAMPLE', accountId: '123456789012', callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: caller, userId: 'AIDAEXAMPLE' } } }),
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'forge' },
       requestId: 'req-1',
       routeKey: '$default',
