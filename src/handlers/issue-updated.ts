@@ -6,7 +6,7 @@ import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
-import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, writeProperty } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, writeProperty } from './vm-service';
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -53,7 +53,9 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
     const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
     // A redelivered event (Forge retries triggers) carries the same changelog id: already handled.
     if (prop?.idempotencyKey === ownKey && !prop.pending) return;
-    const existing = liveVm(prop);
+    const recorded = liveVm(prop);
+    // The record may be stale (a terminate stores `shutting-down`): the API says whether it is gone.
+    const existing = recorded && prop && api ? await recordedVmIfLive(api, fresh.key, prop, recorded, nowIso) : recorded;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;

@@ -291,6 +291,47 @@ describe('stop and terminate statuses', () => {
     expect(api.vms.size).toBe(0);
   });
 
+  describe('reopened after a terminate (issue 12, item 9)', () => {
+    async function terminatedThenReady(afterwards: (id: string) => void): Promise<string> {
+      const id = await provisioned();
+      forge.jira.issue('OPS-42').statusId = STATUS.retired;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.retired, '10420'), NOW);
+      // The issue records what the terminate call answered; no event has updated it since.
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('shutting-down');
+      afterwards(id);
+      forge.jira.issue('OPS-42').statusId = STATUS.ready;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.retired, STATUS.ready, '10421'), NOW);
+      return id;
+    }
+
+    it('asks the API for the recorded VM and provisions a new one when EC2 says it is terminated', async () => {
+      const old = await terminatedThenReady((id) => api.vms.set(id, { ...api.vms.get(id)!, state: 'terminated' }));
+      expect(api.calls.filter((c) => c.op === 'getVm').map((c) => c.path)).toEqual([`/vms/${old}`]);
+      expect(provisionCalls()).toHaveLength(2);
+      const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+      expect(prop.vm?.id).not.toBe(old);
+      expect(prop.vm?.state).toBe('pending');
+    });
+
+    it('provisions a new one when the recorded VM no longer exists (404)', async () => {
+      await terminatedThenReady((id) => api.vms.delete(id));
+      expect(provisionCalls()).toHaveLength(2);
+    });
+
+    it('provisions a new one while the recorded VM is still shutting down', async () => {
+      await terminatedThenReady(() => undefined);
+      expect(provisionCalls()).toHaveLength(2);
+    });
+
+    it('requests nothing when the API says the recorded VM is alive, and records its real state', async () => {
+      const id = await provisioned();
+      api.vms.set(id, { ...api.vms.get(id)!, state: 'stopped' });
+      await handleIssueUpdated(toReady('10422'), NOW);
+      expect(provisionCalls()).toHaveLength(1);
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopped');
+    });
+  });
+
   it('does nothing, and posts nothing, for an issue without a VM', async () => {
     forge = site();
     configure(forge, api);
