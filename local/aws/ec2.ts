@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ec2AccountOperation, requireLaunchResources } from './account-resources';
 import type { ServiceContext } from './context';
 import { AwsError, EC2_XMLNS, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
 import { QueryParams } from './query';
@@ -53,8 +54,11 @@ export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResp
     case 'DeleteTags':
       deleteTags(p, ctx.state);
       return respond(leaf('return', true));
-    default:
+    default: {
+      const account = ec2AccountOperation(action, p, ctx);
+      if (account) return respond(...account);
       throw new AwsError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, 400);
+    }
   }
 }
 
@@ -186,6 +190,7 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
 
   const subnetId = p.get('SubnetId') ?? DEFAULT_SUBNET;
   if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+  const strictVpcId = requireLaunchResources(ctx, subnetId, lt ? { ...(ltId ? { id: ltId } : {}), ...(ltName ? { name: ltName } : {}) } : undefined);
 
   const userData = p.get('UserData');
   if (userData !== undefined) {
@@ -212,7 +217,7 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
 
   const reservationId = hexId('r');
   const az = `${state.region}${'abc'[parseInt(createHash('sha256').update(subnetId).digest('hex').slice(0, 2), 16) % 3]}`;
-  const vpcId = `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`;
+  const vpcId = strictVpcId ?? `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`;
   const launched: Ec2Instance[] = [];
   for (let i = 0; i < maxCount; i++) {
     const n = state.counters.privateIp++;
@@ -262,7 +267,7 @@ function resolveInstanceProfile(p: QueryParams, state: AwsState): string | undef
   return profile.arn;
 }
 
-function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
+export function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
   const tags = new Map<string, string>();
   for (const t of entries) {
     const key = t.get('Key');
