@@ -113,17 +113,18 @@ const launchTemplateXml = (t: LaunchTemplate) =>
   tagSetXml(t.tags);
 
 /** RunInstances in strict mode: the subnet and the launch template must exist, as on AWS. */
-export function requireLaunchResources(ctx: ServiceContext, subnetId: string, launchTemplate: { id?: string; name?: string } | undefined): string | undefined {
+export function requireLaunchResources(ctx: ServiceContext, subnetId: string | undefined, launchTemplate: { id?: string; name?: string } | undefined): string | undefined {
   if (!ctx.strictResources) return undefined;
-  if (!ctx.state.subnets.has(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-  if (!launchTemplate) return undefined;
+  if (subnetId !== undefined && !ctx.state.subnets.has(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+  const vpcId = subnetId === undefined ? undefined : ctx.state.subnets.get(subnetId)?.vpcId;
+  if (!launchTemplate) return vpcId;
   const lt = [...ctx.state.launchTemplates.values()].find((t) => t.launchTemplateId === launchTemplate.id || t.launchTemplateName === launchTemplate.name);
   if (!lt) {
     throw launchTemplate.id !== undefined
       ? new AwsError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${launchTemplate.id}, does not exist.`)
       : new AwsError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${launchTemplate.name}, does not exist.`);
   }
-  return ctx.state.subnets.get(subnetId)?.vpcId;
+  return vpcId;
 }
 
 // ---------------------------------------------------------------- IAM managed policies

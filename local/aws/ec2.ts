@@ -190,7 +190,8 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
 
   const subnetId = p.get('SubnetId') ?? DEFAULT_SUBNET;
   if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-  const strictVpcId = requireLaunchResources(ctx, subnetId, lt ? { ...(ltId ? { id: ltId } : {}), ...(ltName ? { name: ltName } : {}) } : undefined);
+  // Without a SubnetId, EC2 uses the default VPC (which emulators also start with).
+  const strictVpcId = requireLaunchResources(ctx, p.get('SubnetId'), lt ? { ...(ltId ? { id: ltId } : {}), ...(ltName ? { name: ltName } : {}) } : undefined);
 
   const userData = p.get('UserData');
   if (userData !== undefined) {
