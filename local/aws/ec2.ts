@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ec2AccountOperation, requireLaunchResources } from './account-resources';
 import type { ServiceContext } from './context';
-import { AwsError, EC2_XMLNS, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
+import { AwsError, EC2_XMLNS, RawFailure, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
 import { QueryParams } from './query';
 import {
   hexId,
@@ -302,7 +302,7 @@ function describeInstances(p: QueryParams, ctx: ServiceContext): string[] {
     throw new AwsError('InvalidParameterValue', `Value ( ${p.get('MaxResults')} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
   }
   requireKnownIds(ids, state);
-  const filters = p.members('Filter').map(toFilter);
+  const filters = p.members('Filter').map((f) => toFilter(f, ctx));
   const matching = [...state.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => f(i)));
 
   // The token binds the query it came from, as EC2's does: reusing it with other filters is an error.
@@ -352,8 +352,13 @@ function globMatcher(values: readonly string[]): (s: string | undefined) => bool
   return (s) => s !== undefined && res.some((r) => r.test(s));
 }
 
-function toFilter(f: QueryParams): InstanceFilter {
+function toFilter(f: QueryParams, ctx: ServiceContext): InstanceFilter {
   const name = f.get('Name') ?? '';
+  if (ctx.motoCompatible && name === 'client-token') {
+    // Valid on AWS; moto 5 raises NotImplementedError, answered as a plain-text HTTP 500.
+    const body = `NotImplementedError: Filter dicts have not been implemented in Moto for '${name}' yet. Feel free to open an issue at https://github.com/getmoto/moto/issues`;
+    throw new RawFailure({ status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
+  }
   const values = f.list('Value');
   const match = globMatcher(values);
   if (name.startsWith('tag:')) {

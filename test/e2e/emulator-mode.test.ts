@@ -13,7 +13,8 @@ import { ISSUE, PEOPLE, siteSeed, STATUS } from '../../scripts/preview/site';
 /**
  * The preview's emulator mode (issue 12, item 12) against an EMPTY emulator: the repository's AWS
  * stand-in run as its own HTTP server with `--strict-resources` (it refuses subnets, launch
- * templates, policies, file systems and buckets nobody created, as moto and LocalStack do). The
+ * templates, policies, file systems and buckets nobody created, as moto and LocalStack do) and
+ * `--moto-compatible` (the client-token filter fails as in moto 5.2.2). The
  * preview's bootstrap creates what the stack would have, twice without change, then the story runs
  * through the preview's wiring: two VMs, running comments, a scheduled stop with one VM kept
  * running, a scheduled start, terminate on Closed, and a new VM for the reopened issue.
@@ -35,9 +36,12 @@ let emulatorEnv: Record<string, string>;
 let preview: Preview | undefined;
 const savedEnv = { ...process.env };
 
-/** `npx tsx local/aws/main.ts --port 0 --strict-resources`: its URL and credentials from its output. */
+/**
+ * `npx tsx local/aws/main.ts --strict-resources --moto-compatible`: empty, and failing like moto 5
+ * on what moto lacks (DescribeInstances' client-token filter). Its URL and credentials from its output.
+ */
 async function startEmptyEmulator(): Promise<{ child: ChildProcess; env: Record<string, string> }> {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/aws/main.ts', '--port', '0', '--transition-seconds', '0', '--strict-resources'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/aws/main.ts', '--port', '0', '--transition-seconds', '0', '--strict-resources', '--moto-compatible'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const env = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 60_000);
