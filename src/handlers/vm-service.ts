@@ -150,7 +150,8 @@ const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' }
 /** Start, stop or terminate the issue's VM and store what the API answered. */
 export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
   const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id } }), vm);
-  await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
+  // The API's answer is an observation too: a lifecycle event observed before it must not undo it.
+  await writeProperty(issueKey, { ...prop, vm: updated, lastObservation: { instanceId: vm.id, observedAt: nowIso, sequence: 0 } }, nowIso);
   log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
   return updated;
 }

@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { signEvent } from '../../src/domain/hmac';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
+import { handleLifecycleEvent } from '../../src/handlers/webtrigger';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -289,6 +292,28 @@ describe('stop and terminate statuses', () => {
     await forge.drainQueue((e) => handleQueueEvent(e, NOW));
     expect(provisionCalls()).toHaveLength(0);
     expect(api.vms.size).toBe(0);
+  });
+
+  it('a lifecycle event observed before a status-driven stop does not bring "running" back (issue 12, item 8)', async () => {
+    const id = await provisioned();
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10430'), NOW);
+    const body = JSON.stringify({
+      id: randomUUID(),
+      type: 'vm.running',
+      time: '2026-11-26T08:59:00Z',
+      instanceId: id,
+      issueKey: 'OPS-42',
+      client: 'acme-corp',
+      developer: 'jdoe',
+      cause: 'ec2',
+      state: 'running',
+      observedAt: '2026-11-26T08:59:00Z',
+      sequence: 0,
+    });
+    const { timestamp, signature } = signEvent(HMAC_SECRET, body, NOW);
+    const res = await handleLifecycleEvent({ method: 'POST', headers: { 'X-DevVm-Timestamp': [timestamp], 'X-DevVm-Signature': [signature] }, body }, NOW);
+    expect(res.statusCode).toBe(200);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopping');
   });
 
   describe('reopened after a terminate (issue 12, item 9)', () => {
