@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { startPreview } from './preview/server';
-import { EMULATOR_OVERRIDES } from './preview/wiring';
 
 /**
  * `npm start`: the local preview. One port (PORT, default 8080) on 127.0.0.1 serves a Jira-like
@@ -28,7 +27,8 @@ async function main(): Promise<void> {
   console.log(`  Dev VM for Jira preview:  ${preview.url}/`);
   console.log(`  AWS: ${stack.awsLabel}${stack.standIn ? ` (${stack.awsUrl})` : ''}`);
   for (const e of stack.engines) console.log(`  ${e.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'}: ${e.enabled ? `local ${e.master.host}:${e.master.port}, master ${e.master.username}` : `switched off: ${e.reason}`}`);
-  if (!stack.standIn) console.log(`  The emulator must hold the resources named by ${EMULATOR_OVERRIDES.join(', ')} (set them to its ids).`);
+  // Emulator mode: what the preview found, created or was given there, with the values it uses.
+  for (const item of stack.emulator?.items ?? []) console.log(`  ${item.variable}=${item.value} (${item.status})`);
   console.log(`  VM API function URL (SigV4): ${stack.functionUrl.url}`);
   console.log(`  started in ${(preview.timings.startMs / 1000).toFixed(1)} s${preview.timings.buildMs > 1000 ? ` (${(preview.timings.buildMs / 1000).toFixed(1)} s building the pages)` : ''}; Ctrl-C stops it.`);
   console.log('');

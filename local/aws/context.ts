@@ -11,4 +11,6 @@ export interface ServiceContext {
   readonly transitionMs: number;
   /** When true, buckets and file systems must be registered first (NoSuchBucket / FileSystemNotFound otherwise). */
   readonly strictResources: boolean;
+  /** When true, what moto 5 does not implement fails the way moto fails (the `client-token` filter). */
+  readonly motoCompatible: boolean;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { ec2AccountOperation, requireLaunchResources } from './account-resources';
 import type { ServiceContext } from './context';
-import { AwsError, EC2_XMLNS, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
+import { AwsError, EC2_XMLNS, RawFailure, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
 import { QueryParams } from './query';
 import {
   hexId,
@@ -53,8 +54,11 @@ export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResp
     case 'DeleteTags':
       deleteTags(p, ctx.state);
       return respond(leaf('return', true));
-    default:
+    default: {
+      const account = ec2AccountOperation(action, p, ctx);
+      if (account) return respond(...account);
       throw new AwsError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, 400);
+    }
   }
 }
 
@@ -186,6 +190,8 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
 
   const subnetId = p.get('SubnetId') ?? DEFAULT_SUBNET;
   if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+  // Without a SubnetId, EC2 uses the default VPC (which emulators also start with).
+  const strictVpcId = requireLaunchResources(ctx, p.get('SubnetId'), lt ? { ...(ltId ? { id: ltId } : {}), ...(ltName ? { name: ltName } : {}) } : undefined);
 
   const userData = p.get('UserData');
   if (userData !== undefined) {
@@ -212,7 +218,7 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
 
   const reservationId = hexId('r');
   const az = `${state.region}${'abc'[parseInt(createHash('sha256').update(subnetId).digest('hex').slice(0, 2), 16) % 3]}`;
-  const vpcId = `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`;
+  const vpcId = strictVpcId ?? `vpc-${createHash('sha256').update(`${state.accountId}/${state.region}`).digest('hex').slice(0, 17)}`;
   const launched: Ec2Instance[] = [];
   for (let i = 0; i < maxCount; i++) {
     const n = state.counters.privateIp++;
@@ -262,7 +268,7 @@ function resolveInstanceProfile(p: QueryParams, state: AwsState): string | undef
   return profile.arn;
 }
 
-function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
+export function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
   const tags = new Map<string, string>();
   for (const t of entries) {
     const key = t.get('Key');
@@ -296,7 +302,7 @@ function describeInstances(p: QueryParams, ctx: ServiceContext): string[] {
     throw new AwsError('InvalidParameterValue', `Value ( ${p.get('MaxResults')} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
   }
   requireKnownIds(ids, state);
-  const filters = p.members('Filter').map(toFilter);
+  const filters = p.members('Filter').map((f) => toFilter(f, ctx));
   const matching = [...state.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => f(i)));
 
   // The token binds the query it came from, as EC2's does: reusing it with other filters is an error.
@@ -346,8 +352,13 @@ function globMatcher(values: readonly string[]): (s: string | undefined) => bool
   return (s) => s !== undefined && res.some((r) => r.test(s));
 }
 
-function toFilter(f: QueryParams): InstanceFilter {
+function toFilter(f: QueryParams, ctx: ServiceContext): InstanceFilter {
   const name = f.get('Name') ?? '';
+  if (ctx.motoCompatible && name === 'client-token') {
+    // Valid on AWS; moto 5 raises NotImplementedError, answered as a plain-text HTTP 500.
+    const body = `NotImplementedError: Filter dicts have not been implemented in Moto for '${name}' yet. Feel free to open an issue at https://github.com/getmoto/moto/issues`;
+    throw new RawFailure({ status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
+  }
   const values = f.list('Value');
   const match = globMatcher(values);
   if (name.startsWith('tag:')) {

@@ -1,3 +1,4 @@
+import { efsFileSystemOperation, handleEfsFileSystems } from './account-resources';
 import type { ServiceContext } from './context';
 import { optNumber, optObject, optString, readTagList, reqString, tagList, type JsonObject } from './json-input';
 import { AwsError, jsonBody, jsonResponse, type StandInRequest, type StandInResponse } from './protocol';
@@ -14,6 +15,8 @@ const BASE = '/2015-02-01/access-points';
 const MAX_PER_FILE_SYSTEM = 1000;
 
 export function efsOperation(req: StandInRequest): string {
+  const fileSystemOp = efsFileSystemOperation(req);
+  if (fileSystemOp) return fileSystemOp;
   if (req.rawPath === BASE && req.method === 'POST') return 'CreateAccessPoint';
   if (req.rawPath === BASE && req.method === 'GET') return 'DescribeAccessPoints';
   if (req.rawPath.startsWith(`${BASE}/`) && req.method === 'DELETE') return 'DeleteAccessPoint';
@@ -27,6 +30,9 @@ export function handleEfs(req: StandInRequest, ctx: ServiceContext): StandInResp
       return jsonResponse(req.requestId, 'application/json', describe(createAccessPoint(jsonBody(req), ctx), 'creating'));
     case 'DescribeAccessPoints':
       return jsonResponse(req.requestId, 'application/json', describeAccessPoints(req.query, ctx));
+    case 'CreateFileSystem':
+    case 'DescribeFileSystems':
+      return handleEfsFileSystems(req, jsonBody(req), ctx);
     case 'DeleteAccessPoint': {
       const id = decodeURIComponent(req.rawPath.slice(BASE.length + 1));
       if (!ctx.state.accessPoints.delete(id)) throw notFound(id);

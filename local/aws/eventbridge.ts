@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventBusExists, handleEventBus } from './account-resources';
 import type { ServiceContext } from './context';
 import { optObjects, optString, type JsonObject } from './json-input';
 import { AwsError, jsonBody, jsonResponse, type StandInRequest, type StandInResponse } from './protocol';
@@ -15,6 +16,7 @@ export const EVENTBRIDGE_OPERATIONS = ['PutEvents'] as const;
 
 export function handleEventBridge(req: StandInRequest, ctx: ServiceContext): StandInResponse {
   const op = targetOperation(req);
+  if (op === 'CreateEventBus' || op === 'DescribeEventBus') return handleEventBus(op, req, jsonBody(req), ctx);
   if (op !== 'PutEvents') throw new AwsError('UnknownOperationException', `Unknown operation ${op}`);
   const input = jsonBody(req);
   const entries = optObjects(input, 'Entries');
@@ -53,6 +55,9 @@ function putOne(e: JsonObject, now: number, ctx: ServiceContext): { EventId: str
     detail: detail as Record<string, unknown>,
     resources,
   };
-  ctx.state.events.push(event);
+  // EventBridge accepts an entry for a bus that does not exist and drops it: an EventId, no error
+  // (https://github.com/aws/aws-cli/issues/9186). In strict mode such events are not recorded,
+  // which is why the preview's bootstrap checks the bus itself (DescribeEventBus).
+  if (!ctx.strictResources || eventBusExists(ctx.state, event.eventBusName)) ctx.state.events.push(event);
   return { EventId: event.eventId };
 }

@@ -1,3 +1,4 @@
+import { iamPolicyOperation, requireAttachablePolicy } from './account-resources';
 import type { ServiceContext } from './context';
 import { AwsError, IAM_XMLNS, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
 import { QueryParams } from './query';
@@ -53,6 +54,7 @@ export function handleIam(req: StandInRequest, ctx: ServiceContext): StandInResp
       const role = requireRole(state, required(p, 'RoleName'));
       const arn = required(p, 'PolicyArn');
       if (!/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+/.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+      requireAttachablePolicy(ctx, arn);
       if (!role.attachedPolicyArns.includes(arn)) role.attachedPolicyArns.push(arn);
       return respond();
     }
@@ -79,8 +81,11 @@ export function handleIam(req: StandInRequest, ctx: ServiceContext): StandInResp
       profile.roleNames.push(roleName);
       return respond();
     }
-    default:
+    default: {
+      const policy = iamPolicyOperation(action, p, ctx);
+      if (policy) return respond(...policy);
       throw new AwsError('InvalidAction', `Could not find operation ${action || '(none)'} for version 2010-05-08`, 400);
+    }
   }
 }
 
@@ -141,6 +146,7 @@ function createRole(p: QueryParams, ctx: ServiceContext): IamRole {
   if (boundary !== undefined && !/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+/.test(boundary)) {
     throw new AwsError('InvalidInput', `ARN ${boundary} is not valid.`);
   }
+  if (boundary !== undefined) requireAttachablePolicy(ctx, boundary);
   const tags = readTags(p);
   // IAM role names are unique case-insensitively.
   if ([...state.roles.keys()].some((n) => n.toLowerCase() === roleName.toLowerCase())) {

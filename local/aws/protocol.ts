@@ -42,6 +42,18 @@ export interface StandInResponse {
  * code; `fields` are extra members some errors carry (EFS AccessPointAlreadyExists → AccessPointId,
  * S3 NoSuchKey → Key).
  */
+/**
+ * A response that is not the service's error shape at all, sent as is: how an emulator fails on
+ * something it does not implement (moto answers an HTTP 500 with a plain-text Python error, which
+ * the SDK cannot parse as XML).
+ */
+export class RawFailure extends Error {
+  override readonly name = 'RawFailure';
+  constructor(readonly response: StandInResponse) {
+    super(typeof response.body === 'string' ? response.body : 'raw failure');
+  }
+}
+
 export class AwsError extends Error {
   override readonly name = 'AwsError';
   constructor(

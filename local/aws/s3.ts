@@ -39,6 +39,18 @@ export function s3Operation(req: StandInRequest): string {
 export function handleS3(req: StandInRequest, ctx: ServiceContext): StandInResponse {
   const { bucket, key } = s3Address(req);
   if (!BUCKET.test(bucket)) throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucket });
+  const bucketOp = s3Operation(req);
+  if (bucketOp === 'PUT bucket') {
+    // CreateBucket: outside us-east-1 the owner's second create answers BucketAlreadyOwnedByYou.
+    if (ctx.state.buckets.has(bucket)) throw new AwsError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucket });
+    ctx.state.buckets.add(bucket);
+    return { status: 200, headers: { 'x-amz-request-id': req.requestId, location: `/${bucket}` }, body: '' };
+  }
+  if (bucketOp === 'HEAD bucket') {
+    // HeadBucket: 200 or a bare 404 (HEAD responses have no body).
+    if (!ctx.state.buckets.has(bucket)) throw new AwsError('NotFound', 'Not Found', 404);
+    return { status: 200, headers: { 'x-amz-request-id': req.requestId, 'x-amz-bucket-region': ctx.state.region }, body: '' };
+  }
   if (!ctx.state.buckets.has(bucket)) {
     if (ctx.strictResources) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
     ctx.state.buckets.add(bucket);

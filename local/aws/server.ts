@@ -11,6 +11,7 @@ import {
   AWS_SERVICES,
   AwsError,
   header,
+  RawFailure,
   PROTOCOL_OF,
   renderError,
   type AwsService,
@@ -44,6 +45,8 @@ export interface AwsStandInOptions {
   readonly port?: number;
   /** When true, S3 buckets and EFS file systems must be listed here; otherwise they spring into being on first use. */
   readonly strictResources?: boolean;
+  /** When true, what moto 5 lacks fails as in moto (DescribeInstances' `client-token` filter). */
+  readonly motoCompatible?: boolean;
   readonly buckets?: readonly string[];
   readonly fileSystems?: readonly string[];
 }
@@ -131,7 +134,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
   for (const f of options.fileSystems ?? []) state.fileSystems.add(f);
   const faults = new FaultBook();
   const verifyWith = options.credentials === 'any' ? undefined : (options.credentials ?? STAND_IN_CREDENTIALS);
-  const ctx: ServiceContext = { state, clock, faults, transitionMs: transitionSeconds * 1000, strictResources: options.strictResources ?? false };
+  const ctx: ServiceContext = { state, clock, faults, transitionMs: transitionSeconds * 1000, strictResources: options.strictResources ?? false, motoCompatible: options.motoCompatible ?? false };
 
   async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(raw.url ?? '/', 'http://stand-in');
@@ -159,6 +162,11 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
       if (fault) throw fault;
       response = SERVICES[service].handle(req, ctx);
     } catch (e) {
+      if (e instanceof RawFailure) {
+        if (service) state.calls.push({ at: clock.now(), service, operation, status: e.response.status, errorCode: 'RawFailure' });
+        send(res, e.response);
+        return;
+      }
       const err = e instanceof AwsError ? e : new AwsError('InternalFailure', `stand-in failure: ${e instanceof Error ? e.message : String(e)}`, 500);
       if (!(e instanceof AwsError)) console.error('[aws stand-in]', e);
       response = renderError(PROTOCOL_OF[service ?? 's3'], err, id, req?.method ?? raw.method ?? 'GET');

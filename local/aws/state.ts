@@ -151,6 +151,41 @@ export interface SsmParameter {
   readonly description?: string;
 }
 
+/** Account resources the stack (or the preview's bootstrap) creates and the Lambdas name by id. */
+export interface Vpc {
+  readonly vpcId: string;
+  readonly cidrBlock: string;
+  readonly tags: Map<string, string>;
+}
+export interface Subnet {
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly cidrBlock: string;
+  readonly availabilityZone: string;
+  readonly tags: Map<string, string>;
+}
+export interface LaunchTemplate {
+  readonly launchTemplateId: string;
+  readonly launchTemplateName: string;
+  readonly imageId?: string;
+  readonly createTime: number;
+  readonly tags: Map<string, string>;
+}
+export interface ManagedPolicy {
+  readonly arn: string;
+  readonly policyName: string;
+  readonly policyId: string;
+  readonly path: string;
+  readonly document: string;
+  readonly createDate: number;
+}
+export interface FileSystem {
+  readonly fileSystemId: string;
+  readonly creationToken: string;
+  readonly createdAt: number;
+  readonly tags: Map<string, string>;
+}
+
 export interface CallRecord {
   readonly at: number;
   readonly service: AwsService;
@@ -165,6 +200,15 @@ export interface AwsState {
   readonly instances: Map<string, Ec2Instance>;
   readonly reservations: Map<string, Reservation>;
   readonly fileSystems: Set<string>;
+  /** File systems created through CreateFileSystem (their ids are in `fileSystems` too). */
+  readonly fileSystemDetails: Map<string, FileSystem>;
+  readonly vpcs: Map<string, Vpc>;
+  readonly subnets: Map<string, Subnet>;
+  readonly launchTemplates: Map<string, LaunchTemplate>;
+  /** Customer managed IAM policies, keyed by ARN. */
+  readonly policies: Map<string, ManagedPolicy>;
+  /** Custom event buses (the `default` bus always exists). */
+  readonly eventBuses: Set<string>;
   readonly accessPoints: Map<string, AccessPoint>;
   readonly roles: Map<string, IamRole>;
   readonly instanceProfiles: Map<string, IamInstanceProfile>;
@@ -188,6 +232,12 @@ export function createState(region: string, accountId: string): AwsState {
     instances: new Map(),
     reservations: new Map(),
     fileSystems: new Set(),
+    fileSystemDetails: new Map(),
+    vpcs: new Map(),
+    subnets: new Map(),
+    launchTemplates: new Map(),
+    policies: new Map(),
+    eventBuses: new Set(),
     accessPoints: new Map(),
     roles: new Map(),
     instanceProfiles: new Map(),

@@ -10,6 +10,7 @@ import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } fro
 import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
 import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
+import { bootstrapEmulator, EMULATOR_VARIABLES, type BootstrapResult } from './emulator-bootstrap';
 import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 
 /**
@@ -62,6 +63,8 @@ export interface Stack {
   readonly awsLabel: string;
   readonly awsUrl: string;
   readonly standIn: AwsStandIn | undefined;
+  /** Emulator mode: the resources the preview found or created there, and the values it uses. */
+  readonly emulator: BootstrapResult | undefined;
   readonly forge: ForgeStandIn;
   readonly functionUrl: FunctionUrlServer;
   readonly engines: readonly EngineStatus[];
@@ -92,15 +95,12 @@ function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: id, secretAccessKey: randomBytes(30).toString('base64') };
 }
 
-/** Environment of the three Lambdas, as the CDK stack sets it (infra-cdk/lambda/shared/env.ts). */
 /**
- * Resources the simulated AWS accepts by any well-formed id, but an emulator must really have
- * (a VPC's subnets, launch templates, an EFS file system, the state bucket, the event bus):
- * with AWS_ENDPOINT_URL set, these variables name the emulator's own.
+ * Environment of the three Lambdas, as the CDK stack sets it (infra-cdk/lambda/shared/env.ts).
+ * The simulated AWS accepts the resource ids below by any well-formed value; an emulator must
+ * really hold them, so in emulator mode they are the ones the bootstrap found or created there.
  */
-export const EMULATOR_OVERRIDES = ['VM_SUBNET_IDS', 'LAUNCH_TEMPLATES', 'EFS_FILE_SYSTEM_ID', 'STATE_BUCKET', 'EVENT_BUS_NAME', 'INSTANCE_POLICY_ARN', 'INSTANCE_BOUNDARY_ARN'] as const;
-
-function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string, emulator: boolean): Record<string, string> {
+function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string, emulator: BootstrapResult | undefined): Record<string, string> {
   const env: Record<string, string> = {
     AWS_REGION: region,
     MANAGED_BY,
@@ -124,8 +124,7 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
     IDLE_WARNING_DAYS: '3',
     INTERVAL_MINUTES: '5',
   };
-  // An emulator holds real resources: name the existing ones through the same variables.
-  if (emulator) for (const k of EMULATOR_OVERRIDES) if (process.env[k]) env[k] = process.env[k] as string;
+  if (emulator) Object.assign(env, emulator.env);
   for (const e of engines) {
     if (!e.enabled) continue;
     const arn = masterArns[e.engine];
@@ -192,12 +191,17 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     awsEnv = standIn.env();
   }
   const region = awsEnv.AWS_REGION as string;
+  // Names the person gave for emulator resources, read before the defaults below are set.
+  const given = Object.fromEntries(EMULATOR_VARIABLES.flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
   const savedEnv = { ...process.env };
   closers.push(async () => {
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
     Object.assign(process.env, savedEnv);
   });
   Object.assign(process.env, awsEnv, { POWERTOOLS_LOG_LEVEL: options.lambdaLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
+
+  // Emulator mode: create (or find) what the stack would have, before anything uses it.
+  const emulator = options.awsEndpointUrl ? await bootstrapEmulator({ given, ...(process.env.PREVIEW_AMI_ID ? { imageId: process.env.PREVIEW_AMI_ID } : {}) }) : undefined;
 
   // SDK clients are created after the environment is set, so they resolve AWS_ENDPOINT_URL from it.
   const { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
@@ -234,7 +238,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   }
 
   const stateBucket = 'dev-vm-scheduler-state';
-  const env = lambdaEnv(region, engines, masterArns, stateBucket, options.awsEndpointUrl !== undefined);
+  const env = lambdaEnv(region, engines, masterArns, stateBucket, emulator);
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);
@@ -336,6 +340,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     awsLabel: standIn ? 'simulated AWS' : `AWS emulator at ${options.awsEndpointUrl}`,
     awsUrl: standIn ? `${standIn.url}${SNAPSHOT_PATH}` : (options.awsEndpointUrl as string),
     standIn,
+    emulator,
     forge,
     functionUrl,
     engines,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClientName, DeveloperName, InstanceId, IssueKey } from './names';
-import { Vm } from './vm-api';
+import { Vm, VmState } from './vm-api';
 
 /**
  * Lifecycle events the AWS side publishes (EventBridge, source `dev-vm-for-jira`) and the
@@ -10,6 +10,18 @@ export const EVENT_SOURCE = 'dev-vm-for-jira';
 export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated'] as const;
 export const LifecycleEventType = z.enum(LIFECYCLE_EVENT_TYPES);
 export type LifecycleEventType = z.infer<typeof LifecycleEventType>;
+
+/**
+ * The state each event type reports for its VM: what the issue shows after it. An idle warning
+ * concerns a stopped VM; a failed start leaves it stopped (the reason says why).
+ */
+export const STATE_OF_EVENT: Readonly<Record<LifecycleEventType, VmState>> = {
+  'vm.running': 'running',
+  'vm.stopped': 'stopped',
+  'vm.start-failed': 'stopped',
+  'vm.idle-warning': 'stopped',
+  'vm.terminated': 'terminated',
+};
 
 export const LifecycleEvent = z.object({
   /** Unique per event; the web trigger rejects a repeated id. */
@@ -26,8 +38,18 @@ export const LifecycleEvent = z.object({
   reason: z.string().optional(),
   /** For `vm.idle-warning`: when the VM will be terminated. */
   terminateAt: z.string().datetime({ offset: true }).optional(),
-  /** The VM as the API would return it, when known (always on `vm.running`). */
+  /** The VM as the API would return it, when known (always on `vm.running`); its `state` is `state`. */
   vm: Vm.optional(),
+  /**
+   * The instance's state as this event reports it (for `vm.stopped`: `stopped`, EC2 accepted the
+   * stop), observed at `observedAt`; `sequence` orders events of one instance observed at the same
+   * instant. Receivers never let an older observation replace a newer one (delivery order is not
+   * publish order). Optional so events published before these fields existed still parse; a
+   * missing `observedAt` counts as the oldest observation.
+   */
+  state: VmState.optional(),
+  observedAt: z.string().datetime({ offset: true }).optional(),
+  sequence: z.number().int().nonnegative().optional(),
 });
 export type LifecycleEvent = z.infer<typeof LifecycleEvent>;
 

@@ -61,7 +61,7 @@ export interface Decision {
   attempt?: number;
 }
 
-export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning';
+export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated';
 export interface Notice {
   id: string;
   type: NoticeType;
@@ -120,6 +120,8 @@ function maxDefined(...values: (number | undefined)[]): number | undefined {
 }
 
 const RUNNING_LIKE = new Set(['pending', 'running']);
+/** EC2 states of an instance that is going or gone; nothing is scheduled for it any more. */
+const GONE = new Set(['shutting-down', 'terminated']);
 
 export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Date, options: PlanOptions): Plan {
   const nowMs = now.getTime();
@@ -158,7 +160,29 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
 
   for (const vm of vms) {
     const prev: InstanceRecord | undefined = state.instances[vm.id];
+    if (GONE.has(vm.state)) {
+      // Terminated by someone else (the API on close, the console, EC2 itself): announced once,
+      // when a run that saw it alive first sees it going, so the issue does not keep showing a
+      // VM that no longer exists. The reaper's own terminations are recorded as `shutting-down`
+      // below and announced by the run that made them. Never-seen instances stay quiet (a first
+      // run over an old fleet). Terminated instances stay listed about an hour, then vanish and
+      // their record with them.
+      if (prev && !GONE.has(prev.lastState)) {
+        out.notices.push({ id: vm.id, type: 'vm.terminated', cause: 'ec2', reason: `terminated outside the scheduler (EC2 state ${vm.state})` });
+      }
+      out.nextState.instances[vm.id] = {
+        firstSeenAt: prev?.firstSeenAt ?? nowIso,
+        lastObservedAt: nowIso,
+        lastState: vm.state,
+        usage: accountUsage(prev, vm.state, vm.launchTime, now, lookbackMs),
+        ...(prev?.lastSeenRunning ? { lastSeenRunning: prev.lastSeenRunning } : {}),
+      };
+      continue;
+    }
     const running = RUNNING_LIKE.has(vm.state);
+    // A `running` notice is held until the end: a stop decided later in this run supersedes it
+    // (its events would otherwise say "stopped" and then "started" for one observation).
+    let runningNotice: Notice | undefined;
     let pendingStart = prev?.pendingStart;
     let owed: OwedAction | undefined = prev?.owed;
     let idleWarning = prev?.idleWarning;
@@ -169,7 +193,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     if (pendingStart) {
       const ageMs = nowMs - Date.parse(pendingStart.at);
       if (vm.state === 'running') {
-        out.notices.push({ id: vm.id, type: 'vm.running', cause: 'schedule', reason: `started by the schedule at ${pendingStart.at}` });
+        runningNotice = { id: vm.id, type: 'vm.running', cause: 'schedule', reason: `started by the schedule at ${pendingStart.at}` };
         pendingStart = undefined;
       } else if (vm.state === 'pending' && ageMs < pendingTimeoutMs) {
         // still coming up: look again next run
@@ -194,7 +218,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
       // pending. Only VMs created within the lookback, so a first run over an old fleet stays quiet.
       const createdMs = parseInstant(vm.tags.get(Tag.CreatedAt) ?? '')?.getTime();
       if (createdMs !== undefined && nowMs - createdMs <= lookbackMs) {
-        out.notices.push({ id: vm.id, type: 'vm.running', cause: 'ec2', reason: 'running for the first time after provisioning' });
+        runningNotice = { id: vm.id, type: 'vm.running', cause: 'ec2', reason: 'running for the first time after provisioning' };
       }
     }
 
@@ -263,6 +287,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
               out.stops.push({ id: vm.id, reason: what, cause: 'schedule', boundaryAt, attempt: target.attempts });
               lastState = 'stopping';
               pendingStart = undefined;
+              runningNotice = undefined;
             }
           }
         }
@@ -296,6 +321,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
           terminateAt,
         });
       } else if (idleWarning && nowMs >= Date.parse(idleWarning.terminateAt)) {
+        // Announced by this run (vm.terminated, cause idle-reaper), so not again when seen going.
+        lastState = 'shutting-down';
         out.terminations.push({
           id: vm.id,
           cause: 'idle-reaper',
@@ -303,6 +330,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
         });
       }
     }
+
+    if (runningNotice) out.notices.push(runningNotice);
 
     // 4. The record to commit.
     const usage = accountUsage(prev, vm.state, vm.launchTime, now, lookbackMs);

@@ -24,6 +24,11 @@ export const DevVmProperty = z.object({
     .optional(),
   /** The idempotency key of the last provision request, so a redelivered event is recognised. */
   idempotencyKey: z.string().optional(),
+  /**
+   * The newest lifecycle-event observation applied to `vm` (src/domain/observation.ts): an event
+   * observed earlier never replaces it, whatever order the events arrive in.
+   */
+  lastObservation: z.object({ instanceId: z.string(), observedAt: z.string(), sequence: z.number().int().nonnegative() }).optional(),
   /** Set once the issue has been moved to the "provisioned" status and fields written back. */
   provisionedWriteBackDone: z.boolean().optional(),
   updatedAt: z.string(),

@@ -8,7 +8,7 @@ import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, writeProperty } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, writeProperty } from './vm-service';
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -67,7 +67,9 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     // A redelivered event (our InvocationError, or Forge's at-least-once delivery) carries the
     // same changelog id: already handled.
     if (prop?.idempotencyKey === ownKey && !prop.pending) return;
-    const existing = liveVm(prop);
+    const recorded = liveVm(prop);
+    // The record may be stale (a terminate stores `shutting-down`): the API says whether it is gone.
+    const existing = recorded && prop && api ? await recordedVmIfLive(api, fresh.key, prop, recorded, nowIso) : recorded;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;

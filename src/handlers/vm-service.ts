@@ -125,12 +125,40 @@ export async function provisionAttempt(
   }
 }
 
+/** States in which a recorded VM no longer stands in the way of a new one. */
+const GOING_OR_GONE: ReadonlySet<Vm['state']> = new Set(['shutting-down', 'terminated']);
+
+/**
+ * The recorded VM as the API sees it now, asked before a provision request is refused with
+ * "already has a VM": the record may be stale (a terminate stores `shutting-down`, and the event
+ * that would correct it may not have arrived). Returns the VM when it still exists (and records
+ * its real state), undefined when it is terminated, shutting down or unknown to the API. When the
+ * API cannot answer, the record stands: a wrong "gone" would launch a second VM.
+ */
+export async function recordedVmIfLive(api: VmApiClient, issueKey: string, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm | undefined> {
+  let current: Vm;
+  try {
+    current = withKnownUsage(await api.call('getVm', { params: { id: vm.id } }), vm);
+  } catch (e) {
+    if (e instanceof VmApiError && e.status === 404 && e.apiCode === 'NOT_FOUND') {
+      log.info('recorded VM no longer exists', { issueKey, instanceId: vm.id });
+      return undefined;
+    }
+    if (!(e instanceof VmApiError)) throw e;
+    log.warn('recorded VM could not be checked; it is assumed to exist', { issueKey, instanceId: vm.id, error: errorName(e) });
+    return vm;
+  }
+  if (current.state !== vm.state) await writeProperty(issueKey, { ...prop, vm: current }, nowIso);
+  return GOING_OR_GONE.has(current.state) ? undefined : current;
+}
+
 const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' } as const;
 
 /** Start, stop or terminate the issue's VM and store what the API answered. */
 export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
   const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id } }), vm);
-  await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
+  // The API's answer is an observation too: a lifecycle event observed before it must not undo it.
+  await writeProperty(issueKey, { ...prop, vm: updated, lastObservation: { instanceId: vm.id, observedAt: nowIso, sequence: 0 } }, nowIso);
   log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
   return updated;
 }

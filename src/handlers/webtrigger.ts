@@ -1,8 +1,9 @@
-import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
+import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, STATE_OF_EVENT, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
-import type { Vm, VmState } from '../contract/vm-api';
+import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
+import { isOlderThan, observationOf } from '../domain/observation';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
 import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
@@ -99,8 +100,6 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   return reply(200);
 }
 
-const STATE_AFTER: Partial<Record<LifecycleEvent['type'], VmState>> = { 'vm.running': 'running', 'vm.stopped': 'stopped', 'vm.start-failed': 'stopped', 'vm.terminated': 'terminated' };
-
 async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
   const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
   const stored = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
@@ -112,15 +111,26 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
     log.info('lifecycle event of a previous instance ignored', { eventId: event.id, issueKey: event.issueKey, instanceId: event.instanceId, liveInstanceId: live.id });
     return;
   }
+  if (isOlderThan(event, prop.lastObservation)) {
+    // Delivered after a newer observation of this VM was applied: it must not bring back an older
+    // state, nor post a comment about it. Answered 200: a retry would be just as old.
+    log.info('lifecycle event older than the state on record ignored', { eventId: event.id, issueKey: event.issueKey, observedAt: event.observedAt ?? 'none', onRecord: prop.lastObservation?.observedAt });
+    return;
+  }
+  const observation = observationOf(event);
   const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
-  const nextState = STATE_AFTER[event.type];
+  const nextState = event.state ?? STATE_OF_EVENT[event.type];
   const vm: Vm | undefined = event.vm
     ? withKnownDatabases(event.vm, known)
     : known && nextState
       ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) }
       : known;
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
-  const updated = await writeProperty(event.issueKey, { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(firstRun ? { provisionedWriteBackDone: true } : {}) }, nowIso);
+  const updated = await writeProperty(
+    event.issueKey,
+    { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
+    nowIso,
+  );
   // The comment shows the merged VM (with the database lines known from provisioning).
   const silent = isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent';
   const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun);

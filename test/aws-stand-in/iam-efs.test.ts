@@ -13,6 +13,7 @@ import {
   AddRoleToInstanceProfileCommand,
   AttachRolePolicyCommand,
   CreateInstanceProfileCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   EntityAlreadyExistsException,
   GetInstanceProfileCommand,
@@ -34,6 +35,8 @@ beforeAll(async () => {
   aws = await startAwsStandIn({ transitionSeconds: 0, strictResources: true, fileSystems: [FS] });
   iam = new IAMClient({ ...aws.clientConfig(), maxAttempts: 1 });
   efs = new EFSClient({ ...aws.clientConfig(), maxAttempts: 1 });
+  // Strict resources: the customer managed policies must exist before a role names them.
+  for (const name of ['boundary', 'instance']) await iam.send(new CreatePolicyCommand({ PolicyName: name, Path: '/dev-vm/', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
 });
 afterAll(async () => {
   iam.destroy();
@@ -44,6 +47,13 @@ afterAll(async () => {
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const BOUNDARY = 'arn:aws:iam::123456789012:policy/dev-vm/boundary';
 const POLICY = 'arn:aws:iam::123456789012:policy/dev-vm/instance';
+
+test('with strict resources, a policy nobody created cannot be attached nor used as a boundary', async () => {
+  const nope = 'arn:aws:iam::123456789012:policy/dev-vm/dev-vm-instance';
+  await expect(iam.send(new CreateRoleCommand({ RoleName: 'dev-vm-nope', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: nope }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+  await iam.send(new CreateRoleCommand({ RoleName: 'dev-vm-nope', AssumeRolePolicyDocument: TRUST }));
+  await expect(iam.send(new AttachRolePolicyCommand({ RoleName: 'dev-vm-nope', PolicyArn: nope }))).rejects.toThrow(`Policy ${nope} does not exist or is not attachable.`);
+});
 
 test('a missing role is NoSuchEntity; once created it is returned with path, boundary, tags and the URL-encoded trust policy', async () => {
   const missing: unknown = await iam.send(new GetRoleCommand({ RoleName: 'dev-vm-alice' })).catch((e: unknown) => e);

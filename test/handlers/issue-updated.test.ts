@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { signEvent } from '../../src/domain/hmac';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
+import { handleLifecycleEvent } from '../../src/handlers/webtrigger';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -289,6 +292,69 @@ describe('stop and terminate statuses', () => {
     await forge.drainQueue((e) => handleQueueEvent(e, NOW));
     expect(provisionCalls()).toHaveLength(0);
     expect(api.vms.size).toBe(0);
+  });
+
+  it('a lifecycle event observed before a status-driven stop does not bring "running" back (issue 12, item 8)', async () => {
+    const id = await provisioned();
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10430'), NOW);
+    const body = JSON.stringify({
+      id: randomUUID(),
+      type: 'vm.running',
+      time: '2026-11-26T08:59:00Z',
+      instanceId: id,
+      issueKey: 'OPS-42',
+      client: 'acme-corp',
+      developer: 'jdoe',
+      cause: 'ec2',
+      state: 'running',
+      observedAt: '2026-11-26T08:59:00Z',
+      sequence: 0,
+    });
+    const { timestamp, signature } = signEvent(HMAC_SECRET, body, NOW);
+    const res = await handleLifecycleEvent({ method: 'POST', headers: { 'X-DevVm-Timestamp': [timestamp], 'X-DevVm-Signature': [signature] }, body }, NOW);
+    expect(res.statusCode).toBe(200);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopping');
+  });
+
+  describe('reopened after a terminate (issue 12, item 9)', () => {
+    async function terminatedThenReady(afterwards: (id: string) => void): Promise<string> {
+      const id = await provisioned();
+      forge.jira.issue('OPS-42').statusId = STATUS.retired;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.retired, '10420'), NOW);
+      // The issue records what the terminate call answered; no event has updated it since.
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('shutting-down');
+      afterwards(id);
+      forge.jira.issue('OPS-42').statusId = STATUS.ready;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.retired, STATUS.ready, '10421'), NOW);
+      return id;
+    }
+
+    it('asks the API for the recorded VM and provisions a new one when EC2 says it is terminated', async () => {
+      const old = await terminatedThenReady((id) => api.vms.set(id, { ...api.vms.get(id)!, state: 'terminated' }));
+      expect(api.calls.filter((c) => c.op === 'getVm').map((c) => c.path)).toEqual([`/vms/${old}`]);
+      expect(provisionCalls()).toHaveLength(2);
+      const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+      expect(prop.vm?.id).not.toBe(old);
+      expect(prop.vm?.state).toBe('pending');
+    });
+
+    it('provisions a new one when the recorded VM no longer exists (404)', async () => {
+      await terminatedThenReady((id) => api.vms.delete(id));
+      expect(provisionCalls()).toHaveLength(2);
+    });
+
+    it('provisions a new one while the recorded VM is still shutting down', async () => {
+      await terminatedThenReady(() => undefined);
+      expect(provisionCalls()).toHaveLength(2);
+    });
+
+    it('requests nothing when the API says the recorded VM is alive, and records its real state', async () => {
+      const id = await provisioned();
+      api.vms.set(id, { ...api.vms.get(id)!, state: 'stopped' });
+      await handleIssueUpdated(toReady('10422'), NOW);
+      expect(provisionCalls()).toHaveLength(1);
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopped');
+    });
   });
 
   it('does nothing, and posts nothing, for an issue without a VM', async () => {

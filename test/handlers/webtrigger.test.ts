@@ -337,3 +337,43 @@ describe('authentication of the caller', () => {
     expect(res.statusCode).toBe(401);
   });
 });
+
+describe('events out of order (issue 12, item 8)', () => {
+  const at = (iso: string, sequence = 0) => ({ observedAt: iso, sequence });
+
+  it('a vm.running observed before an applied vm.stopped does not bring "running" back, and posts nothing', async () => {
+    forge = site([goodIssue({ statusId: STATUS.inUse })]);
+    configure(forge, undefined);
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, idempotencyKey: 'k', provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    const stopped = event('vm.stopped', { cause: 'schedule', state: 'stopped', ...at('2026-11-26T08:58:00Z', 1) });
+    const staleRunning = event('vm.running', { cause: 'schedule', state: 'running', vm: { ...vm, state: 'running' }, ...at('2026-11-26T08:58:00Z', 0) });
+    expect((await handleLifecycleEvent(signed(JSON.stringify(stopped)), NOW)).statusCode).toBe(200);
+    expect((await handleLifecycleEvent(signed(JSON.stringify(staleRunning)), NOW)).statusCode).toBe(200);
+    const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+    expect(prop.vm?.state).toBe('stopped');
+    expect(texts()).toHaveLength(1);
+    expect(texts()[0]).toMatch(/stopped/);
+  });
+
+  it('an older observation is ignored across runs too, a newer one applies', async () => {
+    forge = site([goodIssue({ statusId: STATUS.inUse })]);
+    configure(forge, undefined);
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, idempotencyKey: 'k', provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { cause: 'schedule', state: 'stopped', ...at('2026-11-26T08:55:00Z') }))), NOW);
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule', state: 'running', ...at('2026-11-26T08:50:00Z') }))), NOW);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopped');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule', state: 'running', ...at('2026-11-26T08:59:00Z') }))), NOW);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+
+  it('an event published before observedAt existed still applies when nothing newer is on record, and counts as oldest otherwise', async () => {
+    forge = site([goodIssue({ statusId: STATUS.inUse })]);
+    configure(forge, undefined);
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, idempotencyKey: 'k', provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { cause: 'schedule' }))), NOW);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopped');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule', ...at('2026-11-26T08:57:00Z') }))), NOW);
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { cause: 'schedule' }))), NOW);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+});

@@ -18,8 +18,12 @@ import { Tag } from '../../../src/contract/tags';
 
 /** EC2 documents at most 1000 instance ids per TerminateInstances / CreateTags request. */
 export const EC2_BATCH = 1000;
-/** States the scheduler looks at; terminated instances are gone and are not listed. */
-export const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+/**
+ * States the scheduler looks at. Terminated instances are listed too (EC2 shows them for about an
+ * hour): a VM terminated through the API or the console is announced (vm.terminated) by the first
+ * run that sees it gone, which a VM that is shutting down for a minute between runs would escape.
+ */
+export const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'];
 
 export interface CallCounts {
   describePages: number;

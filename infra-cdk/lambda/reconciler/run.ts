@@ -182,11 +182,16 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     if (!second.ok) deps.log.warn('could not record action outcomes: another run committed meanwhile');
   }
 
-  const eventFor = (id: string, input: Omit<EventInput, 'instanceId' | 'tags' | 'now'>) => {
+  // Every event of this run reports what this run observed (its DescribeInstances, or the call
+  // EC2 accepted) at `now`; a per-instance counter orders several events of one instance.
+  const sequences = new Map<string, number>();
+  const eventFor = (id: string, input: Omit<EventInput, 'instanceId' | 'tags' | 'now' | 'observedAt' | 'sequence'>) => {
     const instance = byId.get(id);
     if (!instance) return;
     const vm = deps.toVm?.(instance, after ?? p.nextState, now);
-    events.push({ ...input, instanceId: id, tags: tagsOf(instance), now, ...(vm ? { vm } : {}) });
+    const sequence = sequences.get(id) ?? 0;
+    sequences.set(id, sequence + 1);
+    events.push({ ...input, instanceId: id, tags: tagsOf(instance), now, observedAt: now, sequence, ...(vm ? { vm } : {}) });
   };
 
   for (const o of outcomes) {

@@ -48,14 +48,17 @@ export class Ec2Gateway {
 
   /**
    * The instance a provision request with this key already launched, found by its
-   * DevVmIdempotencyKey tag or, if tags are not yet visible (eventual consistency), by the
-   * client token RunInstances was given. A terminated instance still counts: the key was used.
+   * DevVmIdempotencyKey tag (written atomically by RunInstances' TagSpecifications). A terminated
+   * instance still counts: the key was used. Only the tag filter is used: DescribeInstances'
+   * `client-token` filter is valid on AWS but not implemented by emulators (moto answers "Filter
+   * dicts have not been implemented in Moto for 'client-token'"). A lookup that misses because the
+   * tag is not yet visible is still safe: RunInstances gets the same ClientToken, and EC2 answers a
+   * repeated token with the instance it already launched instead of a second one
+   * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
    */
-  async findByIdempotencyKey(key: string, clientToken: string): Promise<Instance | undefined> {
+  async findByIdempotencyKey(key: string): Promise<Instance | undefined> {
     const byTag = await this.describeAll([this.managedFilter(), { Name: `tag:${Tag.IdempotencyKey}`, Values: [key] }]);
-    if (byTag[0]) return byTag[0];
-    const byToken = await this.describeAll([{ Name: 'client-token', Values: [clientToken] }]);
-    return byToken.find((i) => isManaged(i, this.managedBy));
+    return byTag[0];
   }
 
   /** One instance of this stack by id; undefined when it does not exist or is not managed by us. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, LifecycleEvent, type LifecycleEventType } from '../../../src/contract/events';
+import { EVENT_SOURCE, LifecycleEvent, STATE_OF_EVENT, type LifecycleEventType } from '../../../src/contract/events';
 import { Tag } from '../../../src/contract/tags';
 import type { Vm } from '../../../src/contract/vm-api';
 
@@ -19,6 +19,10 @@ export interface EventInput {
   reason?: string;
   terminateAt?: string;
   vm?: Vm;
+  /** When that state was observed (the run's DescribeInstances, or the accepted call). */
+  observedAt: Date;
+  /** Orders events of one instance with the same observedAt (0 for the first). */
+  sequence: number;
   now: Date;
   /** Defaults to a random UUID; tests pass a fixed one. */
   id?: string;
@@ -26,8 +30,13 @@ export interface EventInput {
 
 export type BuiltEvent = { ok: true; event: LifecycleEvent } | { ok: false; error: string };
 
-/** A contract-valid event, or why the instance cannot have one (its identity tags are not valid). */
+/**
+ * A contract-valid event, or why the instance cannot have one (its identity tags are not valid).
+ * Its `state` is the one its type reports (STATE_OF_EVENT), also in `vm`: that record may have been
+ * read before this run's action (a stop), and must not contradict the event it rides on.
+ */
 export function buildLifecycleEvent(input: EventInput): BuiltEvent {
+  const state = STATE_OF_EVENT[input.type];
   const candidate = {
     id: input.id ?? randomUUID(),
     type: input.type,
@@ -39,7 +48,10 @@ export function buildLifecycleEvent(input: EventInput): BuiltEvent {
     cause: input.cause,
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.terminateAt !== undefined ? { terminateAt: input.terminateAt } : {}),
-    ...(input.vm !== undefined ? { vm: input.vm } : {}),
+    ...(input.vm !== undefined ? { vm: { ...input.vm, state } } : {}),
+    state,
+    observedAt: input.observedAt.toISOString(),
+    sequence: input.sequence,
   };
   const r = LifecycleEvent.safeParse(candidate);
   if (r.success) return { ok: true, event: r.data };

@@ -17,8 +17,9 @@ import { vmRecord } from './records';
  * POST /vms. Returns at once with the VM record (state `pending`); never waits for the boot.
  *
  * Idempotency: the request's key is written to the instance as the DevVmIdempotencyKey tag and
- * hashed into RunInstances' ClientToken. A retry first looks the key up (tag, then client token),
- * so the same key always answers with the same VM, minutes or days later.
+ * hashed into RunInstances' ClientToken. A retry first looks the key up by that tag, so the same
+ * key always answers with the same VM, minutes or days later; should the tag not be visible yet,
+ * the ClientToken makes EC2 return the instance it already launched.
  *
  * Order (each step safely re-runnable; a failure leaves only reusable, idempotent pieces behind
  * and the error names the step, so a retry with the same key resumes where it stopped):
@@ -64,7 +65,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
   }
 
   const clientToken = clientTokenFor(req.idempotencyKey);
-  const existing = await step('looking up the idempotency key', () => deps.ec2.findByIdempotencyKey(req.idempotencyKey, clientToken));
+  const existing = await step('looking up the idempotency key', () => deps.ec2.findByIdempotencyKey(req.idempotencyKey));
   if (existing) return sameRequestOrConflict(deps, existing, req);
 
   const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }));
@@ -122,8 +123,10 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
         }
         if (errorIs(e, 'IdempotentParameterMismatch')) {
           // The token's instance exists (an earlier attempt whose answer was lost): return it.
-          const again = await deps.ec2.findByIdempotencyKey(req.idempotencyKey, clientToken);
+          const again = await deps.ec2.findByIdempotencyKey(req.idempotencyKey);
           if (again) return again;
+          // Its tags are not visible yet (eventual consistency): a retry with the same key finds it.
+          throw new ApiError('UPSTREAM_FAILED', 'an earlier launch with this idempotency key is not visible yet', undefined, { cause: e });
         }
         if (isProfileNotReady(e)) {
           throw new ApiError('UPSTREAM_FAILED', 'the new instance profile is not yet usable by EC2 (IAM propagation)', undefined, { cause: e });

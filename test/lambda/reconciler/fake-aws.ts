@@ -196,7 +196,7 @@ export class FakeEventBridge {
       return { FailedEntryCount: 0, Entries: entries.map((_, k) => ({ EventId: `ev-${this.calls}-${k}` })) };
     });
   }
-  details(): { type: string; instanceId: string; reason?: string; cause: string; vm?: unknown }[] {
+  details(): { type: string; instanceId: string; reason?: string; cause: string; vm?: unknown; state?: string; observedAt?: string; sequence?: number }[] {
     return this.entries.map((e) => JSON.parse(e.Detail ?? '{}'));
   }
 }

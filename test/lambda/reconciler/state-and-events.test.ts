@@ -58,14 +58,14 @@ describe('lifecycle event publishing', () => {
     ['DeveloperName', 'jdoe'],
   ]);
   const ev = (n: number) => {
-    const b = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags, cause: 'schedule', now: new Date('2026-11-25T23:03:00Z') });
+    const b = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags, cause: 'schedule', now: new Date('2026-11-25T23:03:00Z'), observedAt: new Date('2026-11-25T23:03:00Z'), sequence: 0 });
     if (!b.ok) throw new Error(b.error);
     return { ...b.event, reason: `n${n}` };
   };
 
   it('builds contract-valid events and refuses an instance without valid identity tags', () => {
-    expect(ev(1)).toMatchObject({ issueKey: 'OPS-7', client: 'acme', developer: 'jdoe', time: '2026-11-25T23:03:00.000Z' });
-    const bad = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags: new Map([['ClientName', 'Acme Corp']]), cause: 'schedule', now: new Date() });
+    expect(ev(1)).toMatchObject({ issueKey: 'OPS-7', client: 'acme', developer: 'jdoe', time: '2026-11-25T23:03:00.000Z', state: 'stopped', observedAt: '2026-11-25T23:03:00.000Z', sequence: 0 });
+    const bad = buildLifecycleEvent({ type: 'vm.stopped', instanceId: 'i-0123456789abcdef0', tags: new Map([['ClientName', 'Acme Corp']]), cause: 'schedule', now: new Date(), observedAt: new Date(), sequence: 0 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error).toMatch(/issueKey/);
   });
