@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServiceContext } from './context';
-import { readTags } from './ec2';
+import { readTags } from './ec2-tags';
 import { optBoolean, optString, readTagList, reqString, tagList, type JsonObject } from './json-input';
 import { AwsError, jsonResponse, type StandInRequest, type StandInResponse } from './protocol';
 import type { QueryParams } from './query';

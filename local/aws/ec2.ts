@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ec2AccountOperation, requireLaunchResources } from './account-resources';
+import { readTags } from './ec2-tags';
 import type { ServiceContext } from './context';
 import { AwsError, EC2_XMLNS, RawFailure, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
 import { QueryParams } from './query';
@@ -268,21 +269,6 @@ function resolveInstanceProfile(p: QueryParams, state: AwsState): string | undef
   return profile.arn;
 }
 
-export function readTags(entries: QueryParams[], forCreate: boolean): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const t of entries) {
-    const key = t.get('Key');
-    if (key === undefined || key === '') throw new AwsError('InvalidParameterValue', 'Tag key must not be empty');
-    if (key.length > 128) throw new AwsError('InvalidParameterValue', `Tag key exceeds the maximum length of 128 characters: ${key}`);
-    if (forCreate && key.toLowerCase().startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
-    const value = t.get('Value') ?? '';
-    if (value.length > 256) throw new AwsError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters for key ${key}`);
-    if (tags.has(key)) throw new AwsError('InvalidParameterValue', `Duplicate tag key '${key}' specified.`);
-    tags.set(key, value);
-  }
-  if (tags.size > 50) throw new AwsError('TagLimitExceeded', 'The maximum number of tags (50) for a resource has been reached.');
-  return tags;
-}
 
 // ---------------------------------------------------------------- DescribeInstances
 
