@@ -182,8 +182,12 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
         body = parsed.data;
       }
       const id = (params.data as { id?: string }).id;
-      const vm = id ? vms.get(id) : undefined;
-      if (id && !vm) throw new ApiError('NOT_FOUND', `no VM ${id}`);
+      // Like the real API (infra-cdk/lambda/vm-api/operations.ts): an instance is found only
+      // for the issue it was launched for (its JiraIssue tag).
+      const issueKey = (query.data as { issueKey?: string }).issueKey;
+      const found = id ? vms.get(id) : undefined;
+      const vm = found && found.issueKey === issueKey ? found : undefined;
+      if (id && !vm) throw new ApiError('NOT_FOUND', `no VM ${id} for issue ${issueKey ?? ''}`);
       let result: unknown;
       switch (op) {
         case 'health':

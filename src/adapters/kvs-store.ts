@@ -1,5 +1,6 @@
 import { kvs, ForgeKvsAPIError } from '@forge/kvs';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
+import { VmOwnerRecord } from '../domain/ownership';
 
 /**
  * Per-installation storage behind typed keys. Settings are plain KVS values; the AWS key pair
@@ -85,4 +86,19 @@ export async function putCached<T>(key: string, value: T, ttlMinutes: number): P
 
 export async function dropCached(key: string): Promise<void> {
   await kvs.delete(`cache:${key}`);
+}
+
+/**
+ * The app's own record of which instance an issue's VM is (see src/domain/ownership.ts): kept in
+ * app storage, which no Jira user can write, unlike the issue property.
+ */
+const vmOwnerKey = (issueKey: string): string => `vm-owner:${issueKey}`;
+
+export async function loadVmOwner(issueKey: string): Promise<VmOwnerRecord | undefined> {
+  const parsed = VmOwnerRecord.safeParse(await kvs.get<unknown>(vmOwnerKey(issueKey)));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function saveVmOwner(issueKey: string, record: VmOwnerRecord): Promise<void> {
+  await kvs.set(vmOwnerKey(issueKey), record);
 }

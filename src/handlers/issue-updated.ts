@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
 import { log } from '../adapters/log';
-import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, writeProperty } from './vm-service';
+import type { Vm } from '../contract/vm-api';
+import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, trustedVm, writeProperty } from './vm-service';
+
+const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -53,7 +56,7 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
     const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
     // A redelivered event (Forge retries triggers) carries the same changelog id: already handled.
     if (prop?.idempotencyKey === ownKey && !prop.pending) return;
-    const existing = liveVm(prop);
+    const existing = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;
@@ -80,8 +83,9 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
     return;
   }
 
-  const vm = liveVm(prop);
-  if (!vm || !prop) {
+  // The VM the app recorded for this issue, never an id someone wrote into the property.
+  const vm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
+  if (!vm) {
     if (prop?.pending) {
       // A queued retry would otherwise launch a VM for an issue that was just parked or closed.
       await writeProperty(fresh.key, { ...prop, pending: undefined }, nowIso);
@@ -95,5 +99,5 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
     return;
   }
   if (action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping')) return;
-  await statusDrivenAction(api, fresh.key, action, prop, vm, status.success ? status.data.name : undefined, nowIso);
+  await statusDrivenAction(api, fresh.key, action, prop ?? {}, vm, status.success ? status.data.name : undefined, nowIso);
 }

@@ -10,9 +10,10 @@ import {
 } from '../domain/comments';
 import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
+import { mayRecordOwner, ownedVmSource } from '../domain/ownership';
 import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
-import { getCached, loadSecrets, loadSettings, putCached } from '../adapters/kvs-store';
+import { getCached, loadSecrets, loadSettings, loadVmOwner, putCached, saveVmOwner } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { enqueueRetry } from '../adapters/retry-queue';
 import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
@@ -69,6 +70,39 @@ export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 
   return value;
 }
 
+/** The property as read (absent or unreadable: empty), to write back with a new VM copy. */
+export type StoredProperty = Omit<DevVmProperty, 'updatedAt'>;
+
+export interface TrustedVm {
+  /** The issue's VM per the app's own record; undefined when it has none (or it could not be read). */
+  vm: Vm | undefined;
+  /** True when `vm` was read from the VM API just now (the property's copy was missing, stale or forged). */
+  fetched: boolean;
+}
+
+/**
+ * The issue's VM as the app may act on it: the property's copy only when its id is the one the
+ * app recorded (src/domain/ownership.ts), otherwise read from the VM API with the issue key, which
+ * the API checks against the instance's JiraIssue tag. A VM launched before the app kept records
+ * is adopted once that check passed.
+ */
+export async function trustedVm(api: VmApiClient | undefined, issueKey: string, prop: DevVmProperty | undefined, nowIso: string, timeoutMs?: number): Promise<TrustedVm> {
+  const source = ownedVmSource(await loadVmOwner(issueKey), prop);
+  if (source.kind === 'none') return { vm: undefined, fetched: false };
+  if (source.kind === 'copy') return { vm: source.vm, fetched: false };
+  if (!api) return { vm: undefined, fetched: false };
+  try {
+    const vm = await api.call('getVm', { params: { id: source.instanceId }, query: { issueKey } }, timeoutMs === undefined ? {} : { timeoutMs });
+    if (source.kind === 'verify') await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
+    return { vm, fetched: true };
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    // 404: not this issue's instance (a forged property) or gone; otherwise the API is unreachable.
+    log.warn('issue VM could not be confirmed', { issueKey, source: source.kind, kind: e.kind, status: e.status });
+    return { vm: undefined, fetched: false };
+  }
+}
+
 export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number } | { outcome: 'failed'; message: string };
 
 /**
@@ -87,6 +121,11 @@ export async function provisionAttempt(
   const base = { ...(previous ?? {}), idempotencyKey: request.idempotencyKey };
   try {
     const vm = await api.call('provision', { body: request });
+    if (!mayRecordOwner(issueKey, vm)) {
+      // The API answered with another issue's VM (a reused idempotency key): never adopt it.
+      throw new VmApiError('rejected', 'the VM API answered with a VM of another issue', 409, 'CONFLICT');
+    }
+    await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
     // A new VM gets its own first-run write-back and connection comment.
     await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));
@@ -121,15 +160,15 @@ export async function provisionAttempt(
 const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' } as const;
 
 /** Start, stop or terminate the issue's VM and store what the API answered. */
-export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
-  const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id } }), vm);
+export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: StoredProperty, vm: Vm, nowIso: string): Promise<Vm> {
+  const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id }, query: { issueKey } }), vm);
   await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
   log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
   return updated;
 }
 
 /** Status-driven stop/terminate: the call plus a comment saying what happened. */
-export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
   try {
     const updated = await vmAction(api, issueKey, action, prop, vm, nowIso);
     await jira.addComment(issueKey, statusActionComment(action, updated, statusName));
