@@ -10,7 +10,7 @@ import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } fro
 import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
 import { startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
-import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
+import { DEFAULT_REQUEST, FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 
 /**
  * One wiring of the REAL code, shared by `npm start` (scripts/preview.ts) and the end-to-end test,
@@ -153,6 +153,12 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
     comments: { scheduledStartStop: 'comment' },
+    // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
+    identity: {
+      developers: [{ developer: DEFAULT_REQUEST.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],
+      knownClients: [DEFAULT_REQUEST.client],
+      allowNewClients: false,
+    },
   };
 }
 

@@ -102,3 +102,15 @@ export async function loadVmOwner(issueKey: string): Promise<VmOwnerRecord | und
 export async function saveVmOwner(issueKey: string, record: VmOwnerRecord): Promise<void> {
   await kvs.set(vmOwnerKey(issueKey), record);
 }
+
+/**
+ * Clients whose database the app has provisioned: known from then on even if the admin list
+ * does not name them (src/domain/identity.ts, CLIENT_UNKNOWN).
+ */
+export async function isProvisionedClient(client: string): Promise<boolean> {
+  return (await kvs.get<unknown>(`provisioned-client:${client}`)) === true;
+}
+
+export async function rememberProvisionedClient(client: string): Promise<void> {
+  await kvs.set(`provisioned-client:${client}`, true);
+}

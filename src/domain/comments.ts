@@ -84,6 +84,11 @@ export function apiRejectedComment(message: string): AdfDoc {
   return doc(panel('error', paragraph(strong('The VM API refused the request: '), message)));
 }
 
+/** A request refused by the identity map or the workflow rule; the code names the rule for the admin. */
+export function identityRefusedComment(refusal: { rule: string; message: string }): AdfDoc {
+  return doc(panel('warning', paragraph(strong('No dev VM was requested '), code(refusal.rule), `: ${refusal.message}`)));
+}
+
 export function notConfiguredComment(missing: readonly string[]): AdfDoc {
   return doc(
     panel('note', paragraph(strong('Dev VM is not set up yet,'), ` so nothing was requested. A Jira administrator needs to set: ${missing.join(', ')} (Apps → Dev VM settings).`)),

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
+import { identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
-import { IssueStatus } from '../adapters/jira-client';
+import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import type { Vm } from '../contract/vm-api';
-import { fieldMapping, jira, loadConfig, provisionAttempt, statusDrivenAction, trustedVm, writeProperty } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, statusDrivenAction, trustedVm, writeProperty } from './vm-service';
 
 const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
@@ -42,7 +42,7 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
 
   const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
   const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
-  const fresh = await jira.getIssue('app', issue.key, ['status', ...mapped], [DEV_VM_PROPERTY]);
+  const fresh = await jira.getIssue('app', issue.key, ['status', 'assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const status = IssueStatus.safeParse(fresh.fields.status);
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
@@ -77,6 +77,14 @@ export async function handleIssueUpdated(event: unknown, now: Date): Promise<voi
     const read = readVmRequest(fresh.key, fresh.fields, mapping, settings.policy);
     if (!read.ok) {
       await jira.addComment(issue.key, problemsComment(read.problems));
+      return;
+    }
+    // The trigger has no Jira user to check for admin rights: the map's assignee/reporter rule applies.
+    const people = { assigneeAccountId: userAccountId(fresh.fields.assignee), reporterAccountId: userAccountId(fresh.fields.reporter) };
+    const refusal = await identityRefusal(settings, read.request, people, false);
+    if (refusal) {
+      log.info('provision refused by the identity map', { issueKey: issue.key, rule: refusal.rule });
+      await jira.addComment(issue.key, identityRefusedComment(refusal));
       return;
     }
     await provisionAttempt(api, fresh.key, { ...read.request, idempotencyKey }, 1, prop, nowIso);

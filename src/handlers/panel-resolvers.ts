@@ -5,15 +5,16 @@ import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
 import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
-import { decideCanAct } from '../domain/permissions';
+import { checkProvisionStatus } from '../domain/identity';
+import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
-import { userAccountId } from '../adapters/jira-client';
+import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
-import { fieldMapping, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
 
 /**
  * Resolvers of the issue panel. Who may act is decided here from Forge's context (assignee,
@@ -31,6 +32,9 @@ interface Loaded {
   /** The issue's VM per the app's own record (never just the property's word). */
   vm: Vm | undefined;
   issueId: string;
+  people: IssuePeople;
+  /** Whether the caller is a Jira administrator; undefined when it was not asked (the caller is assignee or reporter). */
+  isAdmin: boolean | undefined;
 }
 
 async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
@@ -44,8 +48,9 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
   const isPerson = caller.accountId !== undefined && (caller.accountId === people.assigneeAccountId || caller.accountId === people.reporterAccountId);
-  const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : false;
-  const decision = decideCanAct(caller.accountId, people, isAdmin);
+  // Asked only when it decides something: whether a non-person may act at all.
+  const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : undefined;
+  const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
 
   let prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
   // Only the VM the app recorded for this issue counts; the property is a display copy anyone
@@ -93,7 +98,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
-  return { view, config, prop, vm, issueId: issue.id, mapping };
+  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin };
 }
 
 /** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
@@ -165,12 +170,18 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     // A queued request is retried by the app; a second click must not send another one.
     if (loaded.view.pendingProvision) throw new ResolverError('CONFLICT', 'A provision request for this issue is already queued; the app retries it automatically.');
     const { settings } = loaded.config;
-    const issue = await jira.getIssue('user', issueKey, Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string'));
+    const issue = await jira.getIssue('user', issueKey, ['status', ...Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string')]);
     const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);
     if (!read.ok) {
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
     }
+    const isAdmin = loaded.isAdmin ?? (await jira.callerIsJiraAdmin());
+    const status = IssueStatus.safeParse(issue.fields.status);
+    const refusal =
+      checkProvisionStatus(status.success ? status.data.id : undefined, settings.statuses.provision, isAdmin) ??
+      (await identityRefusal(settings, read.request, loaded.people, isAdmin));
+    if (refusal) throw new ResolverError('FORBIDDEN', `${refusal.rule}: ${refusal.message}`, refusal.field === 'status' ? 'status' : loaded.mapping[refusal.field] ?? refusal.field);
     // A request still being retried keeps its key; otherwise one key per minute, so a double
     // click launches one VM.
     const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);

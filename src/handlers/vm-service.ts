@@ -10,10 +10,12 @@ import {
 } from '../domain/comments';
 import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
+import { checkIdentity, type IdentityRefusal } from '../domain/identity';
 import { mayRecordOwner, ownedVmSource } from '../domain/ownership';
+import type { IssuePeople } from '../domain/permissions';
 import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
-import { getCached, loadSecrets, loadSettings, loadVmOwner, putCached, saveVmOwner } from '../adapters/kvs-store';
+import { getCached, isProvisionedClient, loadSecrets, loadSettings, loadVmOwner, putCached, rememberProvisionedClient, saveVmOwner } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { enqueueRetry } from '../adapters/retry-queue';
 import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
@@ -68,6 +70,12 @@ export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 
   // Undefined members are dropped so the stored JSON stays small and schema-valid.
   await jira.setProperty(issueKey, DEV_VM_PROPERTY, JSON.parse(JSON.stringify(value)));
   return value;
+}
+
+/** The identity map's verdict on a request (src/domain/identity.ts), with the app's record of provisioned clients. */
+export async function identityRefusal(settings: Settings, request: { developer: string; client: string }, people: IssuePeople, actorIsAdmin: boolean): Promise<IdentityRefusal | undefined> {
+  const clientProvisionedBefore = await isProvisionedClient(request.client);
+  return checkIdentity({ ...request, identity: settings.identity, people, actorIsAdmin, clientProvisionedBefore });
 }
 
 /** The property as read (absent or unreadable: empty), to write back with a new VM copy. */
@@ -126,6 +134,7 @@ export async function provisionAttempt(
       throw new VmApiError('rejected', 'the VM API answered with a VM of another issue', 409, 'CONFLICT');
     }
     await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
+    await rememberProvisionedClient(request.client);
     // A new VM gets its own first-run write-back and connection comment.
     await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));

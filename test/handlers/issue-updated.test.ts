@@ -5,7 +5,7 @@ import { DevVmProperty } from '../../src/domain/vm-property';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { FIELD, PEOPLE, STATUS, configure, goodIssue, identityFor, site, statusChangedEvent } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -315,7 +315,9 @@ describe('the app’s own request fields', () => {
       { id: 'customfield_20006', name: 'Dev VM stop time', schemaCustom: ari('dev-vm-stop') },
       { id: 'customfield_20007', name: 'Dev VM time zone', schemaCustom: ari('dev-vm-timezone') },
     );
-    configure(forge, api, { fields: {} });
+    // asmith is the assignee, bob the reporter of the issues below (identity map rule).
+    const identity = identityFor([{ developer: 'asmith', accountId: PEOPLE.assignee }, { developer: 'bob', accountId: PEOPLE.reporter }], { knownClients: ['globex'] });
+    configure(forge, api, { fields: {}, identity });
     await handleIssueUpdated(toReady(), NOW);
     expect(provisionCalls()[0]?.body).toMatchObject({ client: 'globex', developer: 'asmith', instanceType: 't3.medium', schedule: { start: '07:00', stop: '16:00', timezone: 'Asia/Tokyo' } });
 

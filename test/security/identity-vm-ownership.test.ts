@@ -28,7 +28,7 @@ describe('panel: a VM id written into the issue property is not trusted', () => 
   afterAll(() => api.close());
   beforeEach(() => {
     api.reset();
-    forge = site([goodIssue(), goodIssue({ id: '10043', key: 'OPS-43', reporter: PEOPLE.other, assignee: PEOPLE.other })]);
+    forge = site([goodIssue({ statusId: STATUS.ready }), goodIssue({ id: '10043', key: 'OPS-43', reporter: PEOPLE.other, assignee: PEOPLE.other })]);
     configure(forge, api);
   });
   afterEach(() => {
