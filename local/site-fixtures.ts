@@ -82,6 +82,12 @@ export function site(issues: SeedIssue[] = [goodIssue()]): ForgeStandIn {
       { id: '51', name: 'Done', to: STATUS.done },
     ],
     admins: [PEOPLE.admin],
+    users: [
+      { accountId: PEOPLE.reporter, displayName: 'Rita Reporter' },
+      { accountId: PEOPLE.assignee, displayName: 'Jo Doe' },
+      { accountId: PEOPLE.admin, displayName: 'Ada Admin' },
+      { accountId: PEOPLE.other, displayName: 'Otto Other' },
+    ],
   });
 }
 

@@ -134,7 +134,7 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
   return env;
 }
 
-export function settingsFor(apiUrl: string, region: string, onClose: Settings['onClose']): Settings {
+export function settingsFor(apiUrl: string, region: string, onClose: Settings['onClose'], request: RequestValues = DEFAULT_REQUEST): Settings {
   return {
     apiUrl,
     region,
@@ -155,8 +155,8 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     comments: { scheduledStartStop: 'comment' },
     // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
     identity: {
-      developers: [{ developer: DEFAULT_REQUEST.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],
-      knownClients: [DEFAULT_REQUEST.client],
+      developers: [{ developer: request.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],
+      knownClients: [request.client],
       allowNewClients: false,
     },
   };
@@ -270,7 +270,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   };
 
   // ---- The admin saves the settings through the real admin resolver, as on the admin page.
-  const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop');
+  const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop', options.request);
   const saved = (await invoke('admin.save', { settings, secrets: { accessKeyId: appKeys.accessKeyId, secretAccessKey: appKeys.secretAccessKey, hmacSecret } }, { accountId: PEOPLE.admin.accountId })) as Envelope;
   if (!saved.ok) throw new Error(`admin.save refused the preview settings: ${saved.error.message}`);
 

@@ -140,6 +140,13 @@ describe('admin page: the map itself', () => {
     expect(message).toContain('settings.identity.developers.2.developer');
   });
 
+  it("finds Jira users for the picker for an administrator only (Jira's user search, as the admin)", async () => {
+    setUp({});
+    const search = (accountId: string) => forge.invokeResolver(adminResolver as unknown as ResolverHandler, R.adminSearchUsers, { query: 'jo' }, { accountId });
+    expect(await search(PEOPLE.admin)).toEqual({ ok: true, data: { users: [{ accountId: PEOPLE.assignee, displayName: 'Jo Doe' }] } });
+    expect(await search(PEOPLE.reporter)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
   it('is kept when valid, with new clients off by default', async () => {
     setUp({});
     const res = await save({ developers: [{ developer: 'jdoe', accountId: PEOPLE.assignee, clients: ['acme-corp'] }], knownClients: ['acme-corp'] });

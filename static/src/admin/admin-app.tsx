@@ -16,6 +16,7 @@ import { DAY_LABELS, daysFromSpec, specFromDays } from '../shared/days';
 import { timeZones } from '../shared/format';
 import { mutedText, row, Section } from '../shared/ui';
 import { SelectRow, TextRow, ErrorText, type Option } from './controls';
+import { IdentitySection } from './identity-section';
 import { CONNECTION_ADVICE, FIELD_HINTS, validate, type FieldErrors, type SecretDrafts } from './validation';
 
 const NO_SECRETS: SecretDrafts = { accessKeyId: '', secretAccessKey: '', hmacSecret: '' };
@@ -44,6 +45,9 @@ const CHANGE_LABELS: Record<string, string> = {
   'policy.allowedOs': 'Allowed operating systems',
   'policy.defaultSchedule': 'Default schedule',
   'policy.idleDays': 'Idle days before termination',
+  'identity.developers': 'Developers and their Jira users and clients',
+  'identity.knownClients': 'Known clients',
+  'identity.allowNewClients': 'Allow new clients',
   'secrets.accessKeyId': 'Access key id',
   'secrets.secretAccessKey': 'Secret access key',
   'secrets.hmacSecret': 'Callback signing secret',
@@ -376,6 +380,8 @@ export function AdminApp() {
           />
         ))}
       </Section>
+
+      <IdentitySection settings={settings} errors={errors} update={update} />
 
       <Section title="Policy" id="policy-heading">
         <SelectRow
