@@ -32,6 +32,8 @@ export interface VmApiStandIn {
   vms: Map<string, Vm>;
   /** `up`: answers; `down`: 503 from every call; `hang`: never answers (client timeout). */
   mode: 'up' | 'down' | 'hang';
+  /** Answered once, to the next signed call, as the real API answers its errors (status and body). */
+  nextError: ApiError | undefined;
   /** Requests the last check found valid, with what was verified (for the SigV4 test). */
   verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
   /** Forget every VM, key and call, and answer again (between tests). */
@@ -139,7 +141,7 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
   const byKey = new Map<string, string>();
   const calls: VmApiCall[] = [];
   const verified: VmApiStandIn['verified'] = [];
-  const state: { mode: VmApiStandIn['mode'] } = { mode: 'up' };
+  const state: { mode: VmApiStandIn['mode']; nextError: ApiError | undefined } = { mode: 'up', nextError: undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -159,6 +161,12 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
       return;
     }
     verified.push({ method: req.method ?? '', path: url.pathname, query: url.search, signedHeaders: check.signedHeaders, bodySha256: check.bodySha256 });
+    if (state.nextError) {
+      const err = state.nextError;
+      state.nextError = undefined;
+      send(err.status, err.toBody(), null, 'valid');
+      return;
+    }
     if (state.mode === 'down') {
       send(503, new ApiError('UPSTREAM_FAILED', 'EC2 is unavailable').toBody(), null, 'valid');
       return;
@@ -266,12 +274,19 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
     set mode(m) {
       state.mode = m;
     },
+    get nextError() {
+      return state.nextError;
+    },
+    set nextError(e) {
+      state.nextError = e;
+    },
     reset: () => {
       vms.clear();
       byKey.clear();
       calls.length = 0;
       verified.length = 0;
       state.mode = 'up';
+      state.nextError = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Settings } from '../contract/settings';
 import type { ProvisionRequest, Vm } from '../contract/vm-api';
 import {
@@ -6,11 +7,13 @@ import {
   apiUnavailableComment,
   provisioningComment,
   statusActionComment,
+  type ReportedFailure,
   type VmAction,
 } from '../domain/comments';
 import { allRolesMapped, discoverAppFields, effectiveMapping } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
 import { checkIdentity, type IdentityRefusal } from '../domain/identity';
+import { userErrorOf } from '../domain/user-errors';
 import { mayRecordOwner, ownedVmSource } from '../domain/ownership';
 import type { IssuePeople } from '../domain/permissions';
 import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
@@ -70,6 +73,17 @@ export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 
   // Undefined members are dropped so the stored JSON stays small and schema-valid.
   await jira.setProperty(issueKey, DEV_VM_PROPERTY, JSON.parse(JSON.stringify(value)));
   return value;
+}
+
+/**
+ * Log a failed VM API call with its details under a fresh reference, and return what people may
+ * be told (src/domain/user-errors.ts). The reference is what ties a comment to the log line.
+ */
+export function reportFailure(e: VmApiError, ctx: Record<string, string | number>): ReportedFailure {
+  const ref = randomBytes(4).toString('hex');
+  const shown = userErrorOf({ kind: e.kind, apiCode: e.apiCode });
+  log.warn('vm api call failed', { ref, code: shown.code, kind: e.kind, status: e.status, apiCode: e.apiCode, detail: e.message, ...ctx });
+  return { ...shown, ref };
 }
 
 /** The identity map's verdict on a request (src/domain/identity.ts), with the app's record of provisioned clients. */
@@ -142,27 +156,29 @@ export async function provisionAttempt(
     return { outcome: 'provisioned', vm };
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
+    const failure = reportFailure(e, { issueKey, op: 'provision', attempt });
+    const shown = `${failure.code}: ${failure.cause} Reference ${failure.ref}.`;
     if (e.retryable) {
       const delay = retryDelaySeconds(attempt);
       if (delay !== undefined) {
         const nextAttemptAt = new Date(new Date(nowIso).getTime() + delay * 1000).toISOString();
-        const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: e.message };
+        const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: shown };
         await writeProperty(issueKey, { ...base, pending }, nowIso);
         await enqueueRetry({ kind: 'provision', issueKey, request, attempt: attempt + 1 }, delay);
         // One comment for the whole retry sequence, not one per attempt.
-        if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(e.message, Math.round(delay / 60)));
+        if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(failure, Math.round(delay / 60)));
         log.warn('provision queued for retry', { issueKey, attempt, kind: e.kind, status: e.status });
         return { outcome: 'queued', retryInSeconds: delay };
       }
       await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
-      await jira.addComment(issueKey, apiGaveUpComment(e.message, MAX_PROVISION_ATTEMPTS));
-      log.error('provision gave up', { issueKey, attempt, kind: e.kind });
-      return { outcome: 'failed', message: e.message };
+      await jira.addComment(issueKey, apiGaveUpComment(failure, MAX_PROVISION_ATTEMPTS));
+      log.error('provision gave up', { issueKey, attempt, kind: e.kind, ref: failure.ref });
+      return { outcome: 'failed', message: shown };
     }
     await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
-    await jira.addComment(issueKey, apiRejectedComment(e.message));
-    log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode });
-    return { outcome: 'failed', message: e.message };
+    await jira.addComment(issueKey, apiRejectedComment(failure));
+    log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode, ref: failure.ref });
+    return { outcome: 'failed', message: shown };
   }
 }
 
@@ -184,6 +200,6 @@ export async function statusDrivenAction(api: VmApiClient, issueKey: string, act
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
     log.warn('status action failed', { issueKey, action, error: errorName(e) });
-    await jira.addComment(issueKey, apiRejectedComment(`could not ${action} ${vm.id}: ${e.message}. Use the Dev VM panel to try again.`));
+    await jira.addComment(issueKey, apiRejectedComment(reportFailure(e, { issueKey, op: action }), `The dev VM ${vm.id} could not ${action === 'terminate' ? 'be terminated' : action === 'stop' ? 'be stopped' : 'be started'}; use the Dev VM panel to try again.`));
   }
 }

@@ -151,7 +151,8 @@ describe('when the VM API is down', () => {
 
     expect(provisionCalls()).toHaveLength(0); // 503 before routing: nothing reached provisioning
     expect(api.calls).toHaveLength(1);
-    expect(texts()).toEqual([expect.stringMatching(/The VM API could not be reached \(EC2 is unavailable\)\. The request is kept and retried automatically in about 1 minute/)]);
+    // A code and a reference, not the API's own words ("EC2 is unavailable"): those go to the log.
+    expect(texts()).toEqual([expect.stringMatching(/did not go through yet\. It is kept and retried automatically in about 1 minute.* AWS_FAILED: .* Reference [0-9a-f]{8}\.$/)]);
     expect(forge.queue).toHaveLength(1);
     expect(forge.queue[0]).toMatchObject({ queueName: RETRY_QUEUE_KEY, delayInSeconds: 60, body: { kind: 'provision', issueKey: 'OPS-42', attempt: 2, request: { idempotencyKey: 'jira:10042:cl10400' } } });
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending?.request.idempotencyKey).toBe('jira:10042:cl10400');
@@ -224,7 +225,7 @@ describe('when the VM API is down', () => {
     expect(api.vms.size).toBe(0);
     const all = texts();
     expect(all).toHaveLength(2);
-    expect(all[1]).toContain('No dev VM was launched. The VM API could not be reached after 4 attempts');
+    expect(all[1]).toMatch(/^No dev VM was launched after 4 attempts; .* AWS_FAILED: .* Reference [0-9a-f]{8}\.$/);
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeUndefined();
   });
 
@@ -236,7 +237,7 @@ describe('when the VM API is down', () => {
     await handleIssueUpdated(toReady(), NOW);
     expect(api.calls.map((c) => c.signature)).toEqual(['invalid']);
     expect(forge.queue).toHaveLength(0);
-    expect(texts()).toEqual([expect.stringContaining('The VM API refused the request: the API refused the signature (HTTP 403)')]);
+    expect(texts()).toEqual([expect.stringMatching(/^The dev VM request was refused\. VM_API_CREDENTIALS: .*check the access key and region.* Reference [0-9a-f]{8}\.$/)]);
   });
 });
 
