@@ -62,12 +62,16 @@ export function parseAuthorization(header: string): { accessKeyId: string; scope
   return { accessKeyId: m[1] as string, scope: (m[2] as string).split('/'), signedHeaders: (m[3] as string).split(';'), signature: m[4] as string };
 }
 
+/** How far x-amz-date may be from the receiver's clock, either way. */
+export const MAX_SKEW_MS = 5 * 60 * 1000;
+
 /** SigV4 check of a received request, independent of the client's signer. */
 export async function verifySigV4(
   req: { method: string; host: string; path: string; query: URLSearchParams; headers: Record<string, string>; body: string | Uint8Array },
   creds: { accessKeyId: string; secretAccessKey: string },
   region: string,
   service = 'lambda',
+  now: Date = new Date(),
 ): Promise<{ ok: true; signedHeaders: string[]; bodySha256: string } | { ok: false; reason: string }> {
   const auth = parseAuthorization(req.headers.authorization ?? '');
   if (!auth) return { ok: false, reason: 'missing or malformed Authorization' };
@@ -81,6 +85,13 @@ export async function verifySigV4(
   const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
   if (!d) return { ok: false, reason: 'bad x-amz-date' };
   const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+  // "a request must reach AWS within five minutes of the time stamp in the request. Otherwise,
+  // AWS denies the request" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-signing.html),
+  // in both directions, so a captured request cannot be replayed later. AWS's wording.
+  const skew = signingDate.getTime() - now.getTime();
+  const amz = (t: number) => new Date(t).toISOString().replace(/[:-]|\.\d{3}/g, '');
+  if (skew < -MAX_SKEW_MS) return { ok: false, reason: `Signature expired: ${amzDate} is now earlier than ${amz(now.getTime() - MAX_SKEW_MS)} (${amz(now.getTime())} - 5 min.)` };
+  if (skew > MAX_SKEW_MS) return { ok: false, reason: `Signature not yet current: ${amzDate} is still later than ${amz(now.getTime() + MAX_SKEW_MS)} (${amz(now.getTime())} + 5 min.)` };
   const headers: Record<string, string> = {};
   for (const h of auth.signedHeaders) {
     const v = h === 'host' ? req.host : req.headers[h];
