@@ -125,8 +125,11 @@ function forbidden(res: ServerResponse, reason: string): void {
       ? { Message: 'Forbidden' }
       : reason === 'unknown access key'
         ? { message: 'The security token included in the request is invalid.' }
-        : { message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' };
-  res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-requestid': randomUUID() });
+        : /^Signature (expired|not yet current)/.test(reason)
+          ? { message: reason }
+          : { message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' };
+  const type = /^Signature (expired|not yet current)/.test(reason) ? 'InvalidSignatureException' : 'AccessDeniedException';
+  res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() });
   res.end(JSON.stringify(body));
 }
 

@@ -45,6 +45,8 @@ export interface JiraSeed {
   admins?: string[];
   /** Account ids that may browse issues (default: everyone). */
   browsers?: string[];
+  /** People the user search finds (the admin page's identity-map picker). */
+  users?: { accountId: string; displayName: string }[];
 }
 
 export interface StoredComment {
@@ -101,6 +103,7 @@ export class JiraStandIn {
   transitions: SeedTransition[];
   admins: Set<string>;
   browsers: Set<string> | undefined;
+  readonly users = new Map<string, { accountId: string; displayName: string }>();
   private nextCommentId = 10000;
 
   constructor(seed: JiraSeed = {}) {
@@ -109,6 +112,7 @@ export class JiraStandIn {
     this.transitions = seed.transitions ?? [];
     this.admins = new Set(seed.admins ?? []);
     this.browsers = seed.browsers ? new Set(seed.browsers) : undefined;
+    for (const u of seed.users ?? []) this.users.set(u.accountId, u);
     for (const i of seed.issues ?? []) this.addIssue(i);
   }
 
@@ -267,6 +271,13 @@ export class JiraStandIn {
         return [200, this.fields.map((f) => ({ id: f.id, key: f.id, name: f.name, custom: f.custom ?? f.id.startsWith('customfield_'), navigable: true, orderable: true, searchable: true, clauseNames: [f.id], schema: { type: f.type ?? 'string', ...(f.schemaCustom ? { custom: f.schemaCustom } : {}) } }))];
       case 'GET /rest/api/3/status':
         return [200, this.statuses.map((s) => this.statusJson(s.id))];
+      case 'GET /rest/api/3/user/search': {
+        // Active people whose display name starts a word with the query (Jira matches name and e-mail prefixes).
+        const q = (query.get('query') ?? '').toLowerCase();
+        const max = Number(query.get('maxResults') ?? '50');
+        const found = [...this.users.values()].filter((u) => q !== '' && u.displayName.toLowerCase().split(/\s+/).some((w) => w.startsWith(q))).slice(0, max);
+        return [200, found.map((u) => ({ accountId: u.accountId, accountType: 'atlassian', active: true, displayName: u.displayName, self: `https://example.atlassian.net/rest/api/3/user?accountId=${u.accountId}` }))];
+      }
       case 'GET /rest/api/3/mypermissions': {
         const keys = (query.get('permissions') ?? '').split(',').filter(Boolean);
         const permissions: Record<string, unknown> = {};

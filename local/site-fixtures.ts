@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type Settings } from '../src/contract/settings';
+import { DEFAULT_SETTINGS, type Identity, type IdentityEntry, type Settings } from '../src/contract/settings';
 import { createForgeStandIn, type ForgeStandIn } from './forge-runtime';
 import type { SeedIssue } from './jira-stand-in';
 import type { VmApiStandIn } from './vm-api-server';
@@ -82,7 +82,21 @@ export function site(issues: SeedIssue[] = [goodIssue()]): ForgeStandIn {
       { id: '51', name: 'Done', to: STATUS.done },
     ],
     admins: [PEOPLE.admin],
+    users: [
+      { accountId: PEOPLE.reporter, displayName: 'Rita Reporter' },
+      { accountId: PEOPLE.assignee, displayName: 'Jo Doe' },
+      { accountId: PEOPLE.admin, displayName: 'Ada Admin' },
+      { accountId: PEOPLE.other, displayName: 'Otto Other' },
+    ],
   });
+}
+
+/**
+ * An identity map: the given developers (any client unless said) and the demo's known clients.
+ * The default maps the fixture issue's developer `jdoe` to its assignee.
+ */
+export function identityFor(developers: (Omit<IdentityEntry, 'clients'> & Partial<Pick<IdentityEntry, 'clients'>>)[] = [{ developer: 'jdoe', accountId: PEOPLE.assignee }], over: Partial<Identity> = {}): Identity {
+  return { developers: developers.map((d) => ({ clients: 'any', ...d })), knownClients: ['acme-corp', 'acme'], allowNewClients: false, ...over };
 }
 
 export function settingsFor(api: VmApiStandIn | undefined, over: Partial<Settings> = {}): Settings {
@@ -103,6 +117,7 @@ export function settingsFor(api: VmApiStandIn | undefined, over: Partial<Setting
     },
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_SETTINGS.policy, allowedInstanceTypes: ['t3.medium', 't3.large'], allowedOs: ['al2023', 'ubuntu-24.04'] },
+    identity: identityFor(),
     ...over,
   };
 }

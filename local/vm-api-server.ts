@@ -33,6 +33,8 @@ export interface VmApiStandIn {
   vms: Map<string, Vm>;
   /** `up`: answers; `down`: 503 from every call; `hang`: never answers (client timeout). */
   mode: 'up' | 'down' | 'hang';
+  /** Answered once, to the next signed call, as the real API answers its errors (status and body). */
+  nextError: ApiError | undefined;
   /** Requests the last check found valid, with what was verified (for the SigV4 test). */
   verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
   /** Forget every VM, key and call, and answer again (between tests). */
@@ -61,12 +63,16 @@ export function parseAuthorization(header: string): { accessKeyId: string; scope
   return { accessKeyId: m[1] as string, scope: (m[2] as string).split('/'), signedHeaders: (m[3] as string).split(';'), signature: m[4] as string };
 }
 
+/** How far x-amz-date may be from the receiver's clock, either way. */
+export const MAX_SKEW_MS = 5 * 60 * 1000;
+
 /** SigV4 check of a received request, independent of the client's signer. */
 export async function verifySigV4(
   req: { method: string; host: string; path: string; query: URLSearchParams; headers: Record<string, string>; body: string | Uint8Array },
   creds: { accessKeyId: string; secretAccessKey: string },
   region: string,
   service = 'lambda',
+  now: Date = new Date(),
 ): Promise<{ ok: true; signedHeaders: string[]; bodySha256: string } | { ok: false; reason: string }> {
   const auth = parseAuthorization(req.headers.authorization ?? '');
   if (!auth) return { ok: false, reason: 'missing or malformed Authorization' };
@@ -80,6 +86,13 @@ export async function verifySigV4(
   const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
   if (!d) return { ok: false, reason: 'bad x-amz-date' };
   const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+  // "a request must reach AWS within five minutes of the time stamp in the request. Otherwise,
+  // AWS denies the request" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-signing.html),
+  // in both directions, so a captured request cannot be replayed later. AWS's wording.
+  const skew = signingDate.getTime() - now.getTime();
+  const amz = (t: number) => new Date(t).toISOString().replace(/[:-]|\.\d{3}/g, '');
+  if (skew < -MAX_SKEW_MS) return { ok: false, reason: `Signature expired: ${amzDate} is now earlier than ${amz(now.getTime() - MAX_SKEW_MS)} (${amz(now.getTime())} - 5 min.)` };
+  if (skew > MAX_SKEW_MS) return { ok: false, reason: `Signature not yet current: ${amzDate} is still later than ${amz(now.getTime() + MAX_SKEW_MS)} (${amz(now.getTime())} + 5 min.)` };
   const headers: Record<string, string> = {};
   for (const h of auth.signedHeaders) {
     const v = h === 'host' ? req.host : req.headers[h];
@@ -140,7 +153,7 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
   const byKey = new Map<string, string>();
   const calls: VmApiCall[] = [];
   const verified: VmApiStandIn['verified'] = [];
-  const state: { mode: VmApiStandIn['mode'] } = { mode: 'up' };
+  const state: { mode: VmApiStandIn['mode']; nextError: ApiError | undefined } = { mode: 'up', nextError: undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -162,6 +175,12 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
       return;
     }
     verified.push({ method: req.method ?? '', path: url.pathname, query: url.search, signedHeaders: check.signedHeaders, bodySha256: check.bodySha256 });
+    if (state.nextError) {
+      const err = state.nextError;
+      state.nextError = undefined;
+      send(err.status, err.toBody(), null, 'valid');
+      return;
+    }
     if (state.mode === 'down') {
       send(503, new ApiError('UPSTREAM_FAILED', 'EC2 is unavailable').toBody(), null, 'valid');
       return;
@@ -185,8 +204,12 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
         body = parsed.data;
       }
       const id = (params.data as { id?: string }).id;
-      const vm = id ? vms.get(id) : undefined;
-      if (id && !vm) throw new ApiError('NOT_FOUND', `no VM ${id}`);
+      // Like the real API (infra-cdk/lambda/vm-api/operations.ts): an instance is found only
+      // for the issue it was launched for (its JiraIssue tag).
+      const issueKey = (query.data as { issueKey?: string }).issueKey;
+      const found = id ? vms.get(id) : undefined;
+      const vm = found && found.issueKey === issueKey ? found : undefined;
+      if (id && !vm) throw new ApiError('NOT_FOUND', `no VM ${id} for issue ${issueKey ?? ''}`);
       let result: unknown;
       switch (op) {
         case 'health':
@@ -265,12 +288,19 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
     set mode(m) {
       state.mode = m;
     },
+    get nextError() {
+      return state.nextError;
+    },
+    set nextError(e) {
+      state.nextError = e;
+    },
     reset: () => {
       vms.clear();
       byKey.clear();
       calls.length = 0;
       verified.length = 0;
       state.mode = 'up';
+      state.nextError = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { localToInstant, normalizeTimeZone } from '../../src/domain/schedule';
 import { adfToText } from './adf-text';
 import { buildDir, ensurePages } from './build-pages';
 import { framePage } from './page';
+import { allowedHosts, checkRequest } from './request-guard';
 import { ISSUE, PEOPLE } from './site';
 import { startStack, type SchedulerRun, type Stack, type StackOptions } from './wiring';
 
@@ -76,6 +77,8 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   let stack!: Stack;
   let panelViewer: 'developer' | 'admin' = 'developer';
   let lastRun: SchedulerRun | undefined;
+  /** Host header values naming this server; set once it listens (requests before that get 503). */
+  let hosts: ReadonlySet<string> = new Set();
   const activity: { at: string; text: string }[] = [];
   const note = (text: string) => {
     activity.unshift({ at: new Date().toISOString(), text });
@@ -124,6 +127,8 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     if (!stack) return send(res, 503, 'text/plain', 'the preview is still starting', { 'retry-after': '1' });
     const url = new URL(req.url ?? '/', 'http://preview');
     const method = req.method ?? 'GET';
+    const verdict = checkRequest(method, req.headers, hosts);
+    if (!verdict.ok) return json(res, verdict.status, { message: `refused: ${verdict.reason}` });
     if (url.pathname === WEBTRIGGER_PATH) {
       const headers: Record<string, string[]> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v : [v];
@@ -217,6 +222,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  hosts = allowedHosts(port, options.host);
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
   try {
     stack = await startStack({ dbSuffix: options.dbSuffix ?? 'preview', ...options, webtriggerUrl: `${url}${WEBTRIGGER_PATH}` });

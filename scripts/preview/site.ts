@@ -108,5 +108,6 @@ export function siteSeed(request: RequestValues = DEFAULT_REQUEST): JiraSeed {
     ],
     transitions: TRANSITIONS.map((t) => ({ ...t })),
     admins: [PEOPLE.admin.accountId],
+    users: Object.values(PEOPLE).map((p) => ({ accountId: p.accountId, displayName: p.name })),
   };
 }

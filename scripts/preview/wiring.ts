@@ -11,7 +11,7 @@ import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../
 import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
 import { bootstrapEmulator, EMULATOR_VARIABLES, type BootstrapResult } from './emulator-bootstrap';
-import { FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
+import { DEFAULT_REQUEST, FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 
 /**
  * One wiring of the REAL code, shared by `npm start` (scripts/preview.ts) and the end-to-end test,
@@ -135,7 +135,7 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
   return env;
 }
 
-export function settingsFor(apiUrl: string, region: string, onClose: Settings['onClose']): Settings {
+export function settingsFor(apiUrl: string, region: string, onClose: Settings['onClose'], request: RequestValues = DEFAULT_REQUEST): Settings {
   return {
     apiUrl,
     region,
@@ -154,6 +154,12 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
     comments: { scheduledStartStop: 'comment' },
+    // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
+    identity: {
+      developers: [{ developer: request.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],
+      knownClients: [request.client],
+      allowNewClients: false,
+    },
   };
 }
 
@@ -270,7 +276,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   };
 
   // ---- The admin saves the settings through the real admin resolver, as on the admin page.
-  const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop');
+  const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop', options.request);
   const saved = (await invoke('admin.save', { settings, secrets: { accessKeyId: appKeys.accessKeyId, secretAccessKey: appKeys.secretAccessKey, hmacSecret } }, { accountId: PEOPLE.admin.accountId })) as Envelope;
   if (!saved.ok) throw new Error(`admin.save refused the preview settings: ${saved.error.message}`);
 

@@ -44,6 +44,7 @@ const TransitionsResponse = z.object({
 const FieldsResponse = z.array(z.object({ id: z.string(), name: z.string(), custom: z.boolean().default(false), schema: z.object({ type: z.string(), custom: z.string() }).partial().optional() }));
 const StatusesResponse = z.array(z.object({ id: z.string(), name: z.string(), statusCategory: z.object({ key: z.string(), name: z.string() }).partial().optional() }));
 const PropertyResponse = z.object({ key: z.string(), value: z.unknown() });
+const UsersResponse = z.array(z.object({ accountId: z.string(), accountType: z.string().optional(), displayName: z.string().optional(), active: z.boolean().optional() }));
 const MyPermissions = z.object({ permissions: z.record(z.string(), z.object({ havePermission: z.boolean().optional() })) });
 
 export type JiraField = z.infer<typeof FieldsResponse>[number];
@@ -125,6 +126,15 @@ export class JiraClient {
   }
 
   /** Whether the calling user holds the global Administer Jira permission. */
+  /**
+   * Active people matching a name or e-mail fragment, as the caller sees them (Jira applies the
+   * caller's Browse users permission and profile privacy): https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-user-search/#api-rest-api-3-user-search-get
+   */
+  async searchUsers(query: string, maxResults = 20): Promise<{ accountId: string; displayName: string }[]> {
+    const users = await this.json('user', 'user search', route`/rest/api/3/user/search?query=${query}&maxResults=${String(maxResults)}`, UsersResponse);
+    return users.filter((u) => u.active !== false && (u.accountType ?? 'atlassian') === 'atlassian').map((u) => ({ accountId: u.accountId, displayName: u.displayName ?? u.accountId }));
+  }
+
   async callerIsJiraAdmin(): Promise<boolean> {
     const res = await this.json('user', 'my permissions', route`/rest/api/3/mypermissions?permissions=${'ADMINISTER'}`, MyPermissions);
     return res.permissions.ADMINISTER?.havePermission === true;

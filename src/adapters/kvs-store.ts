@@ -1,6 +1,7 @@
 import { kvs, ForgeKvsAPIError } from '@forge/kvs';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
+import { VmOwnerRecord } from '../domain/ownership';
 
 /**
  * Per-installation storage behind typed keys. Settings are plain KVS values; the AWS key pair
@@ -154,4 +155,31 @@ export async function dropCached(key: string): Promise<void> {
     // Already gone (or purged by its TTL): nothing to drop.
     if (!(e instanceof ForgeKvsAPIError && e.responseDetails.status === 404)) throw e;
   }
+}
+
+/**
+ * The app's own record of which instance an issue's VM is (see src/domain/ownership.ts): kept in
+ * app storage, which no Jira user can write, unlike the issue property.
+ */
+const vmOwnerKey = (issueKey: string): string => `vm-owner:${issueKey}`;
+
+export async function loadVmOwner(issueKey: string): Promise<VmOwnerRecord | undefined> {
+  const parsed = VmOwnerRecord.safeParse(await kvs.get<unknown>(vmOwnerKey(issueKey)));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function saveVmOwner(issueKey: string, record: VmOwnerRecord): Promise<void> {
+  await kvs.set(vmOwnerKey(issueKey), record);
+}
+
+/**
+ * Clients whose database the app has provisioned: known from then on even if the admin list
+ * does not name them (src/domain/identity.ts, CLIENT_UNKNOWN).
+ */
+export async function isProvisionedClient(client: string): Promise<boolean> {
+  return (await kvs.get<unknown>(`provisioned-client:${client}`)) === true;
+}
+
+export async function rememberProvisionedClient(client: string): Promise<void> {
+  await kvs.set(`provisioned-client:${client}`, true);
 }

@@ -21,11 +21,26 @@ export const ClientName = z
   .regex(SLUG, 'use lower-case letters, digits and single hyphens, starting with a letter (e.g. "acme-corp")');
 export type ClientName = z.infer<typeof ClientName>;
 
+/**
+ * Names a developer may not take: the developer name becomes a Linux user on the VM and the
+ * owner of a home directory, so an existing system account (or a name that reads as an
+ * administrator) would hand over that account or mislead people. The list covers the accounts
+ * of the supported images (Amazon Linux 2023, Ubuntu 24.04, RHEL 9) and common service users.
+ */
+export const RESERVED_DEVELOPER_NAMES: ReadonlySet<string> = new Set([
+  'root', 'admin', 'administrator', 'ubuntu', 'ec2-user', 'ssm-user', 'cloud-user', 'nobody', 'nogroup',
+  'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data',
+  'backup', 'list', 'irc', 'gnats', 'operator', 'adm', 'wheel', 'sudo', 'halt', 'shutdown', 'ftp',
+  'sshd', 'systemd-network', 'systemd-resolve', 'systemd-timesync', 'messagebus', 'syslog', 'polkitd',
+  'chrony', 'rpc', 'rpcuser', 'postgres', 'mysql', 'dev-vm', 'guest', 'user', 'test',
+]);
+
 export const DeveloperName = z
   .string()
   .min(2, 'must be at least 2 characters')
   .max(DEVELOPER_NAME_MAX, `must be at most ${DEVELOPER_NAME_MAX} characters`)
-  .regex(SLUG, 'use lower-case letters, digits and single hyphens, starting with a letter (e.g. "jdoe")');
+  .regex(SLUG, 'use lower-case letters, digits and single hyphens, starting with a letter (e.g. "jdoe")')
+  .refine((n) => !RESERVED_DEVELOPER_NAMES.has(n), { message: 'is a system account name; choose the developer\'s own name (e.g. "jdoe")' });
 export type DeveloperName = z.infer<typeof DeveloperName>;
 
 /** Jira issue keys: project key (upper-case letter first) and a number. */

@@ -22,6 +22,7 @@ export const R = {
   adminTestConnection: 'admin.testConnection',
   adminListStatuses: 'admin.listStatuses',
   adminListFields: 'admin.listFields',
+  adminSearchUsers: 'admin.searchUsers',
 } as const;
 export type ResolverName = (typeof R)[keyof typeof R];
 
@@ -110,6 +111,9 @@ export const ConnectionTestResult = z.object({
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
 
 export const JiraStatusOption = z.object({ id: z.string(), name: z.string(), category: z.string().optional() });
+/** A Jira user as the admin page's identity-map picker shows it. */
+export const JiraUserOption = z.object({ accountId: z.string(), displayName: z.string() });
+export type JiraUserOption = z.infer<typeof JiraUserOption>;
 export const JiraFieldOption = z.object({ id: z.string(), name: z.string(), type: z.string().optional(), custom: z.boolean() });
 
 /** Payload and result schema of each resolver. */
@@ -129,6 +133,7 @@ export const Resolvers = {
   [R.adminTestConnection]: { payload: z.object({}).strict(), result: ConnectionTestResult },
   [R.adminListStatuses]: { payload: z.object({}).strict(), result: z.object({ statuses: z.array(JiraStatusOption) }) },
   [R.adminListFields]: { payload: z.object({}).strict(), result: z.object({ fields: z.array(JiraFieldOption) }) },
+  [R.adminSearchUsers]: { payload: z.object({ query: z.string().trim().min(1, 'type part of a name or e-mail address').max(100) }).strict(), result: z.object({ users: z.array(JiraUserOption) }) },
 } as const satisfies Record<ResolverName, { payload: z.ZodType; result: z.ZodType }>;
 export type ResolverPayload<N extends ResolverName> = z.input<(typeof Resolvers)[N]['payload']>;
 export type ResolverData<N extends ResolverName> = z.infer<(typeof Resolvers)[N]['result']>;

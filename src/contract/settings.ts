@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InstanceType } from './names';
+import { ClientName, DeveloperName, InstanceType } from './names';
 import { Schedule } from './schedule';
 import { OsId } from './vm-api';
 
@@ -67,6 +67,53 @@ export const Policy = z.object({
 });
 export type Policy = z.infer<typeof Policy>;
 
+/** A Jira Cloud account id as Jira reports it (`5b10a2844c20165700ede21a`, `557058:…`, `qm:…`). */
+export const AccountId = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'must be a Jira account id (pick the person with the user picker)');
+
+/**
+ * Who may get a dev VM as which developer, and for which clients. Kept by Jira administrators on
+ * the admin page. A request names a developer (Jira field) and a client; it is honoured only if
+ * that developer is mapped to the issue's assignee or reporter (an administrator acting in the
+ * panel may provision for any mapped developer) and the client is allowed for that developer.
+ */
+export const IdentityEntry = z.object({
+  developer: DeveloperName,
+  accountId: AccountId,
+  /** Shown on the admin page only; Jira's display name when the person was picked. */
+  displayName: z.string().max(255).optional(),
+  /** Clients whose databases this developer may get, or `any`. */
+  clients: z.union([z.literal('any'), z.array(ClientName)]),
+});
+export type IdentityEntry = z.infer<typeof IdentityEntry>;
+
+export const Identity = z
+  .object({
+    developers: z.array(IdentityEntry).default([]),
+    /** Clients a request may name. Others are refused unless `allowNewClients` (so a typo cannot create a database). */
+    knownClients: z.array(ClientName).default([]),
+    allowNewClients: z.boolean().default(false),
+  })
+  .superRefine((identity, ctx) => {
+    // Every problem at once, each naming its row, so the admin fixes them in one pass.
+    const byName = new Map<string, number>();
+    const byAccount = new Map<string, number>();
+    identity.developers.forEach((d, i) => {
+      const n = byName.get(d.developer);
+      if (n !== undefined) ctx.addIssue({ code: 'custom', path: ['developers', i, 'developer'], message: `developer name "${d.developer}" is already mapped in row ${n + 1}; one Jira account per developer name` });
+      else byName.set(d.developer, i);
+      const a = byAccount.get(d.accountId);
+      if (a !== undefined) ctx.addIssue({ code: 'custom', path: ['developers', i, 'accountId'], message: `this Jira user already has developer name "${identity.developers[a]?.developer ?? ''}" (row ${a + 1}); one developer name per Jira user` });
+      else byAccount.set(d.accountId, i);
+    });
+    const seen = new Set<string>();
+    identity.knownClients.forEach((c, i) => {
+      if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['knownClients', i], message: `client "${c}" is listed twice` });
+      seen.add(c);
+    });
+  });
+export type Identity = z.infer<typeof Identity>;
+export const DEFAULT_IDENTITY: Identity = { developers: [], knownClients: [], allowNewClients: false };
+
 /** What is stored (minus secrets) and what the admin page edits. */
 export const Settings = z.object({
   apiUrl: ApiUrl.optional(),
@@ -86,6 +133,8 @@ export const Settings = z.object({
   policy: Policy,
   /** Added later: settings stored before it parse to the default. */
   comments: CommentSettings.default(DEFAULT_COMMENT_SETTINGS),
+  /** Added later: settings stored before it parse to an empty map (every request refused until an admin maps developers). */
+  identity: Identity.default(DEFAULT_IDENTITY),
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingsInput = z.input<typeof Settings>;
@@ -104,6 +153,7 @@ export const DEFAULT_SETTINGS: Settings = {
   writeBack: {},
   policy: DEFAULT_POLICY,
   comments: DEFAULT_COMMENT_SETTINGS,
+  identity: DEFAULT_IDENTITY,
 };
 
 /** Secrets as the admin page sends them: absent = unchanged, empty string = clear. */

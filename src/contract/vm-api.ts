@@ -114,6 +114,16 @@ export type Health = z.infer<typeof Health>;
 const Empty = z.object({}).strict();
 
 /**
+ * Every operation on one instance names the issue it is done for; the API refuses it (404
+ * NOT_FOUND, as for an unknown instance, so nothing is learnt about other issues' VMs) unless the
+ * instance's `JiraIssue` tag equals it. An instance id alone is not proof of ownership: ids are
+ * visible in comments and issue properties.
+ */
+export const InstanceQuery = z.object({ issueKey: IssueKey }).strict();
+export type InstanceQuery = z.infer<typeof InstanceQuery>;
+const Instance = z.object({ id: InstanceId });
+
+/**
  * Every operation of the VM API, by name. `path` uses `{param}` placeholders; the client fills
  * them with encodeURIComponent, the server matches them and validates `params`.
  */
@@ -121,12 +131,12 @@ export const VmApi = {
   health: { method: 'GET', path: '/health', params: Empty, query: Empty, body: null, response: Health, status: 200 },
   provision: { method: 'POST', path: '/vms', params: Empty, query: Empty, body: ProvisionRequest, response: Vm, status: 202 },
   listVms: { method: 'GET', path: '/vms', params: Empty, query: z.object({ issueKey: IssueKey }).strict(), body: null, response: VmList, status: 200 },
-  getVm: { method: 'GET', path: '/vms/{id}', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 200 },
-  startVm: { method: 'POST', path: '/vms/{id}/start', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
-  stopVm: { method: 'POST', path: '/vms/{id}/stop', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
-  terminateVm: { method: 'POST', path: '/vms/{id}/terminate', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
-  updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: z.object({ id: InstanceId }), query: Empty, body: Schedule, response: Vm, status: 200 },
-  keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: z.object({ id: InstanceId }), query: Empty, body: KeepRunningRequest, response: Vm, status: 200 },
+  getVm: { method: 'GET', path: '/vms/{id}', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 200 },
+  startVm: { method: 'POST', path: '/vms/{id}/start', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
+  stopVm: { method: 'POST', path: '/vms/{id}/stop', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
+  terminateVm: { method: 'POST', path: '/vms/{id}/terminate', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
+  updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: Instance, query: InstanceQuery, body: Schedule, response: Vm, status: 200 },
+  keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: Instance, query: InstanceQuery, body: KeepRunningRequest, response: Vm, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

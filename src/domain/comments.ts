@@ -57,32 +57,39 @@ export function statusActionComment(action: VmAction, vm: Vm, statusName: string
   return doc(paragraph(strong(`${ACTION_DONE[action]} the dev VM `), code(vm.id), `${why}.${tail}`));
 }
 
-export function apiUnavailableComment(reason: string, retryInMinutes: number): AdfDoc {
+/** A failure as people see it: code, one-line cause, and the log reference for the administrator. */
+export interface ReportedFailure {
+  code: string;
+  cause: string;
+  ref: string;
+}
+const codeAndRef = (f: ReportedFailure): InlineInput[] => [' ', code(f.code), `: ${f.cause} Reference ${f.ref}.`];
+
+export function apiUnavailableComment(f: ReportedFailure, retryInMinutes: number): AdfDoc {
   return doc(
     panel(
       'note',
-      paragraph(
-        strong('The VM API could not be reached'),
-        ` (${reason}). The request is kept and retried automatically in about ${retryInMinutes} minute${retryInMinutes === 1 ? '' : 's'}; a retry never launches a second VM.`,
-      ),
+      paragraph(strong('The dev VM request did not go through yet.'), ` It is kept and retried automatically in about ${retryInMinutes} minute${retryInMinutes === 1 ? '' : 's'}; a retry never launches a second VM.`, ...codeAndRef(f)),
     ),
   );
 }
 
-export function apiGaveUpComment(reason: string, attempts: number): AdfDoc {
+export function apiGaveUpComment(f: ReportedFailure, attempts: number): AdfDoc {
   return doc(
     panel(
       'error',
-      paragraph(
-        strong('No dev VM was launched.'),
-        ` The VM API could not be reached after ${attempts} attempts (${reason}). Ask a Jira administrator to run "Test connection" on the Dev VM settings page, then provision again from the Dev VM panel.`,
-      ),
+      paragraph(strong('No dev VM was launched'), ` after ${attempts} attempts; provision again from the Dev VM panel once it is fixed.`, ...codeAndRef(f)),
     ),
   );
 }
 
-export function apiRejectedComment(message: string): AdfDoc {
-  return doc(panel('error', paragraph(strong('The VM API refused the request: '), message)));
+export function apiRejectedComment(f: ReportedFailure, what = 'The dev VM request was refused.'): AdfDoc {
+  return doc(panel('error', paragraph(strong(what), ...codeAndRef(f))));
+}
+
+/** A request refused by the identity map or the workflow rule; the code names the rule for the admin. */
+export function identityRefusedComment(refusal: { rule: string; message: string }): AdfDoc {
+  return doc(panel('warning', paragraph(strong('No dev VM was requested '), code(refusal.rule), `: ${refusal.message}`)));
 }
 
 export function notConfiguredComment(missing: readonly string[]): AdfDoc {

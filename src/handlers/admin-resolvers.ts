@@ -179,6 +179,12 @@ export function buildAdminResolver(): Resolver {
       fields: [...fields].sort((a, b) => a.name.localeCompare(b.name)),
     };
   });
+
+  // The identity map's user picker: Jira's own user search, as the admin.
+  define(resolver, R.adminSearchUsers, async (payload) => {
+    await requireAdmin();
+    return { users: await jira.searchUsers((payload as { query: string }).query) };
+  });
   return resolver;
 }
 

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
+import { identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
-import { IssueStatus } from '../adapters/jira-client';
+import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import type { InvocationError } from '@forge/events';
+import type { Vm } from '../contract/vm-api';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, writeProperty } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, trustedVm, writeProperty } from './vm-service';
+
+const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -52,7 +55,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
 
   const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
   const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
-  const fresh = await jira.getIssue('app', issue.key, ['status', ...mapped], [DEV_VM_PROPERTY]);
+  const fresh = await jira.getIssue('app', issue.key, ['status', 'assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const status = IssueStatus.safeParse(fresh.fields.status);
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
@@ -67,9 +70,11 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     // A redelivered event (our InvocationError, or Forge's at-least-once delivery) carries the
     // same changelog id: already handled.
     if (prop?.idempotencyKey === ownKey && !prop.pending) return;
-    const recorded = liveVm(prop);
-    // The record may be stale (a terminate stores `shutting-down`): the API says whether it is gone.
-    const existing = recorded && prop && api ? await recordedVmIfLive(api, fresh.key, prop, recorded, nowIso) : recorded;
+    // Only the VM the app recorded for this issue counts (never the user-writable property alone).
+    const trusted = await trustedVm(api, fresh.key, prop, nowIso);
+    const owned = liveOnly(trusted.vm);
+    // A stored copy may be stale (a terminate stores `shutting-down`): the API says whether it is gone.
+    const existing = owned && prop && api && !trusted.fetched ? await recordedVmIfLive(api, fresh.key, prop, owned, nowIso) : owned;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
       return;
@@ -92,12 +97,21 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
       await jira.addComment(issue.key, problemsComment(read.problems));
       return;
     }
+    // The trigger has no Jira user to check for admin rights: the map's assignee/reporter rule applies.
+    const people = { assigneeAccountId: userAccountId(fresh.fields.assignee), reporterAccountId: userAccountId(fresh.fields.reporter) };
+    const refusal = await identityRefusal(settings, read.request, people, false);
+    if (refusal) {
+      log.info('provision refused by the identity map', { issueKey: issue.key, rule: refusal.rule });
+      await jira.addComment(issue.key, identityRefusedComment(refusal));
+      return;
+    }
     await provisionAttempt(api, fresh.key, { ...read.request, idempotencyKey }, 1, prop, nowIso);
     return;
   }
 
-  const vm = liveVm(prop);
-  if (!vm || !prop) {
+  // The VM the app recorded for this issue, never an id someone wrote into the property.
+  const vm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
+  if (!vm) {
     if (prop?.pending) {
       // A queued retry would otherwise launch a VM for an issue that was just parked or closed.
       await writeProperty(fresh.key, { ...prop, pending: undefined }, nowIso);
@@ -111,5 +125,5 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     return;
   }
   if (action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping')) return;
-  await statusDrivenAction(api, fresh.key, action, prop, vm, status.success ? status.data.name : undefined, nowIso);
+  await statusDrivenAction(api, fresh.key, action, prop ?? {}, vm, status.success ? status.data.name : undefined, nowIso);
 }

@@ -5,15 +5,16 @@ import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
 import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
-import { decideCanAct } from '../domain/permissions';
+import { checkProvisionStatus } from '../domain/identity';
+import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
-import { userAccountId } from '../adapters/jira-client';
+import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
-import { fieldMapping, jira, loadConfig, provisionAttempt, vmAction, writeProperty, type AppConfig } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
 
 /**
  * Resolvers of the issue panel. Who may act is decided here from Forge's context (assignee,
@@ -28,7 +29,12 @@ interface Loaded {
   view: PanelView;
   config: AppConfig;
   prop: DevVmProperty | undefined;
+  /** The issue's VM per the app's own record (never just the property's word). */
+  vm: Vm | undefined;
   issueId: string;
+  people: IssuePeople;
+  /** Whether the caller is a Jira administrator; undefined when it was not asked (the caller is assignee or reporter). */
+  isAdmin: boolean | undefined;
 }
 
 async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
@@ -42,18 +48,26 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
   const isPerson = caller.accountId !== undefined && (caller.accountId === people.assigneeAccountId || caller.accountId === people.reporterAccountId);
-  const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : false;
-  const decision = decideCanAct(caller.accountId, people, isAdmin);
+  // Asked only when it decides something: whether a non-person may act at all.
+  const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : undefined;
+  const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
 
   let prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
-  let vm: Vm | undefined = prop?.vm;
-  const live = liveVm(prop);
+  // Only the VM the app recorded for this issue counts; the property is a display copy anyone
+  // who may edit the issue can overwrite.
+  const owned = await trustedVm(config.api, issueKey, prop, now.toISOString(), REFRESH_TIMEOUT_MS);
+  let vm: Vm | undefined = owned.vm;
+  const live = vm && vm.state !== 'terminated' ? vm : undefined;
   /** Set when the VM record was read from the API now, or (stale) when the stored one is shown instead. */
   let freshness: Pick<PanelView, 'refreshedAt' | 'stale'> = {};
-  if (refresh && live && config.api) {
+  if (owned.fetched && vm) {
+    // The copy on the issue was missing or not this issue's VM: put the real one back.
+    prop = await writeProperty(issueKey, { ...(prop ?? {}), vm }, now.toISOString());
+    freshness = { refreshedAt: now.toISOString() };
+  } else if (refresh && live && config.api) {
     try {
       // Short bound: the stored record is a fine answer when the API is slow.
-      const fresh = await config.api.call('getVm', { params: { id: live.id } }, { timeoutMs: REFRESH_TIMEOUT_MS });
+      const fresh = await config.api.call('getVm', { params: { id: live.id }, query: { issueKey } }, { timeoutMs: REFRESH_TIMEOUT_MS });
       if (worthStoring(fresh, live)) prop = await writeProperty(issueKey, { ...prop, vm: fresh }, now.toISOString());
       vm = fresh;
       freshness = { refreshedAt: now.toISOString() };
@@ -84,7 +98,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
-  return { view, config, prop, issueId: issue.id, mapping };
+  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin };
 }
 
 /** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
@@ -130,10 +144,10 @@ async function loadForAction(caller: CallerContext, now: Date): Promise<Loaded &
   return { ...loaded, accountId: caller.accountId, api };
 }
 
-function requireLiveVm(loaded: Loaded): { vm: Vm; prop: DevVmProperty } {
-  const vm = liveVm(loaded.prop);
-  if (!vm || !loaded.prop) throw new ResolverError('NOT_FOUND', 'This issue has no dev VM.');
-  return { vm, prop: loaded.prop };
+function requireLiveVm(loaded: Loaded): { vm: Vm; prop: StoredProperty } {
+  const vm = loaded.vm;
+  if (!vm || vm.state === 'terminated') throw new ResolverError('NOT_FOUND', 'This issue has no dev VM.');
+  return { vm, prop: loaded.prop ?? {} };
 }
 
 async function audit(issueKey: string, accountId: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
@@ -152,16 +166,22 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const now = deps.now();
     const loaded = await loadForAction(caller, now);
     const issueKey = loaded.view.issueKey;
-    if (liveVm(loaded.prop)) throw new ResolverError('CONFLICT', 'This issue already has a dev VM.');
+    if (loaded.vm && loaded.vm.state !== 'terminated') throw new ResolverError('CONFLICT', 'This issue already has a dev VM.');
     // A queued request is retried by the app; a second click must not send another one.
     if (loaded.view.pendingProvision) throw new ResolverError('CONFLICT', 'A provision request for this issue is already queued; the app retries it automatically.');
     const { settings } = loaded.config;
-    const issue = await jira.getIssue('user', issueKey, Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string'));
+    const issue = await jira.getIssue('user', issueKey, ['status', ...Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string')]);
     const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);
     if (!read.ok) {
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
     }
+    const isAdmin = loaded.isAdmin ?? (await jira.callerIsJiraAdmin());
+    const status = IssueStatus.safeParse(issue.fields.status);
+    const refusal =
+      checkProvisionStatus(status.success ? status.data.id : undefined, settings.statuses.provision, isAdmin) ??
+      (await identityRefusal(settings, read.request, loaded.people, isAdmin));
+    if (refusal) throw new ResolverError('FORBIDDEN', `${refusal.rule}: ${refusal.message}`, refusal.field === 'status' ? 'status' : loaded.mapping[refusal.field] ?? refusal.field);
     // A request still being retried keeps its key; otherwise one key per minute, so a double
     // click launches one VM.
     const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
@@ -197,7 +217,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (new Date(body.until).getTime() <= now.getTime()) throw new ResolverError('VALIDATION_FAILED', 'must be in the future', 'until');
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
-    const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, body }), vm);
+    const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
     return (await load(caller, now, false)).view;
@@ -208,7 +228,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const schedule = Schedule.parse((payload as { schedule: unknown }).schedule);
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
-    const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, body: schedule }), vm);
+    const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     await audit(loaded.view.issueKey, loaded.accountId, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;

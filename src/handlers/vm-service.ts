@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Settings } from '../contract/settings';
 import type { ProvisionRequest, Vm } from '../contract/vm-api';
 import {
@@ -6,14 +7,19 @@ import {
   apiUnavailableComment,
   provisioningComment,
   statusActionComment,
+  type ReportedFailure,
   type VmAction,
 } from '../domain/comments';
 import { getAppContext } from '@forge/api';
 import { allRolesMapped, discoverAppFields, effectiveMapping, type AppEnvironment } from '../domain/app-fields';
 import { MAX_PROVISION_ATTEMPTS, retryDelaySeconds } from '../domain/retry';
+import { checkIdentity, type IdentityRefusal } from '../domain/identity';
+import { userErrorOf } from '../domain/user-errors';
+import { mayRecordOwner, ownedVmSource } from '../domain/ownership';
+import type { IssuePeople } from '../domain/permissions';
 import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
-import { getCached, loadSecrets, loadSettings, putCached } from '../adapters/kvs-store';
+import { getCached, isProvisionedClient, loadSecrets, loadSettings, loadVmOwner, putCached, rememberProvisionedClient, saveVmOwner } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { enqueueRetry } from '../adapters/retry-queue';
 import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
@@ -76,6 +82,56 @@ export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 
   return value;
 }
 
+/**
+ * Log a failed VM API call with its details under a fresh reference, and return what people may
+ * be told (src/domain/user-errors.ts). The reference is what ties a comment to the log line.
+ */
+export function reportFailure(e: VmApiError, ctx: Record<string, string | number>): ReportedFailure {
+  const ref = randomBytes(4).toString('hex');
+  const shown = userErrorOf({ kind: e.kind, apiCode: e.apiCode });
+  log.warn('vm api call failed', { ref, code: shown.code, kind: e.kind, status: e.status, apiCode: e.apiCode, detail: e.message, ...ctx });
+  return { ...shown, ref };
+}
+
+/** The identity map's verdict on a request (src/domain/identity.ts), with the app's record of provisioned clients. */
+export async function identityRefusal(settings: Settings, request: { developer: string; client: string }, people: IssuePeople, actorIsAdmin: boolean): Promise<IdentityRefusal | undefined> {
+  const clientProvisionedBefore = await isProvisionedClient(request.client);
+  return checkIdentity({ ...request, identity: settings.identity, people, actorIsAdmin, clientProvisionedBefore });
+}
+
+/** The property as read (absent or unreadable: empty), to write back with a new VM copy. */
+export type StoredProperty = Omit<DevVmProperty, 'updatedAt'>;
+
+export interface TrustedVm {
+  /** The issue's VM per the app's own record; undefined when it has none (or it could not be read). */
+  vm: Vm | undefined;
+  /** True when `vm` was read from the VM API just now (the property's copy was missing, stale or forged). */
+  fetched: boolean;
+}
+
+/**
+ * The issue's VM as the app may act on it: the property's copy only when its id is the one the
+ * app recorded (src/domain/ownership.ts), otherwise read from the VM API with the issue key, which
+ * the API checks against the instance's JiraIssue tag. A VM launched before the app kept records
+ * is adopted once that check passed.
+ */
+export async function trustedVm(api: VmApiClient | undefined, issueKey: string, prop: DevVmProperty | undefined, nowIso: string, timeoutMs?: number): Promise<TrustedVm> {
+  const source = ownedVmSource(await loadVmOwner(issueKey), prop);
+  if (source.kind === 'none') return { vm: undefined, fetched: false };
+  if (source.kind === 'copy') return { vm: source.vm, fetched: false };
+  if (!api) return { vm: undefined, fetched: false };
+  try {
+    const vm = await api.call('getVm', { params: { id: source.instanceId }, query: { issueKey } }, timeoutMs === undefined ? {} : { timeoutMs });
+    if (source.kind === 'verify') await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
+    return { vm, fetched: true };
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    // 404: not this issue's instance (a forged property) or gone; otherwise the API is unreachable.
+    log.warn('issue VM could not be confirmed', { issueKey, source: source.kind, kind: e.kind, status: e.status });
+    return { vm: undefined, fetched: false };
+  }
+}
+
 export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number } | { outcome: 'failed'; message: string };
 
 /**
@@ -94,6 +150,12 @@ export async function provisionAttempt(
   const base = { ...(previous ?? {}), idempotencyKey: request.idempotencyKey };
   try {
     const vm = await api.call('provision', { body: request });
+    if (!mayRecordOwner(issueKey, vm)) {
+      // The API answered with another issue's VM (a reused idempotency key): never adopt it.
+      throw new VmApiError('rejected', 'the VM API answered with a VM of another issue', 409, 'CONFLICT');
+    }
+    await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
+    await rememberProvisionedClient(request.client);
     // A new VM gets its own first-run write-back and connection comment.
     await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));
@@ -101,27 +163,29 @@ export async function provisionAttempt(
     return { outcome: 'provisioned', vm };
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
+    const failure = reportFailure(e, { issueKey, op: 'provision', attempt });
+    const shown = `${failure.code}: ${failure.cause} Reference ${failure.ref}.`;
     if (e.retryable) {
       const delay = retryDelaySeconds(attempt);
       if (delay !== undefined) {
         const nextAttemptAt = new Date(new Date(nowIso).getTime() + delay * 1000).toISOString();
-        const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: e.message };
+        const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: shown };
         await writeProperty(issueKey, { ...base, pending }, nowIso);
         await enqueueRetry({ kind: 'provision', issueKey, request, attempt: attempt + 1 }, delay);
         // One comment for the whole retry sequence, not one per attempt.
-        if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(e.message, Math.round(delay / 60)));
+        if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(failure, Math.round(delay / 60)));
         log.warn('provision queued for retry', { issueKey, attempt, kind: e.kind, status: e.status });
         return { outcome: 'queued', retryInSeconds: delay };
       }
       await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
-      await jira.addComment(issueKey, apiGaveUpComment(e.message, MAX_PROVISION_ATTEMPTS));
-      log.error('provision gave up', { issueKey, attempt, kind: e.kind });
-      return { outcome: 'failed', message: e.message };
+      await jira.addComment(issueKey, apiGaveUpComment(failure, MAX_PROVISION_ATTEMPTS));
+      log.error('provision gave up', { issueKey, attempt, kind: e.kind, ref: failure.ref });
+      return { outcome: 'failed', message: shown };
     }
     await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
-    await jira.addComment(issueKey, apiRejectedComment(e.message));
-    log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode });
-    return { outcome: 'failed', message: e.message };
+    await jira.addComment(issueKey, apiRejectedComment(failure));
+    log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode, ref: failure.ref });
+    return { outcome: 'failed', message: shown };
   }
 }
 
@@ -138,7 +202,7 @@ const GOING_OR_GONE: ReadonlySet<Vm['state']> = new Set(['shutting-down', 'termi
 export async function recordedVmIfLive(api: VmApiClient, issueKey: string, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm | undefined> {
   let current: Vm;
   try {
-    current = withKnownUsage(await api.call('getVm', { params: { id: vm.id } }), vm);
+    current = withKnownUsage(await api.call('getVm', { params: { id: vm.id }, query: { issueKey } }), vm);
   } catch (e) {
     if (e instanceof VmApiError && e.status === 404 && e.apiCode === 'NOT_FOUND') {
       log.info('recorded VM no longer exists', { issueKey, instanceId: vm.id });
@@ -155,8 +219,8 @@ export async function recordedVmIfLive(api: VmApiClient, issueKey: string, prop:
 const ACTION_OP = { start: 'startVm', stop: 'stopVm', terminate: 'terminateVm' } as const;
 
 /** Start, stop or terminate the issue's VM and store what the API answered. */
-export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, nowIso: string): Promise<Vm> {
-  const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id } }), vm);
+export async function vmAction(api: VmApiClient, issueKey: string, action: VmAction, prop: StoredProperty, vm: Vm, nowIso: string): Promise<Vm> {
+  const updated = withKnownUsage(await api.call(ACTION_OP[action], { params: { id: vm.id }, query: { issueKey } }), vm);
   // The API's answer is an observation too: a lifecycle event observed before it must not undo it.
   await writeProperty(issueKey, { ...prop, vm: updated, lastObservation: { instanceId: vm.id, observedAt: nowIso, sequence: 0 } }, nowIso);
   log.info('vm action', { issueKey, instanceId: vm.id, action, state: updated.state });
@@ -164,13 +228,13 @@ export async function vmAction(api: VmApiClient, issueKey: string, action: VmAct
 }
 
 /** Status-driven stop/terminate: the call plus a comment saying what happened. */
-export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: DevVmProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
   try {
     const updated = await vmAction(api, issueKey, action, prop, vm, nowIso);
     await jira.addComment(issueKey, statusActionComment(action, updated, statusName));
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
     log.warn('status action failed', { issueKey, action, error: errorName(e) });
-    await jira.addComment(issueKey, apiRejectedComment(`could not ${action} ${vm.id}: ${e.message}. Use the Dev VM panel to try again.`));
+    await jira.addComment(issueKey, apiRejectedComment(reportFailure(e, { issueKey, op: action }), `The dev VM ${vm.id} could not ${action === 'terminate' ? 'be terminated' : action === 'stop' ? 'be stopped' : 'be started'}; use the Dev VM panel to try again.`));
   }
 }

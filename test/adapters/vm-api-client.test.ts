@@ -77,7 +77,7 @@ describe('SigV4 signatures verified independently', () => {
 
   it('the verifier itself rejects a forged signature and a body that does not match its hash', async () => {
     const base = { method: 'GET', host: 'h', path: '/health', query: new URLSearchParams(), body: '' };
-    const forged = await verifySigV4({ ...base, headers: { authorization: `AWS4-HMAC-SHA256 Credential=${api.credentials.accessKeyId}/20261126/eu-west-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`, 'x-amz-date': '20261126T090000Z' } }, api.credentials, 'eu-west-1');
+    const forged = await verifySigV4({ ...base, headers: { authorization: `AWS4-HMAC-SHA256 Credential=${api.credentials.accessKeyId}/20261126/eu-west-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`, 'x-amz-date': '20261126T090000Z' } }, api.credentials, 'eu-west-1', 'lambda', new Date('2026-11-26T09:01:00Z'));
     expect(forged).toEqual({ ok: false, reason: 'signature mismatch' });
     const badHash = await verifySigV4({ ...base, body: 'x', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=' + '0'.repeat(64), 'x-amz-content-sha256': '0'.repeat(64) } }, { ...api.credentials, accessKeyId: 'a' }, 'c', 'd');
     expect(badHash).toEqual({ ok: false, reason: 'body does not match x-amz-content-sha256' });

@@ -122,6 +122,52 @@ describe('the admin page in a real browser', () => {
     expect(await text(page, 'test-result')).toContain(`in ${api.region}`);
   });
 
+  it('maps developers to Jira users picked by search, lists every map problem at once, and saves the map', async () => {
+    forge = site();
+    const { page } = await rig.open();
+    await page.getByTestId('identity-table').waitFor();
+    expect(await text(page, 'identity-table')).toContain('No developer mapped yet');
+
+    for (const name of ['Jo', 'Otto']) {
+      await page.getByTestId('identity-search').fill(name);
+      await page.getByTestId('identity-search-button').click();
+      await page.getByTestId('identity-results').waitFor();
+      await page.getByTestId('identity-results').getByRole('button').first().click();
+    }
+    expect(rig.invokes('admin.searchUsers')).toHaveLength(2);
+    // Both given the same developer name, and a system account name would be refused too.
+    await page.getByTestId('identity-0-developer').fill('jdoe');
+    await page.getByTestId('identity-0-clients').fill('acme-corp, globex');
+    await page.getByTestId('identity-1-developer').fill('jdoe');
+    await page.getByTestId('identity-1-clients').fill('any');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-invalid').waitFor();
+    expect(await page.getByTestId('field-error').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('developer name "jdoe" is already mapped in row 1')]));
+    expect(rig.invokes('admin.save')).toHaveLength(0);
+    await accessible(page, 'identity-invalid');
+
+    await page.getByTestId('identity-1-developer').fill('root');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-invalid').waitFor();
+    expect(await page.getByTestId('field-error').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('system account')]));
+
+    await page.getByTestId('identity-1-developer').fill('otto');
+    await page.getByTestId('identity-knownClients').fill('acme-corp, globex');
+    await page.getByTestId('save').click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    expect(await text(page, 'save-result')).toContain('Developers and their Jira users and clients');
+    expect(forge.kvs.get('settings:v1')).toMatchObject({
+      identity: {
+        developers: [
+          { developer: 'jdoe', accountId: PEOPLE.assignee, displayName: 'Jo Doe', clients: ['acme-corp', 'globex'] },
+          { developer: 'otto', accountId: PEOPLE.other, displayName: 'Otto Other', clients: 'any' },
+        ],
+        knownClients: ['acme-corp', 'globex'],
+        allowNewClients: false,
+      },
+    });
+  });
+
   it('explains why a connection test fails and what to check', async () => {
     forge = site();
     configure(forge, api);

@@ -4,7 +4,7 @@ import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, HMAC_SECRET, PEOPLE, configure, goodIssue, site } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
 import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
 import { focusIsVisible, startRig, tabTo, type Rig } from '../../local/browser/harness';
 
@@ -71,7 +71,7 @@ async function accessible(page: Page, state: string) {
 
 describe('the issue panel in a real browser', () => {
   it('takes a developer from the empty state through provision, start-up, stop, keep running, a schedule edit and termination', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open();
 
@@ -194,7 +194,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open();
     await page.getByTestId('action-provision').click();
@@ -220,7 +220,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('shows a failed action as a Jira flag and in the panel, with the reason and what to do', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open();
     await page.getByTestId('action-provision').click();
@@ -244,7 +244,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('shows a provision request queued while the VM API is down instead of the Provision button, and the VM once the queue delivers it', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open();
     await page.getByTestId('empty-state').waitFor();
@@ -272,7 +272,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('says the VM shown is the stored record when the VM API does not answer, stops polling, and Refresh resumes', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open();
     await page.getByTestId('action-provision').click();
@@ -314,7 +314,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('tells the viewer the app is not set up when no admin has configured it', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     const { page } = await rig.open();
     await page.getByTestId('not-configured').waitFor();
     expect(await text(page, 'not-configured')).toContain('Dev VM settings');
@@ -322,7 +322,7 @@ describe('the issue panel in a real browser', () => {
   });
 
   it('follows the dark theme through design tokens', async () => {
-    forge = site();
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
     const { page } = await rig.open({ theme: 'dark' });
     await page.getByTestId('empty-state').waitFor();

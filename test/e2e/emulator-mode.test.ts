@@ -123,8 +123,8 @@ describe('the preview against an empty emulator', () => {
     });
     const { stack } = preview;
     expect(stack.emulator?.items.map((i) => i.status)).toEqual(EMULATOR_VARIABLES.map(() => 'found'));
-    // A second request issue, for a second developer.
-    const seed = siteSeed({ client: 'acme-corp', developer: 'asmith', instanceType: 't3.large', os: 'al2023', start: START, stop: STOP, timezone: ZONE, days: ALL_DAYS }).issues?.[0];
+    // A second request issue of the same developer (the identity map ties the demo user to jdoe).
+    const seed = siteSeed({ client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', start: START, stop: STOP, timezone: ZONE, days: ALL_DAYS }).issues?.[0];
     stack.forge.jira.addIssue({ ...(seed as NonNullable<typeof seed>), id: '10002', key: 'OPS-2' });
     const comments = (key: string) => stack.forge.jira.commentsOn(key).map((c) => adfToText(c.body));
     const vmOf = (key: string) => (stack.forge.jira.property(key, 'dev-vm') as { vm?: Vm } | undefined)?.vm;

@@ -64,8 +64,8 @@ describe('manifest.yml', () => {
     }
   });
 
-  it('asks for the least scopes: Jira work read/write and app storage only', () => {
-    expect(readManifest().permissions.scopes.sort()).toEqual(['read:jira-work', 'storage:app', 'write:jira-work']);
+  it('asks for the least scopes: Jira work read/write, user search (identity map) and app storage only', () => {
+    expect(readManifest().permissions.scopes.sort()).toEqual(['read:jira-user', 'read:jira-work', 'storage:app', 'write:jira-work']);
   });
 
   it('allows egress exactly to the Lambda function URLs of the supported regions', () => {

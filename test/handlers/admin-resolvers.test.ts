@@ -35,7 +35,7 @@ const everyName = Object.values(R).filter((n) => n.startsWith('admin.'));
 
 describe('only Jira administrators', () => {
   it.each(everyName)('%s is refused to a non-admin', async (name) => {
-    const payload = name === R.adminSave ? { settings: DEFAULT_SETTINGS, secrets: {} } : {};
+    const payload = name === R.adminSave ? { settings: DEFAULT_SETTINGS, secrets: {} } : name === R.adminSearchUsers ? { query: 'jo' } : {};
     const res = await call(name, payload, PEOPLE.assignee);
     expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });

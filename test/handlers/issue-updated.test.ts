@@ -8,7 +8,7 @@ import { DevVmProperty } from '../../src/domain/vm-property';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, goodIssue, identityFor, site, statusChangedEvent } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -154,7 +154,8 @@ describe('when the VM API is down', () => {
 
     expect(provisionCalls()).toHaveLength(0); // 503 before routing: nothing reached provisioning
     expect(api.calls).toHaveLength(1);
-    expect(texts()).toEqual([expect.stringMatching(/The VM API could not be reached \(EC2 is unavailable\)\. The request is kept and retried automatically in about 1 minute/)]);
+    // A code and a reference, not the API's own words ("EC2 is unavailable"): those go to the log.
+    expect(texts()).toEqual([expect.stringMatching(/did not go through yet\. It is kept and retried automatically in about 1 minute.* AWS_FAILED: .* Reference [0-9a-f]{8}\.$/)]);
     expect(forge.queue).toHaveLength(1);
     expect(forge.queue[0]).toMatchObject({ queueName: RETRY_QUEUE_KEY, delayInSeconds: 60, body: { kind: 'provision', issueKey: 'OPS-42', attempt: 2, request: { idempotencyKey: 'jira:10042:cl10400' } } });
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending?.request.idempotencyKey).toBe('jira:10042:cl10400');
@@ -227,7 +228,7 @@ describe('when the VM API is down', () => {
     expect(api.vms.size).toBe(0);
     const all = texts();
     expect(all).toHaveLength(2);
-    expect(all[1]).toContain('No dev VM was launched. The VM API could not be reached after 4 attempts');
+    expect(all[1]).toMatch(/^No dev VM was launched after 4 attempts; .* AWS_FAILED: .* Reference [0-9a-f]{8}\.$/);
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).pending).toBeUndefined();
   });
 
@@ -239,7 +240,7 @@ describe('when the VM API is down', () => {
     await handleIssueUpdated(toReady(), NOW);
     expect(api.calls.map((c) => c.signature)).toEqual(['invalid']);
     expect(forge.queue).toHaveLength(0);
-    expect(texts()).toEqual([expect.stringContaining('The VM API refused the request: the API refused the signature (HTTP 403)')]);
+    expect(texts()).toEqual([expect.stringMatching(/^The dev VM request was refused\. VM_API_CREDENTIALS: .*check the access key and region.* Reference [0-9a-f]{8}\.$/)]);
   });
 });
 
@@ -382,7 +383,9 @@ describe('the app’s own request fields', () => {
       { id: 'customfield_20006', name: 'Dev VM stop time', schemaCustom: ari('dev-vm-stop') },
       { id: 'customfield_20007', name: 'Dev VM time zone', schemaCustom: ari('dev-vm-timezone') },
     );
-    configure(forge, api, { fields: {} });
+    // asmith is the assignee, bob the reporter of the issues below (identity map rule).
+    const identity = identityFor([{ developer: 'asmith', accountId: PEOPLE.assignee }, { developer: 'bob', accountId: PEOPLE.reporter }], { knownClients: ['globex'] });
+    configure(forge, api, { fields: {}, identity });
     await handleIssueUpdated(toReady(), NOW);
     expect(provisionCalls()[0]?.body).toMatchObject({ client: 'globex', developer: 'asmith', instanceType: 't3.medium', schedule: { start: '07:00', stop: '16:00', timezone: 'Asia/Tokyo' } });
 
@@ -404,7 +407,10 @@ describe('the app’s own request fields', () => {
       // Another app's field with the same module key.
       { id: 'customfield_20201', name: 'Client', schemaCustom: 'ari:cloud:ecosystem::extension/00000000-0000-4000-8000-000000000000/env-stand-in/static/dev-vm-client' },
     );
-    configure(forge, api, { fields: { start: FIELD.start, stop: FIELD.stop, timezone: FIELD.timezone, days: FIELD.days } });
+    configure(forge, api, {
+      fields: { start: FIELD.start, stop: FIELD.stop, timezone: FIELD.timezone, days: FIELD.days },
+      identity: identityFor([{ developer: 'asmith', accountId: PEOPLE.assignee }], { knownClients: ['globex'] }),
+    });
     await handleIssueUpdated(toReady(), NOW);
     expect(provisionCalls()[0]?.body).toMatchObject({ client: 'globex', developer: 'asmith' });
   });

@@ -6,7 +6,7 @@ import { buildPanelResolver, panelResolver } from '../../src/handlers/panel-reso
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, PEOPLE, configure, goodIssue, site } from '../../local/site-fixtures';
+import { FIELD, PEOPLE, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 
@@ -18,7 +18,8 @@ beforeAll(async () => {
 afterAll(() => api.close());
 beforeEach(() => {
   api.reset();
-  forge = site();
+  // In a provisioning status: the panel's Provision button acts only there (or for an admin).
+  forge = site([goodIssue({ statusId: STATUS.ready })]);
   configure(forge, api);
 });
 afterEach(() => {

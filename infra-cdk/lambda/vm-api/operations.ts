@@ -47,42 +47,50 @@ async function aws<T>(fn: () => Promise<T>, ctx?: { instanceType?: string }): Pr
   }
 }
 
-async function managed(deps: VmApiDeps, id: string): Promise<Instance> {
+/**
+ * The instance, if this stack manages it and it was launched for `issueKey` (its JiraIssue tag,
+ * set at launch and never rewritten by this API). Another issue's instance answers the same 404
+ * as an unknown one: an instance id copied from elsewhere gives its holder nothing.
+ */
+async function managed(deps: VmApiDeps, id: string, issueKey: string): Promise<Instance> {
   const instance = await aws(() => deps.ec2.getManaged(id));
-  if (!instance) throw new ApiError('NOT_FOUND', `No dev VM ${id} managed by this stack`);
+  if (!instance || instance.Tags?.find((t) => t.Key === Tag.JiraIssue)?.Value !== issueKey) {
+    if (instance) deps.annotate?.({ issueKeyMismatch: true });
+    throw new ApiError('NOT_FOUND', `No dev VM ${id} for issue ${issueKey} managed by this stack`);
+  }
   return instance;
 }
 
-export async function getVm(deps: VmApiDeps, id: string): Promise<Vm> {
-  return vmRecord(deps, await managed(deps, id), { usage: true });
+export async function getVm(deps: VmApiDeps, id: string, issueKey: string): Promise<Vm> {
+  return vmRecord(deps, await managed(deps, id, issueKey), { usage: true });
 }
 
 function withState(instance: Instance, change: InstanceStateChange | undefined): Instance {
   return change?.CurrentState ? { ...instance, State: change.CurrentState, StateReason: undefined, StateTransitionReason: undefined } : instance;
 }
 
-export async function startVm(deps: VmApiDeps, id: string): Promise<Vm> {
-  const instance = await managed(deps, id);
+export async function startVm(deps: VmApiDeps, id: string, issueKey: string): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
   const change = await aws(() => deps.ec2.start(id), { instanceType: instance.InstanceType });
   return vmRecord(deps, withState(instance, change));
 }
 
-export async function stopVm(deps: VmApiDeps, id: string): Promise<Vm> {
-  const instance = await managed(deps, id);
+export async function stopVm(deps: VmApiDeps, id: string, issueKey: string): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
   const change = await aws(() => deps.ec2.stop(id));
   return vmRecord(deps, withState(instance, change));
 }
 
-export async function terminateVm(deps: VmApiDeps, id: string): Promise<Vm> {
-  const instance = await managed(deps, id);
+export async function terminateVm(deps: VmApiDeps, id: string, issueKey: string): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
   const change = await aws(() => deps.ec2.terminate(id));
   return vmRecord(deps, withState(instance, change));
 }
 
 const GONE = new Set(['shutting-down', 'terminated']);
 
-export async function updateSchedule(deps: VmApiDeps, id: string, schedule: Schedule): Promise<Vm> {
-  const instance = await managed(deps, id);
+export async function updateSchedule(deps: VmApiDeps, id: string, issueKey: string, schedule: Schedule): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
   if (GONE.has(instance.State?.Name ?? '')) throw new ApiError('CONFLICT', `VM ${id} is ${instance.State?.Name}; its schedule can no longer change`);
   const { set, remove } = scheduleToTags(schedule);
   const values = Object.fromEntries(set.map((t) => [t.Key, t.Value]));
@@ -92,13 +100,13 @@ export async function updateSchedule(deps: VmApiDeps, id: string, schedule: Sche
   return vmRecord(deps, withTags(instance, values, remove));
 }
 
-export async function keepRunning(deps: VmApiDeps, id: string, body: KeepRunningRequest): Promise<Vm> {
+export async function keepRunning(deps: VmApiDeps, id: string, issueKey: string, body: KeepRunningRequest): Promise<Vm> {
   const now = deps.now();
   const until = new Date(body.until);
   if (until.getTime() <= now.getTime()) throw new ApiError('VALIDATION_FAILED', 'until: must be in the future', 'until');
   if (until.getTime() - now.getTime() > KEEP_RUNNING_MAX_MS) throw new ApiError('VALIDATION_FAILED', 'until: must be at most 24 hours from now', 'until');
 
-  const instance = await managed(deps, id);
+  const instance = await managed(deps, id, issueKey);
   const state = instance.State?.Name ?? 'pending';
   if (state === 'stopping' || GONE.has(state)) throw new ApiError('CONFLICT', `VM ${id} is ${state}; it cannot be kept running`);
   const value = until.toISOString();

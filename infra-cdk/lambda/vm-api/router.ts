@@ -65,25 +65,27 @@ function bodyOf(event: APIGatewayProxyEventV2): unknown {
 
 async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<string, string>, query: Record<string, string>, body: unknown): Promise<unknown> {
   const id = params.id as string;
+  // Required by the contract on every instance operation (InstanceQuery), validated before here.
+  const issueKey = query.issueKey as string;
   switch (op) {
     case 'health':
       return ops.health(deps);
     case 'provision':
       return provision(deps, body as z.infer<typeof VmApi.provision.body>);
     case 'listVms':
-      return ops.listVms(deps, query.issueKey as string);
+      return ops.listVms(deps, issueKey);
     case 'getVm':
-      return ops.getVm(deps, id);
+      return ops.getVm(deps, id, issueKey);
     case 'startVm':
-      return ops.startVm(deps, id);
+      return ops.startVm(deps, id, issueKey);
     case 'stopVm':
-      return ops.stopVm(deps, id);
+      return ops.stopVm(deps, id, issueKey);
     case 'terminateVm':
-      return ops.terminateVm(deps, id);
+      return ops.terminateVm(deps, id, issueKey);
     case 'updateSchedule':
-      return ops.updateSchedule(deps, id, body as z.infer<typeof VmApi.updateSchedule.body>);
+      return ops.updateSchedule(deps, id, issueKey, body as z.infer<typeof VmApi.updateSchedule.body>);
     case 'keepRunning':
-      return ops.keepRunning(deps, id, body as z.infer<typeof VmApi.keepRunning.body>);
+      return ops.keepRunning(deps, id, issueKey, body as z.infer<typeof VmApi.keepRunning.body>);
     case 'revokeDeveloper':
       return ops.revokeDeveloper(deps, params.client as string, params.developer as string);
   }

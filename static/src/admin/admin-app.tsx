@@ -16,6 +16,7 @@ import { DAY_LABELS, daysFromSpec, specFromDays } from '../shared/days';
 import { timeZones } from '../shared/format';
 import { mutedText, row, Section } from '../shared/ui';
 import { SelectRow, TextRow, ErrorText } from './controls';
+import { IdentitySection } from './identity-section';
 import type { Option } from './option';
 import { CONNECTION_ADVICE, FIELD_HINTS, validate, type FieldErrors, type SecretDrafts } from './validation';
 
@@ -45,6 +46,9 @@ const CHANGE_LABELS: Record<string, string> = {
   'policy.allowedOs': 'Allowed operating systems',
   'policy.defaultSchedule': 'Default schedule',
   'policy.idleDays': 'Idle days before termination',
+  'identity.developers': 'Developers and their Jira users and clients',
+  'identity.knownClients': 'Known clients',
+  'identity.allowNewClients': 'Allow new clients',
   'secrets.accessKeyId': 'Access key id',
   'secrets.secretAccessKey': 'Secret access key',
   'secrets.hmacSecret': 'Callback signing secret',
@@ -377,6 +381,8 @@ export function AdminApp() {
           />
         ))}
       </Section>
+
+      <IdentitySection settings={settings} errors={errors} update={update} />
 
       <Section title="Policy" id="policy-heading">
         <SelectRow

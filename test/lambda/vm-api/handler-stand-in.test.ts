@@ -67,7 +67,7 @@ describe('VM API Lambda against the AWS stand-in', () => {
     expect(list.status).toBe(200);
     expect(VmList.parse(list.body).vms.map((v) => [v.id, v.state])).toEqual([[vm.id, 'running']]);
 
-    const stopped = parse(await handler(event('POST', `/vms/${vm.id}/stop`)));
+    const stopped = parse(await handler(event('POST', `/vms/${vm.id}/stop`, { query: { issueKey: 'OPS-7' } })));
     expect(stopped.status).toBe(202);
     expect((stopped.body as Vm).state).toBe('stopping');
   });
@@ -75,15 +75,15 @@ describe('VM API Lambda against the AWS stand-in', () => {
   it('answers 503 when the stand-in has no capacity for a start', async () => {
     const created = Vm.parse(parse(await handler(event('POST', '/vms', { body: { ...body, developer: 'asmith', idempotencyKey: 'issue-20002:changelog-1' } }))).body);
     aws.settle();
-    await handler(event('POST', `/vms/${created.id}/stop`));
+    await handler(event('POST', `/vms/${created.id}/stop`, { query: { issueKey: 'OPS-7' } }));
     aws.settle();
     aws.injectFault({ kind: 'insufficient-capacity', instanceId: created.id, times: 10 });
-    const res = parse(await handler(event('POST', `/vms/${created.id}/start`)));
+    const res = parse(await handler(event('POST', `/vms/${created.id}/start`, { query: { issueKey: 'OPS-7' } })));
     expect(res.status).toBe(503);
     expect((res.body as { error: { code: string } }).error.code).toBe('INSUFFICIENT_CAPACITY');
   });
 
   it('answers 404 for an instance id the stand-in does not know', async () => {
-    expect(parse(await handler(event('GET', '/vms/i-0123456789abcdef0'))).status).toBe(404);
+    expect(parse(await handler(event('GET', '/vms/i-0123456789abcdef0', { query: { issueKey: 'OPS-7' } }))).status).toBe(404);
   });
 });

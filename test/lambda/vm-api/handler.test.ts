@@ -33,8 +33,10 @@ beforeEach(() => {
   handle = createHandler(deps);
 });
 
+/** Instance operations name the issue of the seeded VMs (VM_TAGS.JiraIssue) unless a test says otherwise. */
 async function call(method: string, path: string, opts: Parameters<typeof event>[2] = {}) {
-  const res = await handle(event(method, path, opts));
+  const instanceOp = /^\/vms\/i-/.test(path);
+  const res = await handle(event(method, path, instanceOp && !opts.query ? { ...opts, query: { issueKey: VM_TAGS.JiraIssue } } : opts));
   return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body ?? 'null') as unknown };
 }
 
