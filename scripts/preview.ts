@@ -8,6 +8,9 @@ import { startPreview } from './preview/server';
  * process. Ctrl-C or SIGTERM closes every server and database connection, then exits.
  */
 async function main(): Promise<void> {
+  // One database name space per clone (master logins, client databases, developer logins): two
+  // clones' previews, or a preview and the tests, on one machine never share them.
+  const clone = createHash('sha256').update(__dirname).digest('hex').slice(0, 8);
   const port = Number(process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0-65535, got ${process.env.PORT}`);
   const awsEndpointUrl = process.env.AWS_ENDPOINT_URL?.trim() || undefined;
@@ -17,15 +20,15 @@ async function main(): Promise<void> {
     port,
     ...(process.env.HOST ? { host: process.env.HOST } : {}),
     ...(awsEndpointUrl ? { awsEndpointUrl } : {}),
-    // One database name space per clone: two clones' previews (or a preview and the tests) on one
-    // machine never share the master logins.
-    dbSuffix: `preview_${createHash('sha256').update(__dirname).digest('hex').slice(0, 8)}`,
+    dbSuffix: `preview_${clone}`,
+    dbNamespace: `p${clone.slice(0, 7)}`,
     log: (line) => console.log(line),
   });
   const { stack } = preview;
   console.log('');
   console.log(`  Dev VM for Jira preview:  ${preview.url}/`);
   console.log(`  AWS: ${stack.awsLabel}${stack.standIn ? ` (${stack.awsUrl})` : ''}`);
+  console.log(`  Database name space: p${clone.slice(0, 7)} (client databases p${clone.slice(0, 7)}_client_…)`);
   for (const e of stack.engines) console.log(`  ${e.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'}: ${e.enabled ? `local ${e.master.host}:${e.master.port}, master ${e.master.username}` : `switched off: ${e.reason}`}`);
   // Emulator mode: what the preview found, created or was given there, with the values it uses.
   for (const item of stack.emulator?.items ?? []) console.log(`  ${item.variable}=${item.value} (${item.status})`);

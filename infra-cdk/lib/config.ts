@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MANAGED_BY } from '../../src/contract/tags';
-import { InstanceType } from '../../src/contract/names';
+import { DbNamespace, InstanceType } from '../../src/contract/names';
 import { OsId } from '../../src/contract/vm-api';
 import { UserDataInput } from '../../src/domain/user-data';
 
@@ -30,6 +30,7 @@ import { UserDataInput } from '../../src/domain/user-data';
  * | instanceRolePath        | /dev-vm/                                  | IAM path of the per-developer instance roles       |
  * | managedBy               | dev-vm-for-jira (MANAGED_BY)              | value of the ManagedBy tag IAM conditions key on   |
  * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes (1000 to MAX_UID_BASE) |
+ * | dbNamespace             | (empty: none)                             | prefix of client databases, so two stacks can share RDS |
  * | webtriggerUrl           | not-configured                            | Forge web trigger URL for lifecycle events         |
  * | forgeKeySerial          | 1                                         | bump to replace the Forge principal's access key   |
  * | alarmEmail              | (none: alarms show in the console only)   | e-mail address the operational alarms are sent to  |
@@ -101,6 +102,7 @@ const Context = z
       .min(1000, 'must be at least 1000 (below are system accounts)')
       .max(MAX_UID_BASE, `must be at most ${MAX_UID_BASE}: the VM user data accepts uids up to ${MAX_POSIX_ID} and each developer takes the next one above uidBase`)
       .default(20000),
+    dbNamespace: DbNamespace.default(''),
     webtriggerUrl: z
       .string()
       .refine((u) => u === WEBTRIGGER_NOT_CONFIGURED || /^https:\/\/[^\s]+$/.test(u), `must be an https URL or "${WEBTRIGGER_NOT_CONFIGURED}"`)

@@ -117,6 +117,7 @@ export class DevVmStack extends Stack {
       instancePolicy: this.launch.instancePolicy.policy,
       instanceBoundary: this.launch.boundary.policy,
       uidBase: config.uidBase,
+      dbNamespace: config.dbNamespace,
       forgeKeySerial: config.forgeKeySerial,
       appVersion: props.appVersion ?? 'dev',
       stateBucket: this.storage.stateBucket,

@@ -35,6 +35,11 @@ export interface StackOptions {
   databases?: boolean;
   /** Suffix of the database master logins (stable in the preview, unique per test run). */
   dbSuffix: string;
+  /**
+   * Database name space of the VM API (DB_NAMESPACE): client databases and logins of two previews
+   * (two clones) on one machine never meet. Default: none.
+   */
+  dbNamespace?: string;
   /** Request field values of the simulated issue. */
   request?: RequestValues;
   /** What closing the issue does (admin setting). */
@@ -100,8 +105,9 @@ function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
  * The simulated AWS accepts the resource ids below by any well-formed value; an emulator must
  * really hold them, so in emulator mode they are the ones the bootstrap found or created there.
  */
-function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string, emulator: BootstrapResult | undefined): Record<string, string> {
+function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns: Partial<Record<'postgres' | 'mysql', string>>, stateBucket: string, emulator: BootstrapResult | undefined, dbNamespace: string): Record<string, string> {
   const env: Record<string, string> = {
+    DB_NAMESPACE: dbNamespace,
     AWS_REGION: region,
     MANAGED_BY,
     SECRET_PREFIX,
@@ -244,7 +250,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   }
 
   const stateBucket = 'dev-vm-scheduler-state';
-  const env = lambdaEnv(region, engines, masterArns, stateBucket, emulator);
+  const env = lambdaEnv(region, engines, masterArns, stateBucket, emulator, options.dbNamespace ?? '');
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);

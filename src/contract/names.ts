@@ -64,8 +64,20 @@ export function sqlSafe(name: string): string {
   return name.replace(/-/g, '_');
 }
 
-/** Database (and PostgreSQL group role) of a client: `client_<client>`. */
-export const clientDatabaseName = (client: ClientName): string => `client_${sqlSafe(client)}`;
+/**
+ * A database name space: lets two stacks (staging and production) or two local previews share one
+ * database server without sharing a client database or a login. Short, because it prefixes names
+ * that MySQL caps at 64 (databases) and 32 (users) characters. Empty: no name space (the default).
+ */
+export const DB_NAMESPACE_MAX = 8;
+export const DbNamespace = z
+  .string()
+  .regex(new RegExp(`^(?:[a-z][a-z0-9]{0,${DB_NAMESPACE_MAX - 1}})?$`), `must be empty or 1–${DB_NAMESPACE_MAX} lower-case letters and digits, starting with a letter`);
+export type DbNamespace = z.infer<typeof DbNamespace>;
+
+/** Database (and PostgreSQL group role and schema) of a client: `[<namespace>_]client_<client>`. */
+export const clientDatabaseName = (client: ClientName, namespace: DbNamespace = ''): string =>
+  `${DbNamespace.parse(namespace) ? `${namespace}_` : ''}client_${sqlSafe(client)}`;
 /**
  * LEGACY login of a developer on both engines, shared by all their clients: `dev_<developer>`
  * (≤ 28 characters, under MySQL's 32). No longer created (one login per (developer, client) pair

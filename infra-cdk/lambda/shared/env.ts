@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InstanceType } from '../../../src/contract/names';
+import { DbNamespace, InstanceType } from '../../../src/contract/names';
 import { OsId } from '../../../src/contract/vm-api';
 import { UserDataInput } from '../../../src/domain/user-data';
 
@@ -54,6 +54,8 @@ const Common = z.object({
 });
 
 export const VmApiEnv = Common.extend({
+  /** Database name space (src/contract/names.ts DbNamespace): prefixes client databases, changes login hashes. Empty: none. */
+  DB_NAMESPACE: DbNamespace.default(''),
   /** Private subnets VMs are launched into (comma-separated), spread round-robin. */
   VM_SUBNET_IDS: csv(z.string().regex(/^subnet-[0-9a-f]+$/)),
   /** Launch template id per OS: `{"al2023":"lt-…","ubuntu-24.04":"lt-…"}`. */

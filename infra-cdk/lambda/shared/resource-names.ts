@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ClientName, DeveloperName, sqlSafe } from '../../../src/contract/names';
+import { ClientName, DbNamespace, DeveloperName, sqlSafe } from '../../../src/contract/names';
 
 /**
  * Names of the AWS resources the stack creates per developer, in one place so the VM API, the
@@ -66,10 +66,12 @@ const head = (name: string, n: number): string => sqlSafe(name.slice(0, n).repla
  * whose login it is; the hash keeps two pairs with the same heads apart. The `dv_` prefix can
  * never equal a client role (`client_…`) or a legacy developer login (`dev_…`).
  */
-export function developerClientLoginName(developer: string, client: string): string {
+export function developerClientLoginName(developer: string, client: string, namespace: DbNamespace = ''): string {
   const d = slug(DeveloperName, developer, 'developer name');
   const c = slug(ClientName, client, 'client name');
-  const hash = base32(createHash('sha256').update(`${d}/${c}`).digest(), LOGIN_HASH_CHARS);
+  // A name space (src/contract/names.ts) changes only the hash: the login stays readable and ≤ 32.
+  const pair = DbNamespace.parse(namespace) ? `${namespace}:${d}/${c}` : `${d}/${c}`;
+  const hash = base32(createHash('sha256').update(pair).digest(), LOGIN_HASH_CHARS);
   return `dv_${head(d, LOGIN_DEVELOPER_CHARS)}_${head(c, LOGIN_CLIENT_CHARS)}_${hash}`;
 }
 

@@ -20,6 +20,8 @@ export interface VmRecordContext {
   region: string;
   /** `SECRET_PREFIX` of the stack, e.g. `dev-vm/`. */
   secretPrefix: string;
+  /** Database name space (DB_NAMESPACE); empty or absent: none. */
+  dbNamespace?: string;
   /** Value of the ManagedBy tag; an instance without it is not ours. */
   managedBy?: string;
   /** Enabled engines only; an absent engine gets no connection line. */
@@ -115,11 +117,11 @@ export function ssmCommand(instanceId: string, region: string): string {
   return `aws ssm start-session --target ${instanceId} --region ${region}`;
 }
 
-export function dbConnections(client: string, developer: string, ctx: Pick<VmRecordContext, 'databases' | 'secretPrefix'>): DbConnection[] {
+export function dbConnections(client: string, developer: string, ctx: Pick<VmRecordContext, 'databases' | 'secretPrefix' | 'dbNamespace'>): DbConnection[] {
   const out: DbConnection[] = [];
   const common = {
-    database: clientDatabaseName(client),
-    user: developerClientLoginName(developer, client),
+    database: clientDatabaseName(client, ctx.dbNamespace),
+    user: developerClientLoginName(developer, client, ctx.dbNamespace),
     secretName: developerClientDbSecretName(ctx.secretPrefix, developer, client),
   };
   if (ctx.databases.postgres) out.push({ engine: 'postgres', host: ctx.databases.postgres.host, port: ctx.databases.postgres.port, ...common });

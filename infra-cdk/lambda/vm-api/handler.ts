@@ -31,6 +31,7 @@ const loadDatabases = once(async (): Promise<DeveloperDatabases> => {
     targets: db.dbTargetsFromEnv(env),
     secrets: new db.SecretsManagerStore(new SecretsManagerClient({ ...RETRY_CONFIG })),
     secretPrefix: env.SECRET_PREFIX,
+    namespace: env.DB_NAMESPACE,
     managedBy: env.MANAGED_BY,
     logger,
   });

@@ -34,7 +34,7 @@ export async function vmRecord(deps: VmApiDeps, instance: Instance, opts: { usag
 }
 
 function context(deps: VmApiDeps) {
-  return { region: deps.env.AWS_REGION, secretPrefix: deps.env.SECRET_PREFIX, managedBy: deps.env.MANAGED_BY, databases: dbEndpoints(deps.env) };
+  return { region: deps.env.AWS_REGION, secretPrefix: deps.env.SECRET_PREFIX, dbNamespace: deps.env.DB_NAMESPACE, managedBy: deps.env.MANAGED_BY, databases: dbEndpoints(deps.env) };
 }
 
 /** Usage is a nice-to-have: a failure to read the scheduler's state never fails the request. */

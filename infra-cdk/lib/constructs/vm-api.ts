@@ -40,6 +40,8 @@ export interface VmApiProps {
   readonly instancePolicy: iam.IManagedPolicy;
   readonly instanceBoundary: iam.IManagedPolicy;
   readonly uidBase: number;
+  /** Database name space (DB_NAMESPACE); empty: none. */
+  readonly dbNamespace: string;
   /** Changing it replaces the access key (rotation): the secret follows, the admin re-pastes it. */
   readonly forgeKeySerial: number;
   /** Reported by GET /health. */
@@ -93,6 +95,7 @@ export class VmApi extends Construct {
       INSTANCE_POLICY_ARN: props.instancePolicy.managedPolicyArn,
       INSTANCE_BOUNDARY_ARN: props.instanceBoundary.managedPolicyArn,
       UID_BASE: String(props.uidBase),
+      DB_NAMESPACE: props.dbNamespace,
       APP_VERSION: props.appVersion,
       FORGE_CALLER_ARN: this.forgeUser.userArn,
     };

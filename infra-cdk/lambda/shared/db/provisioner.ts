@@ -15,6 +15,8 @@ export interface DbProvisionerDeps {
   secrets: SecretStore;
   /** SECRET_PREFIX of the stack, e.g. `dev-vm/`. */
   secretPrefix: string;
+  /** Database name space (DB_NAMESPACE; empty: none), so two stacks can share one server. */
+  namespace?: string;
   /** Value of the ManagedBy tag put on the developer secrets. */
   managedBy: string;
   logger: DbLogger;
@@ -36,7 +38,7 @@ interface Names {
 }
 
 /** Validate both names before any I/O; the error names the offending field. */
-function names(input: { client: unknown; developer: unknown }, secretPrefix: string): Names {
+function names(input: { client: unknown; developer: unknown }, secretPrefix: string, namespace: string): Names {
   const client = ClientName.safeParse(input.client);
   if (!client.success) throw new ApiError('VALIDATION_FAILED', `client: ${client.error.issues[0]?.message ?? 'invalid'}`, 'client');
   const developer = DeveloperName.safeParse(input.developer);
@@ -46,8 +48,8 @@ function names(input: { client: unknown; developer: unknown }, secretPrefix: str
   return {
     client: client.data,
     developer: developer.data,
-    database: clientDatabaseName(client.data),
-    login: developerClientLoginName(developer.data, client.data),
+    database: clientDatabaseName(client.data, namespace),
+    login: developerClientLoginName(developer.data, client.data, namespace),
     legacyLogin: legacyDeveloperLoginName(developer.data),
     secretName: developerClientDbSecretName(secretPrefix, developer.data, client.data),
   };
@@ -155,7 +157,7 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
 
   return {
     async provision(input: ProvisionInput): Promise<DbConnection[]> {
-      const n = names(input, deps.secretPrefix);
+      const n = names(input, deps.secretPrefix, deps.namespace ?? '');
       if (deps.targets.length === 0) return [];
       let creds: { password: string; setPassword: boolean };
       try {
@@ -192,7 +194,7 @@ export function createDbProvisioner(deps: DbProvisionerDeps): DbProvisioner {
     },
 
     async revoke(input: RevokeInput): Promise<RevokeOutcome[]> {
-      const n = names(input, deps.secretPrefix);
+      const n = names(input, deps.secretPrefix, deps.namespace ?? '');
       const out: RevokeOutcome[] = [];
       for (const target of deps.targets) {
         try {
