@@ -8,6 +8,13 @@ import { EMULATOR_OVERRIDES } from './preview/wiring';
  * scripts/preview/wiring.ts). AWS is AWS_ENDPOINT_URL when set (an emulator), else simulated in
  * process. Ctrl-C or SIGTERM closes every server and database connection, then exits.
  */
+function previewFleetSize(): number {
+  const raw = process.env.PREVIEW_FLEET ?? '300';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 20_000) throw new Error(`PREVIEW_FLEET must be a whole number 0-20000, got ${raw}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0-65535, got ${process.env.PORT}`);
@@ -22,6 +29,8 @@ async function main(): Promise<void> {
     // machine never share the master logins.
     dbSuffix: `preview_${createHash('sha256').update(__dirname).digest('hex').slice(0, 8)}`,
     log: (line) => console.log(line),
+    // A made-up fleet for the fleet page (simulated AWS only); PREVIEW_FLEET=0 for none.
+    fleet: previewFleetSize(),
   });
   const { stack } = preview;
   console.log('');
