@@ -92,6 +92,9 @@ describe('the fleet page for a Jira administrator', () => {
     const page = await openLoaded();
     expect(await page.getByTestId('fleet-row').count()).toBe(FLEET);
     expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices as of \d{4}-\d{2}-\d{2}/);
+    // The chart library arrives as a chunk of its own, after the table.
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
+    expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);
     await snapshot(page, 'fleet-light');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
@@ -175,6 +178,7 @@ describe('the fleet page for a Jira administrator', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
     expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(200);
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
     await snapshot(page, 'fleet-dark');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });

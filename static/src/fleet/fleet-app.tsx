@@ -7,6 +7,7 @@ import { call } from '../shared/api';
 import { monthLabel, usd } from '../shared/format';
 import { ConfirmDialog, Message, PanelButton } from '../shared/light-controls';
 import { FailureMessage, mutedText, row, Section } from '../shared/ui';
+import { CostChart } from './cost-chart';
 import { applyFilters, COLUMNS, parseHash, projectOf, sortRows, toCsv, toHash, totalsBy, type FleetUrlState, type SortKey, type Totals } from './table-model';
 import { useFleet } from './use-fleet';
 
@@ -203,75 +204,81 @@ export function FleetApp() {
         </p>
       )}
 
-      <div style={{ overflowX: 'auto' }}>
-        <table className="dv-table" data-testid="fleet-table" aria-rowcount={shown.length + 1}>
-          <caption className="dv-visually-hidden">Dev VMs, {shown.length} shown</caption>
-          <thead>
-            <tr>
-              {canAct && (
-                <th scope="col">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every VM shown"
-                    data-testid="select-all"
-                    checked={shown.length > 0 && chosen.length === shown.length}
-                    onChange={(e) => setSelected(e.target.checked ? new Set(shown.map((r) => r.id)) : new Set())}
-                  />
-                </th>
-              )}
-              {COLUMNS.map((c) => (
-                <th key={c.key} scope="col" aria-sort={s.sort === c.key ? (s.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-                  <button type="button" className="dv-sort" data-testid={`sort-${c.key}`} onClick={() => sortBy(c.key)}>
-                    {c.label}
-                    <span aria-hidden="true">{s.sort === c.key ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-                  </button>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <tr key={r.id} data-testid="fleet-row" data-id={r.id}>
-                {canAct && (
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${r.issueKey} (${r.id})`}
-                      checked={selected.has(r.id)}
-                      onChange={(e) =>
-                        setSelected((prev) => {
-                          const next = new Set(prev);
-                          if (e.target.checked) next.add(r.id);
-                          else next.delete(r.id);
-                          return next;
-                        })
-                      }
-                    />
-                  </td>
-                )}
-                {COLUMNS.map((c) =>
-                  c.key === 'issue' ? (
-                    <td key={c.key}>
-                      <a href={`${siteUrl}/browse/${r.issueKey}`} target="_blank" rel="noreferrer">
-                        {r.issueKey}
-                      </a>
-                    </td>
-                  ) : (
-                    <td key={c.key} className={c.numeric ? 'dv-num' : undefined} title={c.key === 'state' ? r.stateReason ?? r.scheduleError : undefined}>
-                      {c.text(r)}
-                    </td>
-                  ),
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Section title="Cost this month per client, against 24/7" id="chart-heading">
+        <CostChart totals={byClient} />
+      </Section>
 
       <Section title="Totals of what is shown" id="totals-heading">
         <div style={{ display: 'flex', flexWrap: 'wrap', gap: token('space.300') }}>
           <TotalsTable title="Per client" by="Client" totals={byClient} testId="totals-client" />
           <TotalsTable title="Per developer" by="Developer" totals={byDeveloper} testId="totals-developer" />
+        </div>
+      </Section>
+
+      <Section title="Every VM shown" id="table-heading">
+        <div style={{ overflowX: 'auto' }}>
+          <table className="dv-table" data-testid="fleet-table" aria-rowcount={shown.length + 1}>
+            <caption className="dv-visually-hidden">Dev VMs, {shown.length} shown</caption>
+            <thead>
+              <tr>
+                {canAct && (
+                  <th scope="col">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every VM shown"
+                      data-testid="select-all"
+                      checked={shown.length > 0 && chosen.length === shown.length}
+                      onChange={(e) => setSelected(e.target.checked ? new Set(shown.map((r) => r.id)) : new Set())}
+                    />
+                  </th>
+                )}
+                {COLUMNS.map((c) => (
+                  <th key={c.key} scope="col" aria-sort={s.sort === c.key ? (s.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                    <button type="button" className="dv-sort" data-testid={`sort-${c.key}`} onClick={() => sortBy(c.key)}>
+                      {c.label}
+                      <span aria-hidden="true">{s.sort === c.key ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+                    </button>
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((r) => (
+                <tr key={r.id} data-testid="fleet-row" data-id={r.id}>
+                  {canAct && (
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${r.issueKey} (${r.id})`}
+                        checked={selected.has(r.id)}
+                        onChange={(e) =>
+                          setSelected((prev) => {
+                            const next = new Set(prev);
+                            if (e.target.checked) next.add(r.id);
+                            else next.delete(r.id);
+                            return next;
+                          })
+                        }
+                      />
+                    </td>
+                  )}
+                  {COLUMNS.map((c) =>
+                    c.key === 'issue' ? (
+                      <td key={c.key}>
+                        <a href={`${siteUrl}/browse/${r.issueKey}`} target="_blank" rel="noreferrer">
+                          {r.issueKey}
+                        </a>
+                      </td>
+                    ) : (
+                      <td key={c.key} className={c.numeric ? 'dv-num' : undefined} title={c.key === 'state' ? r.stateReason ?? r.scheduleError : undefined}>
+                        {c.text(r)}
+                      </td>
+                    ),
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       </Section>
 
