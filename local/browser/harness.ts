@@ -14,6 +14,8 @@ export interface Viewer {
   issueId?: string;
   /** The project of a project settings page (the fleet page for one project). */
   projectKey?: string;
+  /** A module key other than the page's default (the fleet page's dashboard gadget). */
+  moduleKey?: string;
   /** The Jira profile time zone view.getContext() reports. */
   timezone: string;
 }
@@ -44,14 +46,16 @@ export async function startRig(page: PageName, invoke: (call: InvokeCall, viewer
       environmentType: 'DEVELOPMENT',
       localId: 'local-stand-in',
       locale: 'en-US',
-      moduleKey: page === 'admin' ? 'dev-vm-admin' : page === 'fleet' ? (rig.viewer.projectKey ? 'dev-vm-project-fleet' : 'dev-vm-fleet') : 'dev-vm-panel',
+      moduleKey: rig.viewer.moduleKey ?? (page === 'admin' ? 'dev-vm-admin' : page === 'fleet' ? (rig.viewer.projectKey ? 'dev-vm-project-fleet' : 'dev-vm-fleet') : 'dev-vm-panel'),
       siteUrl: 'https://example-site.atlassian.net',
       timezone: rig.viewer.timezone,
       extension: rig.viewer.issueKey
         ? { type: 'jira:issuePanel', issue: { key: rig.viewer.issueKey, id: rig.viewer.issueId, type: 'Task' }, project: { key: rig.viewer.issueKey.split('-')[0] } }
         : rig.viewer.projectKey
           ? { type: 'jira:projectSettingsPage', project: { key: rig.viewer.projectKey } }
-          : { type: 'jira:adminPage' },
+          : rig.viewer.moduleKey === 'dev-vm-fleet-gadget'
+            ? { type: 'jira:dashboardGadget', gadgetConfiguration: {} }
+            : { type: 'jira:adminPage' },
     }),
   });
   rig.browser = await launchChromium();

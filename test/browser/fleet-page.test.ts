@@ -184,6 +184,18 @@ describe('the fleet page for a Jira administrator', () => {
   });
 });
 
+describe('the dashboard gadget', () => {
+  it('sums up the fleet from the same figures as the page', async () => {
+    rig.viewer = { accountId: PEOPLE.admin.accountId, timezone: 'Europe/London', moduleKey: 'dev-vm-fleet-gadget' };
+    const { page } = await rig.open();
+    await page.getByTestId('fleet-gadget').waitFor();
+    await page.waitForFunction(() => !/still counting/.test(document.querySelector('[data-testid="fleet-gadget"]')?.textContent ?? ''));
+    expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(new RegExp(`of ${FLEET} dev VMs running now`));
+    expect(await page.getByTestId('gadget-top').locator('li').count()).toBe(3);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
+
 describe('the fleet page for others', () => {
   it('shows a project administrator that project only, without bulk actions', async () => {
     rig.viewer = { accountId: PEOPLE.projectAdmin.accountId, projectKey: 'OPS', timezone: 'Europe/London' };

@@ -63,7 +63,7 @@ describe('manifest ↔ src/index.ts', () => {
     expect(byKey('jira:issuePanel')?.resource).toBe('issue-panel');
     expect(byKey('jira:adminPage')?.resource).toBe('admin');
     // The fleet: the global page (Jira admins) and the project settings page share one page and resolver.
-    for (const type of ['jira:globalPage', 'jira:projectSettingsPage']) {
+    for (const type of ['jira:globalPage', 'jira:projectSettingsPage', 'jira:dashboardGadget']) {
       expect(handlerExports(manifest).get(byKey(type)?.resolver?.function ?? '')).toBe('fleetResolver');
       expect(byKey(type)?.resource).toBe('fleet');
     }

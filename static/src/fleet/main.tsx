@@ -1,8 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { view } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
 import { enableTheme, installBaseStyles } from '../shared/theme';
 import { FleetApp } from './fleet-app';
+import { FleetGadget } from './gadget';
 
 /** Table styles of this page only (tokens, so the dark theme follows). */
 function installTableStyles(): void {
@@ -23,8 +25,16 @@ performance.mark('dev-vm:modules-ready');
 installBaseStyles();
 installTableStyles();
 void enableTheme();
-createRoot(document.getElementById('root') as HTMLElement).render(
-  <StrictMode>
-    <FleetApp />
-  </StrictMode>,
-);
+/** The dashboard gadget is this same resource under another module key (manifest.yml). */
+export const GADGET_MODULE_KEY = 'dev-vm-fleet-gadget';
+
+async function start(): Promise<void> {
+  let moduleKey = '';
+  try {
+    moduleKey = String(((await view.getContext()) as { moduleKey?: unknown }).moduleKey ?? '');
+  } catch {
+    // Outside Jira: the page.
+  }
+  createRoot(document.getElementById('root') as HTMLElement).render(<StrictMode>{moduleKey === GADGET_MODULE_KEY ? <FleetGadget /> : <FleetApp />}</StrictMode>);
+}
+void start();
