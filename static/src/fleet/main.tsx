@@ -5,6 +5,7 @@ import { token } from '@atlaskit/tokens';
 import { enableTheme, installBaseStyles } from '../shared/theme';
 import { FleetApp } from './fleet-app';
 import { FleetGadget } from './gadget';
+import { startFirstLoad } from './use-fleet';
 
 /** Table styles of this page only (tokens, so the dark theme follows). */
 function installTableStyles(): void {
@@ -22,6 +23,7 @@ function installTableStyles(): void {
 }
 
 performance.mark('dev-vm:modules-ready');
+startFirstLoad();
 installBaseStyles();
 installTableStyles();
 void enableTheme();

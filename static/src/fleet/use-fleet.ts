@@ -6,6 +6,17 @@ import { call, type Failure } from '../shared/api';
  * Loads the fleet a page (100 VMs) at a time: the table renders as soon as the first page is in,
  * the rest follow in the background. Filters and sorting then work on what is loaded, instantly.
  */
+/** Every page the same size: EC2's page token is only valid with the query it came from. */
+const PAGE = 100;
+
+type PageOutcome = Awaited<ReturnType<typeof call<typeof R.fleetList>>>;
+let firstLoad: Promise<PageOutcome> | undefined;
+
+/** Ask for the first page at module load, before React and view.getContext() have run. */
+export function startFirstLoad(): void {
+  firstLoad ??= call(R.fleetList, { pageSize: PAGE });
+}
+
 export interface FleetState {
   meta: Omit<FleetView, 'rows' | 'nextPageToken'> | undefined;
   rows: FleetRow[];
@@ -23,8 +34,12 @@ export function useFleet(): FleetState & { reload: () => void; patchRows: (updat
     const gen = ++generation.current;
     setState({ meta: undefined, rows: [], loading: true, more: true, error: undefined });
     let token: string | undefined;
+    let first = true;
     do {
-      const res = await call(R.fleetList, { pageSize: 100, ...(token ? { pageToken: token } : {}) });
+      const early = first ? firstLoad : undefined;
+      firstLoad = undefined; // used once; a reload asks again
+      const res = early ? await early : await call(R.fleetList, { pageSize: PAGE, ...(token ? { pageToken: token } : {}) });
+      first = false;
       if (gen !== generation.current) return;
       if (!res.ok) {
         const error = res.error;
