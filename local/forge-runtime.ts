@@ -196,7 +196,8 @@ export interface ForgeStandIn {
    */
   asInvocation<T>(accountId: string | undefined, fn: () => Promise<T>): Promise<T>;
   /** Call a resolver function (a `getDefinitions()` handler) the way Forge's bridge does. */
-  invokeResolver(handler: ResolverHandler, functionKey: string, payload: unknown, opts: { accountId?: string; issueKey?: string; issueId?: string }): Promise<unknown>;
+  /** The context is an issue panel's with `issueKey`, a project settings page's with `projectKey`, else the admin page's. */
+  invokeResolver(handler: ResolverHandler, functionKey: string, payload: unknown, opts: { accountId?: string; issueKey?: string; issueId?: string; projectKey?: string }): Promise<unknown>;
   /**
    * From now on the function's outbound fetch may reach only these manifest egress addresses
    * (`permissions.external.fetch.backend`, e.g. `*.lambda-url.eu-west-1.on.aws`); anything else
@@ -352,7 +353,13 @@ export function createForgeStandIn(options: StandInOptions = {}): ForgeStandIn {
         handler(
           {
             call: { functionKey, payload },
-            context: { extension: opts.issueKey ? { type: 'jira:issuePanel', issue: { key: opts.issueKey, id: opts.issueId ?? jira.issues.get(opts.issueKey)?.id } } : { type: 'jira:adminPage' } },
+            context: {
+              extension: opts.issueKey
+                ? { type: 'jira:issuePanel', issue: { key: opts.issueKey, id: opts.issueId ?? jira.issues.get(opts.issueKey)?.id } }
+                : opts.projectKey
+                  ? { type: 'jira:projectSettingsPage', project: { key: opts.projectKey } }
+                  : { type: 'jira:adminPage' },
+            },
           },
           { principal: opts.accountId ? { accountId: opts.accountId } : undefined },
         ),

@@ -43,6 +43,8 @@ export interface JiraSeed {
   transitions?: SeedTransition[];
   /** Account ids holding Administer Jira. */
   admins?: string[];
+  /** Project key → account ids holding Administer Projects there. */
+  projectAdmins?: Record<string, string[]>;
   /** Account ids that may browse issues (default: everyone). */
   browsers?: string[];
   /** People the user search finds (the admin page's identity-map picker). */
@@ -102,6 +104,7 @@ export class JiraStandIn {
   fields: SeedField[];
   transitions: SeedTransition[];
   admins: Set<string>;
+  projectAdmins: Map<string, Set<string>>;
   browsers: Set<string> | undefined;
   readonly users = new Map<string, { accountId: string; displayName: string }>();
   private nextCommentId = 10000;
@@ -111,6 +114,7 @@ export class JiraStandIn {
     this.fields = seed.fields ?? [];
     this.transitions = seed.transitions ?? [];
     this.admins = new Set(seed.admins ?? []);
+    this.projectAdmins = new Map(Object.entries(seed.projectAdmins ?? {}).map(([k, v]) => [k, new Set(v)]));
     this.browsers = seed.browsers ? new Set(seed.browsers) : undefined;
     for (const u of seed.users ?? []) this.users.set(u.accountId, u);
     for (const i of seed.issues ?? []) this.addIssue(i);
@@ -281,7 +285,14 @@ export class JiraStandIn {
       case 'GET /rest/api/3/mypermissions': {
         const keys = (query.get('permissions') ?? '').split(',').filter(Boolean);
         const permissions: Record<string, unknown> = {};
-        for (const k of keys) permissions[k] = { id: k === 'ADMINISTER' ? '0' : k, key: k, name: k, type: 'GLOBAL', description: k, havePermission: k === 'ADMINISTER' ? this.admins.has(actor) : true };
+        // Project permissions are answered for the named project, or, with no project named, true
+        // when the user holds them in ANY project, as Jira documents:
+        // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get
+        const projectKey = query.get('projectKey');
+        const administers = (key: string | null): boolean =>
+          key === null ? [...this.projectAdmins.values()].some((s) => s.has(actor)) : (this.projectAdmins.get(key)?.has(actor) ?? false);
+        const has = (k: string): boolean => (k === 'ADMINISTER' ? this.admins.has(actor) : k === 'ADMINISTER_PROJECTS' ? administers(projectKey) : true);
+        for (const k of keys) permissions[k] = { id: k === 'ADMINISTER' ? '0' : k, key: k, name: k, type: k === 'ADMINISTER' ? 'GLOBAL' : 'PROJECT', description: k, havePermission: has(k) };
         return [200, { permissions }];
       }
       default:

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, validationError } from '../src/contract/errors';
 import { clientDatabaseName } from '../src/contract/names';
 import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
-import { VmApi, matchRoute, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
+import { VmApi, matchRoute, selectOperation, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
 
 /**
  * A local stand-in for the VM API's Lambda function URL (AWS_IAM auth). It authenticates every
@@ -190,7 +190,8 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
       send(route.allowed.length ? 405 : 404, new ApiError('NOT_FOUND', 'no such operation').toBody(), null, 'valid');
       return;
     }
-    const op = route.op;
+    // GET /vms without issueKey is the fleet list, as on the real API (selectOperation).
+    const op = selectOperation(route.op, Object.fromEntries(url.searchParams));
     const def = VmApi[op];
     try {
       const params = def.params.safeParse(route.params);

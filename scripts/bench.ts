@@ -11,6 +11,7 @@ import { benchScheduler } from './bench/scheduler';
 import { benchLambdaBundles } from './bench/lambda-bundles';
 import { PANEL_JS_BUDGET_GZIP, benchUiBundles, measureFirstRender } from './bench/ui-bundles';
 import { benchTrigger } from './bench/trigger';
+import { benchFleet, fleetBundle } from './bench/fleet';
 
 interface Row {
   area: string;
@@ -36,12 +37,21 @@ async function main(): Promise<void> {
   }
 
   const buildDir = join(__dirname, '..', 'static', 'build');
-  if (!existsSync(join(buildDir, 'issue-panel'))) execFileSync('npm', ['run', 'build', '--workspace', 'static'], { stdio: 'inherit' });
+  if (!existsSync(join(buildDir, 'issue-panel')) || !existsSync(join(buildDir, 'fleet'))) execFileSync('npm', ['run', 'build', '--workspace', 'static'], { stdio: 'inherit' });
   for (const p of benchUiBundles(buildDir)) {
     push('ui', `${p.page}: JS gzip`, kb(p.jsGzip), p.page === 'issue-panel' ? `≤ ${kb(PANEL_JS_BUDGET_GZIP)}` : '');
     push('ui', `${p.page}: CSS gzip`, kb(p.cssGzip));
   }
   for (const f of await measureFirstRender()) push('ui', `${f.page}: first render in Chromium (median)`, `${f.medianMs.toFixed(0)} ms`, '≤ 500 ms');
+
+  const fb = fleetBundle(buildDir);
+  if (fb) push('ui', 'fleet: JS gzip (own page, not loaded by the panel)', kb(fb.jsGzip));
+  const { render: fr, list: fl } = await benchFleet(1000, 10_000);
+  push('fleet', `N=${fr.vms}: first page (100 rows) in Chromium (median)`, `${fr.firstPageMedianMs} ms`, '≤ 1000 ms');
+  push('fleet', `N=${fr.vms}: all rows rendered (median)`, `${fr.allRowsMedianMs} ms`);
+  push('fleet', `N=${fl.vms}: fleet.list per page of 100 (median / p95)`, `${fl.medianMsPerPage.toFixed(0)} / ${fl.p95MsPerPage.toFixed(0)} ms`);
+  push('fleet', `N=${fl.vms}: AWS calls per page (max)`, String(fl.maxAwsCallsPerPage), '≤ 2');
+  push('fleet', `N=${fl.vms}: AWS calls per page, by kind`, fl.awsCallsPerPage);
 
   const t = await benchTrigger();
   push('forge', 'Jira calls per provision transition', String(t.jiraCallsPerTransition));

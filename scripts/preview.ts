@@ -7,6 +7,13 @@ import { startPreview } from './preview/server';
  * scripts/preview/wiring.ts). AWS is AWS_ENDPOINT_URL when set (an emulator), else simulated in
  * process. Ctrl-C or SIGTERM closes every server and database connection, then exits.
  */
+function previewFleetSize(): number {
+  const raw = process.env.PREVIEW_FLEET ?? '300';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 20_000) throw new Error(`PREVIEW_FLEET must be a whole number 0-20000, got ${raw}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   // One database name space per clone (master logins, client databases, developer logins): two
   // clones' previews, or a preview and the tests, on one machine never share them.
@@ -23,6 +30,8 @@ async function main(): Promise<void> {
     dbSuffix: `preview_${clone}`,
     dbNamespace: `p${clone.slice(0, 7)}`,
     log: (line) => console.log(line),
+    // A made-up fleet for the fleet page (simulated AWS only); PREVIEW_FLEET=0 for none.
+    fleet: previewFleetSize(),
   });
   const { stack } = preview;
   console.log('');

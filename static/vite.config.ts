@@ -6,13 +6,13 @@ import react from '@vitejs/plugin-react';
  * One config, one page per build: each Forge Custom UI resource must be a self-contained folder
  * (its own index.html and assets, relative paths), so the two pages are built separately.
  *
- *   --mode issue-panel | admin            → static/build/<page>/            (what manifest.yml deploys)
- *   --mode test:issue-panel | test:admin  → test-artifacts/browser-build/<page>/
+ *   --mode issue-panel | admin | fleet              → static/build/<page>/            (what manifest.yml deploys)
+ *   --mode test:issue-panel | test:admin | test:fleet → test-artifacts/browser-build/<page>/
  *
  * The test variant swaps `@forge/bridge` (which only works inside Jira's iframe) for the test
  * bridge in local/browser, whose invoke() posts to the local test server.
  */
-const PAGES = ['issue-panel', 'admin'] as const;
+const PAGES = ['issue-panel', 'admin', 'fleet'] as const;
 type Page = (typeof PAGES)[number];
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));

@@ -12,6 +12,10 @@ export interface Viewer {
   accountId: string;
   issueKey?: string;
   issueId?: string;
+  /** The project of a project settings page (the fleet page for one project). */
+  projectKey?: string;
+  /** A module key other than the page's default (the fleet page's dashboard gadget). */
+  moduleKey?: string;
   /** The Jira profile time zone view.getContext() reports. */
   timezone: string;
 }
@@ -48,19 +52,23 @@ export async function startRig(
       environmentType: 'DEVELOPMENT',
       localId: 'local-stand-in',
       locale: 'en-US',
-      moduleKey: page === 'admin' ? 'dev-vm-admin' : 'dev-vm-panel',
+      moduleKey: rig.viewer.moduleKey ?? (page === 'admin' ? 'dev-vm-admin' : page === 'fleet' ? (rig.viewer.projectKey ? 'dev-vm-project-fleet' : 'dev-vm-fleet') : 'dev-vm-panel'),
       siteUrl: 'https://example-site.atlassian.net',
       timezone: rig.viewer.timezone,
       extension: rig.viewer.issueKey
         ? { type: 'jira:issuePanel', issue: { key: rig.viewer.issueKey, id: rig.viewer.issueId, type: 'Task' }, project: { key: rig.viewer.issueKey.split('-')[0] } }
-        : { type: 'jira:adminPage' },
+        : rig.viewer.projectKey
+          ? { type: 'jira:projectSettingsPage', project: { key: rig.viewer.projectKey } }
+          : rig.viewer.moduleKey === 'dev-vm-fleet-gadget'
+            ? { type: 'jira:dashboardGadget', gadgetConfiguration: {} }
+            : { type: 'jira:adminPage' },
     }),
   });
   rig.browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   rig.open = async (opts = {}) => {
     const context = await rig.browser.newContext({
-      viewport: page === 'admin' ? { width: 1100, height: 900 } : { width: 720, height: 900 },
+      viewport: page === 'fleet' ? { width: 1400, height: 900 } : page === 'admin' ? { width: 1100, height: 900 } : { width: 720, height: 900 },
       timezoneId: opts.browserZone ?? 'America/New_York',
       locale: 'en-GB',
       colorScheme: opts.theme ?? 'light',

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { join, resolve } from 'node:path';
 
-export type PageName = 'issue-panel' | 'admin';
+export type PageName = 'issue-panel' | 'admin' | 'fleet';
 
 export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');

@@ -11,11 +11,11 @@ import { promisify } from 'node:util';
  */
 
 export const ROOT = resolve(__dirname, '../..');
-export const PAGES = ['issue-panel', 'admin'] as const;
+export const PAGES = ['issue-panel', 'admin', 'fleet'] as const;
 export type PageName = (typeof PAGES)[number];
 export const buildDir = (page: PageName): string => join(ROOT, 'test-artifacts', 'preview-build', page);
 
-const SOURCES = ['static/src', 'static/issue-panel', 'static/admin', 'static/vite.config.ts', 'static/package.json', 'src/contract', 'src/domain', 'local/browser/test-bridge.ts'];
+const SOURCES = ['static/src', 'static/issue-panel', 'static/admin', 'static/fleet', 'static/vite.config.ts', 'static/package.json', 'src/contract', 'src/domain', 'local/browser/test-bridge.ts'];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;

@@ -23,7 +23,7 @@ export function framePage(o: { issueKey: string }): string {
   nav.tabs button { border: 0; background: none; padding: 10px 12px; font: inherit; color: var(--sub); border-bottom: 2px solid transparent; cursor: pointer; }
   nav.tabs button[aria-selected="true"] { color: var(--blue); border-bottom-color: var(--blue); font-weight: 600; }
   main { display: grid; grid-template-columns: minmax(520px, 1.15fr) minmax(380px, 1fr); gap: 20px; padding: 20px; }
-  main[hidden], section[hidden] { display: none; } #view-admin:not([hidden]) { display: block; max-width: 1200px; }
+  main[hidden], section[hidden] { display: none; } #view-admin:not([hidden]) { display: block; max-width: 1200px; } #view-fleet:not([hidden]), #view-fleet-ops:not([hidden]) { display: block; }
   .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px; margin-bottom: 16px; }
   .card h2 { font-size: 14px; margin: 0 0 10px; } .card h3 { font-size: 13px; margin: 12px 0 6px; color: var(--sub); }
   .issue-head { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; }
@@ -37,7 +37,7 @@ export function framePage(o: { issueKey: string }): string {
   :focus-visible { outline: 2px solid #388bff; outline-offset: 2px; }
   dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 0; } dl.fields dt { color: var(--sub); } dl.fields dd { margin: 0; }
   iframe { width: 100%; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-  iframe.panel { height: 760px; } iframe.admin { height: 1400px; }
+  iframe.panel { height: 760px; } iframe.admin { height: 1400px; } iframe.fleet { height: 1400px; }
   label { display: block; font-size: 12px; font-weight: 600; color: var(--sub); margin-bottom: 2px; }
   input, select { font: inherit; padding: 4px 6px; border: 1px solid #8590a2; border-radius: 3px; }
   .comment { border-left: 3px solid #cce0ff; padding: 6px 10px; margin: 8px 0; background: #fafbfc; }
@@ -61,6 +61,8 @@ export function framePage(o: { issueKey: string }): string {
 <nav class="tabs" role="tablist" aria-label="Jira views">
   <button role="tab" id="tab-issue" aria-selected="true" aria-controls="view-issue">Issue ${o.issueKey}</button>
   <button role="tab" id="tab-admin" aria-selected="false" aria-controls="view-admin" tabindex="-1">Apps › Dev VM settings (admin page)</button>
+  <button role="tab" id="tab-fleet" aria-selected="false" aria-controls="view-fleet" tabindex="-1">Apps › Dev VM fleet (Jira admins)</button>
+  <button role="tab" id="tab-fleet-ops" aria-selected="false" aria-controls="view-fleet-ops" tabindex="-1">Project OPS settings › Dev VM fleet</button>
 </nav>
 <p id="action-error" role="alert"></p>
 <main id="view-issue" role="tabpanel" aria-labelledby="tab-issue">
@@ -118,6 +120,14 @@ export function framePage(o: { issueKey: string }): string {
   <p class="hint">The admin page as a Jira administrator (Ada Admin) sees it. The preview saved these settings at start through the same resolver; the secrets are write-only.</p>
   <iframe class="admin" id="admin" title="Dev VM admin page" src="about:blank" data-src="/admin/index.html"></iframe>
 </main>
+<main id="view-fleet" role="tabpanel" aria-labelledby="tab-fleet" hidden>
+  <p class="hint">The fleet page as a Jira administrator (Ada Admin) sees it: the preview seeded made-up VMs across clients, zones and states, with their issues and this month's run hours.</p>
+  <iframe class="fleet" id="fleet" title="Dev VM fleet page" src="about:blank" data-src="/fleet/index.html"></iframe>
+</main>
+<main id="view-fleet-ops" role="tabpanel" aria-labelledby="tab-fleet-ops" hidden>
+  <p class="hint">The same page in project OPS's settings, as its administrator (Pat Lead, not a Jira administrator) sees it: OPS's VMs only, no bulk actions.</p>
+  <iframe class="fleet" id="fleet-ops" title="Dev VM fleet page of project OPS" src="about:blank" data-src="/fleet-ops/index.html"></iframe>
+</main>
 <script>
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -128,10 +138,10 @@ export function framePage(o: { issueKey: string }): string {
   const fill = (id, node, empty) => { const box = $(id); box.replaceChildren(node || el('p', { class: 'muted' }, empty || 'None.')); };
 
   // Tabs
-  const tabs = [['tab-issue', 'view-issue'], ['tab-admin', 'view-admin']];
+  const tabs = [['tab-issue', 'view-issue'], ['tab-admin', 'view-admin'], ['tab-fleet', 'view-fleet'], ['tab-fleet-ops', 'view-fleet-ops']];
   for (const [tab, view] of tabs) $(tab).addEventListener('click', () => {
     for (const [t, v] of tabs) { const on = t === tab; $(t).setAttribute('aria-selected', String(on)); $(t).tabIndex = on ? 0 : -1; $(v).hidden = !on; }
-    if (tab === 'tab-admin' && $('admin').src === 'about:blank') $('admin').src = $('admin').dataset.src;
+    for (const [t, frame] of [['tab-admin', 'admin'], ['tab-fleet', 'fleet'], ['tab-fleet-ops', 'fleet-ops']]) if (tab === t && $(frame).src === 'about:blank') $(frame).src = $(frame).dataset.src;
   });
   // Arrow keys move between tabs, as in any ARIA tab list.
   document.querySelector('[role=tablist]').addEventListener('keydown', (ev) => {

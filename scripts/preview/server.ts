@@ -85,9 +85,12 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     activity.length = Math.min(activity.length, 30);
   };
 
-  const viewerFor = (req: IncomingMessage): { page: 'issue-panel' | 'admin'; accountId: string; issueKey?: string } => {
+  const viewerFor = (req: IncomingMessage): { page: 'issue-panel' | 'admin' | 'fleet'; accountId: string; issueKey?: string; projectKey?: string } => {
     const referer = req.headers.referer ?? '';
     if (/\/admin\//.test(referer)) return { page: 'admin', accountId: PEOPLE.admin.accountId };
+    // The fleet page as Jira's Apps menu shows it to an admin, and in project OPS's settings to its administrator.
+    if (/\/fleet\//.test(referer)) return { page: 'fleet', accountId: PEOPLE.admin.accountId };
+    if (/\/fleet-ops\//.test(referer)) return { page: 'fleet', accountId: PEOPLE.projectAdmin.accountId, projectKey: 'OPS' };
     return { page: 'issue-panel', accountId: (panelViewer === 'admin' ? PEOPLE.admin : PEOPLE.developer).accountId, issueKey: ISSUE.key };
   };
 
@@ -158,10 +161,16 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
         environmentType: 'DEVELOPMENT',
         localId: `local-${v.page}`,
         locale: 'en-GB',
-        moduleKey: v.page === 'admin' ? 'dev-vm-admin' : 'dev-vm-panel',
+        moduleKey: v.page === 'admin' ? 'dev-vm-admin' : v.page === 'fleet' ? (v.projectKey ? 'dev-vm-project-fleet' : 'dev-vm-fleet') : 'dev-vm-panel',
         siteUrl: 'https://preview.atlassian.net',
         timezone: 'Europe/Berlin',
-        extension: v.issueKey ? { type: 'jira:issuePanel', issue: { key: v.issueKey, id: ISSUE.id, type: 'Task' }, project: { key: v.issueKey.split('-')[0] } } : { type: 'jira:adminPage' },
+        extension: v.issueKey
+          ? { type: 'jira:issuePanel', issue: { key: v.issueKey, id: ISSUE.id, type: 'Task' }, project: { key: v.issueKey.split('-')[0] } }
+          : v.projectKey
+            ? { type: 'jira:projectSettingsPage', project: { key: v.projectKey } }
+            : v.page === 'fleet'
+              ? { type: 'jira:globalPage' }
+              : { type: 'jira:adminPage' },
       });
     }
     if (url.pathname === '/__preview/state' && method === 'GET') return json(res, 200, await state());
@@ -194,9 +203,9 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
       return json(res, 200, { viewer: panelViewer });
     }
     if (url.pathname === '/' || url.pathname === '/index.html') return send(res, 200, 'text/html; charset=utf-8', framePage({ issueKey: ISSUE.key }));
-    const m = /^\/(panel|admin)(\/.*)$/.exec(url.pathname);
+    const m = /^\/(panel|admin|fleet|fleet-ops)(\/.*)$/.exec(url.pathname);
     if (m && method === 'GET') {
-      const root = buildDir(m[1] === 'panel' ? 'issue-panel' : 'admin');
+      const root = buildDir(m[1] === 'panel' ? 'issue-panel' : m[1] === 'admin' ? 'admin' : 'fleet');
       const rel = normalize(decodeURIComponent(m[2] as string)).replace(/^([/\\])+/, '');
       const file = join(root, rel === '' || rel.endsWith('/') ? join(rel, 'index.html') : rel);
       if (!file.startsWith(root + sep)) return send(res, 403, 'text/plain', 'forbidden');

@@ -26,6 +26,7 @@ export const FIELD = {
 export const PEOPLE = {
   developer: { accountId: '5b10a2844c20165700ede21b', name: 'Jo Doe (developer)' },
   admin: { accountId: '5b10a2844c20165700ede21c', name: 'Ada Admin (Jira administrator)' },
+  projectAdmin: { accountId: '5b10a2844c20165700ede21e', name: 'Pat Lead (administrator of project OPS)' },
 } as const;
 
 export const ISSUE = { id: '10001', key: 'OPS-1' } as const;
@@ -109,5 +110,6 @@ export function siteSeed(request: RequestValues = DEFAULT_REQUEST): JiraSeed {
     transitions: TRANSITIONS.map((t) => ({ ...t })),
     admins: [PEOPLE.admin.accountId],
     users: Object.values(PEOPLE).map((p) => ({ accountId: p.accountId, displayName: p.name })),
+    projectAdmins: { OPS: [PEOPLE.projectAdmin.accountId] },
   };
 }

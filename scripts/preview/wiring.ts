@@ -9,6 +9,7 @@ import type { RunSummary } from '../../infra-cdk/lambda/reconciler/run';
 import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../local/aws';
 import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
 import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
+import { seedFleet } from '../../local/fleet-seed';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
 import { bootstrapEmulator, EMULATOR_VARIABLES, type BootstrapResult } from './emulator-bootstrap';
 import { DEFAULT_REQUEST, FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
@@ -50,6 +51,11 @@ export interface StackOptions {
   webtriggerUrl?: string;
   /** Powertools log level of the Lambda code (default WARN). */
   lambdaLogLevel?: string;
+  /**
+   * Seed this many made-up VMs (with their issues and month usage) for the fleet page; simulated
+   * AWS only, default none. Done before the first scheduler run: it writes the state object.
+   */
+  fleet?: number;
 }
 
 export interface SchedulerRun {
@@ -64,6 +70,13 @@ export interface Delivery {
   result: DeliveryResult | { delivered: false; error: string };
 }
 
+/** Who calls a resolver, and from where: an issue (panel) or a project settings page (fleet). */
+export interface Viewer {
+  accountId: string;
+  issueKey?: string;
+  projectKey?: string;
+}
+
 export interface Stack {
   readonly awsLabel: string;
   readonly awsUrl: string;
@@ -76,8 +89,8 @@ export interface Stack {
   readonly region: string;
   /** The settings the admin page saved at start. */
   readonly settings: Settings;
-  /** Run a resolver the way the Forge bridge does (panel.* → panelResolver, admin.* → adminResolver). */
-  invoke(functionKey: string, payload: unknown, viewer: { accountId: string; issueKey?: string }): Promise<unknown>;
+  /** Run a resolver the way the Forge bridge does (panel.* → panelResolver, admin.* → adminResolver, fleet.* → fleetResolver). */
+  invoke(functionKey: string, payload: unknown, viewer: Viewer): Promise<unknown>;
   /** A person moves the issue in Jira: Forge sends avi:jira:updated:issue; queued retries are drained. */
   transition(issueKey: string, toStatusId: string): Promise<{ from: string; to: string; queued: number }>;
   /** The reconciler at `now` (real run.ts against AWS), then every new lifecycle event through the notifier. */
@@ -271,15 +284,31 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   const forge = createForgeStandIn({ ...siteSeed(options.request), ...(options.webtriggerUrl ? { webtriggerUrl: options.webtriggerUrl } : {}) });
   closers.push(async () => forge.uninstall());
   const src = await import('../../src/index');
-  const resolvers: Record<'panel' | 'admin', ResolverHandler> = { panel: src.panelResolver as ResolverHandler, admin: src.adminResolver as ResolverHandler };
+  const resolvers: Record<'panel' | 'admin' | 'fleet', ResolverHandler> = {
+    panel: src.panelResolver as ResolverHandler,
+    admin: src.adminResolver as ResolverHandler,
+    fleet: src.fleetResolver as ResolverHandler,
+  };
 
-  const invoke = (functionKey: string, payload: unknown, viewer: { accountId: string; issueKey?: string }): Promise<unknown> => {
+  const invoke = (functionKey: string, payload: unknown, viewer: Viewer): Promise<unknown> => {
     const prefix = functionKey.split('.')[0];
-    if (prefix !== 'panel' && prefix !== 'admin') throw new Error(`no resolver for ${functionKey}`);
+    if (prefix !== 'panel' && prefix !== 'admin' && prefix !== 'fleet') throw new Error(`no resolver for ${functionKey}`);
     const issueKey = prefix === 'panel' ? viewer.issueKey : undefined;
     const issueId = issueKey ? forge.jira.issues.get(issueKey)?.id : undefined;
-    return forge.invokeResolver(resolvers[prefix], functionKey, payload, { accountId: viewer.accountId, ...(issueKey ? { issueKey } : {}), ...(issueId ? { issueId } : {}) });
+    // The fleet page is the admin page (no project) or a project settings page (its project).
+    const projectKey = prefix === 'fleet' ? viewer.projectKey : undefined;
+    return forge.invokeResolver(resolvers[prefix], functionKey, payload, {
+      accountId: viewer.accountId,
+      ...(issueKey ? { issueKey } : {}),
+      ...(issueId ? { issueId } : {}),
+      ...(projectKey ? { projectKey } : {}),
+    });
   };
+
+  // ---- A made-up fleet for the fleet page (its issues in Jira, its month usage in the state object).
+  if (options.fleet && standIn) {
+    await seedFleet(standIn, forge.jira, { count: options.fleet, now: new Date(), stateBucket, stateKey: env.STATE_KEY ?? 'scheduler/state.json', statusId: STATUS.inUse });
+  }
 
   // ---- The admin saves the settings through the real admin resolver, as on the admin page.
   const settings = settingsFor(functionUrl.url, region, options.onClose ?? 'stop', options.request);

@@ -139,4 +139,14 @@ export class JiraClient {
     const res = await this.json('user', 'my permissions', route`/rest/api/3/mypermissions?permissions=${'ADMINISTER'}`, MyPermissions);
     return res.permissions.ADMINISTER?.havePermission === true;
   }
+
+  /**
+   * Whether the calling user holds Administer Projects in this project. The project must be
+   * named: without a project, Jira answers true when the user administers ANY project.
+   * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get
+   */
+  async callerIsProjectAdmin(projectKey: string): Promise<boolean> {
+    const res = await this.json('user', 'my permissions', route`/rest/api/3/mypermissions?projectKey=${projectKey}&permissions=${'ADMINISTER_PROJECTS'}`, MyPermissions);
+    return res.permissions.ADMINISTER_PROJECTS?.havePermission === true;
+  }
 }

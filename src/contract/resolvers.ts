@@ -3,7 +3,8 @@ import { ErrorCode } from './errors';
 import { IssueKey } from './names';
 import { Schedule } from './schedule';
 import { SecretsInput, SecretsView, Settings } from './settings';
-import { KeepRunningRequest, Vm } from './vm-api';
+import { ClientName, DeveloperName, InstanceId } from './names';
+import { FLEET_PAGE_SIZE_MAX, FLEET_PAGE_SIZE_MIN, KeepRunningRequest, OsId, ProjectKey, Vm, VmState } from './vm-api';
 
 /**
  * Resolver names and their payload/result schemas: `resolver.define(R.x, …)` on the backend and
@@ -23,6 +24,8 @@ export const R = {
   adminListStatuses: 'admin.listStatuses',
   adminListFields: 'admin.listFields',
   adminSearchUsers: 'admin.searchUsers',
+  fleetList: 'fleet.list',
+  fleetBulk: 'fleet.bulk',
 } as const;
 export type ResolverName = (typeof R)[keyof typeof R];
 
@@ -116,6 +119,89 @@ export const JiraUserOption = z.object({ accountId: z.string(), displayName: z.s
 export type JiraUserOption = z.infer<typeof JiraUserOption>;
 export const JiraFieldOption = z.object({ id: z.string(), name: z.string(), type: z.string().optional(), custom: z.boolean() });
 
+/**
+ * One row of the fleet page: what the table shows of a VM. Cost figures are vmCost()'s
+ * (src/domain/vm-cost.ts), the same the issue panel shows; absent when no usage is recorded yet or
+ * the type has no price.
+ */
+export const FleetRow = z.object({
+  id: InstanceId,
+  issueKey: IssueKey,
+  client: ClientName,
+  developer: DeveloperName,
+  os: OsId,
+  instanceType: z.string(),
+  state: VmState,
+  stateReason: z.string().optional(),
+  /** Working hours as the VM's tags say, in its own zone, e.g. `08:00–18:00 MON-FRI`; `off` when unscheduled. */
+  hours: z.string(),
+  timezone: z.string(),
+  /** Last start (EC2 launch time), the closest AWS gives to "last activity" without a call per VM. */
+  lastStartedAt: z.string().datetime({ offset: true }).optional(),
+  keepRunningUntil: z.string().datetime({ offset: true }).optional(),
+  scheduleError: z.string().optional(),
+  hoursRun: z.number().optional(),
+  costUsd: z.number().optional(),
+  alwaysOnUsd: z.number().optional(),
+  savingUsd: z.number().optional(),
+  /** When the reconciler last accounted the VM's usage. */
+  usageAsOf: z.string().datetime({ offset: true }).optional(),
+});
+export type FleetRow = z.infer<typeof FleetRow>;
+
+/** Server-side filters of the fleet list; the project page's project comes from Forge's context, never from here. */
+export const FleetListPayload = z
+  .object({
+    client: ClientName.optional(),
+    developer: DeveloperName.optional(),
+    state: VmState.optional(),
+    project: ProjectKey.optional(),
+    pageSize: z.number().int().min(FLEET_PAGE_SIZE_MIN).max(FLEET_PAGE_SIZE_MAX).optional(),
+    pageToken: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export type FleetListPayload = z.infer<typeof FleetListPayload>;
+
+export const FleetView = z.object({
+  /** `site`: every VM (Jira administrators); `project`: that project's VMs only (its administrators). */
+  scope: z.discriminatedUnion('kind', [z.object({ kind: z.literal('site') }), z.object({ kind: z.literal('project'), projectKey: ProjectKey })]),
+  /** Bulk actions: Jira administrators only, decided on the server. */
+  canAct: z.boolean(),
+  rows: z.array(FleetRow),
+  nextPageToken: z.string().optional(),
+  /** The price table used for every cost on the page. */
+  pricesAsOf: z.string(),
+  pricesSource: z.string(),
+  /** Calendar month (UTC) of the figures. */
+  month: z.string(),
+  generatedAt: z.string().datetime({ offset: true }),
+});
+export type FleetView = z.infer<typeof FleetView>;
+
+/** A bulk action is at most this many VMs per call, so one call stays well inside Forge's resolver time limit. */
+export const FLEET_BULK_MAX = 20;
+export const FleetBulkPayload = z
+  .object({
+    action: z.enum(['stop', 'terminate']),
+    // Each VM with the issue the page shows it for: the VM API acts only when the instance's
+    // JiraIssue tag matches, so a forged pair fails instead of reaching another issue's VM.
+    vms: z.array(z.object({ id: InstanceId, issueKey: IssueKey }).strict()).min(1).max(FLEET_BULK_MAX, `at most ${FLEET_BULK_MAX} VMs per request`),
+  })
+  .strict();
+export type FleetBulkPayload = z.infer<typeof FleetBulkPayload>;
+export const FleetBulkResult = z.object({
+  results: z.array(
+    z.object({
+      id: InstanceId,
+      ok: z.boolean(),
+      issueKey: IssueKey.optional(),
+      state: VmState.optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+});
+export type FleetBulkResult = z.infer<typeof FleetBulkResult>;
+
 /** Payload and result schema of each resolver. */
 export const Resolvers = {
   [R.panelGet]: { payload: z.object({}).strict(), result: PanelView },
@@ -134,6 +220,8 @@ export const Resolvers = {
   [R.adminListStatuses]: { payload: z.object({}).strict(), result: z.object({ statuses: z.array(JiraStatusOption) }) },
   [R.adminListFields]: { payload: z.object({}).strict(), result: z.object({ fields: z.array(JiraFieldOption) }) },
   [R.adminSearchUsers]: { payload: z.object({ query: z.string().trim().min(1, 'type part of a name or e-mail address').max(100) }).strict(), result: z.object({ users: z.array(JiraUserOption) }) },
+  [R.fleetList]: { payload: FleetListPayload, result: FleetView },
+  [R.fleetBulk]: { payload: FleetBulkPayload, result: FleetBulkResult },
 } as const satisfies Record<ResolverName, { payload: z.ZodType; result: z.ZodType }>;
 export type ResolverPayload<N extends ResolverName> = z.input<(typeof Resolvers)[N]['payload']>;
 export type ResolverData<N extends ResolverName> = z.infer<(typeof Resolvers)[N]['result']>;

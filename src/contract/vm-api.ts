@@ -111,6 +111,47 @@ export const Health = z.object({
 });
 export type Health = z.infer<typeof Health>;
 
+/** Jira project keys, as in the issue keys (`OPS` of `OPS-42`). */
+export const ProjectKey = z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key such as "OPS"');
+export type ProjectKey = z.infer<typeof ProjectKey>;
+
+/**
+ * Page size of the fleet list. EC2's DescribeInstances takes MaxResults 5–1000 (and fewer may come
+ * back when filters apply), so 5 is the floor; 100 keeps one page one DescribeInstances call.
+ */
+export const FLEET_PAGE_SIZE_MIN = 5;
+export const FLEET_PAGE_SIZE_MAX = 100;
+export const FLEET_PAGE_SIZE_DEFAULT = 50;
+
+/**
+ * `GET /vms` without `issueKey`: every managed VM, one page at a time. Query strings are text,
+ * so the page size is coerced. The page token is EC2's own NextToken, opaque to both sides.
+ */
+export const FleetQuery = z
+  .object({
+    client: ClientName.optional(),
+    developer: DeveloperName.optional(),
+    state: VmState.optional(),
+    /** Issues of one Jira project only (issue key prefix). */
+    project: ProjectKey.optional(),
+    pageSize: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(FLEET_PAGE_SIZE_MIN, `must be between ${FLEET_PAGE_SIZE_MIN} and ${FLEET_PAGE_SIZE_MAX}`)
+      .max(FLEET_PAGE_SIZE_MAX, `must be between ${FLEET_PAGE_SIZE_MIN} and ${FLEET_PAGE_SIZE_MAX}`)
+      .default(FLEET_PAGE_SIZE_DEFAULT),
+    pageToken: z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/=_-]+$/, 'must be the nextPageToken of the previous page').optional(),
+  })
+  .strict();
+export type FleetQuery = z.infer<typeof FleetQuery>;
+
+export const FleetPage = z.object({
+  vms: z.array(Vm),
+  /** Present when there are more VMs; pass it back as `pageToken` with the same filters. */
+  nextPageToken: z.string().optional(),
+});
+export type FleetPage = z.infer<typeof FleetPage>;
+
 const Empty = z.object({}).strict();
 
 /**
@@ -131,6 +172,7 @@ export const VmApi = {
   health: { method: 'GET', path: '/health', params: Empty, query: Empty, body: null, response: Health, status: 200 },
   provision: { method: 'POST', path: '/vms', params: Empty, query: Empty, body: ProvisionRequest, response: Vm, status: 202 },
   listVms: { method: 'GET', path: '/vms', params: Empty, query: z.object({ issueKey: IssueKey }).strict(), body: null, response: VmList, status: 200 },
+  listFleet: { method: 'GET', path: '/vms', params: Empty, query: FleetQuery, body: null, response: FleetPage, status: 200 },
   getVm: { method: 'GET', path: '/vms/{id}', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 200 },
   startVm: { method: 'POST', path: '/vms/{id}/start', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
   stopVm: { method: 'POST', path: '/vms/{id}/stop', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
@@ -173,7 +215,7 @@ export function matchRoute(method: string, path: string): { op: VmApiOperation; 
     const m = re.exec(path);
     if (!m) continue;
     if (def.method !== method.toUpperCase()) {
-      allowed.push(def.method);
+      if (!allowed.includes(def.method)) allowed.push(def.method);
       continue;
     }
     const params: Record<string, string> = {};
@@ -181,4 +223,12 @@ export function matchRoute(method: string, path: string): { op: VmApiOperation; 
     return { op, params };
   }
   return { op: null, allowed };
+}
+
+/**
+ * `GET /vms` serves two operations that share method and path: one issue's VMs (`?issueKey=`,
+ * the panel) and the fleet list (no `issueKey`). matchRoute finds the first; this picks by query.
+ */
+export function selectOperation(op: VmApiOperation, query: Readonly<Record<string, string | undefined>>): VmApiOperation {
+  return op === 'listVms' && query.issueKey === undefined ? 'listFleet' : op;
 }

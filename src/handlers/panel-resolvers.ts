@@ -3,12 +3,12 @@ import { R, type PanelView } from '../contract/resolvers';
 import { KeepRunningRequest, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
-import { PRICES_AS_OF, estimateCost } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
+import { vmCost } from '../domain/vm-cost';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
@@ -94,10 +94,8 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     if (next.nextStart) view.nextStart = next.nextStart.toISOString();
     if (next.nextStop) view.nextStop = heldStop(stillLive, next.nextStop, next.nextStart, now).toISOString();
   }
-  if (vm?.usage) {
-    const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
-    if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
-  }
+  const cost = vm ? vmCost(vm) : undefined;
+  if (cost) view.cost = cost;
   return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin };
 }
 

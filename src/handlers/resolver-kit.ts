@@ -27,12 +27,14 @@ export interface CallerContext {
   accountId: string | undefined;
   issueKey: string | undefined;
   issueId: string | undefined;
+  /** The project of a project (settings) page, from Forge's context. */
+  projectKey: string | undefined;
 }
 
 function callerOf(context: unknown): CallerContext {
-  const c = (context ?? {}) as { accountId?: unknown; extension?: { issue?: { key?: unknown; id?: unknown } } };
+  const c = (context ?? {}) as { accountId?: unknown; extension?: { issue?: { key?: unknown; id?: unknown }; project?: { key?: unknown } } };
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined);
-  return { accountId: str(c.accountId), issueKey: str(c.extension?.issue?.key), issueId: str(c.extension?.issue?.id) };
+  return { accountId: str(c.accountId), issueKey: str(c.extension?.issue?.key), issueId: str(c.extension?.issue?.id), projectKey: str(c.extension?.project?.key) };
 }
 
 export type Handler<N extends ResolverName> = (payload: unknown, caller: CallerContext) => Promise<ResolverData<N>>;

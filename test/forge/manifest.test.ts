@@ -86,6 +86,7 @@ describe('manifest.yml', () => {
     expect(readManifest().resources).toEqual([
       { key: 'issue-panel', path: 'static/build/issue-panel' },
       { key: 'admin', path: 'static/build/admin' },
+      { key: 'fleet', path: 'static/build/fleet' },
     ]);
   });
 });

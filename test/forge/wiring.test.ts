@@ -5,6 +5,7 @@ import * as index from '../../src/index';
 import { RETRY_QUEUE_KEY } from '../../src/adapters/retry-queue';
 import { APP_FIELD_KEYS } from '../../src/domain/app-fields';
 import { LIFECYCLE_WEBTRIGGER_KEY, buildAdminResolver } from '../../src/handlers/admin-resolvers';
+import { buildFleetResolver } from '../../src/handlers/fleet-resolvers';
 import { buildPanelResolver } from '../../src/handlers/panel-resolvers';
 import { ROOT, handlerExports, readManifest } from './manifest-helpers';
 
@@ -34,6 +35,7 @@ const manifest = readManifest();
 const defined = (resolver: object): string[] => Object.keys((resolver as { functions: Record<string, unknown> }).functions);
 const panelNames = defined(buildPanelResolver());
 const adminNames = defined(buildAdminResolver());
+const fleetNames = defined(buildFleetResolver());
 const sourceFiles = files(join(ROOT, 'src'), /\.ts$/).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, 'utf8') }));
 
 describe('manifest ↔ src/index.ts', () => {
@@ -60,6 +62,12 @@ describe('manifest ↔ src/index.ts', () => {
     expect(handlerExports(manifest).get(byKey('jira:adminPage')?.resolver?.function ?? '')).toBe('adminResolver');
     expect(byKey('jira:issuePanel')?.resource).toBe('issue-panel');
     expect(byKey('jira:adminPage')?.resource).toBe('admin');
+    // The fleet: the global page (Jira admins) and the project settings page share one page and resolver.
+    for (const type of ['jira:globalPage', 'jira:projectSettingsPage', 'jira:dashboardGadget']) {
+      expect(handlerExports(manifest).get(byKey(type)?.resolver?.function ?? '')).toBe('fleetResolver');
+      expect(byKey(type)?.resource).toBe('fleet');
+    }
+    expect(fleetNames.every((n) => n.startsWith('fleet.'))).toBe(true);
   });
 
   it('ships one custom field per request role, with the keys the code looks for', () => {
@@ -76,7 +84,7 @@ describe('manifest ↔ src/index.ts', () => {
 describe('contract ↔ resolver definitions ↔ pages', () => {
   it('defines every name of the contract table, panel names on the panel and admin names on the admin page', () => {
     const all = Object.values(R);
-    expect([...panelNames, ...adminNames].sort()).toEqual([...all].sort());
+    expect([...panelNames, ...adminNames, ...fleetNames].sort()).toEqual([...all].sort());
     expect(panelNames.every((n) => n.startsWith('panel.'))).toBe(true);
     expect(adminNames.every((n) => n.startsWith('admin.'))).toBe(true);
   });
@@ -85,7 +93,7 @@ describe('contract ↔ resolver definitions ↔ pages', () => {
   const usage = pageFiles.map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, 'utf8') }));
 
   it('every invoke() in static/ names a defined resolver, literally or through the contract wrapper', () => {
-    const names = new Set([...panelNames, ...adminNames]);
+    const names = new Set([...panelNames, ...adminNames, ...fleetNames]);
     let seen = 0;
     for (const { path, text } of usage) {
       for (const m of text.matchAll(/\binvoke\s*(?:<[^>]*>)?\(\s*([^,)]+)/g)) {
@@ -110,6 +118,7 @@ describe('contract ↔ resolver definitions ↔ pages', () => {
         expect({ path, member, exists: name !== undefined }).toEqual({ path, member, exists: true });
         if (path.includes('issue-panel')) expect({ path, name, onPanel: panelNames.includes(name) }).toEqual({ path, name, onPanel: true });
         if (path.includes('/admin/')) expect({ path, name, onAdmin: adminNames.includes(name) }).toEqual({ path, name, onAdmin: true });
+        if (path.includes('/fleet/')) expect({ path, name, onFleet: fleetNames.includes(name) }).toEqual({ path, name, onFleet: true });
       }
     }
     if (usage.length > 0) expect(used.size).toBeGreaterThan(0);

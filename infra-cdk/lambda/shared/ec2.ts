@@ -47,6 +47,21 @@ export class Ec2Gateway {
   }
 
   /**
+   * ONE DescribeInstances call: this stack's instances matching `filters`, at most `maxResults`
+   * (5–1000) of them, from `nextToken` on. EC2 applies filters after paging, so a page may hold
+   * fewer instances than asked (even none) and still carry a NextToken; the token is only valid
+   * with the same filters.
+   * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
+   */
+  async describePage(filters: Filter[], maxResults: number, nextToken: string | undefined): Promise<{ instances: Instance[]; nextToken: string | undefined }> {
+    const res = await this.client.send(
+      new DescribeInstancesCommand({ Filters: [this.managedFilter(), ...filters], MaxResults: maxResults, ...(nextToken ? { NextToken: nextToken } : {}) }),
+    );
+    const instances = (res.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    return { instances, nextToken: res.NextToken || undefined };
+  }
+
+  /**
    * The instance a provision request with this key already launched, found by its
    * DevVmIdempotencyKey tag (written atomically by RunInstances' TagSpecifications). A terminated
    * instance still counts: the key was used. Only the tag filter is used: DescribeInstances'

@@ -1,9 +1,10 @@
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { ApiError, validationError } from '../../../src/contract/errors';
-import { matchRoute, VmApi, type VmApiOperation } from '../../../src/contract/vm-api';
+import { matchRoute, selectOperation, VmApi, type FleetQuery, type VmApiOperation } from '../../../src/contract/vm-api';
 import { toApiError } from '../shared/aws-errors';
 import type { VmApiDeps } from './deps';
+import { listFleet } from './fleet';
 import * as ops from './operations';
 import { provision } from './provision';
 
@@ -74,6 +75,8 @@ async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<stri
       return provision(deps, body as z.infer<typeof VmApi.provision.body>);
     case 'listVms':
       return ops.listVms(deps, issueKey);
+    case 'listFleet':
+      return listFleet(deps, query as unknown as FleetQuery);
     case 'getVm':
       return ops.getVm(deps, id, issueKey);
     case 'startVm':
@@ -115,15 +118,16 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
         }
         throw new ApiError('NOT_FOUND', `no route ${method} ${path}`);
       }
-      const def = VmApi[match.op];
+      const op = selectOperation(match.op, event.queryStringParameters ?? {});
+      const def = VmApi[op];
       line.route = def.path;
-      line.op = match.op;
+      line.op = op;
       const params = parsePart(def.params, match.params, 'path') as Record<string, string>;
       if (params.id) line.instanceId = params.id;
       const query = parsePart(def.query, event.queryStringParameters ?? {}, 'query') as Record<string, string>;
       const body = def.body ? parsePart(def.body, bodyOf(event), 'body') : undefined;
 
-      const result = await dispatch(deps, match.op, params, query, body);
+      const result = await dispatch(deps, op, params, query, body);
       const checked = def.response.safeParse(result);
       if (!checked.success) {
         line.contractViolation = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -1,0 +1,159 @@
+import type { FleetRow } from '../../../src/contract/resolvers';
+import { VM_STATES, type VmState } from '../../../src/contract/vm-api';
+
+/**
+ * What the fleet table shows, as pure functions of the loaded rows and the URL state: the filters,
+ * the sort, the totals and the CSV. The table and the CSV use the same COLUMNS, so the export is
+ * exactly what is on screen.
+ */
+
+export interface FleetUrlState {
+  client?: string;
+  developer?: string;
+  state?: VmState;
+  project?: string;
+  sort: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+export const SORT_KEYS = ['issue', 'developer', 'client', 'type', 'state', 'hours', 'lastStart', 'hoursRun', 'cost', 'saving'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export const DEFAULT_URL_STATE: FleetUrlState = { sort: 'cost', dir: 'desc' };
+
+const FILTER_KEYS = ['client', 'developer', 'state', 'project'] as const;
+
+/** `#client=acme&state=running&sort=cost&dir=desc` ⇄ state; unknown or malformed parts are dropped. */
+export function parseHash(hash: string): FleetUrlState {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const out: FleetUrlState = { ...DEFAULT_URL_STATE };
+  const text = (k: string) => {
+    const v = p.get(k);
+    return v && /^[A-Za-z0-9_-]{1,40}$/.test(v) ? v : undefined;
+  };
+  const client = text('client');
+  const developer = text('developer');
+  const project = text('project');
+  const state = p.get('state');
+  if (client) out.client = client;
+  if (developer) out.developer = developer;
+  if (project) out.project = project;
+  if (state && (VM_STATES as readonly string[]).includes(state)) out.state = state as VmState;
+  const sort = p.get('sort');
+  if (sort && (SORT_KEYS as readonly string[]).includes(sort)) out.sort = sort as SortKey;
+  if (p.get('dir') === 'asc' || p.get('dir') === 'desc') out.dir = p.get('dir') as 'asc' | 'desc';
+  return out;
+}
+
+export function toHash(s: FleetUrlState): string {
+  const p = new URLSearchParams();
+  for (const k of FILTER_KEYS) {
+    const v = s[k];
+    if (v) p.set(k, v);
+  }
+  p.set('sort', s.sort);
+  p.set('dir', s.dir);
+  return `#${p.toString()}`;
+}
+
+export const projectOf = (issueKey: string): string => issueKey.slice(0, issueKey.lastIndexOf('-'));
+
+export function applyFilters(rows: readonly FleetRow[], s: FleetUrlState): FleetRow[] {
+  return rows.filter(
+    (r) =>
+      (!s.client || r.client === s.client) &&
+      (!s.developer || r.developer === s.developer) &&
+      (!s.state || r.state === s.state) &&
+      (!s.project || projectOf(r.issueKey) === s.project),
+  );
+}
+
+const issueNumber = (k: string): number => Number(k.slice(k.lastIndexOf('-') + 1));
+
+function sortValue(r: FleetRow, key: SortKey): string | number {
+  switch (key) {
+    case 'issue':
+      return `${projectOf(r.issueKey)}-${String(issueNumber(r.issueKey)).padStart(10, '0')}`;
+    case 'developer':
+      return r.developer;
+    case 'client':
+      return r.client;
+    case 'type':
+      return `${r.os} ${r.instanceType}`;
+    case 'state':
+      return r.state;
+    case 'hours':
+      return `${r.timezone} ${r.hours}`;
+    case 'lastStart':
+      return r.lastStartedAt ?? '';
+    case 'hoursRun':
+      return r.hoursRun ?? -1;
+    case 'cost':
+      return r.costUsd ?? -1;
+    case 'saving':
+      return r.savingUsd ?? -1;
+  }
+}
+
+/** Stable sort; ties keep issue order so the table never reshuffles between loads. */
+export function sortRows(rows: readonly FleetRow[], key: SortKey, dir: 'asc' | 'desc'): FleetRow[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return rows
+    .map((r) => ({ r, v: sortValue(r, key), i: sortValue(r, 'issue') as string }))
+    .sort((a, b) => (a.v < b.v ? -sign : a.v > b.v ? sign : a.i < b.i ? -1 : a.i > b.i ? 1 : 0))
+    .map((x) => x.r);
+}
+
+export interface Totals {
+  key: string;
+  vms: number;
+  running: number;
+  hoursRun: number;
+  costUsd: number;
+  alwaysOnUsd: number;
+  savingUsd: number;
+}
+
+/** Totals per client or per developer (largest cost first); unpriced VMs count as VMs only. */
+export function totalsBy(rows: readonly FleetRow[], by: 'client' | 'developer'): Totals[] {
+  const m = new Map<string, Totals>();
+  for (const r of rows) {
+    const key = r[by];
+    const t = m.get(key) ?? { key, vms: 0, running: 0, hoursRun: 0, costUsd: 0, alwaysOnUsd: 0, savingUsd: 0 };
+    t.vms++;
+    if (r.state === 'running') t.running++;
+    t.hoursRun += r.hoursRun ?? 0;
+    t.costUsd += r.costUsd ?? 0;
+    t.alwaysOnUsd += r.alwaysOnUsd ?? 0;
+    t.savingUsd += r.savingUsd ?? 0;
+    m.set(key, t);
+  }
+  return [...m.values()].sort((a, b) => b.costUsd - a.costUsd || (a.key < b.key ? -1 : 1));
+}
+
+const money = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(2));
+const hrs = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(1));
+
+/** The table's columns: header, sort key and the cell text (what the CSV carries). */
+export const COLUMNS: readonly { key: SortKey; label: string; text: (r: FleetRow) => string; numeric?: boolean }[] = [
+  { key: 'issue', label: 'Issue', text: (r) => r.issueKey },
+  { key: 'developer', label: 'Developer', text: (r) => r.developer },
+  { key: 'client', label: 'Client', text: (r) => r.client },
+  { key: 'type', label: 'OS / type', text: (r) => `${r.os} ${r.instanceType}` },
+  { key: 'state', label: 'State', text: (r) => r.state },
+  { key: 'hours', label: 'Working hours (VM zone)', text: (r) => `${r.hours} ${r.timezone}` },
+  { key: 'lastStart', label: 'Last started (UTC)', text: (r) => (r.lastStartedAt ? r.lastStartedAt.slice(0, 16).replace('T', ' ') : '') },
+  { key: 'hoursRun', label: 'Hours this month', text: (r) => hrs(r.hoursRun), numeric: true },
+  { key: 'cost', label: 'Cost this month (USD)', text: (r) => money(r.costUsd), numeric: true },
+  { key: 'saving', label: 'Saving vs 24/7 (USD)', text: (r) => money(r.savingUsd), numeric: true },
+];
+
+/** RFC 4180 CSV; a cell starting with = + - @ is prefixed with ' so a spreadsheet never runs it as a formula. */
+export function toCsv(rows: readonly FleetRow[]): string {
+  const cell = (v: string) => {
+    const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [COLUMNS.map((c) => cell(c.label)).join(',')];
+  for (const r of rows) lines.push(COLUMNS.map((c) => cell(c.text(r))).join(','));
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { PEOPLE } from '../../scripts/preview/site';
+import { startStack, type Stack } from '../../scripts/preview/wiring';
+import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
+import { startRig, type Rig } from '../../local/browser/harness';
+
+/**
+ * The fleet page in Chromium against the real fleet resolvers, the signed VM API client, the VM API
+ * Lambda and a seeded fleet on the AWS stand-in (the preview's wiring).
+ */
+process.env.DEV_VM_SILENT_LOGS = '1';
+jest.setTimeout(180_000);
+
+const FLEET = 150;
+let stack: Stack;
+let rig: Rig;
+
+beforeAll(async () => {
+  stack = await startStack({ dbSuffix: `fleetui_${randomBytes(4).toString('hex')}`, databases: false, transitionSeconds: 0, lambdaLogLevel: 'SILENT', fleet: FLEET });
+  rig = await startRig(
+    'fleet',
+    (call, viewer) => stack.invoke(call.functionKey, call.payload, { accountId: viewer.accountId, ...(viewer.projectKey ? { projectKey: viewer.projectKey } : {}) }),
+    { accountId: PEOPLE.admin.accountId, timezone: 'Europe/London' },
+  );
+});
+afterAll(async () => {
+  await rig?.close();
+  await stack?.close();
+});
+beforeEach(() => {
+  rig.pageErrors.length = 0;
+  rig.viewer = { accountId: PEOPLE.admin.accountId, timezone: 'Europe/London' };
+});
+afterEach(() => {
+  expect(rig.pageErrors.filter((e) => /Content Security Policy|uncaught/.test(e))).toEqual([]);
+  expect(stack.forge.violations()).toEqual([]);
+});
+
+/** Every shown row's cell texts (checkbox column left out), as the CSV should carry them. */
+const tableCells = (page: Page) =>
+  page.$$eval('[data-testid="fleet-table"] tbody tr', (trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('td')).filter((td) => !td.querySelector('input[type="checkbox"]')).map((td) => (td.textContent ?? '').trim())),
+  );
+const headers = (page: Page) =>
+  page.$$eval('[data-testid="fleet-table"] thead th button', (bs) => bs.map((b) => (b.textContent ?? '').replace(/[▲▼]/g, '').trim()));
+const column = async (page: Page, label: string) => {
+  const i = (await headers(page)).indexOf(label);
+  return (await tableCells(page)).map((r) => r[i] ?? '');
+};
+
+async function openLoaded(hash = '', theme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const { page } = await rig.open({ theme });
+  if (hash) await page.goto(`${rig.server.url}/index.html${theme === 'dark' ? '?theme=dark' : ''}${hash}`);
+  await page.getByTestId('fleet-table').waitFor();
+  await page.waitForFunction(() => /\d+ VMs\.$/.test(document.querySelector('[data-testid="fleet-basis"]')?.textContent?.trim() ?? ''));
+  return page;
+}
+
+/** CSV text → rows of cells (RFC 4180 quoting). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let cell = '';
+  let row: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
+  }
+  return rows;
+}
+
+describe('the fleet page for a Jira administrator', () => {
+  it('shows every VM with the prices it used, axe clean', async () => {
+    const page = await openLoaded();
+    expect(await page.getByTestId('fleet-row').count()).toBe(FLEET);
+    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices as of \d{4}-\d{2}-\d{2}/);
+    // The chart library arrives as a chunk of its own, after the table.
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
+    expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);
+    await snapshot(page, 'fleet-light');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('filters and sorts, keeps both in the URL, and restores them from it', async () => {
+    const page = await openLoaded();
+    await page.getByTestId('filter-client').selectOption('globex');
+    await page.getByTestId('filter-state').selectOption('running');
+    const clients = await column(page, 'Client');
+    expect(clients.length).toBeGreaterThan(0);
+    expect(new Set(clients)).toEqual(new Set(['globex']));
+    expect(new Set(await column(page, 'State'))).toEqual(new Set(['running']));
+
+    await page.getByTestId('sort-hoursRun').click(); // descending first
+    const desc = (await column(page, 'Hours this month')).map(Number);
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await page.getByTestId('sort-hoursRun').click();
+    const asc = (await column(page, 'Hours this month')).map(Number);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    const hash = await page.evaluate(() => window.location.hash);
+    expect(Object.fromEntries(new URLSearchParams(hash.slice(1)))).toEqual({ client: 'globex', state: 'running', sort: 'hoursRun', dir: 'asc' });
+
+    const again = await openLoaded(hash);
+    expect(await again.getByTestId('filter-client').inputValue()).toBe('globex');
+    expect(await column(again, 'Hours this month')).toEqual(asc.map((n) => n.toFixed(1)));
+  });
+
+  it('exports exactly the table shown as CSV, and totals add up to it', async () => {
+    const page = await openLoaded('#project=WEB&sort=cost&dir=desc');
+    const shown = await tableCells(page);
+    expect(shown.length).toBeGreaterThan(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const path = await download.path();
+    if (!path) throw new Error('no CSV downloaded');
+    const csv = parseCsv(readFileSync(path, 'utf8'));
+    expect(csv[0]).toEqual(await headers(page));
+    expect(csv.slice(1)).toEqual(shown);
+
+    const costs = (await column(page, 'Cost this month (USD)')).map((c) => Number(c || 0));
+    const total = costs.reduce((a, b) => a + b, 0);
+    const perClient = await page.$$eval('[data-testid="totals-client"] tbody tr', (trs) => trs.map((tr) => Number((tr.children[4]?.textContent ?? '').replace(/[$,]/g, ''))));
+    expect(perClient.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 0);
+  });
+
+  it('stops the selected VMs after a confirmation naming them, with an audit comment on each issue', async () => {
+    const page = await openLoaded('#state=running&project=DATA&sort=issue&dir=asc');
+    const rows = page.getByTestId('fleet-row');
+    const picked: { id: string; issueKey: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = rows.nth(i);
+      picked.push({ id: (await r.getAttribute('data-id')) ?? '', issueKey: ((await r.locator('a').textContent()) ?? '').trim() });
+      await r.locator('input[type="checkbox"]').check();
+    }
+    const before = picked.map((p) => stack.forge.jira.commentsOn(p.issueKey).length);
+    await page.getByTestId('bulk-stop').click();
+    const dialog = page.getByTestId('bulk-dialog');
+    await dialog.waitFor();
+    const listed = (await page.getByTestId('bulk-dialog-vms').textContent()) ?? '';
+    for (const p of picked) {
+      expect(listed).toContain(p.issueKey);
+      expect(listed).toContain(p.id);
+    }
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByTestId('bulk-dialog-confirm').click();
+    await page.getByTestId('bulk-result').waitFor();
+    expect(await page.getByTestId('bulk-result').textContent()).toContain('2 of 2 done');
+    picked.forEach((p, i) => expect(stack.forge.jira.commentsOn(p.issueKey).length).toBe((before[i] ?? 0) + 1));
+    // They leave the "running" filter; with it cleared they show their new state.
+    await page.getByTestId('filter-state').selectOption('');
+    const stateAt = (await headers(page)).indexOf('State');
+    const cells = await tableCells(page);
+    const ids = await page.$$eval('[data-testid="fleet-row"]', (trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    for (const p of picked) expect(['stopping', 'stopped']).toContain(cells[ids.indexOf(p.id)]?.[stateAt]);
+    const bulkCalls = rig.invokes('fleet.bulk');
+    expect(bulkCalls.at(-1)?.payload).toEqual({ action: 'stop', vms: picked.map((p) => ({ id: p.id, issueKey: p.issueKey })) });
+  });
+
+  it('follows the dark theme and stays axe clean there', async () => {
+    const page = await openLoaded('', 'dark');
+    expect(await page.evaluate(() => document.documentElement.dataset.colorMode)).toBe('dark');
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+    expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(200);
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
+    await snapshot(page, 'fleet-dark');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
+
+describe('the dashboard gadget', () => {
+  it('sums up the fleet from the same figures as the page', async () => {
+    rig.viewer = { accountId: PEOPLE.admin.accountId, timezone: 'Europe/London', moduleKey: 'dev-vm-fleet-gadget' };
+    const { page } = await rig.open();
+    await page.getByTestId('fleet-gadget').waitFor();
+    await page.waitForFunction(() => !/still counting/.test(document.querySelector('[data-testid="fleet-gadget"]')?.textContent ?? ''));
+    expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(new RegExp(`of ${FLEET} dev VMs running now`));
+    expect(await page.getByTestId('gadget-top').locator('li').count()).toBe(3);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
+
+describe('the fleet page for others', () => {
+  it('shows a project administrator that project only, without bulk actions', async () => {
+    rig.viewer = { accountId: PEOPLE.projectAdmin.accountId, projectKey: 'OPS', timezone: 'Europe/London' };
+    const page = await openLoaded();
+    expect(await page.locator('h1').textContent()).toBe('Dev VMs of project OPS');
+    const issues = await column(page, 'Issue');
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((k) => k.startsWith('OPS-'))).toBe(true);
+    expect(await page.getByTestId('bulk-stop').count()).toBe(0);
+    expect(await page.getByTestId('filter-project').count()).toBe(0);
+  });
+
+  it('tells anyone else why they see nothing', async () => {
+    rig.viewer = { accountId: PEOPLE.developer.accountId, timezone: 'Europe/London' };
+    const { page } = await rig.open();
+    await page.getByTestId('fleet-failure').waitFor();
+    expect(await page.getByTestId('fleet-failure').textContent()).toContain('Only Jira administrators');
+    expect(await page.getByTestId('fleet-row').count()).toBe(0);
+  });
+});

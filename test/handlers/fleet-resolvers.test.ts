@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { R, Resolvers, resultOf, type FleetView, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { auditComment } from '../../src/domain/comments';
+import { adfToText } from '../../scripts/preview/adf-text';
+import { ISSUE, PEOPLE, STATUS } from '../../scripts/preview/site';
+import { startStack, type Stack, type Viewer } from '../../scripts/preview/wiring';
+
+/**
+ * The fleet resolvers through the preview's wiring: real resolvers in the Forge stand-in, the
+ * signed VM API client, the function URL and the real VM API Lambda on the AWS stand-in, with a
+ * seeded fleet of 60 VMs across three projects. Who may see what is decided from Forge's context
+ * and Jira's permissions, never from the payload.
+ */
+jest.setTimeout(120_000);
+
+let stack: Stack;
+const FLEET = 60;
+
+beforeAll(async () => {
+  process.env.DEV_VM_SILENT_LOGS = '1';
+  const sfx = randomBytes(4).toString('hex');
+  stack = await startStack({ dbSuffix: `fleet_${sfx}`, databases: false, transitionSeconds: 0, lambdaLogLevel: 'SILENT', fleet: FLEET });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function call<N extends ResolverName>(name: N, payload: unknown, viewer: Viewer): Promise<ResolverResult<N>> {
+  const raw = await stack.invoke(name, payload, viewer);
+  const parsed = resultOf(Resolvers[name].result).safeParse(raw);
+  if (!parsed.success) throw new Error(`resolver ${name} answered outside the contract: ${JSON.stringify(raw).slice(0, 400)}`);
+  return parsed.data as ResolverResult<N>;
+}
+
+const admin: Viewer = { accountId: PEOPLE.admin.accountId };
+const developer: Viewer = { accountId: PEOPLE.developer.accountId };
+const opsLead = (projectKey?: string): Viewer => ({ accountId: PEOPLE.projectAdmin.accountId, ...(projectKey ? { projectKey } : {}) });
+
+async function everyRow(viewer: Viewer, payload: Record<string, unknown> = {}): Promise<FleetView['rows']> {
+  const rows: FleetView['rows'] = [];
+  let token: string | undefined;
+  do {
+    const res = await call(R.fleetList, { ...payload, ...(token ? { pageToken: token } : {}) }, viewer);
+    if (!res.ok) throw new Error(`${res.error.code}: ${res.error.message}`);
+    rows.push(...res.data.rows);
+    token = res.data.nextPageToken;
+  } while (token);
+  return rows;
+}
+
+describe('fleet.list', () => {
+  it('shows a Jira administrator every VM with its figures and the price table used', async () => {
+    const first = await call(R.fleetList, { pageSize: 25 }, admin);
+    expect(first).toMatchObject({ ok: true, data: { scope: { kind: 'site' }, canAct: true } });
+    if (!first.ok) return;
+    expect(first.data.rows).toHaveLength(25);
+    expect(first.data.nextPageToken).toBeDefined();
+    expect(first.data.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const rows = await everyRow(admin);
+    expect(rows.length).toBeGreaterThanOrEqual(FLEET);
+    expect(new Set(rows.map((r) => r.issueKey.split('-')[0]))).toEqual(new Set(['OPS', 'WEB', 'DATA']));
+    const priced = rows.filter((r) => r.costUsd !== undefined);
+    expect(priced.length).toBeGreaterThan(FLEET / 2);
+    for (const r of priced) expect((r.alwaysOnUsd ?? 0) - (r.costUsd ?? 0)).toBeCloseTo(r.savingUsd ?? NaN, 6);
+  });
+
+  it('passes the filters to the VM API', async () => {
+    const rows = await everyRow(admin, { client: 'globex', state: 'running' });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.client === 'globex' && r.state === 'running')).toBe(true);
+  });
+
+  it('refuses the whole fleet to anyone but a Jira administrator, whatever the payload says', async () => {
+    expect(await call(R.fleetList, {}, developer)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // A project administrator is not a Jira administrator: no project in the context, no fleet.
+    expect(await call(R.fleetList, { project: 'OPS' }, opsLead())).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('shows a project administrator that project only, and refuses other projects', async () => {
+    const res = await call(R.fleetList, {}, opsLead('OPS'));
+    expect(res).toMatchObject({ ok: true, data: { scope: { kind: 'project', projectKey: 'OPS' }, canAct: false } });
+    const rows = await everyRow(opsLead('OPS'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.issueKey.startsWith('OPS-'))).toBe(true);
+    // Asking for another project from the OPS page is refused, not quietly widened.
+    expect(await call(R.fleetList, { project: 'WEB' }, opsLead('OPS'))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'project' } });
+    // Administering OPS does not open WEB's page (Jira is asked about the page's project).
+    expect(await call(R.fleetList, {}, opsLead('WEB'))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await call(R.fleetList, {}, { ...developer, projectKey: 'OPS' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('shows the same cost for a VM as its issue panel does', async () => {
+    await stack.transition(ISSUE.key, STATUS.ready);
+    await stack.runScheduler(new Date(Date.now() + 20 * 60_000));
+    await stack.runScheduler(new Date(Date.now() + 80 * 60_000));
+    const panel = await call(R.panelGet, {}, { ...developer, issueKey: ISSUE.key });
+    if (!panel.ok) throw new Error(panel.error.message);
+    expect(panel.data.cost).toBeDefined();
+    const row = (await everyRow(admin, { project: 'OPS' })).find((r) => r.issueKey === ISSUE.key);
+    expect(row).toBeDefined();
+    expect({ hoursRun: row?.hoursRun, costUsd: row?.costUsd, alwaysOnUsd: row?.alwaysOnUsd, savingUsd: row?.savingUsd }).toEqual({
+      hoursRun: panel.data.cost?.hoursRun,
+      costUsd: panel.data.cost?.costUsd,
+      alwaysOnUsd: panel.data.cost?.alwaysOnUsd,
+      savingUsd: panel.data.cost?.savingUsd,
+    });
+  });
+});
+
+describe('fleet.bulk', () => {
+  it('is for Jira administrators only', async () => {
+    const [row] = await everyRow(admin, { project: 'WEB', state: 'running' });
+    if (!row) throw new Error('no running WEB VM seeded');
+    for (const viewer of [developer, opsLead('OPS'), opsLead('WEB')]) {
+      expect(await call(R.fleetBulk, { action: 'stop', vms: [{ id: row.id, issueKey: row.issueKey }] }, viewer)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    const after = (await everyRow(admin, { project: 'WEB' })).find((r) => r.id === row.id);
+    expect(after?.state).toBe('running');
+  });
+
+  it('stops each VM and writes the panel’s audit comment on each VM’s own issue', async () => {
+    const running = (await everyRow(admin, { project: 'DATA', state: 'running' })).slice(0, 3);
+    expect(running).toHaveLength(3);
+    const before = new Map(running.map((r) => [r.issueKey, stack.forge.jira.commentsOn(r.issueKey).length]));
+    const res = await call(R.fleetBulk, { action: 'stop', vms: running.map((r) => ({ id: r.id, issueKey: r.issueKey })) }, admin);
+    if (!res.ok) throw new Error(res.error.message);
+    expect(res.data.results.map((r) => [r.id, r.ok, r.issueKey])).toEqual(running.map((r) => [r.id, true, r.issueKey]));
+    for (const r of running) {
+      const comments = stack.forge.jira.commentsOn(r.issueKey);
+      expect(comments).toHaveLength((before.get(r.issueKey) ?? 0) + 1);
+      const text = adfToText(comments.at(-1)?.body);
+      const expected = adfToText(auditComment(PEOPLE.admin.accountId, 'stop', '2026-01-01T00:00:00.000Z', r.id));
+      // Same wording as the panel's comment; only the time differs.
+      expect(text.replace(/ at .+ \(UTC\)/, ' at T (UTC)')).toBe(expected.replace(/ at .+ \(UTC\)/, ' at T (UTC)'));
+    }
+    const states = new Map((await everyRow(admin, { project: 'DATA' })).map((r) => [r.id, r.state]));
+    for (const r of running) expect(['stopping', 'stopped']).toContain(states.get(r.id));
+  });
+
+  it('refuses more than 20 VMs at once, naming the field', async () => {
+    const vms = Array.from({ length: 21 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, issueKey: 'OPS-1' }));
+    expect(await call(R.fleetBulk, { action: 'stop', vms }, admin)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'vms' } });
+  });
+});
