@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEc2Client, createEfsClient, createIamClient, RETRY_CONFIG } from '../shared/clients';
 import { Ec2Gateway } from '../shared/ec2';
 import { loadEnv, VmApiEnv } from '../shared/env';
-import { logger } from '../shared/powertools';
+import { instrument, logger } from '../shared/powertools';
 import type { DeveloperDatabases, VmApiDeps } from './deps';
 import { createHandler } from './router';
 import { schedulerUsageReader } from './usage';
@@ -59,4 +59,5 @@ const deps: VmApiDeps = {
   sleep: (ms) => sleep(ms),
 };
 
-export const handler = createHandler(deps);
+/** Request id, cold start and the outcome metrics come from Powertools (shared/powertools.ts). */
+export const handler = instrument(createHandler(deps));

@@ -1,8 +1,9 @@
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { ApiError, validationError } from '../../../src/contract/errors';
-import { matchRoute, VmApi, type VmApiOperation } from '../../../src/contract/vm-api';
+import { matchRoute, VmApi, type VmApiOperation, type VmApiResponse } from '../../../src/contract/vm-api';
 import { toApiError } from '../shared/aws-errors';
+import { recordOutcome, type Outcome } from '../shared/powertools';
 import type { VmApiDeps } from './deps';
 import * as ops from './operations';
 import { provision } from './provision';
@@ -63,30 +64,58 @@ function bodyOf(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<string, string>, query: Record<string, string>, body: unknown): Promise<unknown> {
-  const id = params.id as string;
-  switch (op) {
-    case 'health':
-      return ops.health(deps);
-    case 'provision':
-      return provision(deps, body as z.infer<typeof VmApi.provision.body>);
-    case 'listVms':
-      return ops.listVms(deps, query.issueKey as string);
-    case 'getVm':
-      return ops.getVm(deps, id);
-    case 'startVm':
-      return ops.startVm(deps, id);
-    case 'stopVm':
-      return ops.stopVm(deps, id);
-    case 'terminateVm':
-      return ops.terminateVm(deps, id);
-    case 'updateSchedule':
-      return ops.updateSchedule(deps, id, body as z.infer<typeof VmApi.updateSchedule.body>);
-    case 'keepRunning':
-      return ops.keepRunning(deps, id, body as z.infer<typeof VmApi.keepRunning.body>);
-    case 'revokeDeveloper':
-      return ops.revokeDeveloper(deps, params.client as string, params.developer as string);
+type Def<Op extends VmApiOperation> = (typeof VmApi)[Op];
+/** An operation's validated input, typed from its schemas in the contract. */
+export interface RouteInput<Op extends VmApiOperation> {
+  params: z.infer<Def<Op>['params']>;
+  query: z.infer<Def<Op>['query']>;
+  body: Def<Op>['body'] extends z.ZodType ? z.infer<Def<Op>['body']> : undefined;
+}
+type Route<Op extends VmApiOperation> = (deps: VmApiDeps, input: RouteInput<Op>) => Promise<VmApiResponse<Op>> | VmApiResponse<Op>;
+
+/**
+ * The route table: one entry per operation of the contract (a missing or extra one does not
+ * compile), each receiving exactly the input its schemas produce; no casts, no switch.
+ */
+export const ROUTES: { readonly [Op in VmApiOperation]: Route<Op> } = {
+  health: (deps) => ops.health(deps),
+  provision: (deps, { body }) => provision(deps, body),
+  listVms: (deps, { query }) => ops.listVms(deps, query.issueKey),
+  getVm: (deps, { params }) => ops.getVm(deps, params.id),
+  startVm: (deps, { params }) => ops.startVm(deps, params.id),
+  stopVm: (deps, { params }) => ops.stopVm(deps, params.id),
+  terminateVm: (deps, { params }) => ops.terminateVm(deps, params.id),
+  updateSchedule: (deps, { params, body }) => ops.updateSchedule(deps, params.id, body),
+  keepRunning: (deps, { params, body }) => ops.keepRunning(deps, params.id, body),
+  revokeDeveloper: (deps, { params }) => ops.revokeDeveloper(deps, params.client, params.developer),
+};
+
+/** The outcome metric a successful operation records (shared/powertools.ts); the others record none. */
+const OUTCOMES: Partial<Record<VmApiOperation, Outcome>> = { provision: 'provisioned', startVm: 'started', stopVm: 'stopped' };
+
+/** Validate the request's parts against the operation's schemas, run it, check the response. */
+async function run<Op extends VmApiOperation>(
+  op: Op,
+  deps: VmApiDeps,
+  raw: { params: Record<string, string>; query: Record<string, string | undefined>; body: () => unknown },
+  line: Record<string, unknown>,
+): Promise<unknown> {
+  const def: Def<Op> = VmApi[op];
+  // TypeScript resolves `VmApi[op]`'s schemas to the union over all operations, so their parsed
+  // values are asserted back to this operation's types: the schemas ARE this operation's, the
+  // assertions only restore what the generic lookup forgot.
+  const params = parsePart(def.params, raw.params, 'path') as RouteInput<Op>['params'];
+  if (typeof (params as { id?: unknown }).id === 'string') line.instanceId = (params as { id: string }).id;
+  const query = parsePart(def.query, raw.query, 'query') as RouteInput<Op>['query'];
+  const body = (def.body ? parsePart(def.body, raw.body(), 'body') : undefined) as RouteInput<Op>['body'];
+  const route: Route<Op> = ROUTES[op];
+  const result = await route(deps, { params, query, body });
+  const checked = def.response.safeParse(result);
+  if (!checked.success) {
+    line.contractViolation = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ApiError('INTERNAL', 'the VM API produced a response outside its contract; see its logs');
   }
+  return checked.data;
 }
 
 export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
@@ -116,20 +145,12 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
       const def = VmApi[match.op];
       line.route = def.path;
       line.op = match.op;
-      const params = parsePart(def.params, match.params, 'path') as Record<string, string>;
-      if (params.id) line.instanceId = params.id;
-      const query = parsePart(def.query, event.queryStringParameters ?? {}, 'query') as Record<string, string>;
-      const body = def.body ? parsePart(def.body, bodyOf(event), 'body') : undefined;
-
-      const result = await dispatch(deps, match.op, params, query, body);
-      const checked = def.response.safeParse(result);
-      if (!checked.success) {
-        line.contractViolation = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
-        throw new ApiError('INTERNAL', 'the VM API produced a response outside its contract; see its logs');
-      }
-      if (!line.instanceId && typeof (checked.data as { id?: unknown }).id === 'string') line.instanceId = (checked.data as { id: string }).id;
+      const data = await run(match.op, deps, { params: match.params, query: event.queryStringParameters ?? {}, body: () => bodyOf(event) }, line);
+      if (!line.instanceId && typeof (data as { id?: unknown }).id === 'string') line.instanceId = (data as { id: string }).id;
+      const outcome = OUTCOMES[match.op];
+      if (outcome) recordOutcome(outcome);
       line.status = def.status;
-      response = json(def.status, checked.data);
+      response = json(def.status, data);
       return response;
     } catch (e) {
       const err = toApiError(e);
@@ -144,6 +165,9 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
         const frame = cause.stack?.split('\n').find((l) => l.trim().startsWith('at '));
         if (frame) line.causeAt = frame.trim().slice(3, 200);
       }
+      // A request the API could not carry out on its side (AWS, a database, a bug); a refused
+      // request (4xx) is the caller's outcome, not a failure of the service.
+      if (err.status >= 500) recordOutcome('failed');
       response = json(err.status, err.toBody());
       return response;
     } finally {
