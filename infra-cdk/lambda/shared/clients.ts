@@ -1,6 +1,8 @@
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { EFSClient } from '@aws-sdk/client-efs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /**
  * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
@@ -40,6 +42,14 @@ export function createEfsClient(o: ClientOverrides = {}): EFSClient {
 export function createIamClient(o: ClientOverrides = {}): IAMClient {
   const sdk = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
   return new sdk.IAMClient({ ...RETRY_CONFIG, ...o });
+}
+export function createS3Client(o: ClientOverrides = {}): S3Client {
+  const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  return new sdk.S3Client({ ...s3ClientConfig(), ...o });
+}
+export function createEventBridgeClient(o: ClientOverrides = {}): EventBridgeClient {
+  const sdk = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+  return new sdk.EventBridgeClient({ ...RETRY_CONFIG, ...o });
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
