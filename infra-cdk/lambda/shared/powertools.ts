@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 
 /**
@@ -14,6 +15,12 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 /** CloudWatch namespace of every metric the stack emits. */
 export const METRICS_NAMESPACE = 'DevVm';
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dev-vm' });
+/**
+ * X-Ray tracing (the factory sets `tracing: ACTIVE`): one segment per invocation with the cold
+ * start and service as annotations, and a subsegment per AWS call of the clients made in
+ * shared/clients.ts. Outside Lambda (tests, the preview) Powertools turns it off by itself.
+ */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dev-vm' });
 
 /**
  * The one logging interface of the Lambdas' modules (the VM API, the reconciler, the notifier and
@@ -39,7 +46,9 @@ export function recordOutcome(outcome: Outcome, count = 1): void {
 
 /**
  * The handler with Powertools' `injectLambdaContext` applied (request id, cold start, function
- * name on every line, temporary keys reset after each invocation) and the invocation's metrics
+ * name on every line, temporary keys reset after each invocation), traced by the tracer's
+ * `captureLambdaHandler` (https://docs.aws.amazon.com/powertools/typescript/latest/features/tracer/),
+ * and the invocation's metrics
  * flushed when it ends, whether it succeeded or threw. The decorator is applied by hand to a
  * property descriptor: the handlers are plain functions, not class methods
  * (https://docs.aws.amazon.com/powertools/typescript/latest/features/logger/#capturing-lambda-context-info).
@@ -58,8 +67,10 @@ export function instrument<E, R>(handler: (event: E) => Promise<R>): (event: E, 
   const descriptor: TypedPropertyDescriptor<(event: E, context?: Context) => Promise<R>> = { value: withMetrics };
   // A Lambda invocation always has a context; a caller without one (a test, the preview) gets the
   // handler without the context fields instead of a TypeError in Powertools.
-  const decorate = logger.injectLambdaContext({ resetKeys: true }) as unknown as (target: object, key: string, d: typeof descriptor) => void;
-  decorate({}, 'handler', descriptor);
+  type Decorator = (target: object, key: string, d: typeof descriptor) => void;
+  // Applied inside out: the tracer's segment wraps the metrics flush, the logger's context wraps both.
+  (tracer.captureLambdaHandler() as unknown as Decorator)({}, 'handler', descriptor);
+  (logger.injectLambdaContext({ resetKeys: true }) as unknown as Decorator)({}, 'handler', descriptor);
   const decorated = descriptor.value as (event: E, context?: Context) => Promise<R>;
   return (event, context) => (context ? decorated(event, context) : withMetrics(event));
 }

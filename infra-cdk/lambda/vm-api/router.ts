@@ -1,5 +1,5 @@
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ApiError, validationError } from '../../../src/contract/errors';
 import { matchRoute, VmApi, type VmApiOperation, type VmApiResponse } from '../../../src/contract/vm-api';
 import { toApiError } from '../shared/aws-errors';

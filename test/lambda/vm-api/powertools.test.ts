@@ -1,7 +1,8 @@
+import './on-demand-env'; // first: before anything loads Powertools
 import type { Context } from 'aws-lambda';
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
-import type * as PowertoolsModule from '../../../infra-cdk/lambda/shared/powertools';
-import type { VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
+import * as powertools from '../../../infra-cdk/lambda/shared/powertools';
+import { createHandler, type VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
 import { captureOutput, ec2Error, ec2Mock, event, FakeAws, FakeDatabases, makeDeps, VM_TAGS } from './fake-aws';
 
 /**
@@ -52,23 +53,15 @@ const emf = (output: string): Emf[] => lines(output).filter((l): l is Emf => '_a
 const metricNames = (docs: Emf[]): string[] => docs.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
 
 let aws: FakeAws;
-let powertools: typeof PowertoolsModule;
 let handler: (event: Parameters<VmApiHandler>[0], context?: Context) => ReturnType<VmApiHandler>;
 
-beforeAll(async () => {
-  // What the Lambda runtime sets for an on-demand container; Powertools reads it when its
-  // utilities are constructed, so the module is loaded after (its cold-start flag depends on it).
-  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
-  powertools = await import('../../../infra-cdk/lambda/shared/powertools');
-});
 afterAll(() => {
   delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
 });
 
-beforeEach(async () => {
+beforeEach(() => {
   aws = new FakeAws();
   aws.install();
-  const { createHandler } = await import('../../../infra-cdk/lambda/vm-api/router');
   powertools.logger.setLogLevel('INFO');
   handler = powertools.instrument(createHandler(makeDeps(new FakeDatabases(), { logger: powertools.logger })));
 });
