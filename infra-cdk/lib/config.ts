@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MANAGED_BY } from '../../src/contract/tags';
 import { DbNamespace, InstanceType } from '../../src/contract/names';
 import { OsId } from '../../src/contract/vm-api';

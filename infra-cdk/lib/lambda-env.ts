@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * The variables a function's env schema (lambda/shared/env.ts) declares, minus AWS_REGION, which

@@ -82,6 +82,19 @@ export function functionBase(scope: Construct, id: string, spec: LambdaSpec): Fu
       reason: 'Lambda creates and deletes its VPC ENIs before their ids exist; EC2 accepts no narrower resource for these calls.',
     });
   }
+  // X-Ray active tracing (set on the function in finishFunction): Lambda records each invocation,
+  // the Powertools tracer (lambda/shared/powertools.ts) adds the handler and AWS-call subsegments.
+  // The permission is a policy of its own, not `tracing: ACTIVE`'s addition to the default policy,
+  // so the wildcard acknowledgement below covers these two actions and nothing added later.
+  const xray = new iam.Policy(scope, `${id}Tracing`, {
+    statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
+  });
+  role.attachInlinePolicy(xray);
+  dependsOn.push(xray);
+  Validations.of(xray).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray trace segments and telemetry have no resource type; IAM accepts only * for these two actions.',
+  });
   const props = {
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
@@ -104,6 +117,7 @@ export function functionBase(scope: Construct, id: string, spec: LambdaSpec): Fu
 /** What every factory does to the function it made: dependencies, and the acknowledgement of the runtime choice. */
 export function finishFunction(fn: lambda.Function, base: FunctionBase): void {
   for (const d of base.dependsOn) fn.node.addDependency(d);
+  (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
     reason: 'Pinned to nodejs22.x on purpose: the Forge app runs nodejs22.x and both import src/contract; 22 is supported until 2027-04.',

@@ -10,7 +10,9 @@ import { ALIASES, EXTERNAL_MODULES } from '../../infra-cdk/lib/bundling';
  * AWS SDK v3 left to the runtime, pg-native excluded, no source maps), then a fresh `node`
  * requires the bundle and reports how long module initialisation took, minus the same measure
  * for an empty module (process start and the require machinery are not the handler's cost).
- * Medians of several runs, because this machine is shared. Targets: ≤ 1 MB, ≤ 200 ms.
+ * Medians of several runs, because this machine is shared. Targets: ≤ 400 KB (ceiling 1 MB), ≤ 120 ms.
+ * Module init is what a cold start pays before the first event; the handlers load their SDK
+ * clients and routes on the first invocation (see each handler.ts), which this does not count.
  * Numbers are reported, never asserted in tests.
  */
 
@@ -20,8 +22,10 @@ const LAMBDA_DIR = join(ROOT, 'infra-cdk', 'lambda');
 const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'lambda-bench');
 const RUNS = 5;
 
-export const LAMBDA_BUNDLE_BUDGET_BYTES = 1024 * 1024;
-export const LAMBDA_INIT_BUDGET_MS = 200;
+/** Issue 10 item 10's targets; the hard ceiling stays 1 MB. */
+export const LAMBDA_BUNDLE_BUDGET_BYTES = 400 * 1024;
+export const LAMBDA_BUNDLE_CEILING_BYTES = 1024 * 1024;
+export const LAMBDA_INIT_BUDGET_MS = 120;
 
 export interface LambdaBundleRow {
   /** Directory name under infra-cdk/lambda. */
@@ -181,7 +185,8 @@ if (require.main === module) {
       const size = `${(r.bytes / 1024).toFixed(1)} KB`;
       const init = Number.isNaN(r.initMs) ? `n/a (${r.error})` : `${r.initMs.toFixed(0)} ms CPU (${r.initWallMs.toFixed(0)} ms wall)`;
       const ok = r.bytes <= LAMBDA_BUNDLE_BUDGET_BYTES && r.initMs <= LAMBDA_INIT_BUDGET_MS ? 'within targets' : 'OVER TARGET';
-      console.log(`${r.name.padEnd(12)} ${size.padStart(10)}  init ${init}  (${ok}: ≤ 1 MB, ≤ 200 ms)`);
+      const ceiling = r.bytes > LAMBDA_BUNDLE_CEILING_BYTES ? ', OVER THE 1 MB CEILING' : '';
+      console.log(`${r.name.padEnd(12)} ${size.padStart(10)}  init ${init}  (${ok}${ceiling}: ≤ 400 KB, ≤ 120 ms)`);
       console.log(`${''.padEnd(12)} largest: ${r.topInputs.map((t) => `${t.input} ${(t.bytes / 1024).toFixed(0)} KB`).join(', ')}`);
     }
   });

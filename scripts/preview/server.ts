@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localToInstant, normalizeTimeZone } from '../../src/domain/schedule';
 import { adfToText } from './adf-text';
 import { buildDir, ensurePages } from './build-pages';

@@ -1,5 +1,5 @@
 import { asApp, asUser, route } from '@forge/api';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdfDoc } from '../domain/adf';
 
 /**

@@ -1,5 +1,5 @@
 import { kvs, ForgeKvsAPIError } from '@forge/kvs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
 import { VmOwnerRecord } from '../domain/ownership';
 

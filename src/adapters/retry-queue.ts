@@ -1,5 +1,5 @@
 import { Queue } from '@forge/events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProvisionRequest } from '../contract/vm-api';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The one error shape of the VM API: `{error: {code, message, field?}}`. */
 export const ErrorCode = z.enum([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientName, DeveloperName, InstanceId, IssueKey } from './names';
 import { Vm, VmState } from './vm-api';
 

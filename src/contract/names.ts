@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Names that travel from a Jira issue into shell scripts, SQL identifiers, EC2 tags,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The schedule grammar shared by the Jira fields, the VM API and the instance tags.

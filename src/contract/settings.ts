@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientName, DeveloperName, InstanceType } from './names';
 import { Schedule } from './schedule';
 import { OsId } from './vm-api';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientName, DeveloperName, InstanceId, InstanceType, IssueKey } from './names';
 import { Schedule } from './schedule';
 

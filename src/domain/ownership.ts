@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InstanceId } from '../contract/names';
 import type { Vm } from '../contract/vm-api';
 import type { DevVmProperty } from './vm-property';

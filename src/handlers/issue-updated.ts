@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';

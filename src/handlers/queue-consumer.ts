@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { notConfiguredComment } from '../domain/comments';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
 import { log } from '../adapters/log';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import type { Connector, SqlSession } from '../../infra-cdk/lambda/shared/db/session';
-import type { DbLogger, SecretStore } from '../../infra-cdk/lambda/shared/db/types';
+import type { Log } from '../../infra-cdk/lambda/shared/powertools';
+import type { SecretStore } from '../../infra-cdk/lambda/shared/db/types';
 
 /** Helpers shared by the database tests: an in-memory SecretStore, a recording connector, a captured logger. */
 
@@ -75,7 +76,7 @@ export function recording(
   };
 }
 
-export interface CapturedLogger extends DbLogger {
+export interface CapturedLogger extends Log {
   lines: string[];
 }
 export function captureLogger(): CapturedLogger {
@@ -84,6 +85,7 @@ export function captureLogger(): CapturedLogger {
     lines,
     info: (message, ...extra) => void lines.push(JSON.stringify({ level: 'info', message, extra })),
     warn: (message, ...extra) => void lines.push(JSON.stringify({ level: 'warn', message, extra })),
+    error: (message, ...extra) => void lines.push(JSON.stringify({ level: 'error', message, extra })),
   };
 }
 

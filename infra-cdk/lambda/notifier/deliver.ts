@@ -1,7 +1,6 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EVENT_SOURCE, LifecycleEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../src/contract/events';
 import { signEvent } from '../shared/hmac';
+import type { Log } from '../shared/powertools';
 
 /**
  * Delivers one lifecycle event (from the EventBridge rule) to the Forge web trigger: validates it
@@ -30,11 +29,6 @@ export interface EventBridgeEnvelope {
   detail?: unknown;
 }
 
-export interface NotifierLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
-
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; ok: boolean }>;
 
 export interface NotifierDeps {
@@ -44,7 +38,7 @@ export interface NotifierDeps {
   /** Forget the cached secret (after the receiver rejected our signature: it may have been rotated). */
   forgetSecret(): void;
   fetch: FetchLike;
-  log: NotifierLog;
+  log: Log;
   timeoutMs: number;
 }
 
@@ -117,41 +111,46 @@ export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps,
   return { delivered: true, status, eventId: event.id };
 }
 
-/** A value loaded at most once per `ttlMs` (per warm Lambda container). */
-export function cached<T>(ttlMs: number, load: () => Promise<T>, clock: () => number = () => performance.now()): { get(): Promise<T>; forget(): void } {
-  let value: { v: T; at: number } | undefined;
+/** The slice of Powertools' SSMProvider / SecretsProvider the notifier uses (tests pass the real ones). */
+export interface ParameterSource {
+  get(name: string, options: { maxAge: number; forceFetch?: boolean }): Promise<unknown>;
+}
+
+/** How long the URL and the secret are cached per warm container (see the handler). */
+export const URL_MAX_AGE_SECONDS = 60;
+export const SECRET_MAX_AGE_SECONDS = 15 * 60;
+
+/**
+ * The URL and secret halves of NotifierDeps on Powertools Parameters, which caches each value for
+ * `maxAge` seconds per container (https://docs.aws.amazon.com/powertools/typescript/latest/features/parameters/,
+ * "Adjusting cache TTL" and "Always fetching the latest"). After the receiver rejects a signature
+ * the next read of the secret bypasses the cache (`forceFetch`): the secret may have been rotated.
+ */
+export function parameterDeps(
+  ssm: ParameterSource,
+  secrets: ParameterSource,
+  names: { urlParameter: string; secretArn: string },
+): Pick<NotifierDeps, 'webtriggerUrl' | 'secret' | 'forgetSecret'> {
+  let forceFetch = false;
   return {
-    async get() {
-      const t = clock();
-      if (value && t - value.at < ttlMs) return value.v;
-      const v = await load();
-      value = { v, at: t };
+    async webtriggerUrl() {
+      try {
+        const v = await ssm.get(names.urlParameter, { maxAge: URL_MAX_AGE_SECONDS });
+        return typeof v === 'string' ? v : undefined;
+      } catch (e) {
+        // Powertools wraps the SDK's error in GetParameterError with the original as its cause.
+        if ((e as { cause?: { name?: string } }).cause?.name === 'ParameterNotFound') return undefined;
+        throw e;
+      }
+    },
+    async secret() {
+      const v = await secrets.get(names.secretArn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });
+      forceFetch = false;
+      if (typeof v !== 'string' || v === '') throw new Error('the HMAC secret has no string value');
       return v;
     },
-    forget() {
-      value = undefined;
+    forgetSecret() {
+      forceFetch = true;
     },
-  };
-}
-
-/** SSM parameter → URL (undefined when the parameter is missing or holds the placeholder). */
-export function ssmUrlLoader(ssm: SSMClient, name: string): () => Promise<string | undefined> {
-  return async () => {
-    try {
-      const res = await ssm.send(new GetParameterCommand({ Name: name }));
-      return res.Parameter?.Value;
-    } catch (e) {
-      if ((e as { name?: string }).name === 'ParameterNotFound') return undefined;
-      throw e;
-    }
-  };
-}
-
-export function secretLoader(sm: SecretsManagerClient, arn: string): () => Promise<string> {
-  return async () => {
-    const res = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
-    const s = res.SecretString;
-    if (!s) throw new Error('the HMAC secret has no string value');
-    return s;
   };
 }

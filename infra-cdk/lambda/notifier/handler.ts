@@ -1,30 +1,43 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { RETRY_CONFIG } from '../shared/clients';
 import { loadEnv, NotifierEnv } from '../shared/env';
-import { logger } from '../shared/powertools';
-import { cached, deliver, DELIVERY_TIMEOUT_MS, secretLoader, ssmUrlLoader, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps } from './deliver';
+import { instrument, logger } from '../shared/powertools';
+import { deliver, DELIVERY_TIMEOUT_MS, parameterDeps, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps, type ParameterSource } from './deliver';
 
 /**
  * Entry point for the EventBridge rule on the lifecycle bus. Wiring only; see deliver.ts.
- * The URL is re-read every minute so an admin's change takes effect quickly; the secret every
- * 15 minutes, or at once after the web trigger rejects a signature (rotation).
+ * The URL and the secret come from Powertools Parameters, cached per container (deliver.ts says
+ * how long). The providers, and with them the SSM and Secrets Manager SDK clients, are loaded on
+ * the first event instead of at cold start: module init stays small, and nothing is loaded twice.
  */
 const env = loadEnv(NotifierEnv);
-const url = cached(60_000, ssmUrlLoader(new SSMClient({ ...RETRY_CONFIG }), env.WEBTRIGGER_URL_PARAMETER));
-const secret = cached(15 * 60_000, secretLoader(new SecretsManagerClient({ ...RETRY_CONFIG }), env.HMAC_SECRET_ARN));
+
+/** One provider per store, created on first use and kept for the container's life (its cache). */
+function lazyProvider(load: () => Promise<ParameterSource>): ParameterSource {
+  let provider: Promise<ParameterSource> | undefined;
+  return {
+    get: async (name, options) => {
+      provider ??= load().catch((e: unknown) => {
+        provider = undefined;
+        throw e;
+      });
+      return (await provider).get(name, options);
+    },
+  };
+}
+
+const ssm = lazyProvider(async (): Promise<SSMProvider> => new (await import('@aws-lambda-powertools/parameters/ssm')).SSMProvider({ clientConfig: { ...RETRY_CONFIG } }));
+const secrets = lazyProvider(
+  async (): Promise<SecretsProvider> => new (await import('@aws-lambda-powertools/parameters/secrets')).SecretsProvider({ clientConfig: { ...RETRY_CONFIG } }),
+);
 
 const deps: NotifierDeps = {
-  webtriggerUrl: () => url.get(),
-  secret: () => secret.get(),
-  forgetSecret: () => secret.forget(),
+  ...parameterDeps(ssm, secrets, { urlParameter: env.WEBTRIGGER_URL_PARAMETER, secretArn: env.HMAC_SECRET_ARN }),
   fetch: (u, init) => fetch(u, init),
-  log: {
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-  },
+  log: logger,
   // Longer than a web trigger may run (55 s), inside the function's timeout (see deliver.ts).
   timeoutMs: DELIVERY_TIMEOUT_MS,
 };
 
-export const handler = async (event: EventBridgeEnvelope): Promise<DeliveryResult> => deliver(event, deps, new Date());
+export const handler = instrument(async (event: EventBridgeEnvelope): Promise<DeliveryResult> => deliver(event, deps, new Date()));

@@ -1,34 +1,41 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { RETRY_CONFIG, s3ClientConfig } from '../shared/clients';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { loadEnv, ReconcilerEnv } from '../shared/env';
-import { logger } from '../shared/powertools';
-import { runReconciler, type ReconcilerDeps, type RunSummary } from './run';
-import { reconcilerDeps } from './wiring';
+import { instrument, logger, metrics } from '../shared/powertools';
+import type { ReconcilerDeps, RunSummary } from './run';
 
 /**
  * Entry point, invoked by EventBridge Scheduler every INTERVAL_MINUTES. Wiring only: the clock is
  * read here, once, and everything else is in run.ts and src/domain/reconcile.ts.
+ *
+ * The run and its SDK clients (EC2, S3, EventBridge: about 400 ms of module loading together)
+ * are loaded on the first invocation, not at module init: esbuild turns these dynamic imports
+ * into lazily initialised modules of the same bundle, so init only parses the bundle and checks
+ * the environment, and the SDK is still loaded once per container.
  */
 const env = loadEnv(ReconcilerEnv);
-const metrics = new Metrics({ namespace: 'DevVm', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dev-vm-reconciler' });
-const ec2 = new EC2Client({ ...RETRY_CONFIG });
-const s3 = new S3Client(s3ClientConfig());
-const eventBridge = new EventBridgeClient({ ...RETRY_CONFIG });
 
-const deps = (): ReconcilerDeps =>
-  reconcilerDeps(env, { ec2, s3, eventBridge }, logger, {
-    count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
+type Runner = (now: Date) => Promise<RunSummary>;
+let runner: Promise<Runner> | undefined;
+
+async function makeRunner(): Promise<Runner> {
+  const [{ runReconciler }, { reconcilerDeps }, clients] = await Promise.all([import('./run'), import('./wiring'), import('../shared/clients')]);
+  const deps: ReconcilerDeps = reconcilerDeps(
+    env,
+    { ec2: clients.createEc2Client(), s3: clients.createS3Client(), eventBridge: clients.createEventBridgeClient() },
+    logger,
+    {
+      count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+      milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
+    },
+  );
+  return (now) => runReconciler(deps, now);
+}
+
+export const handler = instrument(async (_event: unknown): Promise<Omit<RunSummary, 'detail'>> => {
+  runner ??= makeRunner().catch((e: unknown) => {
+    runner = undefined; // a failed load is retried on the next invocation
+    throw e;
   });
-
-export const handler = async (): Promise<Omit<RunSummary, 'detail'>> => {
-  try {
-    const { detail: _detail, ...summary } = await runReconciler(deps(), new Date());
-    return summary;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+  const { detail: _detail, ...summary } = await (await runner)(new Date());
+  return summary;
+});

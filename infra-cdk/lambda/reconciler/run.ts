@@ -4,6 +4,7 @@ import type { Vm } from '../../../src/contract/vm-api';
 import { applyOutcomes, isCapacityError, plan, type ActionOutcome, type Decision, type ObservedVm, type PlanOptions } from '../../../src/domain/reconcile';
 import { usageFor, type SchedulerState } from '../../../src/domain/scheduler-state';
 import { buildLifecycleEvent, type EventInput, type PublishResult } from '../shared/events';
+import type { Log } from '../shared/powertools';
 import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
 import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './fleet';
 
@@ -39,11 +40,6 @@ export interface StatePort {
 export interface EventsPort {
   publish(events: readonly LifecycleEvent[]): Promise<PublishResult>;
 }
-export interface LogPort {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
 export interface MetricsPort {
   count(name: string, value: number): void;
   milliseconds(name: string, value: number): void;
@@ -53,7 +49,7 @@ export interface ReconcilerDeps {
   fleet: FleetPort;
   state: StatePort;
   events: EventsPort;
-  log: LogPort;
+  log: Log;
   metrics: MetricsPort;
   options: PlanOptions;
   /** The `vm` of an event (shared/vm-record.ts toVm); undefined when the instance cannot be mapped. */

@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Log } from '../shared/powertools';
 import type { ReconcilerEnv } from '../shared/env';
 import { EventPublisher } from '../shared/events';
 import { SchedulerStateStore } from '../shared/scheduler-state';
@@ -17,7 +17,7 @@ import { withUsage, type ReconcilerDeps } from './run';
 export function reconcilerDeps(
   env: ReconcilerEnv,
   clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient },
-  logger: Logger,
+  logger: Log,
   metrics: ReconcilerDeps['metrics'],
   /** Lets a caller observe what was published (the preview shows it); defaults to the publisher. */
   wrapEvents: (publisher: EventPublisher) => ReconcilerDeps['events'] = (p) => p,
@@ -26,11 +26,7 @@ export function reconcilerDeps(
     fleet: new Fleet(clients.ec2, env.MANAGED_BY),
     state: new SchedulerStateStore(clients.s3, env.STATE_BUCKET, env.STATE_KEY),
     events: wrapEvents(new EventPublisher(clients.eventBridge, env.EVENT_BUS_NAME)),
-    log: {
-      info: (message, extra) => logger.info(message, extra ?? {}),
-      warn: (message, extra) => logger.warn(message, extra ?? {}),
-      error: (message, extra) => logger.error(message, extra ?? {}),
-    },
+    log: logger,
     metrics,
     options: { intervalMinutes: env.INTERVAL_MINUTES, idleDays: env.IDLE_DAYS, idleWarningDays: env.IDLE_WARNING_DAYS },
     // The reconciler has no database endpoints, so the event's `vm` lists no DB connections; the

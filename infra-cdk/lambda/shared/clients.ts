@@ -1,6 +1,9 @@
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { EFSClient } from '@aws-sdk/client-efs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { tracer } from './powertools';
 
 /**
  * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
@@ -31,15 +34,23 @@ export type ClientOverrides = Pick<EC2ClientConfig, 'requestHandler' | 'region' 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function createEc2Client(o: ClientOverrides = {}): EC2Client {
   const sdk = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
-  return new sdk.EC2Client({ ...RETRY_CONFIG, ...o });
+  return tracer.captureAWSv3Client(new sdk.EC2Client({ ...RETRY_CONFIG, ...o }));
 }
 export function createEfsClient(o: ClientOverrides = {}): EFSClient {
   const sdk = require('@aws-sdk/client-efs') as typeof import('@aws-sdk/client-efs');
-  return new sdk.EFSClient({ ...RETRY_CONFIG, ...o });
+  return tracer.captureAWSv3Client(new sdk.EFSClient({ ...RETRY_CONFIG, ...o }));
 }
 export function createIamClient(o: ClientOverrides = {}): IAMClient {
   const sdk = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
-  return new sdk.IAMClient({ ...RETRY_CONFIG, ...o });
+  return tracer.captureAWSv3Client(new sdk.IAMClient({ ...RETRY_CONFIG, ...o }));
+}
+export function createS3Client(o: ClientOverrides = {}): S3Client {
+  const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  return tracer.captureAWSv3Client(new sdk.S3Client({ ...s3ClientConfig(), ...o }));
+}
+export function createEventBridgeClient(o: ClientOverrides = {}): EventBridgeClient {
+  const sdk = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+  return tracer.captureAWSv3Client(new sdk.EventBridgeClient({ ...RETRY_CONFIG, ...o }));
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 

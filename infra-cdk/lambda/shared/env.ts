@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DbNamespace, InstanceType } from '../../../src/contract/names';
 import { OsId } from '../../../src/contract/vm-api';
 import { UserDataInput } from '../../../src/domain/user-data';

@@ -3,6 +3,7 @@ import type { Ec2Gateway } from '../shared/ec2';
 import type { EfsGateway } from '../shared/efs';
 import type { VmApiEnv } from '../shared/env';
 import type { IamGateway } from '../shared/iam';
+import type { Log } from '../shared/powertools';
 import type { DbEndpoint } from '../shared/vm-record';
 
 /**
@@ -21,13 +22,6 @@ export interface DeveloperDatabases {
 /** Run hours per instance from the scheduler's state; absent when the stack has no reader. */
 export type UsageReader = (instanceIds: readonly string[], now: Date) => Promise<ReadonlyMap<string, Usage>>;
 
-/** What the API logs; structurally the Powertools Logger. */
-export interface ApiLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
 export interface VmApiDeps {
   env: VmApiEnv;
   ec2: Ec2Gateway;
@@ -40,7 +34,7 @@ export interface VmApiDeps {
   /** Built on first use: it loads pg/mysql2, which only provision and revoke need. */
   databases: () => Promise<DeveloperDatabases>;
   usage?: UsageReader;
-  logger: ApiLogger;
+  logger: Log;
   /**
    * Adds fields to this request's one log line (the router sets it per request). Operations
    * report their decisions here instead of writing lines of their own.

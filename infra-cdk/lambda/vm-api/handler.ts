@@ -1,17 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEc2Client, createEfsClient, createIamClient, RETRY_CONFIG } from '../shared/clients';
-import { Ec2Gateway } from '../shared/ec2';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { RETRY_CONFIG } from '../shared/clients';
 import { loadEnv, VmApiEnv } from '../shared/env';
-import { logger } from '../shared/powertools';
+import { instrument, logger } from '../shared/powertools';
 import type { DeveloperDatabases, VmApiDeps } from './deps';
-import { createHandler } from './router';
+import type { VmApiHandler } from './router';
 import { schedulerUsageReader } from './usage';
 
 /**
- * Lambda entry of the VM API (function URL, AWS_IAM auth, payload v2). Everything is built once
- * per cold start; the database module (pg, mysql2, Secrets Manager) is loaded on the first
- * provision or revoke only, and the scheduler's state (S3, for Vm.usage) on the first read, so
- * start/stop never pay for either.
+ * Lambda entry of the VM API (function URL, AWS_IAM auth, payload v2). Module init only checks
+ * the environment: the router, the contract's schemas and the EC2 client are built on the first
+ * request (esbuild turns the dynamic imports into lazily initialised modules of the same bundle)
+ * and kept for the container's life. The database module (pg, mysql2, Secrets Manager) is loaded
+ * on the first provision or revoke only, EFS and IAM on the first provision, and the scheduler's
+ * state (S3, for Vm.usage) on the first read, so start/stop never pay for any of them.
  */
 const env = loadEnv(VmApiEnv);
 
@@ -37,27 +39,38 @@ const loadDatabases = once(async (): Promise<DeveloperDatabases> => {
   });
 });
 
-const deps: VmApiDeps = {
-  env,
-  ec2: new Ec2Gateway(createEc2Client(), env.MANAGED_BY),
-  efs: once(async () => {
-    const { EfsGateway } = await import('../shared/efs');
-    return new EfsGateway(createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE });
-  }),
-  iam: once(async () => {
-    const { IamGateway } = await import('../shared/iam');
-    return new IamGateway(createIamClient(), {
-      rolePath: env.INSTANCE_ROLE_PATH,
-      instancePolicyArn: env.INSTANCE_POLICY_ARN,
-      boundaryArn: env.INSTANCE_BOUNDARY_ARN,
-      managedBy: env.MANAGED_BY,
-    });
-  }),
-  databases: loadDatabases,
-  usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),
-  logger,
-  now: () => new Date(),
-  sleep: (ms) => sleep(ms),
-};
+const makeHandler = async (): Promise<VmApiHandler> => {
+  const [{ createEc2Client, createEfsClient, createIamClient }, { Ec2Gateway }, { createHandler }] = await Promise.all([
+    import('../shared/clients'),
+    import('../shared/ec2'),
+    import('./router'),
+  ]);
+  const deps: VmApiDeps = {
+    env,
+    ec2: new Ec2Gateway(createEc2Client(), env.MANAGED_BY),
+    efs: once(async () => {
+      const { EfsGateway } = await import('../shared/efs');
+      return new EfsGateway(createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE });
+    }),
+    iam: once(async () => {
+      const { IamGateway } = await import('../shared/iam');
+      return new IamGateway(createIamClient(), {
+        rolePath: env.INSTANCE_ROLE_PATH,
+        instancePolicyArn: env.INSTANCE_POLICY_ARN,
+        boundaryArn: env.INSTANCE_BOUNDARY_ARN,
+        managedBy: env.MANAGED_BY,
+      });
+    }),
+    databases: loadDatabases,
+    usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),
+    logger,
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+  };
 
-export const handler = createHandler(deps);
+  return createHandler(deps);
+};
+const loadHandler = once(makeHandler);
+
+/** Request id, cold start and the outcome metrics come from Powertools (shared/powertools.ts). */
+export const handler = instrument(async (event: APIGatewayProxyEventV2) => (await loadHandler())(event));

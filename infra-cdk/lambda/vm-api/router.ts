@@ -1,8 +1,9 @@
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ApiError, validationError } from '../../../src/contract/errors';
-import { matchRoute, selectOperation, VmApi, type FleetQuery, type VmApiOperation } from '../../../src/contract/vm-api';
+import { matchRoute, selectOperation, VmApi, type VmApiOperation, type VmApiResponse } from '../../../src/contract/vm-api';
 import { toApiError } from '../shared/aws-errors';
+import { recordOutcome, type Outcome } from '../shared/powertools';
 import type { VmApiDeps } from './deps';
 import { listFleet } from './fleet';
 import * as ops from './operations';
@@ -64,34 +65,60 @@ function bodyOf(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<string, string>, query: Record<string, string>, body: unknown): Promise<unknown> {
-  const id = params.id as string;
-  // Required by the contract on every instance operation (InstanceQuery), validated before here.
-  const issueKey = query.issueKey as string;
-  switch (op) {
-    case 'health':
-      return ops.health(deps);
-    case 'provision':
-      return provision(deps, body as z.infer<typeof VmApi.provision.body>);
-    case 'listVms':
-      return ops.listVms(deps, issueKey);
-    case 'listFleet':
-      return listFleet(deps, query as unknown as FleetQuery);
-    case 'getVm':
-      return ops.getVm(deps, id, issueKey);
-    case 'startVm':
-      return ops.startVm(deps, id, issueKey);
-    case 'stopVm':
-      return ops.stopVm(deps, id, issueKey);
-    case 'terminateVm':
-      return ops.terminateVm(deps, id, issueKey);
-    case 'updateSchedule':
-      return ops.updateSchedule(deps, id, issueKey, body as z.infer<typeof VmApi.updateSchedule.body>);
-    case 'keepRunning':
-      return ops.keepRunning(deps, id, issueKey, body as z.infer<typeof VmApi.keepRunning.body>);
-    case 'revokeDeveloper':
-      return ops.revokeDeveloper(deps, params.client as string, params.developer as string);
+type Def<Op extends VmApiOperation> = (typeof VmApi)[Op];
+/** An operation's validated input, typed from its schemas in the contract. */
+export interface RouteInput<Op extends VmApiOperation> {
+  params: z.infer<Def<Op>['params']>;
+  query: z.infer<Def<Op>['query']>;
+  body: Def<Op>['body'] extends z.ZodType ? z.infer<Def<Op>['body']> : undefined;
+}
+type Route<Op extends VmApiOperation> = (deps: VmApiDeps, input: RouteInput<Op>) => Promise<VmApiResponse<Op>> | VmApiResponse<Op>;
+
+/**
+ * The route table: one entry per operation of the contract (a missing or extra one does not
+ * compile), each receiving exactly the input its schemas produce; no casts, no switch.
+ */
+export const ROUTES: { readonly [Op in VmApiOperation]: Route<Op> } = {
+  health: (deps) => ops.health(deps),
+  provision: (deps, { body }) => provision(deps, body),
+  listVms: (deps, { query }) => ops.listVms(deps, query.issueKey),
+  listFleet: (deps, { query }) => listFleet(deps, query),
+  // Every instance operation carries the issue key (InstanceQuery): refused unless the JiraIssue tag matches.
+  getVm: (deps, { params, query }) => ops.getVm(deps, params.id, query.issueKey),
+  startVm: (deps, { params, query }) => ops.startVm(deps, params.id, query.issueKey),
+  stopVm: (deps, { params, query }) => ops.stopVm(deps, params.id, query.issueKey),
+  terminateVm: (deps, { params, query }) => ops.terminateVm(deps, params.id, query.issueKey),
+  updateSchedule: (deps, { params, query, body }) => ops.updateSchedule(deps, params.id, query.issueKey, body),
+  keepRunning: (deps, { params, query, body }) => ops.keepRunning(deps, params.id, query.issueKey, body),
+  revokeDeveloper: (deps, { params }) => ops.revokeDeveloper(deps, params.client, params.developer),
+};
+
+/** The outcome metric a successful operation records (shared/powertools.ts); the others record none. */
+const OUTCOMES: Partial<Record<VmApiOperation, Outcome>> = { provision: 'provisioned', startVm: 'started', stopVm: 'stopped' };
+
+/** Validate the request's parts against the operation's schemas, run it, check the response. */
+async function run<Op extends VmApiOperation>(
+  op: Op,
+  deps: VmApiDeps,
+  raw: { params: Record<string, string>; query: Record<string, string | undefined>; body: () => unknown },
+  line: Record<string, unknown>,
+): Promise<unknown> {
+  const def: Def<Op> = VmApi[op];
+  // TypeScript resolves `VmApi[op]`'s schemas to the union over all operations, so their parsed
+  // values are asserted back to this operation's types: the schemas ARE this operation's, the
+  // assertions only restore what the generic lookup forgot.
+  const params = parsePart(def.params, raw.params, 'path') as RouteInput<Op>['params'];
+  if (typeof (params as { id?: unknown }).id === 'string') line.instanceId = (params as { id: string }).id;
+  const query = parsePart(def.query, raw.query, 'query') as RouteInput<Op>['query'];
+  const body = (def.body ? parsePart(def.body, raw.body(), 'body') : undefined) as RouteInput<Op>['body'];
+  const route: Route<Op> = ROUTES[op];
+  const result = await route(deps, { params, query, body });
+  const checked = def.response.safeParse(result);
+  if (!checked.success) {
+    line.contractViolation = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ApiError('INTERNAL', 'the VM API produced a response outside its contract; see its logs');
   }
+  return checked.data;
 }
 
 export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
@@ -122,20 +149,12 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
       const def = VmApi[op];
       line.route = def.path;
       line.op = op;
-      const params = parsePart(def.params, match.params, 'path') as Record<string, string>;
-      if (params.id) line.instanceId = params.id;
-      const query = parsePart(def.query, event.queryStringParameters ?? {}, 'query') as Record<string, string>;
-      const body = def.body ? parsePart(def.body, bodyOf(event), 'body') : undefined;
-
-      const result = await dispatch(deps, op, params, query, body);
-      const checked = def.response.safeParse(result);
-      if (!checked.success) {
-        line.contractViolation = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
-        throw new ApiError('INTERNAL', 'the VM API produced a response outside its contract; see its logs');
-      }
-      if (!line.instanceId && typeof (checked.data as { id?: unknown }).id === 'string') line.instanceId = (checked.data as { id: string }).id;
+      const data = await run(op, deps, { params: match.params, query: event.queryStringParameters ?? {}, body: () => bodyOf(event) }, line);
+      if (!line.instanceId && typeof (data as { id?: unknown }).id === 'string') line.instanceId = (data as { id: string }).id;
+      const outcome = OUTCOMES[op];
+      if (outcome) recordOutcome(outcome);
       line.status = def.status;
-      response = json(def.status, checked.data);
+      response = json(def.status, data);
       return response;
     } catch (e) {
       const err = toApiError(e);
@@ -150,6 +169,9 @@ export function createHandler(baseDeps: VmApiDeps): VmApiHandler {
         const frame = cause.stack?.split('\n').find((l) => l.trim().startsWith('at '));
         if (frame) line.causeAt = frame.trim().slice(3, 200);
       }
+      // A request the API could not carry out on its side (AWS, a database, a bug); a refused
+      // request (4xx) is the caller's outcome, not a failure of the service.
+      if (err.status >= 500) recordOutcome('failed');
       response = json(err.status, err.toBody());
       return response;
     } finally {

@@ -1,15 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { LifecycleEvent } from '../../../src/contract/events';
 import { verifySignature } from '../../../src/domain/hmac';
 import {
-  cached,
   deliver,
   InvalidLifecycleEventError,
-  secretLoader,
-  ssmUrlLoader,
+  parameterDeps,
   usableUrl,
   WebtriggerDeliveryError,
   type FetchLike,
@@ -41,18 +41,19 @@ let logs: string[];
 
 function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
   const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
-  const url = cached(60_000, ssmUrlLoader(new SSMClient(creds), URL_PARAM));
-  const secret = cached(900_000, secretLoader(new SecretsManagerClient(creds), 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-vm/webtrigger-hmac'));
+  // The real Powertools providers (their cache included) over mocked SDK clients.
+  const params = parameterDeps(new SSMProvider({ clientConfig: creds }), new SecretsProvider({ clientConfig: creds }), {
+    urlParameter: URL_PARAM,
+    secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-vm/webtrigger-hmac',
+  });
   const fetch: FetchLike = async (u, init) => {
     sent.push({ url: u, headers: init.headers, body: init.body });
     return { status, ok: status >= 200 && status < 300 };
   };
   return {
-    webtriggerUrl: () => url.get(),
-    secret: () => secret.get(),
-    forgetSecret: () => secret.forget(),
+    ...params,
     fetch,
-    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     timeoutMs: 1000,
     ...over,
   };
@@ -125,6 +126,32 @@ describe('notifier', () => {
     status = 204;
     await deliver(envelope(event), d, NOW);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('reads the URL once a minute and the secret once every 15 minutes (Powertools Parameters maxAge)', async () => {
+    // Only Date is faked (Powertools' cache reads `new Date()` and `Date.now()`); timers stay real.
+    jest.useFakeTimers({
+      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    });
+    let now = Date.parse('2026-11-26T12:00:00Z');
+    const clock = { mockRestore: () => jest.useRealTimers() };
+    jest.setSystemTime(now);
+    try {
+      const d = deps();
+      await deliver(envelope(event), d, NOW);
+      jest.setSystemTime((now += 59_000));
+      await deliver(envelope(event), d, NOW);
+      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+      jest.setSystemTime((now += 2_000));
+      await deliver(envelope(event), d, NOW);
+      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      jest.setSystemTime((now += 15 * 60_000));
+      await deliver(envelope(event), d, NOW);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('rejects an event that does not match the contract, naming the field', async () => {

@@ -34,7 +34,7 @@ describe('reconciler handler wiring', () => {
     ec2.add(2, 'running', { AutoStart: '8am' });
     const { handler } = await import('../../../infra-cdk/lambda/reconciler/handler');
     const before = Date.now();
-    const summary = await handler();
+    const summary = await handler({});
     expect(summary).toMatchObject({ committed: true, seen: 2, scheduleErrors: 1, failed: 0 });
     expect(summary).not.toHaveProperty('detail');
     const state = JSON.parse(s3.body!);

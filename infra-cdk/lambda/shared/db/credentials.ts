@@ -1,5 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, randomInt } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Passwords, the developer secret's payload, the RDS master secret's payload and the

@@ -20,7 +20,6 @@ export { DeveloperSecret } from './credentials';
 export { LAMBDA_CA_BUNDLE, connectMysql, connectPostgres, type Connector, type ConnectOptions, type SqlSession } from './session';
 export type {
   DbEngine,
-  DbLogger,
   DbProvisioner,
   EngineTarget,
   ProvisionInput,

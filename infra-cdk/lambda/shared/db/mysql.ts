@@ -1,5 +1,6 @@
 import type { SqlError, SqlSession } from './session';
-import type { DbLogger, RevokeOutcome } from './types';
+import type { Log } from '../powertools';
+import type { RevokeOutcome } from './types';
 
 /**
  * MySQL (RDS MySQL 8) and MariaDB (local tests, RDS MariaDB): one database per client and
@@ -40,7 +41,7 @@ const LOCK_TIMEOUT_S = 30;
 
 export interface MysqlContext {
   connect(): Promise<SqlSession>;
-  logger: DbLogger;
+  logger: Log;
 }
 
 export interface MysqlProvisionPlan {

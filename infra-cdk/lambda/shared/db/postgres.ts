@@ -1,6 +1,7 @@
 import { scramSha256Verifier } from './credentials';
 import type { SqlSession } from './session';
-import type { DbLogger, RevokeOutcome } from './types';
+import type { Log } from '../powertools';
+import type { RevokeOutcome } from './types';
 
 /**
  * PostgreSQL layout, per client `c`:
@@ -34,7 +35,7 @@ import type { DbLogger, RevokeOutcome } from './types';
 export interface PgContext {
   /** Opens a master session to `database` (default: the maintenance database). */
   connect(database?: string): Promise<SqlSession>;
-  logger: DbLogger;
+  logger: Log;
 }
 
 /** Serializes provisioning runs across Lambda instances (session-level advisory lock). */

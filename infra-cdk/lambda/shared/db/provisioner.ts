@@ -7,7 +7,8 @@ import { DeveloperSecret, MasterSecret, generatePassword, parseSecret } from './
 import { provisionMysql, revokeMysql } from './mysql';
 import { provisionPostgres, revokePostgres } from './postgres';
 import { type Connector, type SqlSession, defaultConnectors } from './session';
-import type { DbEngine, DbLogger, DbProvisioner, EngineTarget, ProvisionInput, RevokeInput, RevokeOutcome, SecretStore } from './types';
+import type { Log } from '../powertools';
+import type { DbEngine, DbProvisioner, EngineTarget, ProvisionInput, RevokeInput, RevokeOutcome, SecretStore } from './types';
 
 export interface DbProvisionerDeps {
   /** The engines to manage; an engine switched off in the stack is simply absent. */
@@ -19,7 +20,7 @@ export interface DbProvisionerDeps {
   namespace?: string;
   /** Value of the ManagedBy tag put on the developer secrets. */
   managedBy: string;
-  logger: DbLogger;
+  logger: Log;
   /** Driver factories; the real pg/mysql2 ones by default (tests wrap them to record calls). */
   connectors?: Partial<Record<DbEngine, Connector>>;
 }

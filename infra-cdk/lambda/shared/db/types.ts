@@ -46,12 +46,6 @@ export interface SecretStore {
   update(id: string, value: string): Promise<void>;
 }
 
-/** Structural subset of the Powertools Logger, so the real logger can be passed as is. */
-export interface DbLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
 export interface ProvisionInput {
   /** Raw client name; validated with `ClientName` before anything else happens. */
   client: string;
