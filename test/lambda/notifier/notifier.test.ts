@@ -52,6 +52,7 @@ function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
     secret: () => secret.get(),
     forgetSecret: () => secret.forget(),
     fetch,
+    lookupInstance: async () => undefined,
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
     timeoutMs: 1000,
     ...over,
