@@ -13,7 +13,13 @@ const OWN = 'i-0aaa0000000000000';
 const OTHER = 'i-0bbb0000000000000';
 const session = `arn:aws:sts::${ACCOUNT}:assumed-role/dev-vm-jdoe/${OWN}`;
 const fromInstance = { ...roleTags('jdoe', 'fsap-0123456789abcdef0'), 'ec2:SourceInstanceARN': instanceArn(OWN) };
-const jdoeInstance = { 'aws:ResourceTag/ManagedBy': MANAGED_BY, 'aws:ResourceTag/DeveloperName': 'jdoe' };
+const resourceTags = (managedBy: string, developer: string) => ({
+  'ec2:ResourceTag/ManagedBy': managedBy,
+  'aws:ResourceTag/ManagedBy': managedBy,
+  'ec2:ResourceTag/DeveloperName': developer,
+  'aws:ResourceTag/DeveloperName': developer,
+});
+const jdoeInstance = resourceTags(MANAGED_BY, 'jdoe');
 const tagWrite = (instanceId: string, resourceTags: Record<string, string>, tags: Record<string, string>, context: Record<string, string | string[]> = fromInstance) =>
   decide(instanceRole, {
     principal: session,
@@ -29,11 +35,11 @@ describe('the instance role and the boot status tag', () => {
   });
 
   it('may not write it on another developer\'s instance (a false "ready" for a colleague)', async () => {
-    expect(await tagWrite(OTHER, { 'aws:ResourceTag/ManagedBy': MANAGED_BY, 'aws:ResourceTag/DeveloperName': 'asmith' }, { [Tag.BootStatus]: 'ready' })).not.toBe('Allowed');
+    expect(await tagWrite(OTHER, resourceTags(MANAGED_BY, 'asmith'), { [Tag.BootStatus]: 'ready' })).not.toBe('Allowed');
   });
 
   it('may not write it on an instance this stack does not manage', async () => {
-    expect(await tagWrite(OTHER, { 'aws:ResourceTag/ManagedBy': 'someone-else', 'aws:ResourceTag/DeveloperName': 'jdoe' }, { [Tag.BootStatus]: 'ready' })).not.toBe('Allowed');
+    expect(await tagWrite(OTHER, resourceTags('someone-else', 'jdoe'), { [Tag.BootStatus]: 'ready' })).not.toBe('Allowed');
   });
 
   it.each([Tag.ManagedBy, Tag.DeveloperName, Tag.JiraIssue, Tag.AutoStop, Tag.KeepRunningUntil])('may not write %s, alone or beside the status', async (key) => {

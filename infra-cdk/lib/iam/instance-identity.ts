@@ -68,7 +68,7 @@ const FROM_AN_INSTANCE = { Null: { 'ec2:SourceInstanceARN': 'false' } };
  * Why a tag and not events:PutEvents (which EventBridge can condition on events:source and
  * events:detail-type): an event on a bus says nothing verifiable about who sent it, so any VM could
  * announce another VM "ready". A tag write is authorised against the instance it changes:
- * `aws:ResourceTag/DeveloperName` must equal the role's `DeveloperName` (ABAC,
+ * `ec2:ResourceTag/DeveloperName` must equal the role's `DeveloperName` (ABAC,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_ec2-start-stop-match-tags.html),
  * the instance must be ManagedBy this stack, and `ForAllValues` on `aws:TagKeys` (with Null=false,
  * so a request without tags cannot pass vacuously) allows that key and no other
@@ -86,8 +86,8 @@ function bootStatusStatement(scope: Construct, abac: boolean): iam.PolicyStateme
       Null: { 'ec2:SourceInstanceARN': 'false', 'aws:TagKeys': 'false' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': [Tag.BootStatus] },
       StringEquals: {
-        [`aws:ResourceTag/${Tag.ManagedBy}`]: MANAGED_BY,
-        ...(abac ? { [`aws:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } : {}),
+        [`ec2:ResourceTag/${Tag.ManagedBy}`]: MANAGED_BY,
+        ...(abac ? { [`ec2:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } : {}),
       },
     },
   });
@@ -159,6 +159,10 @@ function acknowledgeInstanceWildcards(policy: iam.ManagedPolicy, prefix: string)
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
       reason: 'Secret names get a random suffix; the prefix pattern is narrowed to the caller\'s own secrets by the DeveloperName tag condition.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      reason: 'The boot-status tag write is narrowed to the caller\'s own developer\'s managed instances and to the one DevVmBootStatus key by conditions, not by id (instance ids are not known in advance).',
     },
   );
 }
