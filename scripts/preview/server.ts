@@ -113,7 +113,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
         accessPoints: full ? full.accessPoints.map((a) => ({ id: a.id, path: a.path, uid: a.uid, gid: a.gid })) : null,
         // Names only: the page is a UI, not a vault.
         secrets: full ? full.secrets.map((s) => s.name) : null,
-        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? '') })) : null,
+        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? e.detail['instance-id'] ?? '') })) : null,
       },
       lastRun: lastRun && { now: lastRun.now, summary: { seen: lastRun.summary.seen, started: lastRun.summary.started, stopped: lastRun.summary.stopped, terminated: lastRun.summary.terminated, skipped: lastRun.summary.skipped, failed: lastRun.summary.failed, detail: lastRun.summary.detail }, deliveries: lastRun.deliveries },
       activity,

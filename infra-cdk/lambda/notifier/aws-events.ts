@@ -28,6 +28,24 @@ import { buildLifecycleEvent } from '../shared/events';
 export const EC2_STATE_CHANGE = { source: 'aws.ec2', detailType: 'EC2 Instance State-change Notification' } as const;
 export const TAG_CHANGE = { source: 'aws.tag', detailType: 'Tag Change on Resource' } as const;
 
+/** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html): exact-value arrays only. */
+export interface EventPattern {
+  readonly [field: string]: readonly string[] | EventPattern;
+}
+
+/**
+ * The two rules on the account's default bus that feed the notifier (infra-cdk/lib/constructs/
+ * events.ts uses these; the local EventBridge stand-in matches with them too).
+ */
+export const AWS_EVENT_RULES: Readonly<Record<'ec2State' | 'bootStatus', EventPattern>> = {
+  ec2State: { source: [EC2_STATE_CHANGE.source], 'detail-type': [EC2_STATE_CHANGE.detailType], detail: { state: ['running', 'stopped', 'terminated'] } },
+  bootStatus: {
+    source: [TAG_CHANGE.source],
+    'detail-type': [TAG_CHANGE.detailType],
+    detail: { service: ['ec2'], 'resource-type': ['instance'], 'changed-tag-keys': [Tag.BootStatus] },
+  },
+};
+
 export interface AwsEnvelope {
   source?: string;
   'detail-type'?: string;

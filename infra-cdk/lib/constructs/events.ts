@@ -9,8 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../../src/contract/events';
-import { Tag } from '../../../src/contract/tags';
-import { EC2_STATE_CHANGE, TAG_CHANGE } from '../../lambda/notifier/aws-events';
+import { AWS_EVENT_RULES, type EventPattern } from '../../lambda/notifier/aws-events';
 import { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } from '../../lambda/notifier/deliver';
 import { NotifierEnv } from '../../lambda/shared/env';
 import type { LambdaFactory } from '../lambda-factory';
@@ -110,16 +109,12 @@ export class LifecycleEvents extends Construct {
     // instance up (one DescribeInstances per event) and drops instances this stack does not manage.
     new events.Rule(this, 'Ec2StateToNotifier', {
       description: 'EC2 instance state changes (running, stopped, terminated) to the Forge notifier',
-      eventPattern: { source: [EC2_STATE_CHANGE.source], detailType: [EC2_STATE_CHANGE.detailType], detail: { state: ['running', 'stopped', 'terminated'] } },
+      eventPattern: cdkPattern(AWS_EVENT_RULES.ec2State),
       targets: [target()],
     });
     new events.Rule(this, 'BootStatusToNotifier', {
       description: 'First-boot status tag written by a dev VM (DevVmBootStatus) to the Forge notifier',
-      eventPattern: {
-        source: [TAG_CHANGE.source],
-        detailType: [TAG_CHANGE.detailType],
-        detail: { service: ['ec2'], 'resource-type': ['instance'], 'changed-tag-keys': [Tag.BootStatus] },
-      },
+      eventPattern: cdkPattern(AWS_EVENT_RULES.bootStatus),
       targets: [target()],
     });
     this.notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
@@ -128,4 +123,16 @@ export class LifecycleEvents extends Construct {
       reason: 'ec2:DescribeInstances supports no resource-level permissions (AWS requires "*"); read-only, to check an instance of an EC2 event is managed by this stack.',
     });
   }
+}
+
+/** CDK spells the top-level fields in camelCase (detailType); `detail` is passed through as is. */
+function cdkPattern(p: EventPattern): events.EventPattern {
+  const list = (v: EventPattern[string] | undefined): string[] | undefined => (Array.isArray(v) ? [...(v as readonly string[])] : undefined);
+  const source = list(p.source);
+  const detailType = list(p['detail-type']);
+  return {
+    ...(source ? { source } : {}),
+    ...(detailType ? { detailType } : {}),
+    ...(p.detail && !Array.isArray(p.detail) ? { detail: p.detail as Record<string, unknown> } : {}),
+  };
 }
