@@ -34,7 +34,7 @@ export async function benchReady(): Promise<ReadyBench> {
   const ec2 = new EC2Client({});
   try {
     const { stack } = preview;
-    // The reconciler is the only caller of S3 (its state file): its runs show there.
+    // Every reconciler run reads its state file (S3 GetObject): its runs show there.
     const reconcilerRuns = () => (stack.standIn?.state.calls ?? []).filter((c) => c.service === 's3' && c.operation === 'GetObject').length;
     const comments = () => stack.forge.jira.commentsOn(ISSUE.key).map((c) => adfToText(c.body));
     await stack.transition(ISSUE.key, STATUS.ready);

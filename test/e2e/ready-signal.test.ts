@@ -72,7 +72,7 @@ describe('ready means ready, event-driven', () => {
     expect(text).toContain(`aws ssm start-session --target ${id}`);
     expect(comments(ISSUE.key)).toHaveLength(3);
 
-    // Zero reconciler intervals: the reconciler never ran (it is the only caller of S3, its state file).
+    // Zero reconciler intervals: every reconciler run reads its state file from S3, and S3 was never called.
     expect(reconcilerCalls()).toEqual([]);
     expect(stack.forge.violations()).toEqual([]);
   });
