@@ -1,6 +1,6 @@
 import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, STATE_OF_EVENT, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
-import type { Vm } from '../contract/vm-api';
+import type { Vm, VmState } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
 import { isOlderThan, observationOf } from '../domain/observation';
@@ -128,9 +128,7 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
       : known;
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const readyAnnounced = prop.boot?.instanceId === event.instanceId && prop.boot.status === 'ready';
-  // EC2's own notification of a state the issue already shows (the API or the reconciler reported
-  // it first) updates the observation but is not announced twice.
-  const confirmation = event.cause === 'ec2-event' && known?.state === nextState;
+  const confirmation = event.cause === 'ec2-event' && !firstRun && confirmsRecord(known?.state, nextState);
   const updated = await writeProperty(
     event.issueKey,
     { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
@@ -169,12 +167,27 @@ async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, '
 }
 
 /**
+ * EC2's own notification (cause `ec2-event`) of the state the issue already shows, or of the
+ * settled end of the transition on record (the API answered `stopping` to a stop, `shutting-down`
+ * to a terminate, `pending` to a start, and already said so in a comment): it updates the
+ * observation but is not announced twice. A state nobody announced (a shutdown from inside the VM)
+ * still is.
+ */
+const SETTLES: Readonly<Partial<Record<VmState, VmState>>> = { stopping: 'stopped', 'shutting-down': 'terminated', pending: 'running' };
+function confirmsRecord(onRecord: VmState | undefined, next: VmState | undefined): boolean {
+  if (!onRecord || !next) return false;
+  return onRecord === next || SETTLES[onRecord] === next;
+}
+
+/**
  * The daily start or stop of working hours, which the admin may keep off the issue's comments
  * (the property above still updates, so the panel shows the state). The first `running` carries
- * the connection details and is never routine; neither are failures or other causes.
+ * the connection details and is never routine; neither are failures or other causes. EC2's own
+ * state-change notification of a start or stop counts as routine too: it usually confirms the
+ * schedule's action, and may arrive before the reconciler's own event.
  */
 function isRoutineScheduleEvent(event: LifecycleEvent, firstRun: boolean): boolean {
-  if (event.cause !== 'schedule') return false;
+  if (event.cause !== 'schedule' && event.cause !== 'ec2-event') return false;
   return event.type === 'vm.stopped' || (event.type === 'vm.running' && !firstRun);
 }
 

@@ -438,4 +438,25 @@ describe('first-boot signals (issue 13, item 5)', () => {
     expect(texts()).toEqual([expect.stringMatching(/^Dev VM started at /)]);
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
   });
+
+  it.each([
+    ['stopping', 'vm.stopped'],
+    ['shutting-down', 'vm.terminated'],
+  ] as const)('EC2 settling the transition the API already announced (%s → %s) posts nothing', async (onRecord, type) => {
+    setUp();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state: onRecord }, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await send(event(type, { cause: 'ec2-event' }));
+    expect(texts()).toEqual([]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe(type === 'vm.stopped' ? 'stopped' : 'terminated');
+  });
+
+  it('a stop nobody announced (a shutdown inside the VM) is commented, unless the admin keeps starts and stops off the comments', async () => {
+    setUp();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await send(event('vm.stopped', { cause: 'ec2-event' }));
+    expect(texts()).toEqual([expect.stringMatching(/^Dev VM stopped at /)]);
+    configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+    await send(event('vm.running', { cause: 'ec2-event', vm: undefined }));
+    expect(texts()).toHaveLength(1);
+  });
 });
