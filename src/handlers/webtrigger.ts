@@ -128,7 +128,10 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
       : known;
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const readyAnnounced = prop.boot?.instanceId === event.instanceId && prop.boot.status === 'ready';
-  const confirmation = event.cause === 'ec2-event' && !firstRun && confirmsRecord(known?.state, nextState);
+  // An observed state (EC2's own notification, or the reconciler's `ec2` notice of a VM it saw
+  // running) that the issue already shows is not announced twice: with EC2's events, the
+  // reconciler's first-running notice usually comes minutes after the event-driven one.
+  const confirmation = (event.cause === 'ec2-event' || event.cause === 'ec2') && !firstRun && confirmsRecord(known?.state, nextState);
   const updated = await writeProperty(
     event.issueKey,
     { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
@@ -167,7 +170,7 @@ async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, '
 }
 
 /**
- * EC2's own notification (cause `ec2-event`) of the state the issue already shows, or of the
+ * An observation (cause `ec2-event` or `ec2`) of the state the issue already shows, or of the
  * settled end of the transition on record (the API answered `stopping` to a stop, `shutting-down`
  * to a terminate, `pending` to a start, and already said so in a comment): it updates the
  * observation but is not announced twice. A state nobody announced (a shutdown from inside the VM)
