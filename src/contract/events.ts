@@ -30,7 +30,8 @@ export const STATE_OF_EVENT: Readonly<Record<LifecycleEventType, VmState>> = {
  * First-boot steps the user data reports (src/domain/user-data.ts writes them to the instance's
  * DevVmBootStatus tag as `step:<name>`, then `ready` or `failed:<name>`).
  */
-export const BOOT_STEPS = ['ssm-agent', 'packages', 'efs-utils', 'user', 'home', 'credentials', 'profile'] as const;
+// `start`: the script failed before its first step began (its own set-up).
+export const BOOT_STEPS = ['start', 'ssm-agent', 'packages', 'efs-utils', 'user', 'home', 'credentials', 'profile'] as const;
 export const BootStep = z.enum(BOOT_STEPS);
 export type BootStep = z.infer<typeof BootStep>;
 

@@ -21,6 +21,7 @@ export function parseBootStatus(value: string | undefined): BootStatus | undefin
 
 /** What a person reads for each step, in the boot-failure comment. */
 export const BOOT_STEP_LABELS: Readonly<Record<BootStep, string>> = {
+  start: 'starting the boot script',
   'ssm-agent': 'installing the SSM agent',
   packages: 'installing packages (git, Docker, database clients, Node.js)',
   'efs-utils': 'building amazon-efs-utils',
