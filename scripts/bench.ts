@@ -12,6 +12,7 @@ import { benchLambdaBundles, LAMBDA_BUNDLE_BUDGET_BYTES, LAMBDA_INIT_BUDGET_MS }
 import { PANEL_JS_BUDGET_GZIP, benchUiBundles, measureFirstRender } from './bench/ui-bundles';
 import { benchTrigger } from './bench/trigger';
 import { benchFleet, fleetBundle } from './bench/fleet';
+import { benchReady } from './bench/ready';
 
 interface Row {
   area: string;
@@ -57,6 +58,12 @@ async function main(): Promise<void> {
   push('forge', 'Jira calls per provision transition', String(t.jiraCallsPerTransition));
   push('forge', 'VM API calls per provision transition', String(t.apiCallsPerTransition), '1');
   push('forge', 'transition → signed POST /vms leaves (median / p95)', `${t.medianMsToApiCall.toFixed(1)} / ${t.p95MsToApiCall.toFixed(1)} ms`);
+
+  const r = await benchReady();
+  push('ready', 'reconciler runs between "instance running" and its notice', String(r.reconcilerRunsBeforeRunningNotice), '0 (was: next run, ≤ 5 min)');
+  push('ready', 'reconciler runs between the ready signal and "Your dev VM is ready"', String(r.reconcilerRunsBeforeReadyComment), '0');
+  push('ready', 'ready tag → comment posted, local path (AWS adds EventBridge delivery)', `${r.readyTagToCommentMs.toFixed(0)} ms`, '≤ 60 s on AWS');
+  for (const s of r.steps) push('ready', `${s.os}: first-boot steps without / with golden image`, `${s.plain} / ${s.golden}`);
 
   const w = [0, 0, 0, 0];
   const cells = (r: Row): string[] => [r.area, r.measure, r.value, r.target];

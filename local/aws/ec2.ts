@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ec2AccountOperation, requireLaunchResources } from './account-resources';
+import { recordStateChange, recordTagChange } from './ec2-events';
 import { readTags } from './ec2-tags';
 import type { ServiceContext } from './context';
 import { AwsError, EC2_XMLNS, RawFailure, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
@@ -50,10 +51,10 @@ export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResp
     case 'TerminateInstances':
       return respond(instanceStateChanges(changeStates(p, ctx, 'terminate')));
     case 'CreateTags':
-      createTags(p, ctx.state);
+      createTags(p, ctx.state, ctx.clock.now());
       return respond(leaf('return', true));
     case 'DeleteTags':
-      deleteTags(p, ctx.state);
+      deleteTags(p, ctx.state, ctx.clock.now());
       return respond(leaf('return', true));
     default: {
       const account = ec2AccountOperation(action, p, ctx);
@@ -68,7 +69,7 @@ export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResp
 /** Applies every transition due at `now`, and forgets instances terminated over an hour ago. */
 export function advanceInstances(state: AwsState, now: number): void {
   for (const [id, inst] of state.instances) {
-    if (inst.transition && inst.transition.at <= now) completeTransition(inst, inst.transition.at);
+    if (inst.transition && inst.transition.at <= now) completeTransition(state, inst, inst.transition.at);
     if (inst.state === 'terminated' && inst.terminatedAt !== undefined && inst.terminatedAt + TERMINATED_VISIBLE_MS <= now) {
       state.instances.delete(id);
     }
@@ -77,13 +78,14 @@ export function advanceInstances(state: AwsState, now: number): void {
 
 /** Completes every pending transition at once, whatever the clock says. */
 export function settleInstances(state: AwsState, now: number): void {
-  for (const inst of state.instances.values()) if (inst.transition) completeTransition(inst, Math.min(inst.transition.at, now));
+  for (const inst of state.instances.values()) if (inst.transition) completeTransition(state, inst, Math.min(inst.transition.at, now));
 }
 
-function completeTransition(inst: Ec2Instance, at: number): void {
+function completeTransition(state: AwsState, inst: Ec2Instance, at: number): void {
   const t = inst.transition;
   if (!t) return;
   inst.state = t.to;
+  recordStateChange(state, inst, t.to, at);
   if (t.reason) {
     inst.stateReason = t.reason;
     inst.stateTransitionReason = t.reason.code.startsWith('Server.') ? t.reason.message : inst.stateTransitionReason;
@@ -94,6 +96,7 @@ function completeTransition(inst: Ec2Instance, at: number): void {
 }
 
 function schedule(inst: Ec2Instance, now: number, ctx: ServiceContext, via: InstanceStateName, to: InstanceStateName, reason?: StateReason): void {
+  if (inst.state !== via) recordStateChange(ctx.state, inst, via, now);
   inst.state = via;
   inst.transition = { to, at: now + ctx.transitionMs, ...(reason ? { reason } : {}) };
 }
@@ -438,7 +441,7 @@ function requireKnownIds(ids: readonly string[], state: AwsState): Ec2Instance[]
 
 // ---------------------------------------------------------------- tags
 
-function createTags(p: QueryParams, state: AwsState): void {
+function createTags(p: QueryParams, state: AwsState, now: number): void {
   const ids = p.list('ResourceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const tags = readTags(p.members('Tag'), true);
@@ -450,27 +453,37 @@ function createTags(p: QueryParams, state: AwsState): void {
       throw new AwsError('TagLimitExceeded', `The maximum number of tags (50) for resource ${inst.instanceId} has been reached.`);
     }
   }
-  for (const inst of instances) for (const [k, v] of tags) inst.tags.set(k, v);
+  for (const inst of instances) {
+    const changed = [...tags].filter(([k, v]) => inst.tags.get(k) !== v).map(([k]) => k);
+    for (const [k, v] of tags) inst.tags.set(k, v);
+    recordTagChange(state, inst, changed, now);
+  }
 }
 
-function deleteTags(p: QueryParams, state: AwsState): void {
+function deleteTags(p: QueryParams, state: AwsState, now: number): void {
   const ids = p.list('ResourceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const instances = requireResources(ids, state);
   const entries = p.members('Tag');
   for (const inst of instances) {
-    if (entries.length === 0) {
-      // No Tag parameter: EC2 deletes every user tag (aws: tags are not the user's to delete).
-      for (const k of [...inst.tags.keys()]) if (!k.startsWith('aws:')) inst.tags.delete(k);
-      continue;
-    }
-    for (const t of entries) {
-      const key = t.get('Key');
-      if (!key) throw new AwsError('InvalidParameterValue', 'Tag key must not be empty');
-      if (key.startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
-      // A Value, even empty, deletes the tag only when it matches.
-      if (!t.has('Value') || inst.tags.get(key) === t.get('Value')) inst.tags.delete(key);
-    }
+    const before = new Set(inst.tags.keys());
+    deleteFrom(inst, entries);
+    recordTagChange(state, inst, [...before].filter((k) => !inst.tags.has(k)), now);
+  }
+}
+
+function deleteFrom(inst: Ec2Instance, entries: ReturnType<QueryParams['members']>): void {
+  if (entries.length === 0) {
+    // No Tag parameter: EC2 deletes every user tag (aws: tags are not the user's to delete).
+    for (const k of [...inst.tags.keys()]) if (!k.startsWith('aws:')) inst.tags.delete(k);
+    return;
+  }
+  for (const t of entries) {
+    const key = t.get('Key');
+    if (!key) throw new AwsError('InvalidParameterValue', 'Tag key must not be empty');
+    if (key.startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
+    // A Value, even empty, deletes the tag only when it matches.
+    if (!t.has('Value') || inst.tags.get(key) === t.get('Value')) inst.tags.delete(key);
   }
 }
 

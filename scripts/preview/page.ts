@@ -94,6 +94,11 @@ export function framePage(o: { issueKey: string }): string {
       </form>
       <p class="hint">Runs the real reconciler with this "now" against AWS; its lifecycle events go through the real notifier (HMAC-signed) to the app's web trigger. Try 18:05 on a weekday in the VM's zone to watch it stop.</p>
       <div id="last-run" aria-live="polite"></div>
+      <div class="row">
+        <button class="act" type="button" id="boot-ready">VM finishes its first boot</button>
+        <button class="act" type="button" id="boot-failed">First boot fails (home mount)</button>
+      </div>
+      <p class="hint">What the VM's user data does at its end: it writes its DevVmBootStatus tag; EventBridge's tag-change event goes through the real notifier to the web trigger ("Your dev VM is ready", or the failed step).</p>
     </section>
     <section class="card" aria-labelledby="comments-title">
       <h2 id="comments-title">Comments the app wrote on ${o.issueKey}</h2>
@@ -160,6 +165,8 @@ export function framePage(o: { issueKey: string }): string {
   async function act(button, fn) { if (busy) return; busy = true; button.disabled = true; $('action-error').textContent = ''; try { await fn(); } catch (e) { $('action-error').textContent = 'Failed: ' + e.message; } finally { busy = false; button.disabled = false; await refresh(); reloadPanel(); } }
 
   $('clock').addEventListener('submit', (ev) => { ev.preventDefault(); act($('run-scheduler'), () => post('/__preview/scheduler', { local: $('clock-local').value, zone: $('clock-zone').value.trim() })); });
+  $('boot-ready').addEventListener('click', () => act($('boot-ready'), () => post('/__preview/first-boot', { status: 'ready' })));
+  $('boot-failed').addEventListener('click', () => act($('boot-failed'), () => post('/__preview/first-boot', { status: 'failed:home' })));
   $('viewer').addEventListener('change', async () => { await post('/__preview/viewer', { as: $('viewer').value }); reloadPanel(); });
   $('reload-panel').addEventListener('click', reloadPanel);
 

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
+import { Tag } from '../../src/contract/tags';
 import { localToInstant, normalizeTimeZone } from '../../src/domain/schedule';
 import { adfToText } from './adf-text';
 import { buildDir, ensurePages } from './build-pages';
@@ -56,6 +58,7 @@ function send(res: ServerResponse, status: number, type: string, data: string | 
 const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, 'application/json', JSON.stringify(body));
 
 const TransitionBody = z.object({ to: z.string().regex(/^\d+$/) });
+const FirstBootBody = z.object({ status: z.enum(['ready', 'failed:home']) });
 const SchedulerBody = z.object({ local: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'local must be YYYY-MM-DDTHH:MM'), zone: z.string().min(1) });
 const ViewerBody = z.object({ as: z.enum(['developer', 'admin']) });
 
@@ -119,7 +122,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
         accessPoints: full ? full.accessPoints.map((a) => ({ id: a.id, path: a.path, uid: a.uid, gid: a.gid })) : null,
         // Names only: the page is a UI, not a vault.
         secrets: full ? full.secrets.map((s) => s.name) : null,
-        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? '') })) : null,
+        events: full ? full.events.slice(0, 10).map((e) => ({ time: e.time, type: e.detailType, instanceId: String(e.detail.instanceId ?? e.detail['instance-id'] ?? '') })) : null,
       },
       lastRun: lastRun && { now: lastRun.now, summary: { seen: lastRun.summary.seen, started: lastRun.summary.started, stopped: lastRun.summary.stopped, terminated: lastRun.summary.terminated, skipped: lastRun.summary.skipped, failed: lastRun.summary.failed, detail: lastRun.summary.detail }, deliveries: lastRun.deliveries },
       activity,
@@ -179,7 +182,9 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
       if (!body.success) return json(res, 400, { message: body.error.issues[0]?.message });
       const r = await stack.transition(ISSUE.key, body.data.to);
       const name = (id: string) => stack.forge.jira.statuses.find((s) => s.id === id)?.name ?? id;
-      note(`${ISSUE.key} moved ${name(r.from)} → ${name(r.to)}; trigger ran${r.queued ? `, ${r.queued} queued job(s) drained` : ''}`);
+      // EC2's state-change events (the instance runs, stops, terminates) reach the notifier at once.
+      const aws = (await stack.deliverAwsEvents()).filter((d) => d.result.delivered).length;
+      note(`${ISSUE.key} moved ${name(r.from)} → ${name(r.to)}; trigger ran${r.queued ? `, ${r.queued} queued job(s) drained` : ''}${aws ? `; ${aws} EC2 event(s) delivered` : ''}`);
       return json(res, 200, r);
     }
     if (url.pathname === '/__preview/scheduler' && method === 'POST') {
@@ -195,6 +200,22 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
       const s = lastRun.summary;
       note(`scheduler ran at ${body.data.local} ${body.data.zone} (${now.toISOString()}): ${s.seen} seen, ${s.started} started, ${s.stopped} stopped, ${s.terminated} terminated; ${lastRun.deliveries.length} event(s) delivered`);
       return json(res, 200, { now: lastRun.now, summary: s, deliveries: lastRun.deliveries });
+    }
+    if (url.pathname === '/__preview/first-boot' && method === 'POST') {
+      // What the VM's user data does at its end (or when a step fails): its DevVmBootStatus tag.
+      const body = FirstBootBody.safeParse(JSON.parse(await readBody(req)));
+      if (!body.success) return json(res, 400, { message: 'status must be ready or failed:home' });
+      const id = (stack.forge.jira.property(ISSUE.key, 'dev-vm') as { vm?: { id?: string } } | undefined)?.vm?.id;
+      if (!id) return json(res, 400, { message: `${ISSUE.key} has no VM yet: move it to Ready first` });
+      const ec2 = new EC2Client(stack.standIn ? stack.standIn.clientConfig() : {});
+      try {
+        await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: Tag.BootStatus, Value: body.data.status }] }));
+      } finally {
+        ec2.destroy();
+      }
+      const d = await stack.deliverAwsEvents();
+      note(`${id} wrote ${Tag.BootStatus}=${body.data.status}; ${d.filter((x) => x.result.delivered).length} event(s) delivered${stack.standIn ? '' : ' (an emulator delivers no AWS events here)'}`);
+      return json(res, 200, { deliveries: d });
     }
     if (url.pathname === '/__preview/viewer' && method === 'POST') {
       const body = ViewerBody.safeParse(JSON.parse(await readBody(req)));

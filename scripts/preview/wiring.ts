@@ -7,6 +7,9 @@ import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/w
 import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda/notifier/deliver';
 import type { RunSummary } from '../../infra-cdk/lambda/reconciler/run';
 import { SNAPSHOT_PATH, startAwsStandIn, type AwsSnapshot, type AwsStandIn } from '../../local/aws';
+import { DEFAULT_BUS } from '../../local/aws/ec2-events';
+import { matchesPattern } from '../../local/aws/event-pattern';
+import { AWS_EVENT_RULES } from '../../infra-cdk/lambda/notifier/aws-events';
 import { createForgeStandIn, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
 import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '../../local/function-url';
 import { seedFleet } from '../../local/fleet-seed';
@@ -95,6 +98,12 @@ export interface Stack {
   transition(issueKey: string, toStatusId: string): Promise<{ from: string; to: string; queued: number }>;
   /** The reconciler at `now` (real run.ts against AWS), then every new lifecycle event through the notifier. */
   runScheduler(now: Date): Promise<SchedulerRun>;
+  /**
+   * EventBridge's default bus: every event EC2 itself recorded since the last call (instance state
+   * changes, tag changes) that matches the stack's rules goes through the notifier, no reconciler
+   * run involved. Simulated AWS only (an emulator's own events are not visible here): [] otherwise.
+   */
+  deliverAwsEvents(): Promise<Delivery[]>;
   /** Web trigger entry as Forge calls it for an HTTP request. */
   webTrigger(request: WebTriggerRequest): Promise<WebTriggerResponse>;
   /** Plain view of AWS for the page (secret values never included). */
@@ -341,15 +350,38 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
 
   // ---- Lifecycle events → notifier (real deliver.ts) → the web trigger URL over HTTP.
   let delivered = 0;
+  let deliveredAws = 0;
   const teed: LifecycleEvent[] = [];
   const newEvents = (): EventBridgeEnvelope[] => {
     if (standIn) {
       const all = standIn.state.events.slice(delivered);
       delivered = standIn.state.events.length;
-      return all.map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
+      // The stack's bus only: AWS's own events (default bus) go through deliverAwsEvents.
+      return all.filter((e) => e.eventBusName !== DEFAULT_BUS).map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
     }
     const all = teed.splice(0, teed.length);
     return all.map((e) => ({ source: 'dev-vm-for-jira', 'detail-type': e.type, id: e.id, detail: e }));
+  };
+
+  const deliverAwsEvents = async (): Promise<Delivery[]> => {
+    if (!standIn) return [];
+    standIn.advance(0);
+    const all = standIn.state.events.slice(deliveredAws);
+    deliveredAws = standIn.state.events.length;
+    const rules = Object.values(AWS_EVENT_RULES);
+    const out: Delivery[] = [];
+    for (const e of all) {
+      if (e.eventBusName !== DEFAULT_BUS) continue;
+      const envelope = { source: e.source, 'detail-type': e.detailType, id: e.eventId, time: new Date(e.time).toISOString(), resources: e.resources, detail: e.detail };
+      if (!rules.some((r) => matchesPattern(r, envelope))) continue;
+      const what = { eventId: e.eventId, type: `${e.source}/${e.detailType}`, issueKey: '' };
+      try {
+        out.push({ ...what, result: await lambdas.notify(envelope) });
+      } catch (err) {
+        out.push({ ...what, result: { delivered: false, error: err instanceof Error ? err.message : String(err) } });
+      }
+    }
+    return out;
   };
 
   const runScheduler = async (now: Date): Promise<SchedulerRun> => {
@@ -390,6 +422,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     invoke,
     transition,
     runScheduler,
+    deliverAwsEvents,
     webTrigger: (request) => forge.asInvocation(undefined, () => src.onLifecycleEvent(request)),
     awsSnapshot,
     close,

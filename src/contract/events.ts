@@ -7,7 +7,7 @@ import { Vm, VmState } from './vm-api';
  * notifier Lambda delivers to the Forge web trigger, signed with HMAC-SHA256.
  */
 export const EVENT_SOURCE = 'dev-vm-for-jira';
-export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated'] as const;
+export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated', 'vm.ready', 'vm.boot-failed'] as const;
 export const LifecycleEventType = z.enum(LIFECYCLE_EVENT_TYPES);
 export type LifecycleEventType = z.infer<typeof LifecycleEventType>;
 
@@ -21,7 +21,19 @@ export const STATE_OF_EVENT: Readonly<Record<LifecycleEventType, VmState>> = {
   'vm.start-failed': 'stopped',
   'vm.idle-warning': 'stopped',
   'vm.terminated': 'terminated',
+  // The first boot finished (or failed) on a running instance: it stays running either way.
+  'vm.ready': 'running',
+  'vm.boot-failed': 'running',
 };
+
+/**
+ * First-boot steps the user data reports (src/domain/user-data.ts writes them to the instance's
+ * DevVmBootStatus tag as `step:<name>`, then `ready` or `failed:<name>`).
+ */
+// `start`: the script failed before its first step began (its own set-up).
+export const BOOT_STEPS = ['start', 'ssm-agent', 'packages', 'efs-utils', 'user', 'home', 'credentials', 'profile'] as const;
+export const BootStep = z.enum(BOOT_STEPS);
+export type BootStep = z.infer<typeof BootStep>;
 
 export const LifecycleEvent = z.object({
   /** Unique per event; the web trigger rejects a repeated id. */
@@ -32,10 +44,16 @@ export const LifecycleEvent = z.object({
   issueKey: IssueKey,
   client: ClientName,
   developer: DeveloperName,
-  /** Who or what caused it: `schedule`, `idle-reaper`, `api`, or `ec2` for a state seen on a later run. */
-  cause: z.enum(['schedule', 'idle-reaper', 'api', 'ec2']),
+  /**
+   * Who or what caused it: `schedule`, `idle-reaper`, `api`, `ec2` for a state seen on a later run,
+   * `ec2-event` for EC2's own state-change notification (it often confirms a state an earlier event
+   * already reported), `boot` for the VM's first-boot signal (vm.ready, vm.boot-failed).
+   */
+  cause: z.enum(['schedule', 'idle-reaper', 'api', 'ec2', 'ec2-event', 'boot']),
   /** Human-readable reason, e.g. the EC2 state reason of a failed start. */
   reason: z.string().optional(),
+  /** For `vm.boot-failed`: the first-boot step that failed, or the last one started when it timed out. */
+  bootStep: BootStep.optional(),
   /** For `vm.idle-warning`: when the VM will be terminated. */
   terminateAt: z.string().datetime({ offset: true }).optional(),
   /** The VM as the API would return it, when known (always on `vm.running`); its `state` is `state`. */

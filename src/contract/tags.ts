@@ -23,6 +23,11 @@ export const Tag = {
   /** The provision request's idempotency key, so a retry minutes later finds the same VM. */
   IdempotencyKey: 'DevVmIdempotencyKey',
   Os: 'DevVmOs',
+  /**
+   * Written by the VM itself during first boot (the only tag its role may write): `step:<step>`
+   * while a step runs, then `ready` or `failed:<step>`. See src/domain/boot-status.ts.
+   */
+  BootStatus: 'DevVmBootStatus',
 } as const;
 export type TagKey = (typeof Tag)[keyof typeof Tag];
 

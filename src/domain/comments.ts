@@ -4,6 +4,7 @@ import type { Schedule } from '../contract/schedule';
 import { OS_LABELS, type Vm } from '../contract/vm-api';
 import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
+import { BOOT_STEP_LABELS } from './boot-status';
 import { describeStateReason } from './state-reason';
 
 /**
@@ -42,7 +43,7 @@ export function provisioningComment(req: VmRequestDraft, vm: Vm): AdfDoc {
       code(req.client),
       '), instance ',
       code(vm.id),
-      `. Working hours ${describeSchedule(req.schedule)}. Connection details follow in a comment when it is running (usually a few minutes).`,
+      `. Working hours ${describeSchedule(req.schedule)}. Connection details follow in a comment when its first boot has finished (usually a few minutes).`,
     ),
   );
 }
@@ -98,7 +99,8 @@ export function notConfiguredComment(missing: readonly string[]): AdfDoc {
   );
 }
 
-export function runningComment(vm: Vm): AdfDoc {
+/** The connection details, posted once the VM signalled the end of its first boot (vm.ready). */
+export function readyComment(vm: Vm): AdfDoc {
   const c = vm.connection;
   const dbItems: InlineInput[][] = c.databases.map((db) => [
     strong(db.engine === 'postgres' ? 'PostgreSQL' : 'MySQL'),
@@ -120,21 +122,59 @@ export function runningComment(vm: Vm): AdfDoc {
     ['Working hours ', describeSchedule(vm.schedule)],
   ];
   return doc(
-    paragraph(strong('Your dev VM is running.'), ' Open a shell with AWS Session Manager (no SSH key or public IP needed):'),
+    paragraph(strong('Your dev VM is ready.'), ' Open a shell with AWS Session Manager (no SSH key or public IP needed):'),
     codeBlock(c.ssmCommand),
     bulletList([...facts, ...dbItems]),
   );
 }
 
+/** The instance runs for the first time, but its first boot is still installing and mounting. */
+export function bootingComment(at: string): AdfDoc {
+  return doc(
+    paragraph(
+      strong('Dev VM is running'),
+      ` since ${at} and finishing its first boot (installing tools, mounting your home directory). Do not connect yet: the connection details follow in a comment when it is ready.`,
+    ),
+  );
+}
+
+/** The first boot failed at a step (or did not finish in time): never a "ready" in that case. */
+export function bootFailedComment(event: LifecycleEvent, when: string): AdfDoc {
+  const step = event.bootStep ? BOOT_STEP_LABELS[event.bootStep] : undefined;
+  return doc(
+    panel(
+      'error',
+      paragraph(
+        strong('The dev VM did not finish its first boot'),
+        step ? ` (failed while ${step}, step ` : ' (',
+        ...(event.bootStep ? [code(event.bootStep), ')'] : ['step unknown)']),
+        ` at ${when}`,
+        event.reason ? `: ${event.reason}.` : '.',
+        ' It is not ready for use. Ask your DevOps team to check /var/log/dev-vm-bootstrap.log on instance ',
+        code(event.instanceId),
+        ', or terminate it and provision again.',
+      ),
+    ),
+  );
+}
+
 /**
- * The comment for a lifecycle event: the full connection details the first time the VM runs,
- * then one short line per event (a daily scheduled start must not repeat the whole block).
+ * The comment for a lifecycle event: on the first `running`, a note that the first boot is still
+ * under way; the full connection details on `vm.ready`; then one short line per event (a daily
+ * scheduled start must not repeat the whole block). `firstRunning` is the first running of this
+ * VM; `readyAnnounced` says the ready comment was already posted (events may arrive in any order).
  */
-export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true): AdfDoc | undefined {
+export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true, readyAnnounced = false): AdfDoc | undefined {
   const when = (iso: string) => formatInZone(iso, timezone);
   switch (event.type) {
+    case 'vm.ready':
+      if (readyAnnounced) return undefined;
+      if (event.vm) return readyComment(event.vm);
+      return doc(paragraph(strong('Your dev VM is ready'), ` since ${when(event.time)}. Connection details are in the Dev VM panel.`));
+    case 'vm.boot-failed':
+      return bootFailedComment(event, when(event.time));
     case 'vm.running':
-      if (firstRunning && event.vm) return runningComment(event.vm);
+      if (firstRunning) return readyAnnounced ? undefined : bootingComment(when(event.time));
       return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
       return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));

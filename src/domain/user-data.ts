@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { DeveloperName } from '../contract/names';
+import type { BootStep } from '../contract/events';
+import { Tag } from '../contract/tags';
 import { OsId } from '../contract/vm-api';
+import { BOOT_READY } from './boot-status';
 
 /**
  * The user-data script of a dev VM, rendered from a typed input. Pure: no I/O, no clock.
@@ -30,6 +33,18 @@ import { OsId } from '../contract/vm-api';
  *
  * The credentials file lives on the local disk (/var/lib/dev-vm), not on EFS: secrets stay out of
  * the shared file system and its backups, and are fetched again at every boot (rotation-safe).
+ *
+ * Readiness: each step starts with `begin_step <step>`, which records `step:<step>` in the
+ * instance's own DevVmBootStatus tag (and on the serial console and /var/lib/dev-vm/boot-status);
+ * an ERR trap records `failed:<step>`; the last line records `ready`. The tag change reaches the
+ * notifier through EventBridge ("Tag Change on Resource"), which posts "Your dev VM is ready" or
+ * the failure with its step. The role may write that one tag on its own developer's instances
+ * only (infra-cdk/lib/iam/instance-identity.ts). Before the AWS CLI exists (Ubuntu/RHEL install it
+ * in the packages step) the tag cannot be written; the console line still is
+ * (GetConsoleOutput), and the reconciler's boot deadline is the safety net.
+ *
+ * With a golden image (EC2 Image Builder, infra-cdk/lib/constructs/golden-image.ts) the tools are
+ * baked in: first boot skips the package and efs-utils steps and only checks they are there.
  *
  * Every interpolated value is validated here (again) and shell-quoted at the sink.
  */
@@ -61,9 +76,11 @@ export const UserDataInput = z
         }),
       )
       .max(2),
+    /** The AMI is the stack's golden image (tools baked in): skip installing them. */
+    goldenImage: z.boolean().default(false),
   })
   .strict();
-export type UserDataInput = z.infer<typeof UserDataInput>;
+export type UserDataInput = z.input<typeof UserDataInput>;
 
 export class UserDataInputError extends Error {
   override readonly name = 'UserDataInputError';
@@ -84,6 +101,7 @@ function packagesStep(family: Family): string {
   switch (family) {
     case 'dnf-al2023':
       return `
+begin_step packages
 # --- packages (Amazon Linux 2023: dnf; amazon-efs-utils is in the distribution) ---
 dnf install -y git docker jq amazon-efs-utils postgresql16 mariadb105 nodejs22 nodejs22-npm
 alternatives --set node /usr/bin/node-22
@@ -91,6 +109,7 @@ systemctl enable --now docker
 `;
     case 'dnf-rhel':
       return `
+begin_step ssm-agent
 # --- SSM agent first (Red Hat's AMIs do not include it, and Session Manager is the only way in) ---
 if ! rpm -q amazon-ssm-agent >/dev/null 2>&1; then
   case "$(uname -m)" in aarch64) ssm_arch=arm64 ;; *) ssm_arch=amd64 ;; esac
@@ -98,9 +117,12 @@ if ! rpm -q amazon-ssm-agent >/dev/null 2>&1; then
 fi
 systemctl enable --now amazon-ssm-agent
 
+begin_step packages
 # --- packages (RHEL 9: dnf; podman-docker provides the docker command; efs-utils built from source) ---
 dnf module enable -y nodejs:20
 dnf install -y git jq unzip podman-docker postgresql mysql nodejs npm nfs-utils stunnel openssl
+install_aws_cli
+begin_step efs-utils
 if ! command -v mount.efs >/dev/null 2>&1; then
   dnf install -y rpm-build make gcc rust cargo openssl-devel cmake golang perl which
   build_dir=$(mktemp -d)
@@ -109,15 +131,17 @@ if ! command -v mount.efs >/dev/null 2>&1; then
   dnf install -y "$build_dir"/efs-utils/build/amazon-efs-utils*.rpm
   rm -rf "$build_dir"
 fi
-install_aws_cli
 `;
     case 'apt':
       return `
+begin_step packages
 # --- packages (Ubuntu 24.04: apt; efs-utils built from source, as AWS documents for Debian/Ubuntu) ---
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -y
 apt-get install -y git jq unzip curl docker.io postgresql-client mysql-client nodejs npm nfs-common stunnel4 openssl
 systemctl enable --now docker
+install_aws_cli
+begin_step efs-utils
 if ! command -v mount.efs >/dev/null 2>&1; then
   apt-get install -y binutils build-essential rustc cargo pkg-config libssl-dev cmake golang-go perl
   build_dir=$(mktemp -d)
@@ -126,9 +150,29 @@ if ! command -v mount.efs >/dev/null 2>&1; then
   apt-get install -y "$build_dir"/efs-utils/build/amazon-efs-utils*.deb
   rm -rf "$build_dir"
 fi
-install_aws_cli
 `;
   }
+}
+
+/** On a golden image the tools are baked in: first boot checks them instead of installing them. */
+function goldenImageCheck(family: Family): string {
+  const docker = family === 'dnf-al2023' || family === 'apt' ? '\nsystemctl enable --now docker' : '';
+  return `
+begin_step packages
+# --- golden image: tools baked in by EC2 Image Builder; only check them ---
+for tool in git jq aws mount.efs psql mysql node; do command -v "$tool" >/dev/null; done${docker}
+`;
+}
+
+/**
+ * The first-boot steps the rendered script runs, in order (what begin_step records). Without a
+ * golden image the package step installs everything and Ubuntu/RHEL build efs-utils from source.
+ */
+export function firstBootSteps(raw: UserDataInput): BootStep[] {
+  const input = UserDataInput.parse(raw);
+  const family = FAMILY[input.os];
+  const tools: BootStep[] = input.goldenImage ? ['packages'] : family === 'dnf-rhel' ? ['ssm-agent', 'packages', 'efs-utils'] : family === 'apt' ? ['packages', 'efs-utils'] : ['packages'];
+  return [...tools, 'user', 'home', 'credentials', 'profile'];
 }
 
 function envLines(db: UserDataInput['databases']): string {
@@ -185,7 +229,28 @@ install_aws_cli() {
   "$tmp/aws/install"
   rm -rf "$tmp"
 }
-${packagesStep(family)}
+
+# --- first-boot status: the instance's own DevVmBootStatus tag, the console and a local file ---
+BOOT_STEP=start
+boot_status() {
+  printf '%s\n' "$1" >/var/lib/dev-vm/boot-status
+  # The serial console is what GetConsoleOutput returns, even when the tag cannot be written.
+  echo "dev-vm-boot-status: $1" >/dev/console 2>/dev/null || true
+  if ! command -v aws >/dev/null 2>&1; then return 0; fi
+  local token instance_id
+  token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') || return 0
+  instance_id=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id) || return 0
+  aws ec2 create-tags --region "$AWS_REGION_NAME" --resources "$instance_id" --tags "Key=${Tag.BootStatus},Value=$1" || echo "could not write the boot status tag" >&2
+}
+begin_step() {
+  BOOT_STEP=$1
+  boot_status "step:$1"
+}
+mkdir -p /var/lib/dev-vm
+set -E
+trap 'boot_status "failed:$BOOT_STEP"' ERR
+${input.goldenImage ? goldenImageCheck(family) : packagesStep(family)}
+begin_step user
 # --- the developer's user, with the uid/gid their EFS access point enforces ---
 if ! getent group "$DEV_USER" >/dev/null; then groupadd --gid "$DEV_GID" "$DEV_USER"; fi
 if ! id -u "$DEV_USER" >/dev/null 2>&1; then
@@ -193,6 +258,7 @@ if ! id -u "$DEV_USER" >/dev/null 2>&1; then
 fi
 if getent group docker >/dev/null; then usermod -aG docker "$DEV_USER"; fi
 
+begin_step home
 # --- home directory: the developer's EFS access point, over TLS with IAM authorization ---
 mkdir -p "$DEV_HOME"
 fstab_line="$EFS_FS_ID $DEV_HOME efs _netdev,noresvport,tls,iam,accesspoint=$EFS_AP_ID 0 0"
@@ -206,7 +272,7 @@ attempt=0
 until mountpoint -q "$DEV_HOME"; do
   attempt=$((attempt + 1))
   if mount "$DEV_HOME"; then break; fi
-  if [ "$attempt" -ge 10 ]; then echo "could not mount $DEV_HOME" >&2; exit 1; fi
+  if [ "$attempt" -ge 10 ]; then echo "could not mount $DEV_HOME" >&2; boot_status "failed:$BOOT_STEP"; exit 1; fi
   sleep 15
 done
 if [ ! -e "$DEV_HOME/.bashrc" ]; then
@@ -215,6 +281,7 @@ if [ ! -e "$DEV_HOME/.bashrc" ]; then
   cp -rT /etc/skel "$DEV_HOME"
 fi
 
+begin_step credentials
 # --- database credentials: fetched at every boot into a file only the developer can read ---
 install -d -m 0700 -o "$DEV_UID" -g "$DEV_GID" "$CREDS_DIR"
 cat >/usr/local/sbin/dev-vm-fetch-db-credentials <<'FETCH'
@@ -260,6 +327,7 @@ systemctl daemon-reload
 systemctl enable dev-vm-db-credentials.service
 systemctl start dev-vm-db-credentials.service || echo "credentials fetch will be retried by systemd" >&2
 
+begin_step profile
 cat >/etc/profile.d/dev-vm-db.sh <<'PROFILE'
 # Connection settings of the developer's client databases (dev-vm-for-jira).
 dev_vm_creds=${shq(`${credsDir}/db.json`)}
@@ -270,6 +338,9 @@ unset dev_vm_creds
 PROFILE
 chmod 0644 /etc/profile.d/dev-vm-db.sh
 
+trap - ERR
 echo "dev VM bootstrap finished for $DEV_USER"
+# Last: the signal that posts "Your dev VM is ready" on the issue.
+boot_status ${BOOT_READY}
 `;
 }

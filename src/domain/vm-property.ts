@@ -29,6 +29,11 @@ export const DevVmProperty = z.object({
    * observed earlier never replaces it, whatever order the events arrive in.
    */
   lastObservation: z.object({ instanceId: z.string(), observedAt: z.string(), sequence: z.number().int().nonnegative() }).optional(),
+  /**
+   * The first-boot outcome the VM signalled (vm.ready / vm.boot-failed) for `instanceId`: the ready
+   * comment is posted once, and a late failure never follows a ready.
+   */
+  boot: z.object({ instanceId: z.string(), status: z.enum(['ready', 'failed']), step: z.string().optional(), at: z.string() }).optional(),
   /** Set once the issue has been moved to the "provisioned" status and fields written back. */
   provisionedWriteBackDone: z.boolean().optional(),
   updatedAt: z.string(),

@@ -12,7 +12,7 @@ import {
   notConfiguredComment,
   problemsComment,
   provisioningComment,
-  runningComment,
+  readyComment,
   statusActionComment,
 } from '../../src/domain/comments';
 import { adfProblems } from '../../local/adf-validator';
@@ -56,13 +56,17 @@ describe('every comment the app posts is valid ADF (Atlassian’s JSON schema)',
     ['api gave up', apiGaveUpComment({ code: 'VM_API_UNREACHABLE', cause: 'The VM API did not answer.', ref: '0a1b2c3d' }, 4)],
     ['api rejected', apiRejectedComment({ code: 'NO_CAPACITY', cause: 'AWS has no capacity.', ref: '0a1b2c3d' })],
     ['not configured', notConfiguredComment(['API URL'])],
-    ['running', runningComment(vm)],
-    ['running without private IP', runningComment({ ...vm, connection: { ...vm.connection, databases: [] } })],
+    ['ready', readyComment(vm)],
+    ['ready without private IP', readyComment({ ...vm, connection: { ...vm.connection, databases: [] } })],
     ['stopped', lifecycleComment(ev('vm.stopped'), 'UTC')],
     ['started again', lifecycleComment(ev('vm.running', { vm }), 'UTC', false)],
     ['start failed', lifecycleComment(ev('vm.start-failed', { reason: 'capacity' }), 'UTC')],
     ['idle warning', lifecycleComment(ev('vm.idle-warning', { terminateAt: '2026-12-01T00:00:00Z' }), 'Europe/Paris')],
     ['terminated', lifecycleComment(ev('vm.terminated'), 'UTC')],
+    ['first boot under way', lifecycleComment(ev('vm.running', { vm }), 'UTC', true)],
+    ['ready without a known VM', lifecycleComment(ev('vm.ready', { cause: 'boot' }), 'UTC')],
+    ['boot failed', lifecycleComment(ev('vm.boot-failed', { cause: 'boot', bootStep: 'home' }), 'UTC')],
+    ['boot failed, step unknown', lifecycleComment(ev('vm.boot-failed', { cause: 'boot', reason: 'no ready signal within 30 minutes' }), 'UTC')],
     ['no transition', noTransitionComment('Provisioned')],
     ['audit', auditComment('5b10a2844c20165700ede21g', 'stop', '2026-11-26T09:15:00Z', 'i-0abc12345def67890')],
   ])('%s', (_name, comment) => {
@@ -82,8 +86,8 @@ describe('every comment the app posts is valid ADF (Atlassian’s JSON schema)',
 });
 
 describe('what the comments say', () => {
-  it('the running comment names the secret, never a password', () => {
-    const text = adfToText(runningComment(vm));
+  it('the ready comment names the secret, never a password', () => {
+    const text = adfToText(readyComment(vm));
     expect(text).toContain('dev-vm/db/jdoe');
     expect(text).toContain('Mon–Fri 08:00–18:00 (Asia/Kolkata)');
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OS_IDS } from '../../src/contract/vm-api';
-import { renderUserData, shq, UserDataInputError, type UserDataInput } from '../../src/domain/user-data';
+import { firstBootSteps, renderUserData, shq, UserDataInputError, type UserDataInput } from '../../src/domain/user-data';
 
 const SHELLCHECK = '/usr/bin/shellcheck';
 
@@ -147,6 +147,79 @@ describe('renderUserData', () => {
     const script = renderUserData({ ...valid, databases: [] });
     expect(script).not.toContain('PGPASSWORD');
     expect(shellcheck(script, 'no-db')).toBe('');
+  });
+});
+
+describe('first-boot status (issue 13, item 5)', () => {
+  const stepsIn = (script: string) => [...script.matchAll(/^begin_step (\S+)$/gm)].map((m) => m[1]);
+
+  it.each(OS_IDS)('%s: every step the script runs is announced, in order, and the last command signals ready', (os) => {
+    const script = renderUserData({ ...valid, os });
+    expect(stepsIn(script)).toEqual(firstBootSteps({ ...valid, os }));
+    expect(script.trimEnd().split('\n').at(-1)).toBe('boot_status ready');
+    expect(script).toContain(`trap 'boot_status "failed:$BOOT_STEP"' ERR`);
+    expect(script).toMatch(/aws ec2 create-tags --region "\$AWS_REGION_NAME" --resources "\$instance_id" --tags "Key=DevVmBootStatus,Value=\$1"/);
+  });
+
+  /** The status functions of a rendered script, run by bash with stub `curl` (IMDSv2) and `aws` that record their calls. */
+  function runStatus(body: string, os: UserDataInput['os'] = 'al2023'): { status: number; aws: string[]; file: string; console: string } {
+    const script = renderUserData({ ...valid, os });
+    const start = script.indexOf('BOOT_STEP=start');
+    const end = script.indexOf(`trap 'boot_status "failed:$BOOT_STEP"' ERR`);
+    const run = mkdtempSync(join(dir, 'run-'));
+    const bin = join(run, 'bin');
+    execFileSync('mkdir', ['-p', bin, join(run, 'lib')]);
+    writeFileSync(join(bin, 'curl'), `#!/bin/bash\ncase "$*" in *api/token*) echo tok ;; *instance-id*) echo i-0aaa0000000000000 ;; *) exit 22 ;; esac\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'aws'), `#!/bin/bash\necho "$*" >>${shq(join(run, 'aws.log'))}\n`, { mode: 0o755 });
+    const section = script
+      .slice(start, end + `trap 'boot_status "failed:$BOOT_STEP"' ERR`.length)
+      .replaceAll('/var/lib/dev-vm', join(run, 'lib'))
+      .replaceAll('/dev/console', join(run, 'console'));
+    const file = join(run, 'status.sh');
+    writeFileSync(file, `#!/bin/bash\nset -euo pipefail\nAWS_REGION_NAME=eu-west-1\n${section}\n${body}\n`);
+    const r = spawnSync('bash', [file], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+    const read = (f: string) => spawnSync('cat', [join(run, f)], { encoding: 'utf8' }).stdout;
+    return { status: r.status ?? -1, aws: read('aws.log').trim().split('\n').filter(Boolean), file: read('lib/boot-status').trim(), console: read('console') };
+  }
+
+  it('a failing command marks the step it belongs to as failed, on the tag, the console and the local file, and stops the script', () => {
+    const r = runStatus('begin_step user\nbegin_step home\nfalse\necho unreachable >&2\nboot_status ready');
+    expect(r.status).not.toBe(0);
+    expect(r.aws).toEqual([
+      'ec2 create-tags --region eu-west-1 --resources i-0aaa0000000000000 --tags Key=DevVmBootStatus,Value=step:user',
+      'ec2 create-tags --region eu-west-1 --resources i-0aaa0000000000000 --tags Key=DevVmBootStatus,Value=step:home',
+      'ec2 create-tags --region eu-west-1 --resources i-0aaa0000000000000 --tags Key=DevVmBootStatus,Value=failed:home',
+    ]);
+    expect(r.file).toBe('failed:home');
+    expect(r.console).toContain('dev-vm-boot-status: failed:home');
+  });
+
+  it('a failure inside a function (set -E) is caught too, and a clean run ends with ready', () => {
+    expect(runStatus('begin_step credentials\nf() { false; }\nf').aws.at(-1)).toMatch(/Value=failed:credentials$/);
+    const ok = runStatus('begin_step profile\ntrue\nboot_status ready');
+    expect(ok.status).toBe(0);
+    expect(ok.aws.at(-1)).toMatch(/Value=ready$/);
+    expect(ok.file).toBe('ready');
+  });
+
+  it('measures first-boot work with and without the golden image: only the checks of the baked tools remain', () => {
+    const table = OS_IDS.map((os) => {
+      const plain = renderUserData({ ...valid, os });
+      const golden = renderUserData({ ...valid, os, goldenImage: true });
+      const installs = (s: string) => (s.match(/^\s*(dnf install|apt-get install|git clone|install_aws_cli$)/gm) ?? []).length;
+      return { os, steps: firstBootSteps({ ...valid, os }).length, goldenSteps: firstBootSteps({ ...valid, os, goldenImage: true }).length, installs: installs(plain), goldenInstalls: installs(golden) };
+    });
+    expect(table).toEqual([
+      { os: 'al2023', steps: 5, goldenSteps: 5, installs: 1, goldenInstalls: 0 },
+      { os: 'ubuntu-24.04', steps: 6, goldenSteps: 5, installs: 5, goldenInstalls: 0 },
+      { os: 'rhel-9', steps: 7, goldenSteps: 5, installs: 6, goldenInstalls: 0 },
+    ]);
+    for (const os of OS_IDS) {
+      const golden = renderUserData({ ...valid, os, goldenImage: true });
+      expect(golden).not.toContain('git clone');
+      expect(golden).toContain('for tool in git jq aws mount.efs psql mysql node; do command -v "$tool" >/dev/null; done');
+      expect(shellcheck(golden, `golden-${os}`)).toBe('');
+    }
   });
 });
 

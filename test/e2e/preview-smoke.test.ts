@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('npm start preview', () => {
-  it('serves the frame with the panel; Ready provisions, the scheduler run posts the running comment; the admin page connects', async () => {
+  it('serves the frame with the panel; Ready provisions, the scheduler run posts the first-boot notice, the ready signal the connection details; the admin page connects', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-GB', timezoneId: ZONE });
     const page = await context.newPage();
     await page.goto(`${preview.url}/`);
@@ -59,9 +59,12 @@ describe('npm start preview', () => {
     await page.screenshot({ path: join(SHOTS, '1-after-ready.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Run scheduler at this time' }).click();
-    await page.locator('#comments').getByText(/Your dev VM is running/).waitFor();
+    await page.locator('#comments').getByText(/finishing its first boot/).waitFor();
     await page.locator('#last-run').getByText(/Delivered to the web trigger: vm\.running \(200\)/).waitFor();
     await page.locator('#issue-status').getByText('Provisioned').waitFor();
+    // The VM's user data ends: its ready tag → EventBridge → notifier → web trigger.
+    await page.getByRole('button', { name: 'VM finishes its first boot' }).click();
+    await page.locator('#comments').getByText(/Your dev VM is ready/).waitFor();
     await page.screenshot({ path: join(SHOTS, '2-after-scheduler.png'), fullPage: true });
 
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeAccessPointsCommand, EFSClient } from '@aws-sdk/client-efs';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
@@ -160,8 +160,16 @@ describe('provision to stop, through every layer', () => {
     const first = await stack.runScheduler(new Date());
     expect(first.summary).toEqual(expect.objectContaining({ committed: true, started: 0, stopped: 0, failed: 0 }));
     expect(first.deliveries.map((d) => [d.type, d.result])).toEqual([['vm.running', expect.objectContaining({ delivered: true, status: 200 })]]);
+    expect(comments().at(-1)).toMatch(/finishing its first boot/);
+    // The user data's last step signals ready (its DevVmBootStatus tag); EventBridge → notifier →
+    // web trigger posts the connection details (EC2's own "running" event is a silent confirmation).
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'DevVmBootStatus', Value: 'ready' }] }));
+    expect((await stack.deliverAwsEvents()).map((d) => [d.type, d.result.delivered])).toEqual([
+      ['aws.ec2/EC2 Instance State-change Notification', true],
+      ['aws.tag/Tag Change on Resource', true],
+    ]);
     const running = comments().at(-1) as string;
-    expect(running).toContain('running');
+    expect(running).toContain('Your dev VM is ready');
     expect(running).toContain(`aws ssm start-session --target ${id}`);
     expect(running).toContain(secretName);
     expect(running).toContain(database);

@@ -55,15 +55,21 @@ afterEach(() => {
 const texts = () => forge.jira.commentsOn('OPS-42').map((c) => adfToText(c.body as AdfDoc));
 const seedVm = (state: Vm['state'] = 'pending') => forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state }, idempotencyKey: 'jira:10042:cl10400', updatedAt: '2026-11-26T08:50:00Z' });
 
-describe('vm.running', () => {
-  it('posts the connection details, stores the VM, moves the issue to Provisioned and writes back the fields', async () => {
+describe('vm.running, then vm.ready', () => {
+  it('says the first boot is under way on the first running, and posts the connection details only on ready', async () => {
     forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, undefined);
     seedVm();
     const res = await handleLifecycleEvent(signed(JSON.stringify(event('vm.running'))), NOW);
 
     expect(res.statusCode).toBe(200);
-    const [comment] = texts();
+    expect(texts()).toEqual([expect.stringMatching(/^Dev VM is running since .* finishing its first boot .*Do not connect yet/)]);
+    expect(texts().join('\n')).not.toContain('aws ssm start-session');
+
+    const ready = await handleLifecycleEvent(signed(JSON.stringify(event('vm.ready', { cause: 'boot', time: '2026-11-26T09:04:00Z' }))), NOW);
+    expect(ready.statusCode).toBe(200);
+    const comment = texts()[1] as string;
+    expect(comment).toMatch(/^Your dev VM is ready\./);
     expect(comment).toContain('aws ssm start-session --target i-0abc12345def67890 --region eu-west-1');
     expect(comment).toContain('Private IP 10.0.12.34');
     expect(comment).toContain('/home/jdoe');
@@ -189,12 +195,14 @@ describe('scheduled starts and stops when the admin chose "update the panel only
     expect(prop.updatedAt).toBe(NOW.toISOString());
   });
 
-  it('still posts the connection details on the first start, even when the schedule started it', async () => {
+  it('still posts the first-boot notice and then the connection details on the first start, even when the schedule started it', async () => {
     forge = site([goodIssue({ statusId: STATUS.ready })]);
     silent();
     seedVm();
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule' }))), NOW);
-    expect(texts()[0]).toContain('aws ssm start-session --target i-0abc12345def67890 --region eu-west-1');
+    expect(texts()[0]).toMatch(/finishing its first boot/);
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.ready', { cause: 'boot' }))), NOW);
+    expect(texts()[1]).toContain('aws ssm start-session --target i-0abc12345def67890 --region eu-west-1');
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).provisionedWriteBackDone).toBe(true);
   });
 
@@ -207,7 +215,8 @@ describe('scheduled starts and stops when the admin chose "update the panel only
   ] as const)('%s still comments (%j)', async (type, over, text) => {
     forge = site();
     silent();
-    seedStartedBefore('running');
+    // A start observed by EC2 is news only for a VM the issue shows stopped.
+    seedStartedBefore(type === 'vm.running' ? 'stopped' : 'running');
     await handleLifecycleEvent(signed(JSON.stringify(event(type, over))), NOW);
     expect(texts()).toEqual([expect.stringMatching(text)]);
   });
@@ -375,5 +384,88 @@ describe('events out of order (issue 12, item 8)', () => {
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.running', { cause: 'schedule', ...at('2026-11-26T08:57:00Z') }))), NOW);
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.stopped', { cause: 'schedule' }))), NOW);
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+});
+
+describe('first-boot signals (issue 13, item 5)', () => {
+  const setUp = () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, undefined);
+    seedVm();
+  };
+  const send = (e: LifecycleEvent) => handleLifecycleEvent(signed(JSON.stringify(e)), NOW);
+
+  it('posts "ready" once: a repeated signal (another tag write, a redelivery) adds nothing', async () => {
+    setUp();
+    await send(event('vm.ready', { cause: 'boot' }));
+    await send(event('vm.ready', { cause: 'boot' }));
+    expect(texts()).toHaveLength(1);
+    expect(texts()[0]).toMatch(/^Your dev VM is ready\./);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).boot).toEqual({ instanceId: vm.id, status: 'ready', at: '2026-11-26T08:59:00Z' });
+  });
+
+  it('a failed boot posts the failing step, never the connection details, and a later failure report after "ready" is ignored', async () => {
+    setUp();
+    await send(event('vm.boot-failed', { cause: 'boot', bootStep: 'home' }));
+    expect(texts()).toEqual([expect.stringMatching(/did not finish its first boot \(failed while mounting the home directory from EFS, step home\) at .*It is not ready for use/)]);
+    expect(texts()[0]).not.toContain('aws ssm start-session');
+    await send(event('vm.ready', { cause: 'boot' }));
+    await send(event('vm.boot-failed', { cause: 'boot', bootStep: 'credentials' }));
+    expect(texts()).toHaveLength(2);
+    expect(texts()[1]).toMatch(/^Your dev VM is ready\./);
+  });
+
+  it('is not swallowed by a newer state observation recorded before it arrived (a reconciler run in between)', async () => {
+    setUp();
+    await send(event('vm.running', { state: 'running', observedAt: '2026-11-26T09:10:00Z', sequence: 0 }));
+    await send(event('vm.ready', { cause: 'boot', observedAt: '2026-11-26T09:05:00Z', sequence: 0 }));
+    expect(texts().at(-1)).toMatch(/^Your dev VM is ready\./);
+  });
+
+  it('when "ready" arrives before the first running, the running adds no "first boot under way" notice', async () => {
+    setUp();
+    await send(event('vm.ready', { cause: 'boot' }));
+    await send(event('vm.running'));
+    expect(texts()).toHaveLength(1);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.provisioned);
+  });
+
+  it('EC2\'s own state-change event confirming the state on record posts nothing; one reporting a new state does', async () => {
+    setUp();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state: 'stopped' }, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await send(event('vm.stopped', { cause: 'ec2-event' }));
+    expect(texts()).toEqual([]);
+    await send(event('vm.running', { cause: 'ec2-event', vm: undefined }));
+    expect(texts()).toEqual([expect.stringMatching(/^Dev VM started at /)]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('running');
+  });
+
+  it.each([
+    ['stopping', 'vm.stopped'],
+    ['shutting-down', 'vm.terminated'],
+  ] as const)('EC2 settling the transition the API already announced (%s → %s) posts nothing', async (onRecord, type) => {
+    setUp();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state: onRecord }, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await send(event(type, { cause: 'ec2-event' }));
+    expect(texts()).toEqual([]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe(type === 'vm.stopped' ? 'stopped' : 'terminated');
+  });
+
+  it('a stop nobody announced (a shutdown inside the VM) is commented, unless the admin keeps starts and stops off the comments', async () => {
+    setUp();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
+    await send(event('vm.stopped', { cause: 'ec2-event' }));
+    expect(texts()).toEqual([expect.stringMatching(/^Dev VM stopped at /)]);
+    configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+    await send(event('vm.running', { cause: 'ec2-event', vm: undefined }));
+    expect(texts()).toHaveLength(1);
+  });
+
+  it('the reconciler\'s first-running notice after the event-driven one (and after ready) posts nothing', async () => {
+    setUp();
+    await send(event('vm.running', { cause: 'ec2-event', vm: undefined, observedAt: '2026-11-26T08:55:00Z', sequence: 0 }));
+    await send(event('vm.ready', { cause: 'boot' }));
+    await send(event('vm.running', { cause: 'ec2', observedAt: '2026-11-26T09:00:00Z', sequence: 0 }));
+    expect(texts().map((t) => t.slice(0, 24))).toEqual(['Dev VM is running since ', 'Your dev VM is ready. Op']);
   });
 });

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAMBDA_DIR } from '../../infra-cdk/lib/lambda-factory';
 import { ReconcilerEnv, NotifierEnv, VmApiEnv, loadEnv } from '../../infra-cdk/lambda/shared/env';
 import { EVENT_SOURCE } from '../../src/contract/events';
-import { MANAGED_BY } from '../../src/contract/tags';
+import { MANAGED_BY, Tag } from '../../src/contract/tags';
 import {
   allStatements,
   asArray,
@@ -247,7 +247,15 @@ describe('instance identity (per-developer roles created by the API)', () => {
   it('has a boundary that allows no more actions than the policy, and neither grants IAM or EC2 control', () => {
     const acts = (d: { Statement: Statement[] }) => new Set(d.Statement.flatMap(actionsOf));
     expect([...acts(policy)].sort()).toEqual([...acts(boundary)].sort());
-    for (const a of acts(boundary)) expect(a).toMatch(/^(ssm|ssmmessages|ec2messages|secretsmanager|elasticfilesystem):/);
+    for (const a of acts(boundary)) expect(a).toMatch(/^(ssm|ssmmessages|ec2messages|secretsmanager|elasticfilesystem):|^ec2:CreateTags$/);
+    // The one EC2 action: the first-boot signal, its own DevVmBootStatus tag and no other key (issue 13, item 5).
+    for (const d of [policy, boundary]) {
+      for (const st of d.Statement.filter((x) => actionsOf(x).includes('ec2:CreateTags'))) {
+        expect(actionsOf(st)).toEqual(['ec2:CreateTags']);
+        expect(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual([Tag.BootStatus]);
+        expect(st.Condition?.Null).toEqual({ 'ec2:SourceInstanceARN': 'false', 'aws:TagKeys': 'false' });
+      }
+    }
   });
 });
 
@@ -385,7 +393,9 @@ describe('tag conditions on every EC2 write', () => {
       const onLaunch = st.Condition?.StringEquals?.['ec2:CreateAction'] === 'RunInstances';
       const managed = st.Condition?.StringEquals?.['ec2:ResourceTag/ManagedBy'] === MANAGED_BY;
       expect(onLaunch || managed).toBe(true);
-      if (managed) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
+      // Either never an identity key, or only the VM's boot-status key (the instance role's signal).
+      const onlyBootStatus = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']) === JSON.stringify([Tag.BootStatus]);
+      if (managed && !onlyBootStatus) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
     }
   });
 

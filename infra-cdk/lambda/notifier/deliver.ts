@@ -1,6 +1,7 @@
 import { EVENT_SOURCE, LifecycleEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../src/contract/events';
 import { signEvent } from '../shared/hmac';
 import type { Log } from '../shared/powertools';
+import { isAwsInstanceEvent, translateAwsEvent, type AwsEnvelope, type ManagedInstanceLookup } from './aws-events';
 
 /**
  * Delivers one lifecycle event (from the EventBridge rule) to the Forge web trigger: validates it
@@ -22,12 +23,8 @@ export const WEBTRIGGER_MAX_RUN_MS = 55_000;
 export const DELIVERY_TIMEOUT_MS = WEBTRIGGER_MAX_RUN_MS + 5_000;
 export const NOTIFIER_FUNCTION_TIMEOUT_SECONDS = 90;
 
-export interface EventBridgeEnvelope {
-  source?: string;
-  'detail-type'?: string;
-  id?: string;
-  detail?: unknown;
-}
+/** What EventBridge passes to the function: our lifecycle events, or EC2's and Tag's own (aws-events.ts). */
+export type EventBridgeEnvelope = AwsEnvelope;
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; ok: boolean }>;
 
@@ -38,6 +35,8 @@ export interface NotifierDeps {
   /** Forget the cached secret (after the receiver rejected our signature: it may have been rotated). */
   forgetSecret(): void;
   fetch: FetchLike;
+  /** DescribeInstances by id, managed instances only: for AWS's own events (aws-events.ts). */
+  lookupInstance: ManagedInstanceLookup;
   log: Log;
   timeoutMs: number;
 }
@@ -56,7 +55,11 @@ export class WebtriggerDeliveryError extends Error {
   }
 }
 
-export type DeliveryResult = { delivered: true; status: number; eventId: string } | { delivered: false; reason: 'not-configured'; eventId: string };
+export type DeliveryResult =
+  | { delivered: true; status: number; eventId: string }
+  | { delivered: false; reason: 'not-configured'; eventId: string }
+  /** An AWS event that is no lifecycle event of ours (another instance, a passing state, a boot step). */
+  | { delivered: false; reason: 'not-a-lifecycle-event'; eventId: string; detail: string };
 
 /** The URL to deliver to, or undefined for the placeholder / anything that is not an https URL (loopback http allowed for local runs). */
 export function usableUrl(value: string | undefined): string | undefined {
@@ -74,8 +77,18 @@ export function usableUrl(value: string | undefined): string | undefined {
 }
 
 export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps, now: Date): Promise<DeliveryResult> {
-  if (envelope.source !== undefined && envelope.source !== EVENT_SOURCE) throw new InvalidLifecycleEventError(`unexpected event source ${JSON.stringify(envelope.source)}`);
-  const parsed = LifecycleEvent.safeParse(envelope.detail);
+  let detail = envelope.detail;
+  if (isAwsInstanceEvent(envelope)) {
+    const t = await translateAwsEvent(envelope, deps.lookupInstance, now);
+    if (t.kind === 'dropped') {
+      deps.log.info('AWS event is no lifecycle event; dropped', { source: envelope.source, awsEventId: envelope.id, reason: t.reason });
+      return { delivered: false, reason: 'not-a-lifecycle-event', eventId: envelope.id ?? '', detail: t.reason };
+    }
+    detail = t.event;
+  } else if (envelope.source !== undefined && envelope.source !== EVENT_SOURCE) {
+    throw new InvalidLifecycleEventError(`unexpected event source ${JSON.stringify(envelope.source)}`);
+  }
+  const parsed = LifecycleEvent.safeParse(detail);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(detail)'}: ${i.message}`).join('; ');
     throw new InvalidLifecycleEventError(`not a lifecycle event: ${problems}`);

@@ -1,6 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { RETRY_CONFIG } from '../shared/clients';
+import { createEc2Client, RETRY_CONFIG } from '../shared/clients';
+import { Ec2Gateway } from '../shared/ec2';
 import { loadEnv, NotifierEnv } from '../shared/env';
 import { instrument, logger } from '../shared/powertools';
 import { deliver, DELIVERY_TIMEOUT_MS, parameterDeps, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps, type ParameterSource } from './deliver';
@@ -32,9 +33,15 @@ const secrets = lazyProvider(
   async (): Promise<SecretsProvider> => new (await import('@aws-lambda-powertools/parameters/secrets')).SecretsProvider({ clientConfig: { ...RETRY_CONFIG } }),
 );
 
+// EC2 state changes and tag changes carry no usable tags: one DescribeInstances per such event.
+// Built on the first such event, not at cold start (most deliveries are the app's own events).
+let gateway: Ec2Gateway | undefined;
+const ec2 = (): Ec2Gateway => (gateway ??= new Ec2Gateway(createEc2Client(), env.MANAGED_BY));
+
 const deps: NotifierDeps = {
   ...parameterDeps(ssm, secrets, { urlParameter: env.WEBTRIGGER_URL_PARAMETER, secretArn: env.HMAC_SECRET_ARN }),
   fetch: (u, init) => fetch(u, init),
+  lookupInstance: (id) => ec2().getManaged(id),
   log: logger,
   // Longer than a web trigger may run (55 s), inside the function's timeout (see deliver.ts).
   timeoutMs: DELIVERY_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../../src/contract/events';
+import { AWS_EVENT_RULES, type EventPattern } from '../../lambda/notifier/aws-events';
 import { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } from '../../lambda/notifier/deliver';
 import { NotifierEnv } from '../../lambda/shared/env';
 import type { LambdaFactory } from '../lambda-factory';
@@ -93,11 +94,45 @@ export class LifecycleEvents extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetters),
     });
 
+    const target = () => new targets.LambdaFunction(this.notifier, { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'ToNotifier', {
       eventBus: this.bus,
       description: 'Lifecycle events of dev VMs to the Forge notifier',
       eventPattern: { source: [EVENT_SOURCE] },
-      targets: [new targets.LambdaFunction(this.notifier, { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      targets: [target()],
+    });
+
+    // AWS's own events arrive on the account's DEFAULT bus only, so these rules live there:
+    // EC2 state changes (running/stopped/terminated within seconds, no reconciler interval) and the
+    // VM's first-boot signal, a change of its DevVmBootStatus tag. Neither carries our tags in a
+    // form the pattern could filter on (a state change has none), so the notifier looks the
+    // instance up (one DescribeInstances per event) and drops instances this stack does not manage.
+    new events.Rule(this, 'Ec2StateToNotifier', {
+      description: 'EC2 instance state changes (running, stopped, terminated) to the Forge notifier',
+      eventPattern: cdkPattern(AWS_EVENT_RULES.ec2State),
+      targets: [target()],
+    });
+    new events.Rule(this, 'BootStatusToNotifier', {
+      description: 'First-boot status tag written by a dev VM (DevVmBootStatus) to the Forge notifier',
+      eventPattern: cdkPattern(AWS_EVENT_RULES.bootStatus),
+      targets: [target()],
+    });
+    this.notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    Validations.of(this.notifier.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeInstances supports no resource-level permissions (AWS requires "*"); read-only, to check an instance of an EC2 event is managed by this stack.',
     });
   }
+}
+
+/** CDK spells the top-level fields in camelCase (detailType); `detail` is passed through as is. */
+function cdkPattern(p: EventPattern): events.EventPattern {
+  const list = (v: EventPattern[string] | undefined): string[] | undefined => (Array.isArray(v) ? [...(v as readonly string[])] : undefined);
+  const source = list(p.source);
+  const detailType = list(p['detail-type']);
+  return {
+    ...(source ? { source } : {}),
+    ...(detailType ? { detailType } : {}),
+    ...(p.detail && !Array.isArray(p.detail) ? { detail: p.detail as Record<string, unknown> } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Tag } from '../../../src/contract/tags';
+import { MANAGED_BY, Tag } from '../../../src/contract/tags';
 import { HOME_ACCESS_POINT_ROLE_TAG } from '../../lambda/shared/resource-names';
 import { secretsUnderPrefix } from './arns';
 
@@ -63,6 +63,36 @@ const ownAccessPointArn = (scope: Construct): string =>
  */
 const FROM_AN_INSTANCE = { Null: { 'ec2:SourceInstanceARN': 'false' } };
 
+/**
+ * The first-boot signal (user-data.ts): the VM writes ONE tag, DevVmBootStatus, on itself.
+ * Why a tag and not events:PutEvents (which EventBridge can condition on events:source and
+ * events:detail-type): an event on a bus says nothing verifiable about who sent it, so any VM could
+ * announce another VM "ready". A tag write is authorised against the instance it changes:
+ * `ec2:ResourceTag/DeveloperName` must equal the role's `DeveloperName` (ABAC,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_ec2-start-stop-match-tags.html),
+ * the instance must be ManagedBy this stack, and `ForAllValues` on `aws:TagKeys` (with Null=false,
+ * so a request without tags cannot pass vacuously) allows that key and no other
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html). The
+ * status also stays on the instance, where the reconciler's safety net and a person in the EC2
+ * console can read it. Residual: a VM can write the status of another VM of the SAME developer.
+ * EC2 has no documented condition binding the target instance to ec2:SourceInstanceARN.
+ */
+function bootStatusStatement(scope: Construct, abac: boolean): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OwnBootStatusTag',
+    actions: ['ec2:CreateTags'],
+    resources: [Stack.of(scope).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+    conditions: {
+      Null: { 'ec2:SourceInstanceARN': 'false', 'aws:TagKeys': 'false' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [Tag.BootStatus] },
+      StringEquals: {
+        [`ec2:ResourceTag/${Tag.ManagedBy}`]: MANAGED_BY,
+        ...(abac ? { [`ec2:ResourceTag/${Tag.DeveloperName}`]: `\${aws:PrincipalTag/${Tag.DeveloperName}}` } : {}),
+      },
+    },
+  });
+}
+
 function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac: boolean): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ sid: 'SessionManagerAgent', actions: SSM_AGENT_ACTIONS, resources: ['*'], conditions: FROM_AN_INSTANCE }),
@@ -87,6 +117,7 @@ function instanceStatements(props: InstanceIdentityProps, scope: Construct, abac
         ? { ...FROM_AN_INSTANCE, StringEquals: { 'elasticfilesystem:AccessPointArn': ownAccessPointArn(scope) } }
         : { ...FROM_AN_INSTANCE, StringLike: { 'elasticfilesystem:AccessPointArn': accessPointArns(scope) } },
     }),
+    bootStatusStatement(scope, abac),
   ];
 }
 
@@ -128,6 +159,10 @@ function acknowledgeInstanceWildcards(policy: iam.ManagedPolicy, prefix: string)
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
       reason: 'Secret names get a random suffix; the prefix pattern is narrowed to the caller\'s own secrets by the DeveloperName tag condition.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      reason: 'The boot-status tag write is narrowed to the caller\'s own developer\'s managed instances and to the one DevVmBootStatus key by conditions, not by id (instance ids are not known in advance).',
     },
   );
 }

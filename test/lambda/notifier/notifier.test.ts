@@ -53,6 +53,7 @@ function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
   return {
     ...params,
     fetch,
+    lookupInstance: async () => undefined,
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     timeoutMs: 1000,
     ...over,
