@@ -32,8 +32,11 @@ export const LifecycleEvent = z.object({
   issueKey: IssueKey,
   client: ClientName,
   developer: DeveloperName,
-  /** Who or what caused it: `schedule`, `idle-reaper`, `api`, or `ec2` for a state seen on a later run. */
-  cause: z.enum(['schedule', 'idle-reaper', 'api', 'ec2']),
+  /**
+   * Who or what caused it: `schedule`, `idle-reaper` (teardown), `idle-stop` (no activity within
+   * working hours), `api`, or `ec2` for a state seen on a later run.
+   */
+  cause: z.enum(['schedule', 'idle-reaper', 'idle-stop', 'api', 'ec2']),
   /** Human-readable reason, e.g. the EC2 state reason of a failed start. */
   reason: z.string().optional(),
   /** For `vm.idle-warning`: when the VM will be terminated. */

@@ -22,6 +22,8 @@ export const OwedAction = z.object({
   attempts: z.number().int().nonnegative(),
   /** Why it is still owed, for the run report. */
   reason: z.string().optional(),
+  /** A stop held back because the VM is busy (session, sustained CPU): not re-checked before this instant. */
+  deferredUntil: Iso.optional(),
 });
 export type OwedAction = z.infer<typeof OwedAction>;
 
@@ -38,6 +40,12 @@ export const InstanceRecord = z.object({
   /** A start issued by the scheduler at `at`, to be verified on a later run. */
   pendingStart: z.object({ at: Iso, boundaryAt: Iso }).optional(),
   owed: OwedAction.optional(),
+  /**
+   * Latest measured activity (an SSM session, or sustained CPU; src/domain/activity.ts). Kept
+   * here because Session Manager's history and CloudWatch's samples are only fetched for a
+   * recent window each run. A VM the schedule merely runs never sets it.
+   */
+  lastActivityAt: Iso.optional(),
   /** Idle warning sent at `at`, announcing termination at `terminateAt`. */
   idleWarning: z.object({ at: Iso, terminateAt: Iso }).optional(),
 });

@@ -2,6 +2,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { LifecycleEvent } from '../../../src/contract/events';
 import type { Vm } from '../../../src/contract/vm-api';
 import { applyOutcomes, isCapacityError, plan, type ActionOutcome, type Decision, type ObservedVm, type PlanOptions } from '../../../src/domain/reconcile';
+import { isEc2State, type Ec2State } from '../../../src/domain/ec2-state';
 import { usageFor, type SchedulerState } from '../../../src/domain/scheduler-state';
 import { buildLifecycleEvent, type EventInput, type PublishResult } from '../shared/events';
 import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
@@ -97,7 +98,8 @@ export function observe(instance: Instance): ObservedVm {
   const reason = instance.StateReason?.Message ?? instance.StateReason?.Code;
   return {
     id: instance.InstanceId ?? '',
-    state: instance.State?.Name ?? 'pending',
+    // EC2 documents these six names; anything else is treated as still coming up.
+    state: isEc2State(instance.State?.Name ?? '') ? (instance.State?.Name as Ec2State) : 'pending',
     tags: tagsOf(instance),
     ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {}),
     ...(reason ? { stateReason: reason } : {}),
@@ -200,7 +202,7 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
       if (o.action === 'start') summary.detail.started[id] = reason;
       if (o.action === 'stop') {
         summary.detail.stopped[id] = reason;
-        eventFor(id, { type: 'vm.stopped', cause: 'schedule', reason });
+        eventFor(id, { type: 'vm.stopped', cause: o.decision.cause, reason });
       }
       if (o.action === 'terminate') {
         summary.detail.terminated[id] = reason;
@@ -222,7 +224,7 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   }
   for (const s of p.skipped) {
     summary.detail.skipped[s.id] = s.reason;
-    if (s.reason.startsWith('schedule error')) summary.scheduleErrors++;
+    if (s.kind === 'schedule-error') summary.scheduleErrors++;
   }
 
   const built: LifecycleEvent[] = [];
