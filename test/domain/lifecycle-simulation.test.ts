@@ -139,8 +139,14 @@ describe('VM lifecycle over one week of 5-minute runs', () => {
     for (let t = MONDAY + TICK_OFFSET; t < MONDAY + 86_400_000; t += TICK) {
       const p = plan([blind.vm], state, new Date(t), OPTS);
       state = p.nextState;
-      for (const d of p.starts) (blind.vm.state = 'running'), (blind.vm.launchTime = new Date(t));
-      for (const d of p.stops) (blind.vm.state = 'stopped'), log.push({ id: d.id, at: t, what: 'stop', cause: d.cause, reason: d.reason });
+      if (p.starts.length) {
+        blind.vm.state = 'running';
+        blind.vm.launchTime = new Date(t);
+      }
+      for (const d of p.stops) {
+        blind.vm.state = 'stopped';
+        log.push({ id: d.id, at: t, what: 'stop', cause: d.cause, reason: d.reason });
+      }
     }
     expect(log.map((h) => [h.at, h.cause])).toEqual([[firstTickAfter(at(0, '18:00')), 'schedule']]);
   });

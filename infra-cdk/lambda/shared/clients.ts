@@ -1,6 +1,8 @@
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { EFSClient } from '@aws-sdk/client-efs';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /**
  * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
@@ -40,6 +42,14 @@ export function createEfsClient(o: ClientOverrides = {}): EFSClient {
 export function createIamClient(o: ClientOverrides = {}): IAMClient {
   const sdk = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
   return new sdk.IAMClient({ ...RETRY_CONFIG, ...o });
+}
+export function createSsmClient(o: ClientOverrides = {}): SSMClient {
+  const sdk = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+  return new sdk.SSMClient({ ...RETRY_CONFIG, ...o });
+}
+export function createCloudWatchClient(o: ClientOverrides = {}): CloudWatchClient {
+  const sdk = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+  return new sdk.CloudWatchClient({ ...RETRY_CONFIG, ...o });
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
