@@ -88,6 +88,12 @@ export const Vm = z.object({
   keepRunningUntil: z.string().datetime({ offset: true }).optional(),
   /** Set by the reconciler when a schedule tag is malformed. */
   scheduleError: z.string().optional(),
+  /** When the VM was parked (issue closed): its schedule's starts are skipped until unparked. */
+  parkedAt: z.string().datetime({ offset: true }).optional(),
+  /** Last "Keep this VM": the idle-teardown clock starts no earlier. */
+  keptAt: z.string().datetime({ offset: true }).optional(),
+  /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
+  idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
   connection: Connection,
   usage: Usage.optional(),
 });
@@ -98,6 +104,24 @@ export type VmList = z.infer<typeof VmList>;
 
 export const KeepRunningRequest = z.object({ until: z.string().datetime({ offset: true }) }).strict();
 export type KeepRunningRequest = z.infer<typeof KeepRunningRequest>;
+
+/** Per-VM idle stop: 15 minutes to a day, or `off`; `null` returns to the admin default. */
+export const IdleStopOverride = z.union([z.number().int().min(15).max(1440), z.literal('off')]);
+export type IdleStopOverride = z.infer<typeof IdleStopOverride>;
+
+/**
+ * Lifecycle changes the reconciler honours (issue 13): park/unpark, "Keep this VM" (resets the
+ * idle-teardown clock), the per-VM idle-stop override. At least one field.
+ */
+export const LifecycleUpdate = z
+  .object({
+    parked: z.boolean().optional(),
+    keep: z.literal(true).optional(),
+    idleStopMinutes: IdleStopOverride.nullable().optional(),
+  })
+  .strict()
+  .refine((u) => u.parked !== undefined || u.keep !== undefined || u.idleStopMinutes !== undefined, { message: 'at least one of parked, keep, idleStopMinutes' });
+export type LifecycleUpdate = z.infer<typeof LifecycleUpdate>;
 
 export const RevokeResult = z.object({ client: ClientName, developer: DeveloperName, revoked: z.literal(true) });
 export type RevokeResult = z.infer<typeof RevokeResult>;
@@ -127,6 +151,7 @@ export const VmApi = {
   terminateVm: { method: 'POST', path: '/vms/{id}/terminate', params: z.object({ id: InstanceId }), query: Empty, body: null, response: Vm, status: 202 },
   updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: z.object({ id: InstanceId }), query: Empty, body: Schedule, response: Vm, status: 200 },
   keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: z.object({ id: InstanceId }), query: Empty, body: KeepRunningRequest, response: Vm, status: 200 },
+  updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: z.object({ id: InstanceId }), query: Empty, body: LifecycleUpdate, response: Vm, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

@@ -84,6 +84,8 @@ async function dispatch(deps: VmApiDeps, op: VmApiOperation, params: Record<stri
       return ops.updateSchedule(deps, id, body as z.infer<typeof VmApi.updateSchedule.body>);
     case 'keepRunning':
       return ops.keepRunning(deps, id, body as z.infer<typeof VmApi.keepRunning.body>);
+    case 'updateLifecycle':
+      return ops.updateLifecycle(deps, id, body as z.infer<typeof VmApi.updateLifecycle.body>);
     case 'revokeDeveloper':
       return ops.revokeDeveloper(deps, params.client as string, params.developer as string);
   }
