@@ -51,10 +51,26 @@ export type VmAction = 'start' | 'stop' | 'terminate';
 const ACTION_DONE: Record<VmAction, string> = { start: 'Starting', stop: 'Stopping', terminate: 'Terminating' };
 
 /** After a status change stopped or terminated the VM. */
-export function statusActionComment(action: VmAction, vm: Vm, statusName: string | undefined): AdfDoc {
+export function statusActionComment(action: VmAction, vm: Vm, statusName: string | undefined, alreadyStopped = false): AdfDoc {
   const why = statusName ? ` because the issue moved to ${statusName}` : '';
+  if (action === 'stop' && vm.parkedAt) {
+    // Parked (issue 13): say exactly what the schedule will and will not do.
+    return doc(
+      paragraph(
+        strong(alreadyStopped ? 'Parked the dev VM ' : 'Stopped and parked the dev VM '),
+        code(vm.id),
+        `${why}. Its working hours will not start it until the issue is reopened or moved to a provision status, which unparks it. The assignee or an admin can use Start anyway or Unpark in the Dev VM panel. Its home directory and databases are kept.`,
+      ),
+    );
+  }
   const tail = action === 'terminate' ? ' Its home directory stays on EFS and its databases stay in place.' : ' Start it again from the Dev VM panel.';
   return doc(paragraph(strong(`${ACTION_DONE[action]} the dev VM `), code(vm.id), `${why}.${tail}`));
+}
+
+/** The issue was reopened (or moved to a provision status): the VM's working hours apply again. */
+export function unparkedComment(vm: Vm, statusName: string | undefined): AdfDoc {
+  const why = statusName ? ` because the issue moved to ${statusName}` : '';
+  return doc(paragraph(strong('Unparked the dev VM '), code(vm.id), `${why}. Its working hours start it again from the next start time.`));
 }
 
 export function apiUnavailableComment(reason: string, retryInMinutes: number): AdfDoc {

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
+import type { Vm } from '../contract/vm-api';
+import { apiRejectedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus } from '../adapters/jira-client';
-import { log } from '../adapters/log';
+import { errorName, log } from '../adapters/log';
+import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, writeProperty } from './vm-service';
+import { fieldMapping, jira, loadConfig, provisionAttempt, recordedVmIfLive, setParked, statusDrivenAction, writeProperty } from './vm-service';
 
 /**
  * Trigger on `avi:jira:updated:issue`. Forge has no transition event, so the changelog's
@@ -57,9 +59,14 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
   const action = decideStatusAction(change, lists, settings.onClose, category);
-  if (action === 'none') return;
   const prop = parseDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
   const nowIso = now.toISOString();
+  if (action === 'none') {
+    // Reopened (out of a done category into a status no list names): a parked VM is unparked.
+    const parkedVm = liveVm(prop);
+    if (prop && parkedVm?.parkedAt && category !== undefined && category !== 'done' && api) await unpark(api, fresh.key, prop, parkedVm, status.success ? status.data.name : undefined, nowIso);
+    return;
+  }
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
 
   if (action === 'provision') {
@@ -72,6 +79,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     const existing = recorded && prop && api ? await recordedVmIfLive(api, fresh.key, prop, recorded, nowIso) : recorded;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
+      if (existing.parkedAt && prop && api) await unpark(api, fresh.key, prop, existing, status.success ? status.data.name : undefined, nowIso);
       return;
     }
     const pending = prop?.pending;
@@ -110,6 +118,17 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     log.warn('stop/terminate skipped: app not configured', { issueKey: issue.key });
     return;
   }
-  if (action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping')) return;
+  if (action === 'stop' && vm.parkedAt) return; // already parked
   await statusDrivenAction(api, fresh.key, action, prop, vm, status.success ? status.data.name : undefined, nowIso);
+}
+
+async function unpark(api: VmApiClient, issueKey: string, prop: DevVmProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+  try {
+    const updated = await setParked(api, issueKey, prop, vm, false, nowIso);
+    await jira.addComment(issueKey, unparkedComment(updated, statusName));
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    log.warn('unpark failed', { issueKey, error: errorName(e) });
+    await jira.addComment(issueKey, apiRejectedComment(`could not unpark ${vm.id}: ${e.message}. Use Unpark in the Dev VM panel.`));
+  }
 }
