@@ -3,7 +3,7 @@ import { ErrorCode } from './errors';
 import { IssueKey } from './names';
 import { Schedule } from './schedule';
 import { SecretsInput, SecretsView, Settings } from './settings';
-import { KeepRunningRequest, Vm } from './vm-api';
+import { KeepRunningRequest, LifecycleUpdate, Vm } from './vm-api';
 
 /**
  * Resolver names and their payload/result schemas: `resolver.define(R.x, …)` on the backend and
@@ -17,6 +17,8 @@ export const R = {
   panelTerminate: 'panel.terminate',
   panelKeepRunning: 'panel.keepRunning',
   panelUpdateSchedule: 'panel.updateSchedule',
+  /** Unpark, "Keep this VM", per-VM idle-stop override ("Start anyway" is panel.start: the VM stays parked). */
+  panelLifecycle: 'panel.lifecycle',
   adminGet: 'admin.get',
   adminSave: 'admin.save',
   adminTestConnection: 'admin.testConnection',
@@ -121,6 +123,7 @@ export const Resolvers = {
   [R.panelTerminate]: { payload: z.object({}).strict(), result: PanelView },
   [R.panelKeepRunning]: { payload: KeepRunningRequest, result: PanelView },
   [R.panelUpdateSchedule]: { payload: z.object({ schedule: Schedule }).strict(), result: PanelView },
+  [R.panelLifecycle]: { payload: LifecycleUpdate, result: PanelView },
   [R.adminGet]: { payload: z.object({}).strict(), result: AdminView },
   [R.adminSave]: {
     payload: z.object({ settings: Settings, secrets: SecretsInput }).strict(),

@@ -199,7 +199,7 @@ export function transitionRefusedComment(statusName: string, httpStatus: number)
   );
 }
 
-export type PanelAction = 'provision' | 'start' | 'stop' | 'terminate' | 'keepRunning' | 'updateSchedule';
+export type PanelAction = 'provision' | 'start' | 'stop' | 'terminate' | 'keepRunning' | 'updateSchedule' | 'lifecycle';
 const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   provision: 'requested a dev VM',
   start: 'started the dev VM',
@@ -207,6 +207,7 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   terminate: 'terminated the dev VM',
   keepRunning: 'kept the dev VM running',
   updateSchedule: 'changed the dev VM working hours',
+  lifecycle: 'changed the dev VM lifecycle',
 };
 
 /** The audit record of an action taken from the panel: who (a mention), what and when (UTC). */
