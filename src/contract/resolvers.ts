@@ -53,6 +53,13 @@ export const CostView = z.object({
   alwaysOnUsd: z.number(),
   savingUsd: z.number(),
   savingPercent: z.number(),
+  /**
+   * The same period run to the working hours only, without idle stop (issue 13): what the idle
+   * rules saved on top of the schedule. Absent when the schedule is off.
+   */
+  workingHours: z.number().optional(),
+  workingHoursUsd: z.number().optional(),
+  savingVsWorkingHoursUsd: z.number().optional(),
   pricesAsOf: z.string(),
 });
 export type CostView = z.infer<typeof CostView>;

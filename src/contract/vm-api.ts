@@ -68,6 +68,8 @@ export const Usage = z.object({
   hoursRun: z.number().nonnegative(),
   /** When the reconciler last accounted for this VM. */
   asOf: z.string().datetime({ offset: true }),
+  /** Latest measured activity (Session Manager session or sustained CPU); absent when none was seen. */
+  lastActivityAt: z.string().datetime({ offset: true }).optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 

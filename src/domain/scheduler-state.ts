@@ -75,7 +75,7 @@ export function usageFor(state: SchedulerState, id: string, now: Date): Usage | 
   if (!rec) return undefined;
   const month = utcMonth(now);
   const seconds = rec.usage && rec.usage.month === month ? rec.usage.seconds : 0;
-  return { month, hoursRun: Math.round((seconds / 3600) * 100) / 100, asOf: rec.lastObservedAt };
+  return { month, hoursRun: Math.round((seconds / 3600) * 100) / 100, asOf: rec.lastObservedAt, ...(rec.lastActivityAt ? { lastActivityAt: rec.lastActivityAt } : {}) };
 }
 
 const RUNNING = new Set(['running']);

@@ -3,11 +3,11 @@ import { R, type PanelView } from '../contract/resolvers';
 import { KeepRunningRequest, LifecycleUpdate, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
-import { PRICES_AS_OF, estimateCost } from '../contract/prices';
+import { PRICES_AS_OF, estimateCost, hourlyPrice } from '../contract/prices';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { decideCanAct } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
-import { nextBoundaries } from '../domain/schedule';
+import { nextBoundaries, scheduledHours } from '../domain/schedule';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
 import { userAccountId } from '../adapters/jira-client';
@@ -82,7 +82,18 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   }
   if (vm?.usage) {
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
-    if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
+    if (cost) {
+      view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
+      // Against "working hours without idle stop" over the same period (issue 13).
+      const [y, m] = vm.usage.month.split('-').map(Number) as [number, number];
+      const from = new Date(Math.max(Date.UTC(y, m - 1, 1), new Date(vm.createdAt).getTime()));
+      const working = scheduledHours(vm.schedule, from, new Date(vm.usage.asOf));
+      const perHour = hourlyPrice(vm.instanceType, vm.os);
+      if (working !== undefined && perHour !== undefined) {
+        const workingHoursUsd = perHour * working;
+        view.cost = { ...view.cost, workingHours: Math.round(working * 100) / 100, workingHoursUsd, savingVsWorkingHoursUsd: workingHoursUsd - cost.costUsd };
+      }
+    }
   }
   return { view, config, prop, issueId: issue.id, mapping };
 }
