@@ -146,7 +146,14 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
       if (firstRunning && event.vm) return runningComment(event.vm);
       return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
-      return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));
+      return doc(
+        paragraph(
+          strong('Dev VM stopped'),
+          ` at ${when(event.time)}`,
+          event.cause === 'schedule' ? ' (end of working hours).' : event.cause === 'idle-stop' ? `: ${event.reason ?? 'idle'}. The next start of working hours starts it again.` : '.',
+          ' Your home directory is kept.',
+        ),
+      );
     case 'vm.start-failed':
       return doc(
         panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
