@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, validationError } from '../src/contract/errors';
 import { clientDatabaseName } from '../src/contract/names';
 import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
-import { VmApi, matchRoute, selectOperation, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
+import { VmApi, matchRoute, selectOperation, type LifecycleUpdate, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
 
 /**
  * A local stand-in for the VM API's Lambda function URL (AWS_IAM auth). It authenticates every
@@ -252,6 +252,19 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
         }
         case 'keepRunning': {
           const updated = { ...(vm as Vm), keepRunningUntil: (body as { until: string }).until };
+          vms.set(updated.id, updated);
+          result = updated;
+          break;
+        }
+        case 'updateLifecycle': {
+          // As infra-cdk/lambda/vm-api/operations.ts updateLifecycle: tags only, the schedule is kept.
+          const u = body as LifecycleUpdate;
+          const { parkedAt, keptAt, idleStopMinutes, ...rest } = vm as Vm;
+          const nowIso = new Date().toISOString();
+          const nextParked = u.parked === true ? (parkedAt ?? nowIso) : u.parked === false ? undefined : parkedAt;
+          const nextKept = u.keep ? nowIso : keptAt;
+          const nextIdle = u.idleStopMinutes === null ? undefined : (u.idleStopMinutes ?? idleStopMinutes);
+          const updated: Vm = { ...rest, ...(nextParked ? { parkedAt: nextParked } : {}), ...(nextKept ? { keptAt: nextKept } : {}), ...(nextIdle !== undefined ? { idleStopMinutes: nextIdle } : {}) };
           vms.set(updated.id, updated);
           result = updated;
           break;

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
 
   for (const r of await benchScheduler()) {
     push('scheduler', `N=${r.instances}: EC2 calls per run (ours / seed)`, `${r.ec2Calls} / ${r.seedEc2Calls}`, 'grows with N/1000');
+    push('scheduler', `N=${r.instances}: SSM DescribeSessions pages / CloudWatch GetMetricData calls per run`, `${r.ssmCalls} / ${r.cloudWatchCalls}`, 'grows with N/200 and N/500');
     push('scheduler', `N=${r.instances}: decision CPU`, `${r.decisionMs.toFixed(1)} ms`, r.instances === 10000 ? '≤ 500 ms' : '');
   }
 

@@ -1,12 +1,12 @@
 import type { ServiceContext } from './context';
-import { epochSeconds, optBoolean, optString, reqString } from './json-input';
+import { epochSeconds, optBoolean, optNumber, optObjects, optString, reqString, type JsonObject } from './json-input';
 import { AwsError, jsonBody, jsonResponse, type StandInRequest, type StandInResponse } from './protocol';
 import type { SsmParameter } from './state';
 import { targetOperation } from './secrets-manager';
 
 /** SSM Parameter Store over awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`). */
 
-export const SSM_OPERATIONS = ['GetParameter', 'PutParameter'] as const;
+export const SSM_OPERATIONS = ['GetParameter', 'PutParameter', 'DescribeSessions'] as const;
 const CT = 'application/x-amz-json-1.1';
 const NAME = /^(\/?[A-Za-z0-9_.-]+)+$/;
 
@@ -57,7 +57,58 @@ export function handleSsm(req: StandInRequest, ctx: ServiceContext): StandInResp
       state.parameters.set(name, param);
       return jsonResponse(req.requestId, CT, { Version: param.version, Tier: 'Standard' });
     }
+    case 'DescribeSessions':
+      return describeSessions(req, input, ctx);
     default:
       throw new AwsError('UnknownOperationException', `Unknown operation ${op}`);
   }
+}
+
+const ACTIVE = new Set(['Connected', 'Connecting', 'Disconnected', 'Terminating']);
+const FILTER_KEYS = new Set(['InvokedAfter', 'InvokedBefore', 'Target', 'Owner', 'Status', 'SessionId', 'AccessType']);
+
+/**
+ * DescribeSessions as documented: State Active (connected and disconnected sessions) or History
+ * (terminated sessions of the past 30 days), MaxResults 1..200, NextToken, at most 6 filters of
+ * which each key is one value (InvokedAfter/InvokedBefore compare the session's start).
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeSessions.html
+ */
+function describeSessions(req: StandInRequest, input: JsonObject, ctx: ServiceContext): StandInResponse {
+  const state = reqString(input, 'State');
+  if (state !== 'Active' && state !== 'History') throw new AwsError('ValidationException', `1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [Active, History]`);
+  const max = optNumber(input, 'MaxResults');
+  if (max !== undefined && (max < 1 || max > 200)) throw new AwsError('ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 200`);
+  const filters = optObjects(input, 'Filters');
+  if (filters.length > 6) throw new AwsError('ValidationException', 'Filters: at most 6 items');
+  const now = ctx.clock.now();
+  let list = ctx.state.sessions.filter((s) => (state === 'Active' ? ACTIVE.has(s.status) : !ACTIVE.has(s.status) && now - (s.endDate ?? s.startDate) <= 30 * 86_400_000));
+  for (const f of filters) {
+    const key = String(f.key ?? '');
+    const value = String(f.value ?? '');
+    if (!FILTER_KEYS.has(key)) throw new AwsError('ValidationException', `Invalid filter key ${key}`);
+    const at = Date.parse(value);
+    if ((key === 'InvokedAfter' || key === 'InvokedBefore') && Number.isNaN(at)) throw new AwsError('InvalidFilterValue', `${key}: ${value} is not a timestamp`);
+    if (key === 'InvokedAfter') list = list.filter((s) => s.startDate >= at);
+    if (key === 'InvokedBefore') list = list.filter((s) => s.startDate < at);
+    if (key === 'Target') list = list.filter((s) => s.target === value);
+    if (key === 'Owner') list = list.filter((s) => s.owner === value);
+    if (key === 'Status') list = list.filter((s) => s.status === value);
+    if (key === 'SessionId') list = list.filter((s) => s.sessionId === value);
+  }
+  const from = Number(optString(input, 'NextToken') ?? 0);
+  if (!Number.isInteger(from) || from < 0) throw new AwsError('InvalidNextToken', 'The specified token is not valid.');
+  const size = max ?? 200;
+  const page = list.slice(from, from + size);
+  const next = from + size < list.length ? String(from + size) : undefined;
+  return jsonResponse(req.requestId, CT, {
+    Sessions: page.map((s) => ({
+      SessionId: s.sessionId,
+      Target: s.target,
+      Status: s.status,
+      Owner: s.owner,
+      StartDate: epochSeconds(s.startDate),
+      ...(s.endDate !== undefined ? { EndDate: epochSeconds(s.endDate) } : {}),
+    })),
+    ...(next ? { NextToken: next } : {}),
+  });
 }

@@ -142,6 +142,16 @@ export interface RecordedEvent {
   readonly resources: readonly string[];
 }
 
+/** A Session Manager session (ssm:DescribeSessions); seeded by tests and the preview. */
+export interface SsmSession {
+  sessionId: string;
+  target: string;
+  owner: string;
+  status: 'Connected' | 'Connecting' | 'Disconnected' | 'Terminated' | 'Terminating' | 'Failed';
+  startDate: number;
+  endDate?: number;
+}
+
 export interface SsmParameter {
   readonly name: string;
   readonly type: 'String' | 'StringList' | 'SecureString';
@@ -219,6 +229,7 @@ export interface AwsState {
   readonly objects: Map<string, S3Object>;
   readonly events: RecordedEvent[];
   readonly parameters: Map<string, SsmParameter>;
+  readonly sessions: SsmSession[];
   /** Every request served, in order (benchmarks count EC2 calls per reconciler run from this). */
   readonly calls: CallRecord[];
   /** Allocation counters (private IPs never repeat within one stand-in). */
@@ -246,6 +257,7 @@ export function createState(region: string, accountId: string): AwsState {
     objects: new Map(),
     events: [],
     parameters: new Map(),
+    sessions: [],
     calls: [],
     counters: { privateIp: 0 },
   };

@@ -9,10 +9,17 @@
  * EC2 client is answered in memory (aws-sdk-client-mock) and every SDK command is counted. S3 and
  * EventBridge are in-memory ports (not EC2 calls; PutEvents calls are reported separately).
  *
+ * Activity (issue 13) is measured by the real ActivityProbe against in-memory SSM and CloudWatch
+ * that page as AWS documents (DescribeSessions: 200 per page; GetMetricData: at most 500 queries):
+ * a fifth of the VMs have an open session (their stops are deferred), a third a finished one.
+ *
  * Run directly: `npx tsx scripts/bench/scheduler.ts`.
  */
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, CreateTagsCommand, DeleteTagsCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { DescribeSessionsCommand, SSMClient, type DescribeSessionsCommandInput, type Session } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ActivityProbe } from '../../infra-cdk/lambda/reconciler/activity-probe';
 import type { LifecycleEvent } from '../../src/contract/events';
 import { MANAGED_BY } from '../../src/contract/tags';
 import { emptyState, type SchedulerState } from '../../src/domain/scheduler-state';
@@ -28,6 +35,11 @@ export interface SchedulerBenchRow {
   tagCalls: number;
   /** The seed algorithm on the same fleet: 1 describe + 1 call per instance acted on. */
   seedEc2Calls: number;
+  /** ssm:DescribeSessions pages (Active + History) and cloudwatch:GetMetricData calls. */
+  ssmCalls: number;
+  cloudWatchCalls: number;
+  /** Stops deferred because the VM was busy. */
+  stopsDeferred: number;
   /** PutEvents calls for the run's lifecycle events (10 per call). */
   putEventsCalls: number;
   stopped: number;
@@ -80,6 +92,17 @@ function buildFleet(n: number): Instance[] {
   return out;
 }
 
+/** A fifth of the fleet in an open session, a third with a session that ended this morning. */
+function sessionsOf(fleet: Instance[], now: number): { active: Session[]; history: Session[] } {
+  const active: Session[] = [];
+  const history: Session[] = [];
+  fleet.forEach((i, k) => {
+    if (k % 5 === 0) active.push({ SessionId: `s-a${k}`, Target: i.InstanceId, Status: 'Connected', StartDate: new Date(now - 3_600_000) });
+    else if (k % 3 === 0) history.push({ SessionId: `s-h${k}`, Target: i.InstanceId, Status: 'Terminated', StartDate: new Date(now - 8 * 3_600_000), EndDate: new Date(now - 6 * 3_600_000) });
+  });
+  return { active, history };
+}
+
 /** The seed algorithm's calls at its stop run: one describe, one StopInstances per running instance past its AutoStop. */
 function seedCalls(fleet: Instance[]): number {
   return 1 + fleet.filter((i) => i.State?.Name === 'running').length;
@@ -90,6 +113,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function benchScheduler(sizes: number[] = SIZES): Promise<SchedulerBenchRow[]> {
   const rows: SchedulerBenchRow[] = [];
   const mock = mockClient(EC2Client);
+  const ssm = mockClient(SSMClient);
+  const cw = mockClient(CloudWatchClient);
   try {
     for (const n of sizes) {
       const fleet = buildFleet(n);
@@ -112,11 +137,30 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
         mock.on(TerminateInstancesCommand).resolves({});
         mock.on(CreateTagsCommand).resolves({});
         mock.on(DeleteTagsCommand).resolves({});
+        const sessions = sessionsOf(fleet, now);
+        ssm.reset();
+        ssm.on(DescribeSessionsCommand).callsFake((input: DescribeSessionsCommandInput) => {
+          const list = input.State === 'Active' ? sessions.active : sessions.history;
+          const from = Number(input.NextToken ?? 0);
+          const max = Math.min(input.MaxResults ?? 200, 200);
+          const next = from + max < list.length ? String(from + max) : undefined;
+          return { Sessions: list.slice(from, from + max), ...(next ? { NextToken: next } : {}) };
+        });
+        cw.reset();
+        cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+          const queries = input.MetricDataQueries ?? [];
+          if (queries.length > 500) throw new Error('GetMetricData: at most 500 queries');
+          const ts = [4, 3, 2, 1].map((k) => new Date(now - k * 300_000));
+          return { MetricDataResults: queries.map((q, k) => ({ Id: q.Id, Timestamps: ts, Values: ts.map(() => (k % 7 === 0 ? 60 : 2)), StatusCode: 'Complete' })) };
+        });
+        const region = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } };
+        const probe = new ActivityProbe(new SSMClient(region), new CloudWatchClient(region), { cpuPercent: 10, cpuSustainMinutes: 15, periodMinutes: 5, historyHours: 24 });
         let stored: SchedulerState = { ...emptyState(), lastRunAt: new Date(now - 5 * 60_000).toISOString() };
         let etag = 0;
         let putEvents = 0;
         const deps: ReconcilerDeps = {
-          fleet: new Fleet(new EC2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } }), MANAGED_BY),
+          fleet: new Fleet(new EC2Client(region), MANAGED_BY),
+          activity: probe,
           state: {
             read: async () => ({ state: stored, etag: String(etag) }),
             write: async (s) => {
@@ -133,7 +177,7 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
           },
           log: { info: () => undefined, warn: () => undefined, error: () => undefined },
           metrics: { count: () => undefined, milliseconds: () => undefined },
-          options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3 },
+          options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3, idleStopMinutes: 60, stopDeferStepMinutes: 30, stopDeferMaxMinutes: 180 },
           // Process CPU time, not wall time: the machine is shared, and the target is CPU.
           cpuNow: () => {
             const u = process.cpuUsage();
@@ -152,6 +196,9 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
           actionCalls: c.start + c.stop + c.terminate,
           tagCalls: c.createTags + c.deleteTags,
           seedEc2Calls: seedCalls(fleet),
+          ssmCalls: summary.ssmCalls,
+          cloudWatchCalls: summary.cloudWatchCalls,
+          stopsDeferred: summary.stopsDeferred,
           putEventsCalls: putEvents,
           stopped: summary.stopped,
           decisionMs: 0,
@@ -162,6 +209,8 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
     }
   } finally {
     mock.restore();
+    ssm.restore();
+    cw.restore();
   }
   return rows;
 }
@@ -177,7 +226,10 @@ if (require.main === module) {
           'start/stop/terminate calls': r.actionCalls,
           'tag calls': r.tagCalls,
           'EC2 calls (seed)': r.seedEc2Calls,
+          'SSM DescribeSessions pages': r.ssmCalls,
+          'CloudWatch GetMetricData calls': r.cloudWatchCalls,
           'VMs stopped': r.stopped,
+          'stops deferred (busy)': r.stopsDeferred,
           'PutEvents calls': r.putEventsCalls,
           'decision CPU ms (median)': r.decisionMs,
           'run ms (median)': Math.round(r.runMs),

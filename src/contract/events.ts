@@ -45,11 +45,12 @@ export const LifecycleEvent = z.object({
   client: ClientName,
   developer: DeveloperName,
   /**
-   * Who or what caused it: `schedule`, `idle-reaper`, `api`, `ec2` for a state seen on a later run,
-   * `ec2-event` for EC2's own state-change notification (it often confirms a state an earlier event
-   * already reported), `boot` for the VM's first-boot signal (vm.ready, vm.boot-failed).
+   * Who or what caused it: `schedule`, `idle-reaper` (teardown), `idle-stop` (no activity within
+   * working hours), `api`, `ec2` for a state seen on a later run, `ec2-event` for EC2's own
+   * state-change notification (it often confirms a state an earlier event already reported),
+   * `boot` for the VM's first-boot signal (vm.ready, vm.boot-failed).
    */
-  cause: z.enum(['schedule', 'idle-reaper', 'api', 'ec2', 'ec2-event', 'boot']),
+  cause: z.enum(['schedule', 'idle-reaper', 'idle-stop', 'api', 'ec2', 'ec2-event', 'boot']),
   /** Human-readable reason, e.g. the EC2 state reason of a failed start. */
   reason: z.string().optional(),
   /** For `vm.boot-failed`: the first-boot step that failed, or the last one started when it timed out. */

@@ -4,7 +4,7 @@ import { IssueKey } from './names';
 import { Schedule } from './schedule';
 import { SecretsInput, SecretsView, Settings } from './settings';
 import { ClientName, DeveloperName, InstanceId } from './names';
-import { FLEET_PAGE_SIZE_MAX, FLEET_PAGE_SIZE_MIN, KeepRunningRequest, OsId, ProjectKey, Vm, VmState } from './vm-api';
+import { FLEET_PAGE_SIZE_MAX, FLEET_PAGE_SIZE_MIN, KeepRunningRequest, LifecycleUpdate, OsId, ProjectKey, Vm, VmState } from './vm-api';
 
 /**
  * Resolver names and their payload/result schemas: `resolver.define(R.x, …)` on the backend and
@@ -18,6 +18,8 @@ export const R = {
   panelTerminate: 'panel.terminate',
   panelKeepRunning: 'panel.keepRunning',
   panelUpdateSchedule: 'panel.updateSchedule',
+  /** Unpark, "Keep this VM", per-VM idle-stop override ("Start anyway" is panel.start: the VM stays parked). */
+  panelLifecycle: 'panel.lifecycle',
   adminGet: 'admin.get',
   adminSave: 'admin.save',
   adminTestConnection: 'admin.testConnection',
@@ -55,6 +57,13 @@ export const CostView = z.object({
   alwaysOnUsd: z.number(),
   savingUsd: z.number(),
   savingPercent: z.number(),
+  /**
+   * The same period run to the working hours only, without idle stop (issue 13): what the idle
+   * rules saved on top of the schedule. Absent when the schedule is off.
+   */
+  workingHours: z.number().optional(),
+  workingHoursUsd: z.number().optional(),
+  savingVsWorkingHoursUsd: z.number().optional(),
   pricesAsOf: z.string(),
 });
 export type CostView = z.infer<typeof CostView>;
@@ -211,6 +220,7 @@ export const Resolvers = {
   [R.panelTerminate]: { payload: z.object({}).strict(), result: PanelView },
   [R.panelKeepRunning]: { payload: KeepRunningRequest, result: PanelView },
   [R.panelUpdateSchedule]: { payload: z.object({ schedule: Schedule }).strict(), result: PanelView },
+  [R.panelLifecycle]: { payload: LifecycleUpdate, result: PanelView },
   [R.adminGet]: { payload: z.object({}).strict(), result: AdminView },
   [R.adminSave]: {
     payload: z.object({ settings: Settings, secrets: SecretsInput }).strict(),

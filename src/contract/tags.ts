@@ -28,6 +28,16 @@ export const Tag = {
    * while a step runs, then `ready` or `failed:<step>`. See src/domain/boot-status.ts.
    */
   BootStatus: 'DevVmBootStatus',
+  /**
+   * ISO 8601 instant the VM was parked (its issue closed or moved to a "stop" status): the
+   * reconciler skips its schedule's starts while set; the working-hours tags are kept so removing
+   * this one ("Unpark", reopening the issue) brings the schedule back as it was.
+   */
+  ParkedAt: 'DevVmParkedAt',
+  /** Per-VM idle-stop override: minutes without activity before a running VM is stopped, or `off`. */
+  IdleStopMinutes: 'DevVmIdleStopMinutes',
+  /** ISO 8601 instant of the last "Keep this VM": the idle-teardown clock starts no earlier. */
+  KeptAt: 'DevVmKeptAt',
 } as const;
 export type TagKey = (typeof Tag)[keyof typeof Tag];
 

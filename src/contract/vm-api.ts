@@ -68,6 +68,8 @@ export const Usage = z.object({
   hoursRun: z.number().nonnegative(),
   /** When the reconciler last accounted for this VM. */
   asOf: z.string().datetime({ offset: true }),
+  /** Latest measured activity (Session Manager session or sustained CPU); absent when none was seen. */
+  lastActivityAt: z.string().datetime({ offset: true }).optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -88,6 +90,12 @@ export const Vm = z.object({
   keepRunningUntil: z.string().datetime({ offset: true }).optional(),
   /** Set by the reconciler when a schedule tag is malformed. */
   scheduleError: z.string().optional(),
+  /** When the VM was parked (issue closed): its schedule's starts are skipped until unparked. */
+  parkedAt: z.string().datetime({ offset: true }).optional(),
+  /** Last "Keep this VM": the idle-teardown clock starts no earlier. */
+  keptAt: z.string().datetime({ offset: true }).optional(),
+  /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
+  idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
   connection: Connection,
   usage: Usage.optional(),
 });
@@ -98,6 +106,24 @@ export type VmList = z.infer<typeof VmList>;
 
 export const KeepRunningRequest = z.object({ until: z.string().datetime({ offset: true }) }).strict();
 export type KeepRunningRequest = z.infer<typeof KeepRunningRequest>;
+
+/** Per-VM idle stop: 15 minutes to a day, or `off`; `null` returns to the admin default. */
+export const IdleStopOverride = z.union([z.number().int().min(15).max(1440), z.literal('off')]);
+export type IdleStopOverride = z.infer<typeof IdleStopOverride>;
+
+/**
+ * Lifecycle changes the reconciler honours (issue 13): park/unpark, "Keep this VM" (resets the
+ * idle-teardown clock), the per-VM idle-stop override. At least one field.
+ */
+export const LifecycleUpdate = z
+  .object({
+    parked: z.boolean().optional(),
+    keep: z.literal(true).optional(),
+    idleStopMinutes: IdleStopOverride.nullable().optional(),
+  })
+  .strict()
+  .refine((u) => u.parked !== undefined || u.keep !== undefined || u.idleStopMinutes !== undefined, { message: 'at least one of parked, keep, idleStopMinutes' });
+export type LifecycleUpdate = z.infer<typeof LifecycleUpdate>;
 
 export const RevokeResult = z.object({ client: ClientName, developer: DeveloperName, revoked: z.literal(true) });
 export type RevokeResult = z.infer<typeof RevokeResult>;
@@ -179,6 +205,7 @@ export const VmApi = {
   terminateVm: { method: 'POST', path: '/vms/{id}/terminate', params: Instance, query: InstanceQuery, body: null, response: Vm, status: 202 },
   updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: Instance, query: InstanceQuery, body: Schedule, response: Vm, status: 200 },
   keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: Instance, query: InstanceQuery, body: KeepRunningRequest, response: Vm, status: 200 },
+  updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: Instance, query: InstanceQuery, body: LifecycleUpdate, response: Vm, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

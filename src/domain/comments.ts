@@ -52,10 +52,26 @@ export type VmAction = 'start' | 'stop' | 'terminate';
 const ACTION_DONE: Record<VmAction, string> = { start: 'Starting', stop: 'Stopping', terminate: 'Terminating' };
 
 /** After a status change stopped or terminated the VM. */
-export function statusActionComment(action: VmAction, vm: Vm, statusName: string | undefined): AdfDoc {
+export function statusActionComment(action: VmAction, vm: Vm, statusName: string | undefined, alreadyStopped = false): AdfDoc {
   const why = statusName ? ` because the issue moved to ${statusName}` : '';
+  if (action === 'stop' && vm.parkedAt) {
+    // Parked (issue 13): say exactly what the schedule will and will not do.
+    return doc(
+      paragraph(
+        strong(alreadyStopped ? 'Parked the dev VM ' : 'Stopped and parked the dev VM '),
+        code(vm.id),
+        `${why}. Its working hours will not start it until the issue is reopened or moved to a provision status, which unparks it. The assignee or an admin can use Start anyway or Unpark in the Dev VM panel. Its home directory and databases are kept.`,
+      ),
+    );
+  }
   const tail = action === 'terminate' ? ' Its home directory stays on EFS and its databases stay in place.' : ' Start it again from the Dev VM panel.';
   return doc(paragraph(strong(`${ACTION_DONE[action]} the dev VM `), code(vm.id), `${why}.${tail}`));
+}
+
+/** The issue was reopened (or moved to a provision status): the VM's working hours apply again. */
+export function unparkedComment(vm: Vm, statusName: string | undefined): AdfDoc {
+  const why = statusName ? ` because the issue moved to ${statusName}` : '';
+  return doc(paragraph(strong('Unparked the dev VM '), code(vm.id), `${why}. Its working hours start it again from the next start time.`));
 }
 
 /** A failure as people see it: code, one-line cause, and the log reference for the administrator. */
@@ -177,7 +193,14 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
       if (firstRunning) return readyAnnounced ? undefined : bootingComment(when(event.time));
       return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
-      return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));
+      return doc(
+        paragraph(
+          strong('Dev VM stopped'),
+          ` at ${when(event.time)}`,
+          event.cause === 'schedule' ? ' (end of working hours).' : event.cause === 'idle-stop' ? `: ${event.reason ?? 'idle'}. The next start of working hours starts it again.` : '.',
+          ' Your home directory is kept.',
+        ),
+      );
     case 'vm.start-failed':
       return doc(
         panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
@@ -230,7 +253,7 @@ export function transitionRefusedComment(statusName: string, httpStatus: number)
   );
 }
 
-export type PanelAction = 'provision' | 'start' | 'stop' | 'terminate' | 'keepRunning' | 'updateSchedule';
+export type PanelAction = 'provision' | 'start' | 'stop' | 'terminate' | 'keepRunning' | 'updateSchedule' | 'lifecycle';
 const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   provision: 'requested a dev VM',
   start: 'started the dev VM',
@@ -238,6 +261,7 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   terminate: 'terminated the dev VM',
   keepRunning: 'kept the dev VM running',
   updateSchedule: 'changed the dev VM working hours',
+  lifecycle: 'changed the dev VM lifecycle',
 };
 
 /** The audit record of an action taken from the panel: who (a mention), what and when (UTC). */

@@ -1,7 +1,25 @@
 import { Tag } from '../contract/tags';
+import { isGone, isRunningLike } from './ec2-state';
+import {
+  boundaryStep,
+  idleStop,
+  iso,
+  maxDefined,
+  recoverLostStop,
+  teardown,
+  verifyStart,
+  type Decision,
+  type Notice,
+  type ObservedVm,
+  type Skip,
+  type StepContext,
+  type Target,
+} from './reconcile-steps';
 import { scheduleFromTags, parseInstant } from './schedule-tags';
 import { boundariesBetween, scheduleKey, type Boundary } from './schedule';
 import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
+
+export type { Cause, Decision, Notice, NoticeType, ObservedVm, Skip, SkipKind } from './reconcile-steps';
 
 /**
  * The reconciler's decisions, without I/O: (observed instances, remembered state, now) → what to
@@ -18,18 +36,12 @@ import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState
  * When a boundary cannot be carried out now (capacity error, VM still stopping/pending, a stop
  * held back by KeepRunningUntil) it is remembered as `owed` and retried on later runs until a
  * newer boundary supersedes it or it grows older than the lookback.
+ *
+ * Activity (src/domain/activity.ts) adds three rules: a running VM idle for `idleStopMinutes` is
+ * stopped; a scheduled stop of a busy VM is deferred in steps up to a maximum; a VM without
+ * activity for `idleDays` is warned, then terminated. A parked VM (issue closed: ParkedAt tag)
+ * keeps its working hours but its starts are skipped.
  */
-
-export interface ObservedVm {
-  id: string;
-  /** EC2 state name: pending | running | stopping | stopped | shutting-down. */
-  state: string;
-  tags: ReadonlyMap<string, string>;
-  /** EC2 LaunchTime: the time of the latest start. */
-  launchTime?: Date;
-  /** EC2 StateReason (message, else code), e.g. why a start fell back to stopped. */
-  stateReason?: string;
-}
 
 export interface PlanOptions {
   intervalMinutes: number;
@@ -47,27 +59,12 @@ export interface PlanOptions {
    * action as lost and repeat it; the next regular run, later than this, recovers a run that died.
    */
   inFlightMinutes?: number;
-}
-
-export type Cause = 'schedule' | 'idle-reaper' | 'ec2';
-
-export interface Decision {
-  id: string;
-  reason: string;
-  cause: Cause;
-  /** The boundary carried out (start/stop), ISO. */
-  boundaryAt?: string;
-  /** Earlier failed attempts of this action (0 on the first try). */
-  attempt?: number;
-}
-
-export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated';
-export interface Notice {
-  id: string;
-  type: NoticeType;
-  cause: Cause;
-  reason: string;
-  terminateAt?: string;
+  /** Minutes without activity before a running VM is stopped; 0 = off (default). Per-VM IdleStopMinutes tag overrides. */
+  idleStopMinutes?: number;
+  /** A busy VM's scheduled stop is re-checked every this many minutes (default 30)... */
+  stopDeferStepMinutes?: number;
+  /** ...up to this many minutes after the boundary (default 180; 0 = never defer). */
+  stopDeferMaxMinutes?: number;
 }
 
 export interface TagWrite {
@@ -82,6 +79,7 @@ export interface TagDelete {
 
 export interface Plan {
   starts: Decision[];
+  /** Scheduled stops and idle stops (cause `schedule` / `idle-stop`). */
   stops: Decision[];
   terminations: Decision[];
   /** One entry per distinct (key, value): the handler makes one CreateTags call per entry (per 1000 ids). */
@@ -90,7 +88,7 @@ export interface Plan {
   /** Events that do not depend on this run's calls: verified starts, failed starts, idle warnings. */
   notices: Notice[];
   /** VMs a boundary or rule applied to that were deliberately left alone, with why. */
-  skipped: { id: string; reason: string }[];
+  skipped: Skip[];
   /** The state to commit (conditionally) BEFORE acting. */
   nextState: SchedulerState;
 }
@@ -109,247 +107,250 @@ const CAPACITY_CODES = new Set([
 /** Errors that mean "try again later" rather than "this start can never work". */
 export const isCapacityError = (code: string | undefined): boolean => code !== undefined && CAPACITY_CODES.has(code);
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
+function contextOf(now: Date, options: PlanOptions): StepContext {
+  return {
+    nowMs: now.getTime(),
+    nowIso: now.toISOString(),
+    lookbackMs: (options.maxLookbackHours ?? 24) * HOUR,
+    pendingTimeoutMs: (options.pendingStartTimeoutMinutes ?? Math.max(15, 3 * options.intervalMinutes)) * MINUTE,
+    maxAttempts: options.maxAttempts ?? 12,
+    inFlightMs: (options.inFlightMinutes ?? options.intervalMinutes / 2) * MINUTE,
+    idleMs: options.idleDays * DAY,
+    warnMs: options.idleWarningDays * DAY,
+    idleStopMs: (options.idleStopMinutes ?? 0) * MINUTE,
+    deferStepMs: (options.stopDeferStepMinutes ?? 30) * MINUTE,
+    deferMaxMs: (options.stopDeferMaxMinutes ?? 180) * MINUTE,
+  };
 }
 
-function maxDefined(...values: (number | undefined)[]): number | undefined {
-  let out: number | undefined;
-  for (const v of values) if (v !== undefined && !Number.isNaN(v) && (out === undefined || v > out)) out = v;
-  return out;
+/** What one VM contributes to the plan. */
+interface VmPlan {
+  start?: Decision;
+  stop?: Decision;
+  terminate?: Decision;
+  notices: Notice[];
+  skipped: Skip[];
+  tagWrite?: { key: string; value: string };
+  tagDelete?: string;
+  record: InstanceRecord;
 }
 
-const RUNNING_LIKE = new Set(['pending', 'running']);
-/** EC2 states of an instance that is going or gone; nothing is scheduled for it any more. */
-const GONE = new Set(['shutting-down', 'terminated']);
+function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx: StepContext): VmPlan {
+  // Terminated by someone else (the API on close, the console, EC2 itself): announced once, when
+  // a run that saw it alive first sees it going, so the issue does not keep showing a VM that no
+  // longer exists. The reaper's own terminations are recorded as `shutting-down` and announced by
+  // the run that made them. Never-seen instances stay quiet (a first run over an old fleet).
+  // Terminated instances stay listed about an hour, then vanish and their record with them.
+  const notices: Notice[] = [];
+  if (prev && prev.lastState !== 'shutting-down' && prev.lastState !== 'terminated') {
+    notices.push({ id: vm.id, type: 'vm.terminated', cause: 'ec2', reason: `terminated outside the scheduler (EC2 state ${vm.state})` });
+  }
+  return {
+    notices,
+    skipped: [],
+    record: {
+      firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
+      lastObservedAt: ctx.nowIso,
+      lastState: vm.state,
+      usage: accountUsage(prev, vm.state, vm.launchTime, now, ctx.lookbackMs),
+      ...(prev?.lastSeenRunning ? { lastSeenRunning: prev.lastSeenRunning } : {}),
+      ...(prev?.lastActivityAt ? { lastActivityAt: prev.lastActivityAt } : {}),
+    },
+  };
+}
+
+function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx: StepContext, latestBoundary: (key: string, s: Parameters<typeof boundariesBetween>[0]) => Boundary | null): VmPlan {
+  if (isGone(vm.state)) return goneVm(vm, prev, now, ctx);
+  const out: Omit<VmPlan, 'record'> = { notices: [], skipped: [] };
+  // A `running` notice is held until the end: a stop decided later in this run supersedes it
+  // (its events would otherwise say "stopped" and then "started" for one observation).
+  let runningNotice: Notice | undefined;
+  let pendingStart = prev?.pendingStart;
+  let owed: OwedAction | undefined = prev?.owed;
+  let lastState: string = vm.state;
+
+  // 1. Verify the start issued by an earlier run.
+  const check = verifyStart(vm, prev, ctx);
+  switch (check.kind) {
+    case 'verified':
+    case 'first-running':
+      runningNotice = check.notice;
+      pendingStart = undefined;
+      break;
+    case 'lost':
+      owed = check.owed;
+      pendingStart = undefined;
+      break;
+    case 'failed':
+      out.notices.push(check.notice);
+      pendingStart = undefined;
+      break;
+    case 'waiting':
+    case 'none':
+      break;
+  }
+
+  // 2. A stop committed by an earlier run that never reached EC2.
+  if (!owed) {
+    const lost = recoverLostStop(vm, prev, ctx);
+    if (lost.kind === 'in-flight') lastState = 'stopping';
+    else if (lost.kind === 'lost') owed = lost.owed;
+  }
+
+  // Measured activity, remembered across runs (the measurement windows are short).
+  const lastActivityMs = maxDefined(prev?.lastActivityAt ? Date.parse(prev.lastActivityAt) : undefined, vm.activity?.lastActiveAt?.getTime());
+  const parkedRaw = vm.tags.get(Tag.ParkedAt);
+  const parkedAt = parkedRaw !== undefined ? (parseInstant(parkedRaw)?.toISOString() ?? parkedRaw) : undefined;
+
+  // 3. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.
+  const parsed = scheduleFromTags(vm.tags);
+  const currentError = vm.tags.get(Tag.ScheduleError);
+  const keepRunningUntil = parsed.ok ? parsed.keepRunningUntil : undefined;
+  if (!parsed.ok) {
+    if (currentError !== parsed.error) out.tagWrite = { key: Tag.ScheduleError, value: parsed.error };
+    out.skipped.push({ id: vm.id, kind: 'schedule-error', reason: `schedule error: ${parsed.error}` });
+    owed = undefined;
+  } else {
+    if (currentError !== undefined) out.tagDelete = Tag.ScheduleError;
+    if (!parsed.schedule.enabled) {
+      owed = undefined;
+    } else {
+      const latest = latestBoundary(scheduleKey(parsed.schedule), parsed.schedule);
+      // A new boundary supersedes whatever was owed; an owed action expires with the lookback.
+      if (latest !== null || (owed && ctx.nowMs - Date.parse(owed.boundaryAt) > ctx.lookbackMs)) owed = undefined;
+      const target: Target | undefined = latest
+        ? { kind: latest.kind, atMs: latest.at.getTime(), attempts: 0, fromOwed: false }
+        : owed
+          ? {
+              kind: owed.kind,
+              atMs: Date.parse(owed.boundaryAt),
+              attempts: owed.attempts,
+              fromOwed: true,
+              ...(owed.reason ? { why: owed.reason } : {}),
+              ...(owed.deferredUntil ? { deferredUntilMs: Date.parse(owed.deferredUntil) } : {}),
+            }
+          : undefined;
+      owed = undefined;
+      if (target) {
+        const boundaryAt = iso(target.atMs);
+        const label = target.kind === 'start' ? `${Tag.AutoStart} ${parsed.schedule.start}` : `${Tag.AutoStop} ${parsed.schedule.stop}`;
+        const what = `${label} ${parsed.schedule.timezone} (${boundaryAt})${target.fromOwed && target.why !== 'busy' ? `, retry ${target.attempts + 1}` : ''}`;
+        const step = boundaryStep(vm, target, what, { ...(keepRunningUntil ? { keepRunningUntil } : {}), ...(parkedAt ? { parkedAt } : {}) }, ctx);
+        switch (step.kind) {
+          case 'start':
+            out.start = step.decision;
+            pendingStart = { at: ctx.nowIso, boundaryAt };
+            break;
+          case 'start-given-up':
+            out.notices.push(step.notice);
+            break;
+          case 'skip':
+            out.skipped.push(step.skip);
+            owed = step.owed;
+            break;
+          case 'stop':
+            out.stop = step.decision;
+            break;
+          case 'none':
+            break;
+        }
+      }
+    }
+  }
+
+  // 4. Idle stop: a running VM nobody uses is stopped (the next scheduled start starts it again).
+  if (!out.stop && !out.start && !pendingStart) {
+    const idle = idleStop(vm, prev, lastActivityMs, keepRunningUntil ? { keepRunningUntil } : {}, ctx);
+    if (idle.kind === 'idle-stop') {
+      out.stop = idle.decision;
+      owed = undefined; // a stop owed to the schedule is carried out by this one
+    }
+  }
+
+  // 5. Idle teardown. A VM the scheduler starts this run is running as far as the legacy clock goes.
+  const running = isRunningLike(vm.state);
+  const lastSeenRunning = running || (out.start && !vm.activity) ? ctx.nowIso : prev?.lastSeenRunning;
+  let idleWarning = prev?.idleWarning;
+  if (out.start && !vm.activity) idleWarning = undefined;
+  else {
+    const reap = teardown(vm, prev, lastActivityMs, lastSeenRunning, ctx);
+    idleWarning = reap.kind === 'terminate' ? idleWarning : reap.idleWarning;
+    if (reap.kind === 'warn') out.notices.push(reap.notice);
+    if (reap.kind === 'terminate') {
+      // Announced by this run (vm.terminated, cause idle-reaper), so not again when seen going.
+      out.terminate = reap.decision;
+      delete out.start;
+      delete out.stop;
+      pendingStart = undefined;
+      owed = undefined;
+      lastState = 'shutting-down';
+    }
+  }
+  if (out.stop) {
+    lastState = 'stopping';
+    pendingStart = undefined;
+    runningNotice = undefined;
+  }
+  if (runningNotice) out.notices.push(runningNotice);
+
+  // 6. The record to commit.
+  const record: InstanceRecord = {
+    firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
+    lastObservedAt: ctx.nowIso,
+    lastState,
+    usage: accountUsage(prev, vm.state, vm.launchTime, now, ctx.lookbackMs),
+    ...(lastSeenRunning ? { lastSeenRunning } : {}),
+    ...(lastActivityMs !== undefined ? { lastActivityAt: iso(lastActivityMs) } : {}),
+    ...(pendingStart ? { pendingStart } : {}),
+    ...(owed ? { owed } : {}),
+    ...(idleWarning ? { idleWarning } : {}),
+  };
+  return { ...out, record };
+}
 
 export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Date, options: PlanOptions): Plan {
-  const nowMs = now.getTime();
-  const nowIso = now.toISOString();
+  const ctx = contextOf(now, options);
   const intervalMs = options.intervalMinutes * MINUTE;
-  const lookbackMs = (options.maxLookbackHours ?? 24) * HOUR;
-  const pendingTimeoutMs = (options.pendingStartTimeoutMinutes ?? Math.max(15, 3 * options.intervalMinutes)) * MINUTE;
-  const maxAttempts = options.maxAttempts ?? 12;
-  const inFlightMs = (options.inFlightMinutes ?? options.intervalMinutes / 2) * MINUTE;
-  const idleMs = options.idleDays * DAY;
-  const warnMs = options.idleWarningDays * DAY;
-
   // (since, now]: from the last run (never before the lookback, never after now). A run that finds
   // a later lastRunAt (an overlapping run got there first) sees an empty window.
-  const lastRunMs = state.lastRunAt ? Date.parse(state.lastRunAt) : nowMs - intervalMs;
-  const sinceMs = Math.min(Math.max(lastRunMs, nowMs - lookbackMs), nowMs);
-  const since = new Date(sinceMs);
+  const lastRunMs = state.lastRunAt ? Date.parse(state.lastRunAt) : ctx.nowMs - intervalMs;
+  const since = new Date(Math.min(Math.max(lastRunMs, ctx.nowMs - ctx.lookbackMs), ctx.nowMs));
 
   // VMs with the same schedule share one boundary computation.
-  const boundaryMemo = new Map<string, Boundary | null>();
+  const memo = new Map<string, Boundary | null>();
+  const latestBoundary = (key: string, schedule: Parameters<typeof boundariesBetween>[0]): Boundary | null => {
+    let latest = memo.get(key);
+    if (latest === undefined) {
+      const all = boundariesBetween(schedule, since, now);
+      latest = all[all.length - 1] ?? null;
+      memo.set(key, latest);
+    }
+    return latest;
+  };
 
   const out: Plan = { starts: [], stops: [], terminations: [], tagWrites: [], tagDeletes: [], notices: [], skipped: [], nextState: { version: 1, instances: {} } };
   const writes = new Map<string, string[]>(); // `${key}\u0000${value}` → ids
   const deletes = new Map<string, string[]>();
-  const addWrite = (key: string, value: string, id: string) => {
-    const k = `${key}\u0000${value}`;
-    const list = writes.get(k);
+  const push = (m: Map<string, string[]>, k: string, id: string) => {
+    const list = m.get(k);
     if (list) list.push(id);
-    else writes.set(k, [id]);
-  };
-  const addDelete = (key: string, id: string) => {
-    const list = deletes.get(key);
-    if (list) list.push(id);
-    else deletes.set(key, [id]);
+    else m.set(k, [id]);
   };
 
   for (const vm of vms) {
-    const prev: InstanceRecord | undefined = state.instances[vm.id];
-    if (GONE.has(vm.state)) {
-      // Terminated by someone else (the API on close, the console, EC2 itself): announced once,
-      // when a run that saw it alive first sees it going, so the issue does not keep showing a
-      // VM that no longer exists. The reaper's own terminations are recorded as `shutting-down`
-      // below and announced by the run that made them. Never-seen instances stay quiet (a first
-      // run over an old fleet). Terminated instances stay listed about an hour, then vanish and
-      // their record with them.
-      if (prev && !GONE.has(prev.lastState)) {
-        out.notices.push({ id: vm.id, type: 'vm.terminated', cause: 'ec2', reason: `terminated outside the scheduler (EC2 state ${vm.state})` });
-      }
-      out.nextState.instances[vm.id] = {
-        firstSeenAt: prev?.firstSeenAt ?? nowIso,
-        lastObservedAt: nowIso,
-        lastState: vm.state,
-        usage: accountUsage(prev, vm.state, vm.launchTime, now, lookbackMs),
-        ...(prev?.lastSeenRunning ? { lastSeenRunning: prev.lastSeenRunning } : {}),
-      };
-      continue;
-    }
-    const running = RUNNING_LIKE.has(vm.state);
-    // A `running` notice is held until the end: a stop decided later in this run supersedes it
-    // (its events would otherwise say "stopped" and then "started" for one observation).
-    let runningNotice: Notice | undefined;
-    let pendingStart = prev?.pendingStart;
-    let owed: OwedAction | undefined = prev?.owed;
-    let idleWarning = prev?.idleWarning;
-    let lastState = vm.state;
-    let starting = false;
-
-    // 1. Verify the start issued by an earlier run.
-    if (pendingStart) {
-      const ageMs = nowMs - Date.parse(pendingStart.at);
-      if (vm.state === 'running') {
-        runningNotice = { id: vm.id, type: 'vm.running', cause: 'schedule', reason: `started by the schedule at ${pendingStart.at}` };
-        pendingStart = undefined;
-      } else if (vm.state === 'pending' && ageMs < pendingTimeoutMs) {
-        // still coming up: look again next run
-      } else if (vm.state === 'stopped' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(pendingStart.at) && ageMs < inFlightMs) {
-        // Committed moments ago by a run that may still be calling StartInstances: look again next run.
-      } else if (vm.state === 'stopped' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(pendingStart.at)) {
-        // Never launched since the start was committed: the call did not happen or failed and its
-        // outcome was not recorded (the run died, or lost the second write). Owe it, don't report.
-        owed = { kind: 'start', boundaryAt: pendingStart.boundaryAt, attempts: (owed?.attempts ?? 0) + 1, reason: `start not carried out${vm.stateReason ? ` (${vm.stateReason})` : ''}` };
-        pendingStart = undefined;
-      } else {
-        const why =
-          vm.state === 'pending'
-            ? `still pending ${Math.round(ageMs / MINUTE)} minutes after the start`
-            : `start at ${pendingStart.at} did not reach running (now ${vm.state}${vm.stateReason ? `: ${vm.stateReason}` : ''})`;
-        out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'ec2', reason: why });
-        pendingStart = undefined;
-      }
-    } else if (vm.state === 'running' && (prev === undefined || prev.lastState === 'pending')) {
-      // 1b. A VM the API launched (not a scheduler start) is announced when it is first seen
-      // running, so its issue gets the connection details: the API answers while EC2 is still
-      // pending. Only VMs created within the lookback, so a first run over an old fleet stays quiet.
-      const createdMs = parseInstant(vm.tags.get(Tag.CreatedAt) ?? '')?.getTime();
-      if (createdMs !== undefined && nowMs - createdMs <= lookbackMs) {
-        runningNotice = { id: vm.id, type: 'vm.running', cause: 'ec2', reason: 'running for the first time after provisioning' };
-      }
-    }
-
-    // A stop committed by an earlier run that never reached EC2 (the run died after its commit):
-    // still running, and not restarted since (EC2's LaunchTime is older than that run). Owe it.
-    if (!owed && prev?.lastState === 'stopping' && vm.state === 'running' && vm.launchTime !== undefined && vm.launchTime.getTime() < Date.parse(prev.lastObservedAt)) {
-      // Within the in-flight time the committing run may still be calling StopInstances: keep the
-      // mark for the next run instead of stopping (and announcing) a second time.
-      if (nowMs - Date.parse(prev.lastObservedAt) < inFlightMs) lastState = 'stopping';
-      else owed = { kind: 'stop', boundaryAt: prev.lastObservedAt, attempts: 1, reason: 'stop not carried out' };
-    }
-
-    // 2. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.
-    const parsed = scheduleFromTags(vm.tags);
-    const currentError = vm.tags.get(Tag.ScheduleError);
-    if (!parsed.ok) {
-      if (currentError !== parsed.error) addWrite(Tag.ScheduleError, parsed.error, vm.id);
-      out.skipped.push({ id: vm.id, reason: `schedule error: ${parsed.error}` });
-      owed = undefined;
-    } else {
-      if (currentError !== undefined) addDelete(Tag.ScheduleError, vm.id);
-      if (!parsed.schedule.enabled) {
-        owed = undefined;
-      } else {
-        const key = scheduleKey(parsed.schedule);
-        let latest = boundaryMemo.get(key);
-        if (latest === undefined) {
-          const all = boundariesBetween(parsed.schedule, since, now);
-          latest = all[all.length - 1] ?? null;
-          boundaryMemo.set(key, latest);
-        }
-        // A new boundary supersedes whatever was owed; an owed action expires with the lookback.
-        if (latest !== null || (owed && nowMs - Date.parse(owed.boundaryAt) > lookbackMs)) owed = undefined;
-        const target: { kind: 'start' | 'stop'; atMs: number; attempts: number; fromOwed: boolean; why?: string } | undefined = latest
-          ? { kind: latest.kind, atMs: latest.at.getTime(), attempts: 0, fromOwed: false }
-          : owed
-            ? { kind: owed.kind, atMs: Date.parse(owed.boundaryAt), attempts: owed.attempts, fromOwed: true, ...(owed.reason ? { why: owed.reason } : {}) }
-            : undefined;
-        owed = undefined;
-        if (target) {
-          const boundaryAt = iso(target.atMs);
-          const label = target.kind === 'start' ? `${Tag.AutoStart} ${parsed.schedule.start}` : `${Tag.AutoStop} ${parsed.schedule.stop}`;
-          const what = `${label} ${parsed.schedule.timezone} (${boundaryAt})${target.fromOwed ? `, retry ${target.attempts + 1}` : ''}`;
-          if (target.kind === 'start') {
-            if (target.attempts >= maxAttempts) {
-              out.notices.push({ id: vm.id, type: 'vm.start-failed', cause: 'schedule', reason: `gave up after ${target.attempts} attempts${target.why ? ` (last: ${target.why})` : ''}: ${what}` });
-            } else if (vm.state === 'stopped') {
-              out.starts.push({ id: vm.id, reason: what, cause: 'schedule', boundaryAt, attempt: target.attempts });
-              pendingStart = { at: nowIso, boundaryAt };
-              starting = true;
-            } else if (vm.state === 'stopping') {
-              owed = { kind: 'start', boundaryAt, attempts: target.attempts, reason: 'still stopping' };
-              out.skipped.push({ id: vm.id, reason: `start deferred, still stopping: ${what}` });
-            }
-          } else if (target.attempts >= maxAttempts) {
-            out.skipped.push({ id: vm.id, reason: `stop given up after ${target.attempts} failed attempts: ${what}` });
-          } else if (vm.state === 'running' || vm.state === 'pending') {
-            const keep = parsed.keepRunningUntil;
-            if (keep && keep.getTime() > nowMs) {
-              owed = { kind: 'stop', boundaryAt, attempts: target.attempts, reason: `KeepRunningUntil ${keep.toISOString()}` };
-              out.skipped.push({ id: vm.id, reason: `stop held back by ${Tag.KeepRunningUntil} ${keep.toISOString()}: ${what}` });
-            } else if (vm.state === 'pending') {
-              owed = { kind: 'stop', boundaryAt, attempts: target.attempts, reason: 'still pending' };
-              out.skipped.push({ id: vm.id, reason: `stop deferred, still pending: ${what}` });
-            } else {
-              out.stops.push({ id: vm.id, reason: what, cause: 'schedule', boundaryAt, attempt: target.attempts });
-              lastState = 'stopping';
-              pendingStart = undefined;
-              runningNotice = undefined;
-            }
-          }
-        }
-      }
-    }
-
-    // 3. Idle reaper: stopped for idleDays → warn idleWarningDays ahead (once), then terminate.
-    // The idle clock starts at the latest of: last seen running, first seen by the scheduler,
-    // CreatedAt, EC2 LaunchTime — so a lost state record delays a termination, never hastens it.
-    const lastSeenRunning = running ? nowIso : prev?.lastSeenRunning;
-    if (running || starting) {
-      idleWarning = undefined;
-    } else if (vm.state === 'stopped') {
-      const createdAt = parseInstant(vm.tags.get(Tag.CreatedAt) ?? '')?.getTime();
-      const base =
-        maxDefined(
-          lastSeenRunning ? Date.parse(lastSeenRunning) : undefined,
-          prev ? Date.parse(prev.firstSeenAt) : nowMs,
-          createdAt,
-          vm.launchTime?.getTime(),
-        ) ?? nowMs;
-      if (idleWarning && Date.parse(idleWarning.at) < base) idleWarning = undefined; // ran since the warning
-      if (!idleWarning && nowMs >= base + idleMs - warnMs) {
-        const terminateAt = iso(Math.max(base + idleMs, nowMs + warnMs));
-        idleWarning = { at: nowIso, terminateAt };
-        out.notices.push({
-          id: vm.id,
-          type: 'vm.idle-warning',
-          cause: 'idle-reaper',
-          reason: `not running since ${iso(base)}; terminated at ${terminateAt} unless started (home directory and databases are kept)`,
-          terminateAt,
-        });
-      } else if (idleWarning && nowMs >= Date.parse(idleWarning.terminateAt)) {
-        // Announced by this run (vm.terminated, cause idle-reaper), so not again when seen going.
-        lastState = 'shutting-down';
-        out.terminations.push({
-          id: vm.id,
-          cause: 'idle-reaper',
-          reason: `not running since ${iso(base)} (${Math.floor((nowMs - base) / DAY)} days), warned at ${idleWarning.at}`,
-        });
-      }
-    }
-
-    if (runningNotice) out.notices.push(runningNotice);
-
-    // 4. The record to commit.
-    const usage = accountUsage(prev, vm.state, vm.launchTime, now, lookbackMs);
-    const rec: InstanceRecord = {
-      firstSeenAt: prev?.firstSeenAt ?? nowIso,
-      lastObservedAt: nowIso,
-      lastState,
-      usage,
-      ...(lastSeenRunning ? { lastSeenRunning } : {}),
-      ...(pendingStart ? { pendingStart } : {}),
-      ...(owed ? { owed } : {}),
-      ...(idleWarning ? { idleWarning } : {}),
-    };
-    out.nextState.instances[vm.id] = rec;
+    const v = planVm(vm, state.instances[vm.id], now, ctx, latestBoundary);
+    if (v.start) out.starts.push(v.start);
+    if (v.stop) out.stops.push(v.stop);
+    if (v.terminate) out.terminations.push(v.terminate);
+    out.notices.push(...v.notices);
+    out.skipped.push(...v.skipped);
+    if (v.tagWrite) push(writes, `${v.tagWrite.key}\u0000${v.tagWrite.value}`, vm.id);
+    if (v.tagDelete) push(deletes, v.tagDelete, vm.id);
+    out.nextState.instances[vm.id] = v.record;
   }
 
   // Never move lastRunAt backwards (an overlapping run may have committed a later one).
-  out.nextState.lastRunAt = iso(Math.max(nowMs, state.lastRunAt ? Date.parse(state.lastRunAt) : nowMs));
+  out.nextState.lastRunAt = iso(Math.max(ctx.nowMs, state.lastRunAt ? Date.parse(state.lastRunAt) : ctx.nowMs));
   for (const [k, ids] of writes) {
     const [key, value] = k.split('\u0000') as [string, string];
     out.tagWrites.push({ key, value, ids });

@@ -247,3 +247,28 @@ export function windowOpenAt(schedule: Schedule, now: Date): boolean | undefined
   if (last === undefined) return undefined;
   return last.kind === 'start';
 }
+
+/**
+ * Hours inside the schedule's working windows between `from` and `to` (the cost of "working
+ * hours without idle stop"). A window already open at `from` counts from `from`; undefined when
+ * the schedule is off.
+ */
+export function scheduledHours(schedule: Schedule, from: Date, to: Date): number | undefined {
+  if (!schedule.enabled || to <= from) return schedule.enabled ? 0 : undefined;
+  // Look back far enough to see the start of a window already open at `from` (a week covers any AutoDays).
+  const boundaries = boundariesBetween(schedule, new Date(from.getTime() - 8 * 86_400_000), to);
+  let openSince: number | undefined;
+  let ms = 0;
+  const f = from.getTime();
+  const t = to.getTime();
+  for (const b of boundaries) {
+    const at = b.at.getTime();
+    if (b.kind === 'start') openSince ??= at;
+    else if (openSince !== undefined) {
+      ms += Math.max(0, Math.min(at, t) - Math.max(openSince, f));
+      openSince = undefined;
+    }
+  }
+  if (openSince !== undefined) ms += Math.max(0, t - Math.max(openSince, f));
+  return ms / 3_600_000;
+}

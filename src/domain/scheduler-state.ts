@@ -22,6 +22,8 @@ export const OwedAction = z.object({
   attempts: z.number().int().nonnegative(),
   /** Why it is still owed, for the run report. */
   reason: z.string().optional(),
+  /** A stop held back because the VM is busy (session, sustained CPU): not re-checked before this instant. */
+  deferredUntil: Iso.optional(),
 });
 export type OwedAction = z.infer<typeof OwedAction>;
 
@@ -38,6 +40,12 @@ export const InstanceRecord = z.object({
   /** A start issued by the scheduler at `at`, to be verified on a later run. */
   pendingStart: z.object({ at: Iso, boundaryAt: Iso }).optional(),
   owed: OwedAction.optional(),
+  /**
+   * Latest measured activity (an SSM session, or sustained CPU; src/domain/activity.ts). Kept
+   * here because Session Manager's history and CloudWatch's samples are only fetched for a
+   * recent window each run. A VM the schedule merely runs never sets it.
+   */
+  lastActivityAt: Iso.optional(),
   /** Idle warning sent at `at`, announcing termination at `terminateAt`. */
   idleWarning: z.object({ at: Iso, terminateAt: Iso }).optional(),
 });
@@ -67,7 +75,7 @@ export function usageFor(state: SchedulerState, id: string, now: Date): Usage | 
   if (!rec) return undefined;
   const month = utcMonth(now);
   const seconds = rec.usage && rec.usage.month === month ? rec.usage.seconds : 0;
-  return { month, hoursRun: Math.round((seconds / 3600) * 100) / 100, asOf: rec.lastObservedAt };
+  return { month, hoursRun: Math.round((seconds / 3600) * 100) / 100, asOf: rec.lastObservedAt, ...(rec.lastActivityAt ? { lastActivityAt: rec.lastActivityAt } : {}) };
 }
 
 const RUNNING = new Set(['running']);

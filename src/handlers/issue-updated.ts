@@ -1,15 +1,16 @@
 import * as z from 'zod';
-import { identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment } from '../domain/comments';
+import type { Vm } from '../contract/vm-api';
+import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
 import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
+import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import type { InvocationError } from '@forge/events';
-import type { Vm } from '../contract/vm-api';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, recordedVmIfLive, statusDrivenAction, trustedVm, writeProperty } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, recordedVmIfLive, reportFailure, setParked, statusDrivenAction, trustedVm, writeProperty, type StoredProperty } from './vm-service';
 
 const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
@@ -60,9 +61,15 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
   const action = decideStatusAction(change, lists, settings.onClose, category);
-  if (action === 'none') return;
   const prop = parseDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
   const nowIso = now.toISOString();
+  if (action === 'none') {
+    // Reopened (out of a done category into a status no list names): the issue's own VM, if parked, is unparked.
+    if (category === undefined || category === 'done' || !api) return;
+    const parkedVm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
+    if (parkedVm?.parkedAt) await unpark(api, fresh.key, prop ?? {}, parkedVm, status.success ? status.data.name : undefined, nowIso);
+    return;
+  }
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
 
   if (action === 'provision') {
@@ -77,6 +84,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     const existing = owned && prop && api && !trusted.fetched ? await recordedVmIfLive(api, fresh.key, prop, owned, nowIso) : owned;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
+      if (existing.parkedAt && api) await unpark(api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
       return;
     }
     const pending = prop?.pending;
@@ -124,6 +132,17 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     log.warn('stop/terminate skipped: app not configured', { issueKey: issue.key });
     return;
   }
-  if (action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping')) return;
+  if (action === 'stop' && vm.parkedAt) return; // already parked
   await statusDrivenAction(api, fresh.key, action, prop ?? {}, vm, status.success ? status.data.name : undefined, nowIso);
+}
+
+async function unpark(api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+  try {
+    const updated = await setParked(api, issueKey, prop, vm, false, nowIso);
+    await jira.addComment(issueKey, unparkedComment(updated, statusName));
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    const failure = reportFailure(e, { issueKey, instanceId: vm.id, action: 'unpark' });
+    await jira.addComment(issueKey, apiRejectedComment(failure, `The dev VM ${vm.id} could not be unparked; use Unpark in the Dev VM panel.`));
+  }
 }

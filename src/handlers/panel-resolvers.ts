@@ -1,6 +1,6 @@
 import Resolver from '@forge/resolver';
 import { R, type PanelView } from '../contract/resolvers';
-import { KeepRunningRequest, type Vm } from '../contract/vm-api';
+import { KeepRunningRequest, LifecycleUpdate, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
@@ -218,6 +218,18 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
+    return (await load(caller, now, false)).view;
+  });
+
+  define(resolver, R.panelLifecycle, async (payload, caller) => {
+    const now = deps.now();
+    const body = LifecycleUpdate.parse(payload); // define() has validated it against the contract
+    const loaded = await loadForAction(caller, now);
+    const { vm, prop } = requireLiveVm(loaded);
+    const updated = withKnownUsage(await loaded.api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
+    const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', body.keep ? 'keep this VM' : '', body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
+    await audit(loaded.view.issueKey, loaded.accountId, 'lifecycle', now, what);
     return (await load(caller, now, false)).view;
   });
 

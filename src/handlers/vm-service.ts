@@ -227,11 +227,28 @@ export async function vmAction(api: VmApiClient, issueKey: string, action: VmAct
   return updated;
 }
 
-/** Status-driven stop/terminate: the call plus a comment saying what happened. */
+/** Park or unpark the VM (issue 13): its schedule's starts are skipped while parked, its working hours kept. */
+export async function setParked(api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, parked: boolean, nowIso: string): Promise<Vm> {
+  const updated = withKnownUsage(await api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey }, body: { parked } }), vm);
+  await writeProperty(issueKey, { ...prop, vm: updated }, nowIso);
+  log.info(parked ? 'vm parked' : 'vm unparked', { issueKey, instanceId: vm.id });
+  return updated;
+}
+
+/**
+ * Status-driven stop/terminate: the call plus a comment saying what happened. A status-driven
+ * stop also parks the VM, so the schedule does not start it again on the next working day; a VM
+ * already stopped is only parked.
+ */
 export async function statusDrivenAction(api: VmApiClient, issueKey: string, action: VmAction, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
   try {
-    const updated = await vmAction(api, issueKey, action, prop, vm, nowIso);
-    await jira.addComment(issueKey, statusActionComment(action, updated, statusName));
+    const alreadyStopped = action === 'stop' && (vm.state === 'stopped' || vm.state === 'stopping');
+    let updated = alreadyStopped ? vm : await vmAction(api, issueKey, action, prop, vm, nowIso);
+    if (action === 'stop') {
+      const after: StoredProperty = alreadyStopped ? prop : { ...prop, vm: updated, lastObservation: { instanceId: vm.id, observedAt: nowIso, sequence: 0 } };
+      updated = await setParked(api, issueKey, after, updated, true, nowIso);
+    }
+    await jira.addComment(issueKey, statusActionComment(action, updated, statusName, alreadyStopped));
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
     log.warn('status action failed', { issueKey, action, error: errorName(e) });

@@ -14,7 +14,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeSessionsCommand, GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { startAwsStandIn, type AwsStandIn } from '../../local/aws';
 
 let aws: AwsStandIn;
@@ -176,6 +176,28 @@ test('SSM parameter round trip, with ParameterNotFound and ParameterAlreadyExist
     const got = await ssm.send(new GetParameterCommand({ Name: '/dev-vm/webtrigger-url' }));
     expect(got.Parameter).toMatchObject({ Value: 'https://example.invalid/y', Version: 2, Type: 'String' });
     expect(got.Parameter?.LastModifiedDate).toBeInstanceOf(Date);
+  } finally {
+    ssm.destroy();
+  }
+});
+
+test('SSM DescribeSessions: Active vs History, InvokedAfter, 200 per page with NextToken, as AWS documents', async () => {
+  const ssm = new SSMClient({ ...aws.clientConfig(), maxAttempts: 1 });
+  try {
+    const now = aws.clock.now();
+    for (let i = 0; i < 250; i++) aws.state.sessions.push({ sessionId: `s-a${i}`, target: `i-${String(i).padStart(17, '0')}`, owner: 'arn:aws:iam::123456789012:user/dev', status: 'Connected', startDate: now - 3_600_000 });
+    aws.state.sessions.push({ sessionId: 's-old', target: 'i-00000000000000001', owner: 'arn:aws:iam::123456789012:user/dev', status: 'Terminated', startDate: now - 3 * 86_400_000, endDate: now - 3 * 86_400_000 + 600_000 });
+    aws.state.sessions.push({ sessionId: 's-new', target: 'i-00000000000000002', owner: 'arn:aws:iam::123456789012:user/dev', status: 'Terminated', startDate: now - 7_200_000, endDate: now - 3_600_000 });
+    const first = await ssm.send(new DescribeSessionsCommand({ State: 'Active', MaxResults: 200 }));
+    expect(first.Sessions).toHaveLength(200);
+    const second = await ssm.send(new DescribeSessionsCommand({ State: 'Active', MaxResults: 200, NextToken: first.NextToken }));
+    expect(second.Sessions).toHaveLength(50);
+    expect(second.NextToken).toBeUndefined();
+    const after = new Date(now - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const history = await ssm.send(new DescribeSessionsCommand({ State: 'History', Filters: [{ key: 'InvokedAfter', value: after }] }));
+    expect(history.Sessions?.map((s) => s.SessionId)).toEqual(['s-new']);
+    expect(history.Sessions?.[0]?.EndDate).toBeInstanceOf(Date);
+    await expect(ssm.send(new DescribeSessionsCommand({ State: 'Active', MaxResults: 201 }))).rejects.toMatchObject({ name: 'ValidationException' });
   } finally {
     ssm.destroy();
   }

@@ -1,3 +1,4 @@
+import type { Ec2State } from '../../src/domain/ec2-state';
 import { plan, type ObservedVm, type PlanOptions } from '../../src/domain/reconcile';
 import type { InstanceRecord, SchedulerState } from '../../src/domain/scheduler-state';
 
@@ -9,7 +10,7 @@ import type { InstanceRecord, SchedulerState } from '../../src/domain/scheduler-
 const ID = 'i-0000000000000000b';
 const OPTS: PlanOptions = { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3 };
 const NY_OFFICE = { AutoStart: '08:00', AutoStop: '18:00', Timezone: 'America/New_York', AutoDays: 'MON-FRI', CreatedAt: '2026-11-01T00:00:00Z' };
-const vm = (state: string, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(NY_OFFICE)), ...over });
+const vm = (state: Ec2State, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(NY_OFFICE)), ...over });
 const stateAt = (lastRunAt: string, rec: Partial<InstanceRecord>): SchedulerState => ({
   version: 1,
   lastRunAt,
@@ -40,7 +41,7 @@ describe('notices superseded within one run (item 8)', () => {
 });
 
 describe('terminations from any cause (item 9)', () => {
-  it.each(['shutting-down', 'terminated'])('announces a VM seen %s that the last run saw alive', (state) => {
+  it.each<Ec2State>(['shutting-down', 'terminated'])('announces a VM seen %s that the last run saw alive', (state) => {
     const p = plan([vm(state)], stateAt('2026-11-25T15:00:00Z', { lastState: 'running' }), new Date('2026-11-25T15:05:00Z'), OPTS);
     expect(p.notices).toEqual([{ id: ID, type: 'vm.terminated', cause: 'ec2', reason: `terminated outside the scheduler (EC2 state ${state})` }]);
     expect(p.starts).toEqual([]);

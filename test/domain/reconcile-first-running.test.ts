@@ -1,3 +1,4 @@
+import type { Ec2State } from '../../src/domain/ec2-state';
 import { plan, type ObservedVm, type PlanOptions } from '../../src/domain/reconcile';
 import { emptyState, type SchedulerState } from '../../src/domain/scheduler-state';
 
@@ -13,7 +14,7 @@ const NOW = new Date('2026-11-26T12:00:00Z');
 // Working hours that contain NOW and have no boundary near it: no start or stop interferes.
 const TAGS = { AutoStart: '08:00', AutoStop: '20:00', Timezone: 'UTC', AutoDays: 'MON-SUN' };
 
-function vm(state: string, createdAt: string, id = 'i-0123456789abcdef0'): ObservedVm {
+function vm(state: Ec2State, createdAt: string, id = 'i-0123456789abcdef0'): ObservedVm {
   return { id, state, tags: new Map(Object.entries({ ...TAGS, CreatedAt: createdAt })) };
 }
 const runningNotices = (p: ReturnType<typeof plan>) => p.notices.filter((n) => n.type === 'vm.running');

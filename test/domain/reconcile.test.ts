@@ -1,3 +1,4 @@
+import type { Ec2State } from '../../src/domain/ec2-state';
 import { applyOutcomes, plan, type ObservedVm, type PlanOptions } from '../../src/domain/reconcile';
 import { emptyState, usageFor, type InstanceRecord, type SchedulerState } from '../../src/domain/scheduler-state';
 
@@ -5,7 +6,7 @@ const ID = 'i-0000000000000000a';
 const OPTS: PlanOptions = { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3 };
 const NY_OFFICE = { AutoStart: '08:00', AutoStop: '18:00', Timezone: 'America/New_York', AutoDays: 'MON-FRI', CreatedAt: '2026-11-01T00:00:00Z' };
 
-const vm = (state: string, tags: Record<string, string> = NY_OFFICE, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(tags)), ...over });
+const vm = (state: Ec2State, tags: Record<string, string> = NY_OFFICE, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(tags)), ...over });
 const stateAt = (lastRunAt: string, rec?: Partial<InstanceRecord>): SchedulerState => ({
   version: 1,
   lastRunAt,
@@ -15,7 +16,7 @@ const actionOf = (p: ReturnType<typeof plan>): string =>
   p.starts.length ? 'start' : p.stops.length ? 'stop' : p.terminations.length ? 'terminate' : 'none';
 
 describe('reconcile decisions on schedule boundaries', () => {
-  it.each<[string, Record<string, string>, string, string, string, string]>([
+  it.each<[string, Record<string, string>, Ec2State, string, string, string]>([
     // name, tags, VM state, previous run, now, expected action
     ['starts a stopped VM after its start time in its own zone', NY_OFFICE, 'stopped', '2026-11-25T12:58:00Z', '2026-11-25T13:03:00Z', 'start'],
     ['stops a running VM after its stop time', NY_OFFICE, 'running', '2026-11-25T22:58:00Z', '2026-11-25T23:03:00Z', 'stop'],
@@ -295,7 +296,7 @@ describe('a week of runs with people in the loop', () => {
     // New York, the week clocks fall back (Mon 26 – Fri 30 Oct 2026 are EDT: 08:00 = 12:00Z, 18:00 = 22:00Z).
     const expected = [26, 27, 28, 29, 30].flatMap((d) => [`start 2026-10-${d}T12:00`, `stop 2026-10-${d}T22:00`]);
     let state = stateAt('2026-10-26T00:00:00Z');
-    let current = 'stopped';
+    let current: Ec2State = 'stopped';
     const seen: { what: string; at: number }[] = [];
     let k = 0;
     for (let t = Date.parse('2026-10-26T00:02:00Z'); t < Date.parse('2026-11-02T00:00:00Z'); t += 5 * 60_000, k++) {

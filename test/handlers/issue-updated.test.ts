@@ -258,8 +258,43 @@ describe('stop and terminate statuses', () => {
     const id = await provisioned();
     await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10410'), NOW);
     expect(api.calls.filter((c) => c.op === 'stopVm')).toEqual([expect.objectContaining({ path: `/vms/${id}/stop`, signature: 'valid' })]);
-    expect(texts()[1]).toContain(`Stopping the dev VM ${id}`);
+    expect(texts()[1]).toContain(`Stopped and parked the dev VM ${id}`);
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.state).toBe('stopping');
+  });
+
+  describe('parking (issue 13)', () => {
+    it('a status-driven stop parks the VM and the comment says what that means', async () => {
+      const id = await provisioned();
+      forge.jira.issue('OPS-42').statusId = STATUS.done;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10440'), NOW);
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle')).toEqual([expect.objectContaining({ path: `/vms/${id}/lifecycle`, body: { parked: true } })]);
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.parkedAt).toBeDefined();
+      expect(texts()[1]).toMatch(/Stopped and parked the dev VM .* because the issue moved to Done\. Its working hours will not start it until the issue is reopened/);
+    });
+
+    it('closing an issue whose VM is already stopped still parks it (the schedule would start it tomorrow)', async () => {
+      const id = await provisioned();
+      api.vms.set(id, { ...api.vms.get(id)!, state: 'stopped' });
+      const prop = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm'));
+      forge.jira.issue('OPS-42').properties.set('dev-vm', { ...prop, vm: { ...prop.vm!, state: 'stopped' } });
+      forge.jira.issue('OPS-42').statusId = STATUS.done;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10441'), NOW);
+      expect(api.calls.filter((c) => c.op === 'stopVm')).toHaveLength(0);
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }]);
+      expect(texts()[1]).toContain(`Parked the dev VM ${id}`);
+    });
+
+    it('moving the closed issue back to a provision status unparks its VM and launches nothing', async () => {
+      const id = await provisioned();
+      forge.jira.issue('OPS-42').statusId = STATUS.done;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10442'), NOW);
+      forge.jira.issue('OPS-42').statusId = STATUS.ready;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.done, STATUS.ready, '10443'), NOW);
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }, { parked: false }]);
+      expect(provisionCalls()).toHaveLength(1);
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.parkedAt).toBeUndefined();
+      expect(texts().at(-1)).toContain(`Unparked the dev VM ${id}`);
+    });
   });
 
   it('terminates when it enters a terminate status', async () => {

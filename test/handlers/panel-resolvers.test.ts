@@ -145,6 +145,34 @@ describe('actions from the panel', () => {
     expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.usage).toEqual(usage);
   });
 
+  describe('lifecycle actions (issue 13)', () => {
+    it('Unpark, Keep this VM and the idle-stop override go to the VM API and are audited', async () => {
+      await provision();
+      const parked = await call(R.panelLifecycle, { parked: false, keep: true, idleStopMinutes: 120 }, PEOPLE.assignee);
+      expect(parked).toMatchObject({ ok: true, data: { vm: { idleStopMinutes: 120 } } });
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: false, keep: true, idleStopMinutes: 120 }]);
+      expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining('changed the dev VM lifecycle from the Dev VM panel'));
+      const off = await call(R.panelLifecycle, { idleStopMinutes: 'off' }, PEOPLE.assignee);
+      expect(off).toMatchObject({ ok: true, data: { vm: { idleStopMinutes: 'off' } } });
+    });
+
+    it('rejects an idle-stop override under 15 minutes naming the field, before any call', async () => {
+      await provision();
+      const before = api.calls.length;
+      const res = await call(R.panelLifecycle, { idleStopMinutes: 5 }, PEOPLE.assignee);
+      expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'idleStopMinutes' } });
+      expect(api.calls.length).toBe(before);
+    });
+
+    it('forbids lifecycle changes to someone who is not assignee, reporter or admin', async () => {
+      await provision();
+      const before = api.calls.length;
+      const res = await call(R.panelLifecycle, { keep: true }, PEOPLE.other);
+      expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(api.calls.length).toBe(before);
+    });
+  });
+
   it('refuses keep-running until a time in the past', async () => {
     await provision();
     const res = await call(R.panelKeepRunning, { until: '2020-01-01T00:00:00Z' }, PEOPLE.assignee);

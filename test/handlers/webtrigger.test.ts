@@ -211,6 +211,7 @@ describe('scheduled starts and stops when the admin chose "update the panel only
     ['vm.idle-warning', { cause: 'idle-reaper' as const, terminateAt: '2026-12-03T09:00:00Z' }, /will be terminated on 2026-12-03/],
     ['vm.terminated', { cause: 'idle-reaper' as const }, /Dev VM terminated at/],
     ['vm.stopped', { cause: 'api' as const }, /^Dev VM stopped at 2026-11-26 09:59 \(Europe\/Berlin\)\. Your home/],
+    ['vm.stopped', { cause: 'idle-stop' as const, reason: 'idle for 62 minutes' }, /^Dev VM stopped at 2026-11-26 09:59 \(Europe\/Berlin\): idle for 62 minutes\. The next start of working hours starts it again\./],
     ['vm.running', { cause: 'ec2' as const }, /^Dev VM started at 2026-11-26 09:59 \(Europe\/Berlin\)\. Connection details/],
   ] as const)('%s still comments (%j)', async (type, over, text) => {
     forge = site();

@@ -515,7 +515,7 @@ describe('scheduler', () => {
     });
   });
 
-  it('gives the reconciler lifecycle control of managed instances, state read/write and PutEvents only', () => {
+  it('gives the reconciler lifecycle control of managed instances, state read/write, PutEvents and read-only activity measurement only', () => {
     const statements = roleStatements(json, id(stack.scheduler.reconciler.role!));
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
@@ -524,8 +524,13 @@ describe('scheduler', () => {
         'ec2:TerminateInstances', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
         // X-Ray tracing of every function (lib/lambda-factory.ts); these actions have no resource.
         'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+        'ssm:DescribeSessions', 'cloudwatch:GetMetricData',
       ].sort(),
     );
+    // Besides EC2's Describe* (no resource-level permissions either), only the two read-only
+    // measurement actions and X-Ray's trace upload (lib/lambda-factory.ts) are on "*".
+    const wildcard = statements.filter((st) => JSON.stringify(st.Resource) === '"*"').flatMap(actionsOf).sort();
+    expect(wildcard).toEqual(['cloudwatch:GetMetricData', 'ec2:DescribeInstanceStatus', 'ec2:DescribeInstances', 'ssm:DescribeSessions', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     const put = statements.find((st) => has(st, 's3:PutObject'))!;
     expect(JSON.stringify(put.Resource)).toContain('/scheduler/*');
   });

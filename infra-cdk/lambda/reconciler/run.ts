@@ -2,10 +2,13 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { LifecycleEvent } from '../../../src/contract/events';
 import type { Vm } from '../../../src/contract/vm-api';
 import { applyOutcomes, isCapacityError, plan, type ActionOutcome, type Decision, type ObservedVm, type PlanOptions } from '../../../src/domain/reconcile';
+import type { Activity } from '../../../src/domain/activity';
+import { isEc2State, type Ec2State } from '../../../src/domain/ec2-state';
 import { usageFor, type SchedulerState } from '../../../src/domain/scheduler-state';
 import { buildLifecycleEvent, type EventInput, type PublishResult } from '../shared/events';
 import type { Log } from '../shared/powertools';
 import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
+import type { ActivityPort } from './activity-probe';
 import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './fleet';
 
 /**
@@ -47,6 +50,8 @@ export interface MetricsPort {
 
 export interface ReconcilerDeps {
   fleet: FleetPort;
+  /** Sessions and CPU of the fleet; absent (or failing) means this run does not idle-stop or defer. */
+  activity?: ActivityPort;
   state: StatePort;
   events: EventsPort;
   log: Log;
@@ -68,9 +73,16 @@ export interface RunSummary {
   failed: number;
   idleWarnings: number;
   scheduleErrors: number;
+  /** Scheduled stops deferred because the VM was busy, and VMs stopped for being idle. */
+  stopsDeferred: number;
+  idleStopped: number;
+  /** False when sessions/CPU could not be measured this run. */
+  activityMeasured: boolean;
   eventsPublished: number;
   eventsFailed: number;
   ec2Calls: number;
+  ssmCalls: number;
+  cloudWatchCalls: number;
   decisionMs: number;
   durationMs: number;
   /** Per-instance detail, keyed by id: what happened and why (STYLE practice 6). */
@@ -93,7 +105,8 @@ export function observe(instance: Instance): ObservedVm {
   const reason = instance.StateReason?.Message ?? instance.StateReason?.Code;
   return {
     id: instance.InstanceId ?? '',
-    state: instance.State?.Name ?? 'pending',
+    // EC2 documents these six names; anything else is treated as still coming up.
+    state: isEc2State(instance.State?.Name ?? '') ? (instance.State?.Name as Ec2State) : 'pending',
     tags: tagsOf(instance),
     ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {}),
     ...(reason ? { stateReason: reason } : {}),
@@ -113,9 +126,14 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     failed: 0,
     idleWarnings: 0,
     scheduleErrors: 0,
+    stopsDeferred: 0,
+    idleStopped: 0,
+    activityMeasured: false,
     eventsPublished: 0,
     eventsFailed: 0,
     ec2Calls: 0,
+    ssmCalls: 0,
+    cloudWatchCalls: 0,
     decisionMs: 0,
     durationMs: 0,
     detail: { started: {}, stopped: {}, terminated: {}, skipped: {}, failed: {} },
@@ -127,8 +145,19 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   const byId = new Map(instances.map((i) => [i.InstanceId ?? '', i]));
   summary.seen = instances.length;
 
+  const activity = await measureActivity(deps, instances, now);
+  summary.activityMeasured = activity !== undefined;
+  if (deps.activity) {
+    summary.ssmCalls = deps.activity.counts.describeSessionsPages;
+    summary.cloudWatchCalls = deps.activity.counts.getMetricData;
+  }
+
   const d0 = cpu();
-  const p = plan(instances.map(observe), snapshot.state, now, deps.options);
+  const observed = instances.map((i) => {
+    const o = observe(i);
+    return activity ? { ...o, activity: activity.get(o.id) ?? { busy: false } } : o;
+  });
+  const p = plan(observed, snapshot.state, now, deps.options);
   summary.decisionMs = Math.round((cpu() - d0) * 10) / 10;
 
   // Commit the decisions first; the loser of a race does not act.
@@ -196,7 +225,8 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
       if (o.action === 'start') summary.detail.started[id] = reason;
       if (o.action === 'stop') {
         summary.detail.stopped[id] = reason;
-        eventFor(id, { type: 'vm.stopped', cause: 'schedule', reason });
+        if (o.decision.cause === 'idle-stop') summary.idleStopped++;
+        eventFor(id, { type: 'vm.stopped', cause: o.decision.cause, reason });
       }
       if (o.action === 'terminate') {
         summary.detail.terminated[id] = reason;
@@ -218,7 +248,8 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   }
   for (const s of p.skipped) {
     summary.detail.skipped[s.id] = s.reason;
-    if (s.reason.startsWith('schedule error')) summary.scheduleErrors++;
+    if (s.kind === 'schedule-error') summary.scheduleErrors++;
+    if (s.kind === 'stop-busy') summary.stopsDeferred++;
   }
 
   const built: LifecycleEvent[] = [];
@@ -243,6 +274,25 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   return summary;
 }
 
+/**
+ * The fleet's activity, or undefined when it cannot be measured (not configured, AccessDenied,
+ * throttled past the SDK's retries): the plan then falls back to the rules that need no
+ * measurement, so an outage of SSM or CloudWatch never stops or terminates a VM in use.
+ */
+async function measureActivity(deps: ReconcilerDeps, instances: readonly Instance[], now: Date): Promise<Map<string, Activity> | undefined> {
+  if (!deps.activity) return undefined;
+  try {
+    return await deps.activity.measure(
+      instances.map((i) => ({ id: i.InstanceId ?? '', running: i.State?.Name === 'running' })),
+      now,
+    );
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : 'Error';
+    deps.log.warn('activity not measured: idle stop and busy deferral are off for this run', { code });
+    return undefined;
+  }
+}
+
 const MAX_DETAIL = 200;
 
 function emit(deps: ReconcilerDeps, s: RunSummary): void {
@@ -261,6 +311,11 @@ function emit(deps: ReconcilerDeps, s: RunSummary): void {
   deps.metrics.count('IdleWarnings', s.idleWarnings);
   deps.metrics.count('ScheduleErrors', s.scheduleErrors);
   deps.metrics.count('Ec2Calls', s.ec2Calls);
+  deps.metrics.count('SsmCalls', s.ssmCalls);
+  deps.metrics.count('CloudWatchCalls', s.cloudWatchCalls);
+  deps.metrics.count('StopsDeferred', s.stopsDeferred);
+  deps.metrics.count('IdleStopped', s.idleStopped);
+  deps.metrics.count('ActivityUnmeasured', s.activityMeasured ? 0 : 1);
   deps.metrics.milliseconds('DecisionTime', s.decisionMs);
   deps.metrics.milliseconds('Duration', s.durationMs);
 }

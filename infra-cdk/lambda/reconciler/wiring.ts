@@ -1,11 +1,15 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Log } from '../shared/powertools';
 import type { ReconcilerEnv } from '../shared/env';
+import { createCloudWatchClient, createSsmClient } from '../shared/clients';
 import { EventPublisher } from '../shared/events';
 import { SchedulerStateStore } from '../shared/scheduler-state';
 import { NotAManagedVmError, toVm } from '../shared/vm-record';
+import { ActivityProbe } from './activity-probe';
 import { Fleet } from './fleet';
 import { withUsage, type ReconcilerDeps } from './run';
 
@@ -16,7 +20,8 @@ import { withUsage, type ReconcilerDeps } from './run';
  */
 export function reconcilerDeps(
   env: ReconcilerEnv,
-  clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient },
+  /** SSM and CloudWatch (activity) default to clients built here, so the handler wiring stays as it is. */
+  clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient; ssm?: SSMClient; cloudWatch?: CloudWatchClient },
   logger: Log,
   metrics: ReconcilerDeps['metrics'],
   /** Lets a caller observe what was published (the preview shows it); defaults to the publisher. */
@@ -24,11 +29,24 @@ export function reconcilerDeps(
 ): ReconcilerDeps {
   return {
     fleet: new Fleet(clients.ec2, env.MANAGED_BY),
+    activity: new ActivityProbe(clients.ssm ?? createSsmClient(), clients.cloudWatch ?? createCloudWatchClient(), {
+      cpuPercent: env.CPU_BUSY_PERCENT,
+      cpuSustainMinutes: env.CPU_BUSY_MINUTES,
+      periodMinutes: 5,
+      historyHours: env.ACTIVITY_HISTORY_HOURS,
+    }),
     state: new SchedulerStateStore(clients.s3, env.STATE_BUCKET, env.STATE_KEY),
     events: wrapEvents(new EventPublisher(clients.eventBridge, env.EVENT_BUS_NAME)),
     log: logger,
     metrics,
-    options: { intervalMinutes: env.INTERVAL_MINUTES, idleDays: env.IDLE_DAYS, idleWarningDays: env.IDLE_WARNING_DAYS },
+    options: {
+      intervalMinutes: env.INTERVAL_MINUTES,
+      idleDays: env.IDLE_DAYS,
+      idleWarningDays: env.IDLE_WARNING_DAYS,
+      idleStopMinutes: env.IDLE_STOP_MINUTES,
+      stopDeferStepMinutes: env.STOP_DEFER_STEP_MINUTES,
+      stopDeferMaxMinutes: env.STOP_DEFER_MAX_MINUTES,
+    },
     // The reconciler has no database endpoints, so the event's `vm` lists no DB connections; the
     // Forge web trigger keeps the ones it stored when the VM was provisioned.
     toVm: withUsage((instance, usage) => {

@@ -4,6 +4,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { tracer } from './powertools';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /**
  * The one place AWS SDK clients are configured. Endpoints are deliberately NOT set here: SDK v3
@@ -51,6 +53,14 @@ export function createS3Client(o: ClientOverrides = {}): S3Client {
 export function createEventBridgeClient(o: ClientOverrides = {}): EventBridgeClient {
   const sdk = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
   return tracer.captureAWSv3Client(new sdk.EventBridgeClient({ ...RETRY_CONFIG, ...o }));
+}
+export function createSsmClient(o: ClientOverrides = {}): SSMClient {
+  const sdk = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+  return tracer.captureAWSv3Client(new sdk.SSMClient({ ...RETRY_CONFIG, ...o }));
+}
+export function createCloudWatchClient(o: ClientOverrides = {}): CloudWatchClient {
+  const sdk = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+  return tracer.captureAWSv3Client(new sdk.CloudWatchClient({ ...RETRY_CONFIG, ...o }));
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -101,6 +101,18 @@ export const ReconcilerEnv = Common.extend({
   IDLE_WARNING_DAYS: z.coerce.number().int().min(1).max(30).default(3),
   /** Minutes between runs (EventBridge Scheduler rate); used to judge missed runs and accounting. */
   INTERVAL_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+  /** Minutes without a session or sustained CPU before a running VM is stopped; 0 = off. A VM's DevVmIdleStopMinutes tag overrides it. */
+  IDLE_STOP_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** CPUUtilization (%) at or above which a 5-minute sample counts as busy. */
+  CPU_BUSY_PERCENT: z.coerce.number().min(1).max(100).default(10),
+  /** Consecutive busy minutes that make CPU count as activity (a boot spike does not). */
+  CPU_BUSY_MINUTES: z.coerce.number().int().min(5).max(240).default(15),
+  /** A busy VM's scheduled stop is re-checked every this many minutes... */
+  STOP_DEFER_STEP_MINUTES: z.coerce.number().int().min(5).max(240).default(30),
+  /** ...up to this many minutes after the boundary; 0 = never defer. */
+  STOP_DEFER_MAX_MINUTES: z.coerce.number().int().min(0).max(720).default(180),
+  /** Session Manager history read per run (sessions started this long ago or later). */
+  ACTIVITY_HISTORY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });
 export type ReconcilerEnv = z.infer<typeof ReconcilerEnv>;
 

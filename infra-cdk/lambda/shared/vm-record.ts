@@ -164,6 +164,10 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
   const { schedule, problems } = vmSchedule(tags);
   const scheduleError = tags.get(Tag.ScheduleError) ?? (problems.length ? problems.join('; ') : undefined);
   const keepRunningUntil = isoOrUndefined(tags.get(Tag.KeepRunningUntil));
+  const parkedAt = isoOrUndefined(tags.get(Tag.ParkedAt));
+  const keptAt = isoOrUndefined(tags.get(Tag.KeptAt));
+  const idleRaw = tags.get(Tag.IdleStopMinutes);
+  const idleStopMinutes = idleRaw === 'off' ? ('off' as const) : idleRaw !== undefined && /^\d+$/.test(idleRaw) ? Number(idleRaw) : undefined;
   const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
 
   const candidate = {
@@ -181,6 +185,9 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
     schedule,
     ...(keepRunningUntil ? { keepRunningUntil } : {}),
     ...(scheduleError ? { scheduleError } : {}),
+    ...(parkedAt ? { parkedAt } : {}),
+    ...(keptAt ? { keptAt } : {}),
+    ...(idleStopMinutes !== undefined ? { idleStopMinutes } : {}),
     connection: {
       region: ctx.region,
       ssmCommand: ssmCommand(id, ctx.region),

@@ -2,7 +2,7 @@ import type { Instance, InstanceStateChange } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../../src/contract/errors';
 import type { Schedule } from '../../../src/contract/schedule';
 import { Tag } from '../../../src/contract/tags';
-import type { Health, KeepRunningRequest, RevokeResult, Vm, VmList } from '../../../src/contract/vm-api';
+import type { Health, KeepRunningRequest, LifecycleUpdate, RevokeResult, Vm, VmList } from '../../../src/contract/vm-api';
 import { scheduleToTags } from '../../../src/domain/schedule-tags';
 import { toApiError } from '../shared/aws-errors';
 import { withTags } from '../shared/ec2';
@@ -117,6 +117,26 @@ export async function keepRunning(deps: VmApiDeps, id: string, issueKey: string,
     record = withState(record, change);
   }
   return vmRecord(deps, record);
+}
+
+/**
+ * Park/unpark, "Keep this VM" and the idle-stop override, as tags the reconciler reads
+ * (src/domain/reconcile-steps.ts): nothing else changes, so parking keeps the working hours.
+ */
+export async function updateLifecycle(deps: VmApiDeps, id: string, issueKey: string, body: LifecycleUpdate): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
+  if (GONE.has(instance.State?.Name ?? '')) throw new ApiError('CONFLICT', `VM ${id} is ${instance.State?.Name}; its lifecycle can no longer change`);
+  const now = deps.now().toISOString();
+  const set: Record<string, string> = {};
+  const remove: string[] = [];
+  if (body.parked === true) set[Tag.ParkedAt] = instance.Tags?.find((t) => t.Key === Tag.ParkedAt)?.Value ?? now;
+  if (body.parked === false) remove.push(Tag.ParkedAt);
+  if (body.keep) set[Tag.KeptAt] = now;
+  if (body.idleStopMinutes === null) remove.push(Tag.IdleStopMinutes);
+  else if (body.idleStopMinutes !== undefined) set[Tag.IdleStopMinutes] = String(body.idleStopMinutes);
+  if (Object.keys(set).length) await aws(() => deps.ec2.setTags(id, set));
+  if (remove.length) await aws(() => deps.ec2.removeTags(id, remove));
+  return vmRecord(deps, withTags(instance, set, remove));
 }
 
 export async function revokeDeveloper(deps: VmApiDeps, client: string, developer: string): Promise<RevokeResult> {

@@ -40,6 +40,13 @@ export class WorkingHoursScheduler extends Construct {
       IDLE_DAYS: String(props.idleDays),
       IDLE_WARNING_DAYS: String(props.idleWarningDays),
       INTERVAL_MINUTES: String(props.intervalMinutes),
+      // Activity rules (issue 13); the defaults the admin page describes.
+      IDLE_STOP_MINUTES: '60',
+      CPU_BUSY_PERCENT: '10',
+      CPU_BUSY_MINUTES: '15',
+      STOP_DEFER_STEP_MINUTES: '30',
+      STOP_DEFER_MAX_MINUTES: '180',
+      ACTIVITY_HISTORY_HOURS: '24',
     };
     this.reconciler = props.lambdas.create(this, 'Reconciler', {
       entry: 'reconciler/handler.ts',
@@ -53,6 +60,17 @@ export class WorkingHoursScheduler extends Construct {
     const role = this.reconciler.role!;
     role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true }).policy);
     role.attachInlinePolicy(new StateAccessPolicy(this, 'State', { bucket: props.stateBucket, write: true }).policy);
+    // Activity measurement, read-only. Neither action has a resource type or a tag condition key in
+    // the Service Authorization Reference (ssm:DescribeSessions, cloudwatch:GetMetricData: "*"),
+    // so they cannot be narrowed to the stack's instances; the reconciler keeps only sessions
+    // whose target is one of its VMs and queries CPU by InstanceId dimension.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'MeasureActivity', actions: ['ssm:DescribeSessions', 'cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ssm:DescribeSessions and cloudwatch:GetMetricData support no resource-level permissions; both are read-only.',
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishLifecycleEvents', actions: ['events:PutEvents'], resources: [props.eventBus.eventBusArn] }));
 
     this.schedule = new scheduler.Schedule(this, 'Every', {

@@ -17,11 +17,12 @@ import { Freshness } from './freshness';
 import { QueuedProvision } from './queued-provision';
 import { ScheduleSection } from './schedule-section';
 import { usePanel } from './use-panel';
+import { LifecycleSection } from './lifecycle-section';
 import { VmSummary } from './vm-summary';
 
 export const FIRST_CONTENT_MARK = 'dev-vm:first-content';
 
-type PanelResolver = typeof R.panelProvision | typeof R.panelStart | typeof R.panelStop | typeof R.panelTerminate | typeof R.panelKeepRunning | typeof R.panelUpdateSchedule;
+type PanelResolver = typeof R.panelProvision | typeof R.panelStart | typeof R.panelStop | typeof R.panelTerminate | typeof R.panelKeepRunning | typeof R.panelUpdateSchedule | typeof R.panelLifecycle;
 
 export function App() {
   const { load, reload, show, refresh, refreshing, refreshError, nextPollMs, pollStopped } = usePanel();
@@ -128,6 +129,9 @@ export function App() {
             onTerminate={() => void act('Terminate', R.panelTerminate, {})}
             onKeepRunning={(until) => act('Keep running', R.panelKeepRunning, { until })}
           />
+          {vm.state !== 'terminated' && (
+            <LifecycleSection view={v} vm={vm} busy={busy !== null} now={Date.now()} onLifecycle={(change) => void act('Lifecycle', R.panelLifecycle, change)} />
+          )}
           {vm.state !== 'terminated' && <ConnectSection vm={vm} />}
           {vm.state !== 'terminated' && (
             <ScheduleSection

@@ -21,6 +21,12 @@ export function CostSection(props: { cost: CostView | undefined; instanceType: s
               ['Estimated cost', usd(c.costUsd)],
               ['Running 24/7 over the same time would cost', usd(c.alwaysOnUsd)],
               ['Saving', `${usd(c.savingUsd)} (${Math.round(c.savingPercent)} %)`],
+              ...(c.workingHoursUsd !== undefined && c.savingVsWorkingHoursUsd !== undefined
+                ? ([
+                    [`Working hours without idle stop (${hours(c.workingHours ?? 0)}) would cost`, usd(c.workingHoursUsd)],
+                    ['Saved by idle stop and parking', usd(c.savingVsWorkingHoursUsd)],
+                  ] as [string, string][])
+                : []),
             ]}
           />
           <p style={{ ...mutedText, marginBlockEnd: 0 }}>

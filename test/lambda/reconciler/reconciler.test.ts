@@ -230,3 +230,42 @@ describe('reconciler against an EC2 stand-in', () => {
     expect(metrics.get('Stopped')).toBe(1);
   });
 });
+
+describe('activity (issue 13)', () => {
+  const MIDDAY = '2026-11-25T17:00:00Z';
+  const measured = (busy: boolean, lastActiveAt?: string) => ({
+    counts: { describeSessionsPages: 2, getMetricData: 1 },
+    measure: async (vms: readonly { id: string }[]) => new Map(vms.map((v) => [v.id, { busy, ...(lastActiveAt ? { lastActiveAt: new Date(lastActiveAt) } : {}) }])),
+  });
+
+  it('stops a running VM idle past idleStopMinutes, with cause idle-stop in its event, and counts the activity calls', async () => {
+    const vmId = ec2.add(1, 'running', OFFICE);
+    s3.body = JSON.stringify({ version: 1, lastRunAt: '2026-11-25T16:55:00Z', instances: { [vmId]: { firstSeenAt: '2026-11-01T00:00:00Z', lastObservedAt: '2026-11-25T16:55:00Z', lastState: 'running', lastActivityAt: '2026-11-25T15:00:00Z' } } });
+    const summary = await run(MIDDAY, { activity: measured(false), options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3, idleStopMinutes: 60 } });
+    expect(summary).toMatchObject({ stopped: 1, idleStopped: 1, activityMeasured: true, ssmCalls: 2, cloudWatchCalls: 1 });
+    expect(summary.detail.stopped[vmId]).toMatch(/^idle for 120 minutes/);
+    expect(bus.details().find((d) => d.type === 'vm.stopped')).toMatchObject({ cause: 'idle-stop' });
+  });
+
+  it('a run that cannot measure activity (AccessDenied) warns and idle-stops nobody', async () => {
+    const vmId = ec2.add(1, 'running', OFFICE);
+    s3.body = JSON.stringify({ version: 1, lastRunAt: '2026-11-25T16:55:00Z', instances: { [vmId]: { firstSeenAt: '2026-11-01T00:00:00Z', lastObservedAt: '2026-11-25T16:55:00Z', lastState: 'running', lastActivityAt: '2026-11-25T09:00:00Z' } } });
+    const failing = {
+      counts: { describeSessionsPages: 0, getMetricData: 0 },
+      measure: async () => {
+        throw Object.assign(new Error('not authorized to perform: ssm:DescribeSessions'), { name: 'AccessDeniedException' });
+      },
+    };
+    const summary = await run(MIDDAY, { activity: failing, options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3, idleStopMinutes: 60 } });
+    expect(summary).toMatchObject({ stopped: 0, activityMeasured: false });
+    expect(logs.find((l) => l.level === 'warn' && l.message.startsWith('activity not measured'))?.extra).toEqual({ code: 'AccessDeniedException' });
+    expect(metrics.get('ActivityUnmeasured')).toBe(1);
+  });
+
+  it('defers the 18:00 stop of a busy VM and counts it by kind', async () => {
+    ec2.add(1, 'running', OFFICE);
+    seedState(BEFORE_STOP);
+    const summary = await run(AFTER_STOP, { activity: measured(true, AFTER_STOP), options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3, idleStopMinutes: 60 } });
+    expect(summary).toMatchObject({ stopped: 0, stopsDeferred: 1 });
+  });
+});
