@@ -22,6 +22,8 @@ export const DevVmProperty = z.object({
       lastError: z.string().optional(),
     })
     .optional(),
+  /** The provision request the retry queue gave up on, shown in the panel with a Retry. */
+  provisionFailure: z.object({ code: z.string(), cause: z.string(), ref: z.string(), at: z.string(), attempts: z.number().int().positive() }).optional(),
   /** The idempotency key of the last provision request, so a redelivered event is recognised. */
   idempotencyKey: z.string().optional(),
   /**

@@ -89,6 +89,9 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   };
   const queued = stillLive ? undefined : queuedProvision(prop, now);
   if (queued) view.pendingProvision = queued;
+  else if (!stillLive && prop?.provisionFailure && !Number.isNaN(new Date(prop.provisionFailure.at).getTime())) {
+    view.provisionFailure = { ...prop.provisionFailure, at: new Date(prop.provisionFailure.at).toISOString() };
+  }
   if (stillLive && stillLive.schedule.enabled) {
     const next = nextBoundaries(stillLive.schedule, now);
     if (next.nextStart) view.nextStart = next.nextStart.toISOString();
@@ -187,11 +190,13 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
     await audit(issueKey, loaded.accountId, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
-    if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', outcome.message);
+    if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', `${outcome.failure.cause} Reference ${outcome.failure.ref}.`, undefined, outcome.failure.code);
     if (outcome.outcome === 'queued') {
-      // Nothing to show yet, but the page must not look as if the click did nothing.
+      // Nothing to show yet, but the page must not look as if the click did nothing. The cause is
+      // the one user-errors.ts gives (no answer, or failed inside AWS), not a blanket "unreachable".
       const minutes = Math.max(1, Math.round(outcome.retryInSeconds / 60));
-      throw new ResolverError('UPSTREAM_FAILED', `The VM API could not be reached. The request is kept and retried automatically in about ${minutes} minute${minutes === 1 ? '' : 's'}; a retry never launches a second VM.`);
+      const { cause, code, ref } = outcome.failure;
+      throw new ResolverError('UPSTREAM_FAILED', `${cause.replace(/;.*$/, '.')} The request is kept and retried automatically in about ${minutes} minute${minutes === 1 ? '' : 's'}; a retry never launches a second VM. Reference ${ref}.`, undefined, code);
     }
     return (await load(caller, now, false)).view;
   });

@@ -237,8 +237,10 @@ describe('the issue panel in a real browser', () => {
     expect(await flag.textContent()).toContain('Stop failed');
     const inline = await text(page, 'action-failure');
     expect(inline).toContain('Stop failed');
-    expect(inline).toMatch(/VM API: .+/);
-    expect(inline).toMatch(/Try again|administrator/);
+    // The API answered 503: said as such (failed inside AWS), per user-errors.ts, never "could not be reached".
+    expect(inline).toContain('The AWS stack answered, but the request failed inside AWS; try again in a few minutes');
+    expect(inline).toMatch(/Reference [0-9a-f]{8}\.\s*Error code AWS_FAILED\./);
+    expect(inline).not.toMatch(/could not be reached|VM API:|EC2 is unavailable/);
     expect(await text(page, 'vm-state')).toBe('running');
     await accessible(page, 'api-error');
   });
@@ -253,7 +255,8 @@ describe('the issue panel in a real browser', () => {
     await page.getByTestId('action-provision').click();
     await page.getByTestId('queued-provision').waitFor();
     const queued = await text(page, 'queued-provision-text');
-    expect(queued).toMatch(/^Provision requested at .+ \(America\/New_York\); the AWS API did not answer, the app retries automatically at .+ \(America\/New_York\) \(attempt 2 of 4\)\./);
+    expect(queued).toMatch(/^Provision requested at .+ \(America\/New_York\); it has not gone through yet, the app retries automatically at .+ \(America\/New_York\) \(attempt 2 of 4\)\./);
+    expect(await text(page, 'queued-provision-cause')).toMatch(/^Last attempt: AWS_FAILED: The AWS stack answered, but the request failed inside AWS/);
     // No second request possible: the button is gone; focus went to what happened, not to the page.
     expect(await page.getByTestId('action-provision').count()).toBe(0);
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('queued-provision');
@@ -269,6 +272,30 @@ describe('the issue panel in a real browser', () => {
     expect(await page.getByTestId('queued-provision').count()).toBe(0);
     expect(api.vms.size).toBe(1);
     expect(rig.invokes('panel.provision')).toHaveLength(1);
+  });
+
+  it('shows a request the queue gave up on with its cause and a Retry, not the plain empty state', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('empty-state').waitFor();
+    api.mode = 'down';
+    await page.getByTestId('action-provision').click();
+    await page.getByTestId('queued-provision').waitFor();
+    // Every retry fails: the queue gives up.
+    await forge.drainQueue((e) => handleQueueEvent(e, new Date()));
+    // The panel polls while the request is queued, so it notices by itself.
+    await page.getByTestId('provision-gave-up').waitFor({ timeout: 30_000 });
+    const gaveUp = await text(page, 'provision-gave-up');
+    expect(gaveUp).toMatch(/The VM was not createdThe last request was tried 4 times, the last at .+ \(America\/New_York\), and then given up\. The AWS stack answered, but the request failed inside AWS/);
+    expect(gaveUp).toMatch(/Error code AWS_FAILED, reference [0-9a-f]{8}\./);
+    expect(await page.getByTestId('action-provision').count()).toBe(0);
+    await accessible(page, 'provision-gave-up');
+
+    api.mode = 'up';
+    await page.getByTestId('action-retry-provision').click();
+    await waitForState(page, 'pending');
+    expect(api.vms.size).toBe(1);
   });
 
   it('says the VM shown is the stored record when the VM API does not answer, stops polling, and Refresh resumes', async () => {

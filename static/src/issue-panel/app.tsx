@@ -114,7 +114,7 @@ export function App() {
             {freshness}
           </>
         ) : (
-          <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+          <EmptyState view={v} viewerZone={viewerZone} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
         )
       ) : (
         <>
@@ -143,7 +143,7 @@ export function App() {
             <QueuedProvision pending={v.pendingProvision} viewerZone={viewerZone} nextPollMs={nextPollMs} takeFocus={provisionFailed.current} />
           )}
           {vm.state === 'terminated' && v.draft && !v.pendingProvision && (
-            <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+            <EmptyState view={v} viewerZone={viewerZone} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
           )}
         </>
       )}
