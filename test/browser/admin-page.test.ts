@@ -183,7 +183,7 @@ describe('the admin page in a real browser', () => {
     await accessible(page, 'test-failed');
 
     // Settings the site already has show as chosen, by name once the site's lists have arrived.
-    await page.getByTestId('statuses-provision-row').getByText('Ready (In Progress)').waitFor();
+    await page.getByTestId('statuses-provision-row').getByText('Ready — category: In Progress').waitFor();
     await page.getByTestId('field-client-row').getByText(`Client — string (${FIELD.client})`).waitFor();
     expect(await text(page, 'statuses-provision-row')).not.toContain(STATUS.ready);
   });

@@ -359,4 +359,99 @@ describe('the issue panel in a real browser', () => {
     expect(lum(bg)).toBeLessThan(lum(fg));
     await accessible(page, 'dark-empty');
   });
+
+  /** Provision and let EC2 run the VM, with this month's usage recorded. */
+  async function runningVm(page: Page, hoursRun = 42.5): Promise<void> {
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const now = new Date().toISOString();
+    ec2Moves('running', { launchTime: now, usage: { month: now.slice(0, 7), hoursRun, asOf: now } });
+    await waitForState(page, 'running');
+  }
+  /** `{date, time}` of an instant as wall time in a zone (what a person in that zone types). */
+  function wall(t: Date, zone: string): { date: string; time: string } {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(t).map((x) => [x.type, x.value]));
+    return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  }
+
+  it('Keep running on a stopped VM: one clock (the Jira zone, the VM zone beside it), the 24 h limit before typing, says it starts the VM; no tooltip left open after Stop', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    // The browser runs in Tokyo; the viewer's Jira profile says New York; the VM works in Berlin.
+    const { page } = await rig.open({ browserZone: 'Asia/Tokyo' });
+    await runningVm(page);
+
+    // Stop with the pointer: the button becomes disabled under the pointer, its reason stays closed.
+    await page.getByTestId('action-stop').click();
+    await waitForState(page, 'stopping');
+    expect(await page.getByTestId('action-stop').getAttribute('aria-disabled')).toBe('true');
+    expect(await page.getByTestId('action-stop-reason').isVisible()).toBe(false);
+    ec2Moves('stopped');
+    await waitForState(page, 'stopped');
+
+    await page.getByTestId('action-keepRunning').click();
+    await page.getByTestId('keep-form').waitFor();
+    expect(await text(page, 'keep-hint')).toMatch(/^Your time \(America\/New_York\)\. The schedule will not stop the VM before then; at most 24 hours from now \(.+\)\.$/);
+    expect(await text(page, 'keep-starts-vm')).toContain('Keeping it running starts it now.');
+    expect(await text(page, 'keep-save')).toBe('Start and keep running');
+    // 24-hour time field: no AM/PM anywhere.
+    expect(await page.locator('#keep-until-time').getAttribute('type')).toBe('text');
+
+    // 30 hours ahead is refused in place and never sent.
+    const tooFar = wall(new Date(Date.now() + 30 * 3_600_000), 'America/New_York');
+    await page.locator('#keep-until-date').fill(tooFar.date);
+    await page.locator('#keep-until-time').fill(tooFar.time);
+    await page.getByTestId('keep-save').click();
+    expect(await text(page, 'keep-error')).toMatch(/^at most 24 hours from now, that is .+ at the latest$/);
+    expect(api.calls.filter((c) => c.op === 'keepRunning')).toHaveLength(0);
+
+    // 20 hours ahead, typed as New York wall time: the API gets that instant, not Tokyo's reading.
+    const target = new Date(Math.floor((Date.now() + 20 * 3_600_000) / 60_000) * 60_000);
+    const typed = wall(target, 'America/New_York');
+    await page.locator('#keep-until-date').fill(typed.date);
+    await page.locator('#keep-until-time').fill(typed.time);
+    expect(await text(page, 'keep-preview')).toMatch(/your time; VM’s time .+ \(Europe\/Berlin\)\.$/);
+    await page.getByTestId('keep-save').click();
+    await page.getByTestId('keep-form').waitFor({ state: 'detached' });
+    expect(api.calls.filter((c) => c.op === 'keepRunning').map((c) => c.body)).toEqual([{ until: target.toISOString() }]);
+    await waitForState(page, 'pending');
+    expect(await text(page, 'vm-facts')).toMatch(/Kept running until.+ your time \(America\/New_York\); .+ VM’s time \(Europe\/Berlin\)/);
+  });
+
+  it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    expect(await text(page, 'cost-missing')).toBe('No cost estimate yet: no running hours have been recorded for this VM this month.');
+  });
+
+  for (const width of [380, 1400])
+    for (const theme of ['light', 'dark'] as const)
+      it(`lays the panel out for a ${width} px column (${theme}): actions in view on a 900 px window, amounts on one line, sections collapsible`, async () => {
+        forge = site([goodIssue({ statusId: STATUS.ready })]);
+        configure(forge, api);
+        const { page } = await rig.open({ theme });
+        await page.setViewportSize({ width, height: 900 });
+        await runningVm(page, 12.5);
+        await page.getByTestId('cost-facts').waitFor();
+        await snapshot(page, `issue-panel-layout-${width}-${theme}`);
+        // Every action button is inside the first 900 px, without scrolling.
+        for (const a of ['start', 'stop', 'keepRunning', 'terminate']) {
+          const box = await page.getByTestId(`action-${a}`).boundingBox();
+          expect({ a, bottom: (box?.y ?? 9e9) + (box?.height ?? 0) }).toEqual({ a, bottom: expect.any(Number) });
+          expect((box?.y ?? 9e9) + (box?.height ?? 0)).toBeLessThanOrEqual(900);
+        }
+        // No horizontal scrolling, and each amount of the cost table on one line.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+        const lines = await page.getByTestId('cost-facts').locator('dd span').evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
+        expect(lines.length).toBe(3);
+        for (const [, rects] of lines) expect(rects).toBe(1);
+        expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
+        // Secondary sections fold.
+        await page.getByTestId('cost-heading-details').locator('summary').click();
+        expect(await page.getByTestId('cost-facts').isVisible()).toBe(false);
+        await accessible(page, `layout-${width}-${theme}`);
+      });
 });

@@ -170,7 +170,7 @@ export function AdminApp() {
   };
 
   const statusOptions: Option[] = useMemo(
-    () => (statuses.status === 'ready' ? statuses.items.map((s) => ({ value: s.id, label: s.category ? `${s.name} (${s.category})` : s.name })) : []),
+    () => (statuses.status === 'ready' ? statuses.items.map((s) => ({ value: s.id, label: s.category ? `${s.name} — category: ${s.category}` : s.name })) : []),
     [statuses],
   );
   const fieldOptions: Option[] = useMemo(

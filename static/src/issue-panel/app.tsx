@@ -17,7 +17,7 @@ import { Freshness } from './freshness';
 import { QueuedProvision } from './queued-provision';
 import { ScheduleSection } from './schedule-section';
 import { usePanel } from './use-panel';
-import { VmSummary } from './vm-summary';
+import { VmFacts, VmSummary } from './vm-summary';
 
 export const FIRST_CONTENT_MARK = 'dev-vm:first-content';
 
@@ -122,12 +122,14 @@ export function App() {
           {freshness}
           <ActionsBar
             view={v}
+            viewerZone={viewerZone}
             busy={busy}
             onStart={() => void act('Start', R.panelStart, {})}
             onStop={() => void act('Stop', R.panelStop, {})}
             onTerminate={() => void act('Terminate', R.panelTerminate, {})}
             onKeepRunning={(until) => act('Keep running', R.panelKeepRunning, { until })}
           />
+          <VmFacts vm={vm} viewerZone={viewerZone} />
           {vm.state !== 'terminated' && <ConnectSection vm={vm} />}
           {vm.state !== 'terminated' && (
             <ScheduleSection
@@ -138,7 +140,7 @@ export function App() {
               onSave={(schedule: Schedule) => act('Save schedule', R.panelUpdateSchedule, { schedule })}
             />
           )}
-          <CostSection cost={v.cost} instanceType={vm.instanceType} />
+          <CostSection cost={v.cost} instanceType={vm.instanceType} os={vm.os} />
           {vm.state === 'terminated' && v.pendingProvision && (
             <QueuedProvision pending={v.pendingProvision} viewerZone={viewerZone} nextPollMs={nextPollMs} takeFocus={provisionFailed.current} />
           )}
