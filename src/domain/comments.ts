@@ -4,6 +4,7 @@ import type { Schedule } from '../contract/schedule';
 import { OS_LABELS, type Vm } from '../contract/vm-api';
 import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
+import { boundariesBetween } from './schedule';
 import { describeStateReason } from './state-reason';
 
 /**
@@ -127,6 +128,22 @@ export function runningComment(vm: Vm): AdfDoc {
 }
 
 /**
+ * Why the scheduler stopped the VM: a stop owed since a working-hours boundary that a keep-running
+ * hold held back is the hold ending, not the end of working hours. Told apart by the schedule: no
+ * stop boundary between the hold's end and the stop means the hold was what ended.
+ */
+function scheduledStopCause(event: LifecycleEvent, when: (iso: string) => string): string {
+  const hold = event.vm?.keepRunningUntil;
+  const schedule = event.vm?.schedule;
+  if (!hold || !schedule) return ' (end of working hours).';
+  const holdEnd = new Date(hold);
+  const stoppedAt = new Date(event.time);
+  if (Number.isNaN(holdEnd.getTime()) || holdEnd > stoppedAt) return ' (end of working hours).';
+  const boundaryAfterHold = boundariesBetween(schedule, holdEnd, stoppedAt).some((b) => b.kind === 'stop');
+  return boundaryAfterHold ? ' (end of working hours).' : ` (the Keep running hold ended at ${when(hold)}).`;
+}
+
+/**
  * The comment for a lifecycle event: the full connection details the first time the VM runs,
  * then one short line per event (a daily scheduled start must not repeat the whole block).
  */
@@ -135,9 +152,10 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
   switch (event.type) {
     case 'vm.running':
       if (firstRunning && event.vm) return runningComment(event.vm);
-      return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
+      // The instance's launch time is when it started; the event's time is when a run noticed.
+      return doc(paragraph(strong('Dev VM started'), ` at ${when(event.vm?.launchTime ?? event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
-      return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (end of working hours).' : '.', ' Your home directory is kept.'));
+      return doc(paragraph(strong('Dev VM stopped'), ` at ${when(event.time)}`, event.cause === 'schedule' ? scheduledStopCause(event, when) : '.', ' Your home directory is kept.'));
     case 'vm.start-failed':
       return doc(
         panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
@@ -200,7 +218,7 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   updateSchedule: 'changed the dev VM working hours',
 };
 
-/** The audit record of an action taken from the panel: who (a mention), what and when (UTC). */
-export function auditComment(accountId: string, action: PanelAction, atIso: string, detail?: string): AdfDoc {
-  return doc(paragraph(mention(accountId), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, 'UTC')}`, detail ? `: ${detail}.` : '.'));
+/** The audit record of an action taken from the panel: who (a mention with their name), what and when (in `timezone`, the VM's). */
+export function auditComment(who: { accountId: string; name?: string | undefined }, action: PanelAction, atIso: string, timezone: string, detail?: string): AdfDoc {
+  return doc(paragraph(mention(who.accountId, who.name), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, timezone)}`, detail ? `: ${detail}.` : '.'));
 }

@@ -4,6 +4,7 @@ import { KeepRunningRequest, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
 import { PRICES_AS_OF, estimateCost } from '../contract/prices';
+import { formatInZone } from '../domain/adf';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
@@ -11,7 +12,7 @@ import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
-import { IssueStatus, userAccountId } from '../adapters/jira-client';
+import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
 import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
@@ -35,6 +36,8 @@ interface Loaded {
   people: IssuePeople;
   /** Whether the caller is a Jira administrator; undefined when it was not asked (the caller is assignee or reporter). */
   isAdmin: boolean | undefined;
+  /** The caller's name when the issue shows it (assignee or reporter), for the audit comment's mention. */
+  callerName: string | undefined;
 }
 
 async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
@@ -48,6 +51,8 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
   const isPerson = caller.accountId !== undefined && (caller.accountId === people.assigneeAccountId || caller.accountId === people.reporterAccountId);
+  const callerName =
+    caller.accountId === undefined ? undefined : caller.accountId === people.assigneeAccountId ? userDisplayName(issue.fields.assignee) : caller.accountId === people.reporterAccountId ? userDisplayName(issue.fields.reporter) : undefined;
   // Asked only when it decides something: whether a non-person may act at all.
   const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : undefined;
   const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
@@ -101,7 +106,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     const cost = estimateCost(vm.instanceType, vm.os, vm.usage.month, vm.usage.hoursRun, { from: new Date(vm.createdAt), to: new Date(vm.usage.asOf) });
     if (cost) view.cost = { month: vm.usage.month, ...cost, pricesAsOf: PRICES_AS_OF };
   }
-  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin };
+  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin, callerName };
 }
 
 /** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
@@ -153,8 +158,13 @@ function requireLiveVm(loaded: Loaded): { vm: Vm; prop: StoredProperty } {
   return { vm, prop: loaded.prop ?? {} };
 }
 
-async function audit(issueKey: string, accountId: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
-  await jira.addComment(issueKey, auditComment(accountId, action, now.toISOString(), detail));
+/**
+ * The audit comment, in the VM's working-hours zone (the clock the schedule and the lifecycle
+ * comments use), naming the caller where the issue shows their name.
+ */
+async function audit(loaded: Pick<Loaded, 'callerName' | 'vm'> & { accountId: string }, issueKey: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
+  const zone = loaded.vm?.schedule.timezone ?? 'UTC';
+  await jira.addComment(issueKey, auditComment({ accountId: loaded.accountId, name: loaded.callerName }, action, now.toISOString(), zone, detail));
 }
 
 export interface PanelDeps {
@@ -189,7 +199,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     // click launches one VM.
     const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
-    await audit(issueKey, loaded.accountId, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
+    await audit(loaded, issueKey, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
     if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', `${outcome.failure.cause} Reference ${outcome.failure.ref}.`, undefined, outcome.failure.code);
     if (outcome.outcome === 'queued') {
       // Nothing to show yet, but the page must not look as if the click did nothing. The cause is
@@ -211,7 +221,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
       const loaded = await loadForAction(caller, now);
       const { vm, prop } = requireLiveVm(loaded);
       await vmAction(loaded.api, loaded.view.issueKey, action, prop, vm, now.toISOString());
-      await audit(loaded.view.issueKey, loaded.accountId, action, now, vm.id);
+      await audit(loaded, loaded.view.issueKey, action, now, vm.id);
       return (await load(caller, now, false)).view;
     });
   }
@@ -224,7 +234,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
+    await audit(loaded, loaded.view.issueKey, 'keepRunning', now, `until ${formatInZone(body.until, vm.schedule.timezone)}`);
     return (await load(caller, now, false)).view;
   });
 
@@ -235,7 +245,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    await audit(loaded.view.issueKey, loaded.accountId, 'updateSchedule', now, describeSchedule(updated.schedule));
+    await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;
   });
   return resolver;
