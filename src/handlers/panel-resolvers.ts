@@ -199,7 +199,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     // click launches one VM.
     const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
-    await audit(loaded, issueKey, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
+    await audit({ ...loaded, vm: outcome.outcome === 'provisioned' ? outcome.vm : loaded.vm }, issueKey, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
     if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', `${outcome.failure.cause} Reference ${outcome.failure.ref}.`, undefined, outcome.failure.code);
     if (outcome.outcome === 'queued') {
       // Nothing to show yet, but the page must not look as if the click did nothing. The cause is

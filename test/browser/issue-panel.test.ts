@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { panelResolver } from '../../src/index';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
@@ -416,6 +417,9 @@ describe('the issue panel in a real browser', () => {
     expect(api.calls.filter((c) => c.op === 'keepRunning').map((c) => c.body)).toEqual([{ until: target.toISOString() }]);
     await waitForState(page, 'pending');
     expect(await text(page, 'vm-facts')).toMatch(/Kept running until.+ your time \(America\/New_York\); .+ VM’s time \(Europe\/Berlin\)/);
+    // The audit comment names the person and uses the VM's clock, not raw UTC or an ISO timestamp.
+    const audit = (forge?.jira.commentsOn('OPS-42') ?? []).map((c) => adfToText(c.body as AdfDoc)).find((t) => t.includes('kept the dev VM running'));
+    expect(audit).toMatch(/^@Jo Doe kept the dev VM running from the Dev VM panel at \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\): until \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\)\.$/);
   });
 
   it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {
