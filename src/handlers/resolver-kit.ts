@@ -5,6 +5,7 @@ import { JiraApiError } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { reportFailure } from './vm-service';
+import { plainIssueMessage, type IssueLike } from '../domain/plain-issue';
 
 /**
  * Resolver plumbing shared by the panel and the admin page: payloads are validated against the
@@ -63,7 +64,9 @@ export function define<N extends ResolverName>(resolver: Resolver, name: N, hand
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') || undefined;
-      return { ok: false, error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '), ...(field ? { field } : {}) } };
+      // The field travels as `field` (the page puts the message next to it, under its label); the
+      // message is the plain words, not zod's wording.
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message: issue ? plainIssueMessage(issue as IssueLike) : 'not valid', ...(field ? { field } : {}) } };
     }
     try {
       const data = await handler(parsed.data, callerOf(context));
