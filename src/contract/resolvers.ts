@@ -51,6 +51,8 @@ export type FieldProblem = z.infer<typeof FieldProblem>;
 export const ProvisionDraft = z.object({
   values: z.record(z.string(), z.string().optional()),
   problems: z.array(FieldProblem),
+  /** The working hours are the ones last saved in the panel (kept with the app's record), not the fields. */
+  scheduleFromPanel: z.boolean().optional(),
 });
 export type ProvisionDraft = z.infer<typeof ProvisionDraft>;
 

@@ -11,7 +11,7 @@ import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
-import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
+import { idempotencyKeyFor, readVmRequest, toDraft, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
@@ -89,7 +89,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     canAct: decision.canAct,
     ...(decision.canAct ? {} : { cannotActReason: decision.reason }),
     vm: vm ?? null,
-    draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, mapping, settings.policy)),
+    draft: stillLive ? null : toDraft(withKeptSchedule(readVmRequest(issue.key, issue.fields, mapping, settings.policy), prop?.schedule)),
     ...freshness,
   };
   const queued = stillLive ? undefined : queuedProvision(prop, now);
@@ -184,7 +184,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (loaded.view.pendingProvision) throw new ResolverError('CONFLICT', 'A provision request for this issue is already queued; the app retries it automatically.');
     const { settings } = loaded.config;
     const issue = await jira.getIssue('user', issueKey, ['status', ...Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string')]);
-    const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);
+    const read = withKeptSchedule(readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy), loaded.prop?.schedule);
     if (!read.ok) {
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
@@ -197,7 +197,10 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (refusal) throw new ResolverError('FORBIDDEN', `${refusal.rule}: ${refusal.message}`, refusal.field === 'status' ? 'status' : loaded.mapping[refusal.field] ?? refusal.field);
     // A request still being retried keeps its key; otherwise one key per minute, so a double
     // click launches one VM.
-    const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
+    // The replaced VM is part of the key: a new VM after a terminated one within the same minute is
+    // a new request, not a replay of the first (which the API would answer with the old VM).
+    const after = loaded.vm ? `-after-${loaded.vm.id}` : '';
+    const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}${after}`);
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
     await audit({ ...loaded, vm: outcome.outcome === 'provisioned' ? outcome.vm : loaded.vm }, issueKey, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
     if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', `${outcome.failure.cause} Reference ${outcome.failure.ref}.`, undefined, outcome.failure.code);
@@ -244,7 +247,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
-    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
+    // Kept with the app's record too: the next VM of this issue starts with these hours.
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: updated.schedule }, now.toISOString());
     await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;
   });

@@ -192,6 +192,19 @@ describe('the issue panel in a real browser', () => {
     await waitForState(page, 'terminated');
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(1);
     await accessible(page, 'terminated');
+
+    // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the
+    // panel, not the issue's old fields, and the next VM gets them.
+    await page.getByTestId('draft-schedule-kept').waitFor();
+    const draft = await text(page, 'draft-values');
+    expect(draft).toContain('09:00');
+    expect(draft).toContain('17:00');
+    expect(draft).toContain('Asia/Tokyo');
+    expect(draft).toContain('MON-SAT');
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
+    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {

@@ -51,6 +51,11 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
           <>
             <p style={{ ...mutedText, marginBlockStart: 0 }}>Read from this issue’s fields:</p>
             <Facts testId="draft-values" rows={known.map((r) => [FIELD_ROLE_LABELS[r], draft?.values[r] ?? ''])} />
+            {draft?.scheduleFromPanel && (
+              <p style={mutedText} data-testid="draft-schedule-kept">
+                Working hours: the ones last saved in this panel, not the issue’s fields.
+              </p>
+            )}
           </>
         ) : (
           <p style={mutedText}>No field of this issue is mapped yet.</p>
