@@ -64,9 +64,10 @@ export function define<N extends ResolverName>(resolver: Resolver, name: N, hand
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') || undefined;
-      // The field travels as `field` (the page puts the message next to it, under its label); the
-      // message is the plain words, not zod's wording.
-      return { ok: false, error: { code: 'VALIDATION_FAILED', message: issue ? plainIssueMessage(issue as IssueLike) : 'not valid', ...(field ? { field } : {}) } };
+      // Every problem at once, each in plain words (not zod's wording) after its payload path; the
+      // first one's path also travels as `field`, so the page can put it next to its input.
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${plainIssueMessage(i as IssueLike)}`).join('; ');
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message, ...(field ? { field } : {}) } };
     }
     try {
       const data = await handler(parsed.data, callerOf(context));

@@ -144,10 +144,14 @@ export function AdminApp() {
     setSaving(false);
     if (!r.ok) {
       setSaveError(r.error);
-      // The server names the payload path (settings.policy.idleDays); the inputs use the settings path.
+      // The server lists `payload.path: words` per problem; the page shows each under its label, and
+      // the first next to its input (the inputs use the settings path, without "settings.").
+      const parts = r.error.message.split('; ').map((part) => /^([\w.]+): (.*)$/.exec(part));
       const path = r.error.field?.replace(/^settings\./, '');
-      if (path) setErrors({ [path]: r.error.message });
-      flag({ appearance: 'error', title: 'Settings not saved', description: `${path ? `${changeLabel(path)}: ` : ''}${r.error.message}. ${whatToDo(r.error)}` });
+      const first = parts[0]?.[2];
+      if (path) setErrors({ [path]: first ?? r.error.message });
+      const readable = parts.every(Boolean) ? parts.map((m) => `${changeLabel((m?.[1] ?? '').replace(/^settings\./, ''))}: ${m?.[2] ?? ''}`).join('; ') : r.error.message;
+      flag({ appearance: 'error', title: 'Settings not saved', description: `${readable}. ${whatToDo(r.error)}` });
       return;
     }
     setView(r.data.view);
