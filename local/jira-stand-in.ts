@@ -122,8 +122,11 @@ export class JiraStandIn {
 
   addIssue(i: SeedIssue): void {
     const fields: Record<string, unknown> = { ...(i.fields ?? {}) };
-    if (i.assignee) fields.assignee = { accountId: i.assignee };
-    if (i.reporter) fields.reporter = { accountId: i.reporter };
+    // As Jira's issue fields: a user field is the user object, with its display name.
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
+    const person = (accountId: string) => ({ accountId, ...(this.users.get(accountId) ? { displayName: this.users.get(accountId)?.displayName } : {}) });
+    if (i.assignee) fields.assignee = person(i.assignee);
+    if (i.reporter) fields.reporter = person(i.reporter);
     this.issues.set(i.key, { id: i.id, key: i.key, statusId: i.statusId, fields, properties: new Map(Object.entries(i.properties ?? {})) });
   }
 

@@ -251,7 +251,13 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
           break;
         }
         case 'keepRunning': {
-          const updated = { ...(vm as Vm), keepRunningUntil: (body as { until: string }).until };
+          // As the real route (infra-cdk/lambda/vm-api/operations.ts keepRunning): at most 24 h
+          // ahead, and a stopped VM is started.
+          const until = new Date((body as { until: string }).until).getTime();
+          if (until <= Date.now()) throw new ApiError('VALIDATION_FAILED', 'until: must be in the future', 'until');
+          if (until - Date.now() > 24 * 3_600_000) throw new ApiError('VALIDATION_FAILED', 'until: must be at most 24 hours from now', 'until');
+          const current = vm as Vm;
+          const updated: Vm = { ...current, keepRunningUntil: new Date(until).toISOString(), ...(current.state === 'stopped' ? { state: 'pending' as const } : {}) };
           vms.set(updated.id, updated);
           result = updated;
           break;

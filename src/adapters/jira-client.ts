@@ -55,6 +55,12 @@ export function userAccountId(value: unknown): string | undefined {
   return parsed.success ? (parsed.data?.accountId ?? undefined) : undefined;
 }
 
+/** The display name of a user field (assignee, reporter), for a mention's text. */
+export function userDisplayName(value: unknown): string | undefined {
+  const v = value as { displayName?: unknown } | null | undefined;
+  return typeof v?.displayName === 'string' && v.displayName.trim() ? v.displayName.trim() : undefined;
+}
+
 export class JiraClient {
   async request(actor: Actor, operation: string, path: ForgeRoute, init: RequestInit = {}): Promise<{ status: number; text: string }> {
     const requester = actor === 'user' ? asUser() : asApp();

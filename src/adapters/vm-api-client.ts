@@ -29,10 +29,13 @@ export class VmApiError extends Error {
     message: string,
     readonly status?: number,
     readonly apiCode?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string | undefined },
   ) {
     super(message, options);
+    this.field = options?.field;
   }
+  /** The field the API's error names, if any (e.g. "databases" for its database step). */
+  readonly field: string | undefined;
   /** Worth retrying later with the same idempotency key: the API was unreachable or failing. */
   get retryable(): boolean {
     return this.kind === 'dns' || this.kind === 'timeout' || this.kind === 'network' || (this.status !== undefined && (this.status >= 500 || this.status === 429));
@@ -124,11 +127,13 @@ function isEgressRefusal(headers: Headers): boolean {
 function httpError(status: number, text: string, headers: Headers, region: string): VmApiError {
   let apiCode: string | undefined;
   let message = `HTTP ${status}`;
+  let field: string | undefined;
   try {
     const body = ApiErrorBody.safeParse(JSON.parse(text));
     if (body.success) {
       apiCode = body.data.error.code;
       message = body.data.error.message;
+      field = body.data.error.field;
     }
   } catch {
     // Not our error shape (e.g. the function URL's own 403); keep the status only.
@@ -138,8 +143,8 @@ function httpError(status: number, text: string, headers: Headers, region: strin
   }
   if (status === 403 && apiCode === undefined) return new VmApiError('signature', 'the API refused the signature (HTTP 403): check the access key, its secret and the region', status);
   if (status === 404 && apiCode === undefined) return new VmApiError('not-found', 'no VM API at this URL (HTTP 404): check the API URL', status);
-  if (status >= 400 && status < 500 && status !== 429) return new VmApiError('rejected', message, status, apiCode);
-  return new VmApiError('http', message, status, apiCode);
+  if (status >= 400 && status < 500 && status !== 429) return new VmApiError('rejected', message, status, apiCode, { field });
+  return new VmApiError('http', message, status, apiCode, { field });
 }
 
 function classifyNetworkError(e: unknown): VmApiError {

@@ -34,7 +34,16 @@ export type ResolverName = (typeof R)[keyof typeof R];
 /** Every resolver answers with this envelope, so the page can show the reason of a failure. */
 export const ResolverFailure = z.object({
   ok: z.literal(false),
-  error: z.object({ code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN'])]), message: z.string(), field: z.string().optional() }),
+  error: z.object({
+    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN'])]),
+    message: z.string(),
+    field: z.string().optional(),
+    /**
+     * The user-facing code of a failed VM API call (src/domain/user-errors.ts); when present,
+     * `message` is its cause and already says what to do.
+     */
+    userCode: z.string().regex(/^[A-Z_]{1,40}$/).optional(),
+  }),
 });
 export type ResolverFailure = z.infer<typeof ResolverFailure>;
 export const ok = <T extends z.ZodType>(data: T) => z.object({ ok: z.literal(true), data });
@@ -47,6 +56,8 @@ export type FieldProblem = z.infer<typeof FieldProblem>;
 export const ProvisionDraft = z.object({
   values: z.record(z.string(), z.string().optional()),
   problems: z.array(FieldProblem),
+  /** The working hours are the ones last saved in the panel (kept with the app's record), not the issue's fields. */
+  scheduleFromPanel: z.boolean().optional(),
 });
 export type ProvisionDraft = z.infer<typeof ProvisionDraft>;
 
@@ -95,6 +106,11 @@ export const PanelView = z.object({
    * instead of the Provision button. Absent when nothing is queued.
    */
   pendingProvision: PendingProvisionView.optional(),
+  /**
+   * The last provision request the queue gave up on (every retry failed): shown with a Retry
+   * instead of the plain empty state. Cleared by the next provision that is accepted or queued.
+   */
+  provisionFailure: z.object({ code: z.string(), cause: z.string(), ref: z.string(), at: z.string().datetime({ offset: true }), attempts: z.number().int().positive() }).optional(),
   /**
    * When the VM record shown was last read from the VM API. With `stale: true` the API did not
    * answer this time and the panel shows the stored record as of this time.

@@ -36,7 +36,12 @@ export const doc = (...content: AdfBlock[]): AdfDoc => ({ type: 'doc', version: 
 export const paragraph = (...parts: InlineInput[]): AdfParagraph => ({ type: 'paragraph', content: inline(parts) });
 export const strong = (text: string): AdfText => ({ type: 'text', text, marks: [{ type: 'strong' }] });
 export const code = (text: string): AdfText => ({ type: 'text', text, marks: [{ type: 'code' }] });
-export const mention = (accountId: string): AdfInline => ({ type: 'mention', attrs: { id: accountId } });
+/**
+ * A mention. `text` is what renderers that cannot resolve the account show (notification
+ * e-mails, exports); without it they fall back to a placeholder instead of the person's name.
+ * https://developer.atlassian.com/cloud/jira/platform/apis/document/nodes/mention/
+ */
+export const mention = (accountId: string, name?: string): AdfInline => ({ type: 'mention', attrs: name ? { id: accountId, text: `@${name}` } : { id: accountId } });
 export const bulletList = (items: readonly InlineInput[][]): AdfBulletList => ({
   type: 'bulletList',
   content: items.map((parts) => ({ type: 'listItem', content: [paragraph(...parts)] })),
@@ -74,7 +79,8 @@ export function adfToText(node: AdfDoc | AdfBlock | AdfInline | AdfListItem): st
     case 'text':
       return node.text;
     case 'mention':
-      return `@${node.attrs.text ?? node.attrs.id}`;
+      // A mention's text already starts with '@' (as in the ADF documentation's example).
+      return node.attrs.text ?? `@${node.attrs.id}`;
     case 'hardBreak':
       return '\n';
     case 'paragraph':

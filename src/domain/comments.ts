@@ -5,6 +5,7 @@ import { OS_LABELS, type Vm } from '../contract/vm-api';
 import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
 import { BOOT_STEP_LABELS } from './boot-status';
+import { boundariesBetween } from './schedule';
 import { describeStateReason } from './state-reason';
 
 /**
@@ -175,6 +176,22 @@ export function bootFailedComment(event: LifecycleEvent, when: string): AdfDoc {
 }
 
 /**
+ * Why the scheduler stopped the VM: a stop owed since a working-hours boundary that a keep-running
+ * hold held back is the hold ending, not the end of working hours. Told apart by the schedule: no
+ * stop boundary between the hold's end and the stop means the hold was what ended.
+ */
+function scheduledStopCause(event: LifecycleEvent, when: (iso: string) => string): string {
+  const hold = event.vm?.keepRunningUntil;
+  const schedule = event.vm?.schedule;
+  if (!hold || !schedule) return ' (end of working hours).';
+  const holdEnd = new Date(hold);
+  const stoppedAt = new Date(event.time);
+  if (Number.isNaN(holdEnd.getTime()) || holdEnd > stoppedAt) return ' (end of working hours).';
+  const boundaryAfterHold = boundariesBetween(schedule, holdEnd, stoppedAt).some((b) => b.kind === 'stop');
+  return boundaryAfterHold ? ' (end of working hours).' : ` (the Keep running hold ended at ${when(hold)}).`;
+}
+
+/**
  * The comment for a lifecycle event: on the first `running`, a note that the first boot is still
  * under way; the full connection details on `vm.ready`; then one short line per event (a daily
  * scheduled start must not repeat the whole block). `firstRunning` is the first running of this
@@ -191,13 +208,14 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
       return bootFailedComment(event, when(event.time));
     case 'vm.running':
       if (firstRunning) return readyAnnounced ? undefined : bootingComment(when(event.time));
-      return doc(paragraph(strong('Dev VM started'), ` at ${when(event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
+      // The instance's launch time is when it started; the event's time is when a run noticed.
+      return doc(paragraph(strong('Dev VM started'), ` at ${when(event.vm?.launchTime ?? event.time)}`, event.cause === 'schedule' ? ' (start of working hours).' : '.', ' Connection details are in the Dev VM panel.'));
     case 'vm.stopped':
       return doc(
         paragraph(
           strong('Dev VM stopped'),
           ` at ${when(event.time)}`,
-          event.cause === 'schedule' ? ' (end of working hours).' : event.cause === 'idle-stop' ? `: ${event.reason ?? 'idle'}. The next start of working hours starts it again.` : '.',
+          event.cause === 'schedule' ? scheduledStopCause(event, when) : event.cause === 'idle-stop' ? `: ${event.reason ?? 'idle'}. The next start of working hours starts it again.` : '.',
           ' Your home directory is kept.',
         ),
       );
@@ -264,7 +282,7 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
   lifecycle: 'changed the dev VM lifecycle',
 };
 
-/** The audit record of an action taken from the panel: who (a mention), what and when (UTC). */
-export function auditComment(accountId: string, action: PanelAction, atIso: string, detail?: string): AdfDoc {
-  return doc(paragraph(mention(accountId), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, 'UTC')}`, detail ? `: ${detail}.` : '.'));
+/** The audit record of an action taken from the panel: who (a mention with their name), what and when (in `timezone`, the VM's). */
+export function auditComment(who: { accountId: string; name?: string | undefined }, action: PanelAction, atIso: string, timezone: string, detail?: string): AdfDoc {
+  return doc(paragraph(mention(who.accountId, who.name), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, timezone)}`, detail ? `: ${detail}.` : '.'));
 }

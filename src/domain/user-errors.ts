@@ -17,6 +17,7 @@ export const USER_ERROR_CODES = [
   'NO_CAPACITY',
   'AWS_BUSY',
   'AWS_FAILED',
+  'DATABASE_FAILED',
 ] as const;
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
@@ -35,12 +36,22 @@ export interface CallFailure {
 
 const ADMIN = 'a Jira administrator can run "Test connection" on the Dev VM settings page';
 
+/**
+ * The VM API marks a failure of its database step with `field: "databases"` (see
+ * infra-cdk/lambda/vm-api/provision.ts), so the database case is told apart without reading the
+ * API's message.
+ */
+export const DATABASE_FIELD = 'databases';
+
 export function userErrorOf(f: CallFailure): UserError {
+  if (f.field === DATABASE_FIELD && f.apiCode !== 'VALIDATION_FAILED') {
+    return { code: 'DATABASE_FAILED', cause: 'The AWS stack answered, but creating the client’s database or the developer’s login failed; try again in a few minutes, and if it keeps failing a Jira administrator can find the details in the app log under the reference.' };
+  }
   switch (f.kind) {
     case 'dns':
     case 'timeout':
     case 'network':
-      return { code: 'VM_API_UNREACHABLE', cause: `The VM API did not answer; ${ADMIN}.` };
+      return { code: 'VM_API_UNREACHABLE', cause: `The AWS stack could not be reached (no answer); try again later, and if it keeps failing ${ADMIN}.` };
     case 'egress':
       return { code: 'VM_API_EGRESS', cause: 'Forge does not allow the app to call the stack’s region; a Jira administrator must add the region to the app’s egress list (manifest.yml) and deploy the app again.' };
     case 'signature':
@@ -59,12 +70,12 @@ export function userErrorOf(f: CallFailure): UserError {
       return { code: 'VM_NOT_FOUND', cause: 'The VM no longer exists for this issue; refresh the Dev VM panel.' };
     case 'NOT_ALLOWED':
     case 'UNAUTHORIZED':
-      return { code: 'VM_API_REFUSED', cause: 'The AWS stack refused this action; a Jira administrator should check the stack’s permissions.' };
+      return { code: 'VM_API_REFUSED', cause: 'The AWS stack answered and refused this action; a Jira administrator should check the stack’s permissions.' };
     case 'INSUFFICIENT_CAPACITY':
       return { code: 'NO_CAPACITY', cause: 'AWS has no capacity for this instance type right now; try again later or choose another instance type.' };
     case 'THROTTLED':
       return { code: 'AWS_BUSY', cause: 'AWS is busy and asked the app to slow down; try again in a few minutes.' };
     default:
-      return { code: 'AWS_FAILED', cause: 'The AWS side failed while handling the request; a Jira administrator can find the details in the app log under the reference.' };
+      return { code: 'AWS_FAILED', cause: 'The AWS stack answered, but the request failed inside AWS; try again in a few minutes, and if it keeps failing a Jira administrator can find the details in the app log under the reference.' };
   }
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Vm } from '../contract/vm-api';
 import { ProvisionRequest } from '../contract/vm-api';
+import { Schedule } from '../contract/schedule';
 
 /**
  * The `dev-vm` issue property: the VM record as last seen, or a provision request still being
@@ -22,6 +23,10 @@ export const DevVmProperty = z.object({
       lastError: z.string().optional(),
     })
     .optional(),
+  /** The working hours last saved from the panel: the next VM of the issue uses them (vm-request withKeptSchedule). */
+  schedule: Schedule.optional(),
+  /** The provision request the retry queue gave up on, shown in the panel with a Retry. */
+  provisionFailure: z.object({ code: z.string(), cause: z.string(), ref: z.string(), at: z.string(), attempts: z.number().int().positive() }).optional(),
   /** The idempotency key of the last provision request, so a redelivered event is recognised. */
   idempotencyKey: z.string().optional(),
   /**

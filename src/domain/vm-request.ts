@@ -12,7 +12,7 @@ import { OS_IDS, OS_LABELS, OsId, type ProvisionRequest } from '../contract/vm-a
 
 export type VmRequestDraft = Omit<ProvisionRequest, 'idempotencyKey'>;
 export type VmRequestResult =
-  | { ok: true; request: VmRequestDraft; values: Record<FieldRole, string | undefined> }
+  | { ok: true; request: VmRequestDraft; values: Record<FieldRole, string | undefined>; scheduleFromPanel?: boolean }
   | { ok: false; problems: FieldProblem[]; values: Record<FieldRole, string | undefined> };
 
 /** Roles without which no VM can be requested; the others fall back to the policy's defaults. */
@@ -133,6 +133,16 @@ export function readVmRequest(
 }
 
 /** What the panel shows before provisioning: the values read and what is wrong with them. */
+/**
+ * The working hours last saved from the panel replace the issue's schedule fields for the next VM:
+ * an edit lives on the instance, and a re-provision must not silently fall back to the issue's old
+ * fields. Only a request the fields otherwise allow is changed; field problems still show.
+ */
+export function withKeptSchedule(result: VmRequestResult, kept: Schedule | undefined): VmRequestResult {
+  if (!result.ok || !kept) return result;
+  return { ...result, request: { ...result.request, schedule: kept }, scheduleFromPanel: true };
+}
+
 export function toDraft(result: VmRequestResult): ProvisionDraft {
   const values: Record<string, string | undefined> = {};
   if (result.ok) {
@@ -150,7 +160,7 @@ export function toDraft(result: VmRequestResult): ProvisionDraft {
   } else {
     Object.assign(values, result.values);
   }
-  return { values, problems: result.ok ? [] : result.problems };
+  return { values, problems: result.ok ? [] : result.problems, ...(result.ok && result.scheduleFromPanel ? { scheduleFromPanel: true } : {}) };
 }
 
 /**

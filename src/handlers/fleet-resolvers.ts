@@ -88,7 +88,7 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
       try {
         const vm = await api.call(op, { params: { id }, query: { issueKey } });
         try {
-          await jira.addComment(vm.issueKey, auditComment(caller.accountId, p.action, now.toISOString(), id));
+          await jira.addComment(vm.issueKey, auditComment({ accountId: caller.accountId }, p.action, now.toISOString(), vm.schedule.timezone, id));
           results.push({ id, ok: true, issueKey: vm.issueKey, state: vm.state });
         } catch (e) {
           // The action happened; the page must say so, and that its record on the issue is missing.

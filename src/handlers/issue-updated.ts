@@ -4,7 +4,7 @@ import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendi
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
 import { pendingIsStale } from '../domain/retry';
-import { idempotencyKeyFor, readVmRequest } from '../domain/vm-request';
+import { idempotencyKeyFor, readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
@@ -100,7 +100,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;
     }
-    const read = readVmRequest(fresh.key, fresh.fields, mapping, settings.policy);
+    const read = withKeptSchedule(readVmRequest(fresh.key, fresh.fields, mapping, settings.policy), prop?.schedule);
     if (!read.ok) {
       await jira.addComment(issue.key, problemsComment(read.problems));
       return;

@@ -3,6 +3,7 @@ import { R, type PanelView } from '../contract/resolvers';
 import { KeepRunningRequest, LifecycleUpdate, type Vm } from '../contract/vm-api';
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
+import { formatInZone } from '../domain/adf';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
@@ -10,8 +11,8 @@ import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
 import { vmCost } from '../domain/vm-cost';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
-import { idempotencyKeyFor, readVmRequest, toDraft } from '../domain/vm-request';
-import { IssueStatus, userAccountId } from '../adapters/jira-client';
+import { idempotencyKeyFor, readVmRequest, toDraft, withKeptSchedule } from '../domain/vm-request';
+import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
 import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
@@ -35,6 +36,8 @@ interface Loaded {
   people: IssuePeople;
   /** Whether the caller is a Jira administrator; undefined when it was not asked (the caller is assignee or reporter). */
   isAdmin: boolean | undefined;
+  /** The caller's name when the issue shows it (assignee or reporter), for the audit comment's mention. */
+  callerName: string | undefined;
 }
 
 async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
@@ -48,6 +51,8 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const issue = await jira.getIssue('user', issueKey, ['assignee', 'reporter', ...mapped], [DEV_VM_PROPERTY]);
   const people = { assigneeAccountId: userAccountId(issue.fields.assignee), reporterAccountId: userAccountId(issue.fields.reporter) };
   const isPerson = caller.accountId !== undefined && (caller.accountId === people.assigneeAccountId || caller.accountId === people.reporterAccountId);
+  const callerName =
+    caller.accountId === undefined ? undefined : caller.accountId === people.assigneeAccountId ? userDisplayName(issue.fields.assignee) : caller.accountId === people.reporterAccountId ? userDisplayName(issue.fields.reporter) : undefined;
   // Asked only when it decides something: whether a non-person may act at all.
   const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : undefined;
   const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
@@ -84,11 +89,14 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
     canAct: decision.canAct,
     ...(decision.canAct ? {} : { cannotActReason: decision.reason }),
     vm: vm ?? null,
-    draft: stillLive ? null : toDraft(readVmRequest(issue.key, issue.fields, mapping, settings.policy)),
+    draft: stillLive ? null : toDraft(withKeptSchedule(readVmRequest(issue.key, issue.fields, mapping, settings.policy), prop?.schedule)),
     ...freshness,
   };
   const queued = stillLive ? undefined : queuedProvision(prop, now);
   if (queued) view.pendingProvision = queued;
+  else if (!stillLive && prop?.provisionFailure && !Number.isNaN(new Date(prop.provisionFailure.at).getTime())) {
+    view.provisionFailure = { ...prop.provisionFailure, at: new Date(prop.provisionFailure.at).toISOString() };
+  }
   if (stillLive && stillLive.schedule.enabled) {
     const next = nextBoundaries(stillLive.schedule, now);
     if (next.nextStart) view.nextStart = next.nextStart.toISOString();
@@ -96,7 +104,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   }
   const cost = vm ? vmCost(vm) : undefined;
   if (cost) view.cost = cost;
-  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin };
+  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin, callerName };
 }
 
 /** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
@@ -148,8 +156,13 @@ function requireLiveVm(loaded: Loaded): { vm: Vm; prop: StoredProperty } {
   return { vm, prop: loaded.prop ?? {} };
 }
 
-async function audit(issueKey: string, accountId: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
-  await jira.addComment(issueKey, auditComment(accountId, action, now.toISOString(), detail));
+/**
+ * The audit comment, in the VM's working-hours zone (the clock the schedule and the lifecycle
+ * comments use), naming the caller where the issue shows their name.
+ */
+async function audit(loaded: Pick<Loaded, 'callerName' | 'vm'> & { accountId: string }, issueKey: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
+  const zone = loaded.vm?.schedule.timezone ?? 'UTC';
+  await jira.addComment(issueKey, auditComment({ accountId: loaded.accountId, name: loaded.callerName }, action, now.toISOString(), zone, detail));
 }
 
 export interface PanelDeps {
@@ -169,7 +182,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (loaded.view.pendingProvision) throw new ResolverError('CONFLICT', 'A provision request for this issue is already queued; the app retries it automatically.');
     const { settings } = loaded.config;
     const issue = await jira.getIssue('user', issueKey, ['status', ...Object.values(loaded.mapping).filter((id): id is string => typeof id === 'string')]);
-    const read = readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy);
+    const read = withKeptSchedule(readVmRequest(issueKey, issue.fields, loaded.mapping, settings.policy), loaded.prop?.schedule);
     if (!read.ok) {
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
@@ -182,14 +195,19 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     if (refusal) throw new ResolverError('FORBIDDEN', `${refusal.rule}: ${refusal.message}`, refusal.field === 'status' ? 'status' : loaded.mapping[refusal.field] ?? refusal.field);
     // A request still being retried keeps its key; otherwise one key per minute, so a double
     // click launches one VM.
-    const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}`);
+    // The replaced VM is part of the key: a new VM after a terminated one within the same minute is
+    // a new request, not a replay of the first (which the API would answer with the old VM).
+    const after = loaded.vm ? `-after-${loaded.vm.id}` : '';
+    const idempotencyKey = loaded.prop?.pending?.request.idempotencyKey ?? idempotencyKeyFor(loaded.issueId, `panel${Math.floor(now.getTime() / 60_000)}${after}`);
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
-    await audit(issueKey, loaded.accountId, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
-    if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', outcome.message);
+    await audit({ ...loaded, vm: outcome.outcome === 'provisioned' ? outcome.vm : loaded.vm }, issueKey, 'provision', now, `${read.request.instanceType}, ${read.request.os}`);
+    if (outcome.outcome === 'failed') throw new ResolverError('UPSTREAM_FAILED', `${outcome.failure.cause} Reference ${outcome.failure.ref}.`, undefined, outcome.failure.code);
     if (outcome.outcome === 'queued') {
-      // Nothing to show yet, but the page must not look as if the click did nothing.
+      // Nothing to show yet, but the page must not look as if the click did nothing. The cause is
+      // the one user-errors.ts gives (no answer, or failed inside AWS), not a blanket "unreachable".
       const minutes = Math.max(1, Math.round(outcome.retryInSeconds / 60));
-      throw new ResolverError('UPSTREAM_FAILED', `The VM API could not be reached. The request is kept and retried automatically in about ${minutes} minute${minutes === 1 ? '' : 's'}; a retry never launches a second VM.`);
+      const { cause, code, ref } = outcome.failure;
+      throw new ResolverError('UPSTREAM_FAILED', `${cause.replace(/;.*$/, '.')} The request is kept and retried automatically in about ${minutes} minute${minutes === 1 ? '' : 's'}; a retry never launches a second VM. Reference ${ref}.`, undefined, code);
     }
     return (await load(caller, now, false)).view;
   });
@@ -204,7 +222,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
       const loaded = await loadForAction(caller, now);
       const { vm, prop } = requireLiveVm(loaded);
       await vmAction(loaded.api, loaded.view.issueKey, action, prop, vm, now.toISOString());
-      await audit(loaded.view.issueKey, loaded.accountId, action, now, vm.id);
+      await audit(loaded, loaded.view.issueKey, action, now, vm.id);
       return (await load(caller, now, false)).view;
     });
   }
@@ -217,7 +235,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('keepRunning', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    await audit(loaded.view.issueKey, loaded.accountId, 'keepRunning', now, `until ${body.until}`);
+    await audit(loaded, loaded.view.issueKey, 'keepRunning', now, `until ${formatInZone(body.until, vm.schedule.timezone)}`);
     return (await load(caller, now, false)).view;
   });
 
@@ -229,7 +247,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const updated = withKnownUsage(await loaded.api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
     const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', body.keep ? 'keep this VM' : '', body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
-    await audit(loaded.view.issueKey, loaded.accountId, 'lifecycle', now, what);
+    await audit({ ...loaded, vm: updated }, loaded.view.issueKey, 'lifecycle', now, what);
     return (await load(caller, now, false)).view;
   });
 
@@ -239,8 +257,9 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
-    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    await audit(loaded.view.issueKey, loaded.accountId, 'updateSchedule', now, describeSchedule(updated.schedule));
+    // Kept with the app's record too: the next VM of this issue starts with these hours.
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: updated.schedule }, now.toISOString());
+    await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;
   });
   return resolver;

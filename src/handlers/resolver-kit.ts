@@ -4,6 +4,8 @@ import { Resolvers, type ResolverData, type ResolverFailure, type ResolverName, 
 import { JiraApiError } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
+import { reportFailure } from './vm-service';
+import { plainIssueMessage, type IssueLike } from '../domain/plain-issue';
 
 /**
  * Resolver plumbing shared by the panel and the admin page: payloads are validated against the
@@ -17,6 +19,7 @@ export class ResolverError extends Error {
     readonly code: ResolverFailure['error']['code'],
     message: string,
     readonly field?: string,
+    readonly userCode?: string,
   ) {
     super(message);
   }
@@ -40,10 +43,13 @@ function callerOf(context: unknown): CallerContext {
 export type Handler<N extends ResolverName> = (payload: unknown, caller: CallerContext) => Promise<ResolverData<N>>;
 
 function failure(e: unknown): ResolverFailure {
-  if (e instanceof ResolverError) return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
+  if (e instanceof ResolverError) return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.userCode ? { userCode: e.userCode } : {}) } };
   if (e instanceof VmApiError) {
+    // The one mapping of failures to what people are told (user-errors.ts); the API's own
+    // message stays in the log under the reference.
     const code = e.kind === 'rejected' && e.apiCode ? (e.apiCode as ResolverFailure['error']['code']) : 'UPSTREAM_FAILED';
-    return { ok: false, error: { code, message: `VM API: ${e.message}` } };
+    const shown = reportFailure(e, { op: 'resolver' });
+    return { ok: false, error: { code, message: `${shown.cause} Reference ${shown.ref}.`, userCode: shown.code } };
   }
   if (e instanceof JiraApiError) {
     if (e.status === 403 || e.status === 401) return { ok: false, error: { code: 'FORBIDDEN', message: 'Jira did not allow this for your account.' } };
@@ -60,7 +66,10 @@ export function define<N extends ResolverName>(resolver: Resolver, name: N, hand
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') || undefined;
-      return { ok: false, error: { code: 'VALIDATION_FAILED', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '), ...(field ? { field } : {}) } };
+      // Every problem at once, each in plain words (not zod's wording) after its payload path; the
+      // first one's path also travels as `field`, so the page can put it next to its input.
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${plainIssueMessage(i as IssueLike)}`).join('; ');
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message, ...(field ? { field } : {}) } };
     }
     try {
       const data = await handler(parsed.data, callerOf(context));

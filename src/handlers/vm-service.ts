@@ -88,7 +88,7 @@ export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 
  */
 export function reportFailure(e: VmApiError, ctx: Record<string, string | number>): ReportedFailure {
   const ref = randomBytes(4).toString('hex');
-  const shown = userErrorOf({ kind: e.kind, apiCode: e.apiCode });
+  const shown = userErrorOf({ kind: e.kind, apiCode: e.apiCode, field: e.field });
   log.warn('vm api call failed', { ref, code: shown.code, kind: e.kind, status: e.status, apiCode: e.apiCode, detail: e.message, ...ctx });
   return { ...shown, ref };
 }
@@ -132,7 +132,7 @@ export async function trustedVm(api: VmApiClient | undefined, issueKey: string, 
   }
 }
 
-export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number } | { outcome: 'failed'; message: string };
+export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number; failure: ReportedFailure } | { outcome: 'failed'; message: string; failure: ReportedFailure };
 
 /**
  * One provision attempt. Success stores the VM on the issue and says so; a transient failure
@@ -157,7 +157,7 @@ export async function provisionAttempt(
     await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
     await rememberProvisionedClient(request.client);
     // A new VM gets its own first-run write-back and connection comment.
-    await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionedWriteBackDone: undefined }, nowIso);
+    await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionFailure: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));
     log.info('provisioned', { issueKey, instanceId: vm.id, attempt });
     return { outcome: 'provisioned', vm };
@@ -170,22 +170,24 @@ export async function provisionAttempt(
       if (delay !== undefined) {
         const nextAttemptAt = new Date(new Date(nowIso).getTime() + delay * 1000).toISOString();
         const pending = { request, attempts: attempt, since: previous?.pending?.since ?? nowIso, nextAttemptAt, lastError: shown };
-        await writeProperty(issueKey, { ...base, pending }, nowIso);
+        await writeProperty(issueKey, { ...base, pending, provisionFailure: undefined }, nowIso);
         await enqueueRetry({ kind: 'provision', issueKey, request, attempt: attempt + 1 }, delay);
         // One comment for the whole retry sequence, not one per attempt.
         if (attempt === 1) await jira.addComment(issueKey, apiUnavailableComment(failure, Math.round(delay / 60)));
         log.warn('provision queued for retry', { issueKey, attempt, kind: e.kind, status: e.status });
-        return { outcome: 'queued', retryInSeconds: delay };
+        return { outcome: 'queued', retryInSeconds: delay, failure };
       }
-      await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
+      // Kept on the issue, so the panel shows why and offers Retry instead of the plain empty state.
+      const provisionFailure = { code: failure.code, cause: failure.cause, ref: failure.ref, at: nowIso, attempts: attempt };
+      await writeProperty(issueKey, { ...base, pending: undefined, provisionFailure }, nowIso);
       await jira.addComment(issueKey, apiGaveUpComment(failure, MAX_PROVISION_ATTEMPTS));
       log.error('provision gave up', { issueKey, attempt, kind: e.kind, ref: failure.ref });
-      return { outcome: 'failed', message: shown };
+      return { outcome: 'failed', message: shown, failure };
     }
     await writeProperty(issueKey, { ...base, pending: undefined }, nowIso);
     await jira.addComment(issueKey, apiRejectedComment(failure));
     log.warn('provision refused', { issueKey, kind: e.kind, status: e.status, code: e.apiCode, ref: failure.ref });
-    return { outcome: 'failed', message: shown };
+    return { outcome: 'failed', message: shown, failure };
   }
 }
 

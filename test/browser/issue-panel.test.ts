@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { panelResolver } from '../../src/index';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
@@ -191,6 +192,19 @@ describe('the issue panel in a real browser', () => {
     await waitForState(page, 'terminated');
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(1);
     await accessible(page, 'terminated');
+
+    // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the
+    // panel, not the issue's old fields, and the next VM gets them.
+    await page.getByTestId('draft-schedule-kept').waitFor();
+    const draft = await text(page, 'draft-values');
+    expect(draft).toContain('09:00');
+    expect(draft).toContain('17:00');
+    expect(draft).toContain('Asia/Tokyo');
+    expect(draft).toContain('MON-SAT');
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
+    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
@@ -237,8 +251,10 @@ describe('the issue panel in a real browser', () => {
     expect(await flag.textContent()).toContain('Stop failed');
     const inline = await text(page, 'action-failure');
     expect(inline).toContain('Stop failed');
-    expect(inline).toMatch(/VM API: .+/);
-    expect(inline).toMatch(/Try again|administrator/);
+    // The API answered 503: said as such (failed inside AWS), per user-errors.ts, never "could not be reached".
+    expect(inline).toContain('The AWS stack answered, but the request failed inside AWS; try again in a few minutes');
+    expect(inline).toMatch(/Reference [0-9a-f]{8}\.\s*Error code AWS_FAILED\./);
+    expect(inline).not.toMatch(/could not be reached|VM API:|EC2 is unavailable/);
     expect(await text(page, 'vm-state')).toBe('running');
     await accessible(page, 'api-error');
   });
@@ -253,7 +269,8 @@ describe('the issue panel in a real browser', () => {
     await page.getByTestId('action-provision').click();
     await page.getByTestId('queued-provision').waitFor();
     const queued = await text(page, 'queued-provision-text');
-    expect(queued).toMatch(/^Provision requested at .+ \(America\/New_York\); the AWS API did not answer, the app retries automatically at .+ \(America\/New_York\) \(attempt 2 of 4\)\./);
+    expect(queued).toMatch(/^Provision requested at .+ \(America\/New_York\); it has not gone through yet, the app retries automatically at .+ \(America\/New_York\) \(attempt 2 of 4\)\./);
+    expect(await text(page, 'queued-provision-cause')).toMatch(/^Last attempt: AWS_FAILED: The AWS stack answered, but the request failed inside AWS/);
     // No second request possible: the button is gone; focus went to what happened, not to the page.
     expect(await page.getByTestId('action-provision').count()).toBe(0);
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('queued-provision');
@@ -269,6 +286,30 @@ describe('the issue panel in a real browser', () => {
     expect(await page.getByTestId('queued-provision').count()).toBe(0);
     expect(api.vms.size).toBe(1);
     expect(rig.invokes('panel.provision')).toHaveLength(1);
+  });
+
+  it('shows a request the queue gave up on with its cause and a Retry, not the plain empty state', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('empty-state').waitFor();
+    api.mode = 'down';
+    await page.getByTestId('action-provision').click();
+    await page.getByTestId('queued-provision').waitFor();
+    // Every retry fails: the queue gives up.
+    await forge.drainQueue((e) => handleQueueEvent(e, new Date()));
+    // The panel polls while the request is queued, so it notices by itself.
+    await page.getByTestId('provision-gave-up').waitFor({ timeout: 30_000 });
+    const gaveUp = await text(page, 'provision-gave-up');
+    expect(gaveUp).toMatch(/The VM was not createdThe last request was tried 4 times, the last at .+ \(America\/New_York\), and then given up\. The AWS stack answered, but the request failed inside AWS/);
+    expect(gaveUp).toMatch(/Error code AWS_FAILED, reference [0-9a-f]{8}\./);
+    expect(await page.getByTestId('action-provision').count()).toBe(0);
+    await accessible(page, 'provision-gave-up');
+
+    api.mode = 'up';
+    await page.getByTestId('action-retry-provision').click();
+    await waitForState(page, 'pending');
+    expect(api.vms.size).toBe(1);
   });
 
   it('says the VM shown is the stored record when the VM API does not answer, stops polling, and Refresh resumes', async () => {
@@ -332,4 +373,102 @@ describe('the issue panel in a real browser', () => {
     expect(lum(bg)).toBeLessThan(lum(fg));
     await accessible(page, 'dark-empty');
   });
+
+  /** Provision and let EC2 run the VM, with this month's usage recorded. */
+  async function runningVm(page: Page, hoursRun = 42.5): Promise<void> {
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const now = new Date().toISOString();
+    ec2Moves('running', { launchTime: now, usage: { month: now.slice(0, 7), hoursRun, asOf: now } });
+    await waitForState(page, 'running');
+  }
+  /** `{date, time}` of an instant as wall time in a zone (what a person in that zone types). */
+  function wall(t: Date, zone: string): { date: string; time: string } {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(t).map((x) => [x.type, x.value]));
+    return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  }
+
+  it('Keep running on a stopped VM: one clock (the Jira zone, the VM zone beside it), the 24 h limit before typing, says it starts the VM; no tooltip left open after Stop', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    // The browser runs in Tokyo; the viewer's Jira profile says New York; the VM works in Berlin.
+    const { page } = await rig.open({ browserZone: 'Asia/Tokyo' });
+    await runningVm(page);
+
+    // Stop with the pointer: the button becomes disabled under the pointer, its reason stays closed.
+    await page.getByTestId('action-stop').click();
+    await waitForState(page, 'stopping');
+    expect(await page.getByTestId('action-stop').getAttribute('aria-disabled')).toBe('true');
+    expect(await page.getByTestId('action-stop-reason').isVisible()).toBe(false);
+    ec2Moves('stopped');
+    await waitForState(page, 'stopped');
+
+    await page.getByTestId('action-keepRunning').click();
+    await page.getByTestId('keep-form').waitFor();
+    expect(await text(page, 'keep-hint')).toMatch(/^Your time \(America\/New_York\)\. The schedule will not stop the VM before then; at most 24 hours from now \(.+\)\.$/);
+    expect(await text(page, 'keep-starts-vm')).toContain('Keeping it running starts it now.');
+    expect(await text(page, 'keep-save')).toBe('Start and keep running');
+    // 24-hour time field: no AM/PM anywhere.
+    expect(await page.locator('#keep-until-time').getAttribute('type')).toBe('text');
+
+    // 30 hours ahead is refused in place and never sent.
+    const tooFar = wall(new Date(Date.now() + 30 * 3_600_000), 'America/New_York');
+    await page.locator('#keep-until-date').fill(tooFar.date);
+    await page.locator('#keep-until-time').fill(tooFar.time);
+    await page.getByTestId('keep-save').click();
+    expect(await text(page, 'keep-error')).toMatch(/^at most 24 hours from now, that is .+ at the latest$/);
+    expect(api.calls.filter((c) => c.op === 'keepRunning')).toHaveLength(0);
+
+    // 20 hours ahead, typed as New York wall time: the API gets that instant, not Tokyo's reading.
+    const target = new Date(Math.floor((Date.now() + 20 * 3_600_000) / 60_000) * 60_000);
+    const typed = wall(target, 'America/New_York');
+    await page.locator('#keep-until-date').fill(typed.date);
+    await page.locator('#keep-until-time').fill(typed.time);
+    expect(await text(page, 'keep-preview')).toMatch(/your time; VM’s time .+ \(Europe\/Berlin\)\.$/);
+    await page.getByTestId('keep-save').click();
+    await page.getByTestId('keep-form').waitFor({ state: 'detached' });
+    expect(api.calls.filter((c) => c.op === 'keepRunning').map((c) => c.body)).toEqual([{ until: target.toISOString() }]);
+    await waitForState(page, 'pending');
+    expect(await text(page, 'vm-facts')).toMatch(/Kept running until.+ your time \(America\/New_York\); .+ VM’s time \(Europe\/Berlin\)/);
+    // The audit comment names the person and uses the VM's clock, not raw UTC or an ISO timestamp.
+    const audit = (forge?.jira.commentsOn('OPS-42') ?? []).map((c) => adfToText(c.body as AdfDoc)).find((t) => t.includes('kept the dev VM running'));
+    expect(audit).toMatch(/^@Jo Doe kept the dev VM running from the Dev VM panel at \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\): until \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\)\.$/);
+  });
+
+  it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    expect(await text(page, 'cost-missing')).toBe('No cost estimate yet: no running hours have been recorded for this VM this month.');
+  });
+
+  for (const width of [380, 1400])
+    for (const theme of ['light', 'dark'] as const)
+      it(`lays the panel out for a ${width} px column (${theme}): actions in view on a 900 px window, amounts on one line, sections collapsible`, async () => {
+        forge = site([goodIssue({ statusId: STATUS.ready })]);
+        configure(forge, api);
+        const { page } = await rig.open({ theme });
+        await page.setViewportSize({ width, height: 900 });
+        await runningVm(page, 12.5);
+        await page.getByTestId('cost-facts').waitFor();
+        await snapshot(page, `issue-panel-layout-${width}-${theme}`);
+        // Every action button is inside the first 900 px, without scrolling.
+        for (const a of ['start', 'stop', 'keepRunning', 'terminate']) {
+          const box = await page.getByTestId(`action-${a}`).boundingBox();
+          expect({ a, bottom: (box?.y ?? 9e9) + (box?.height ?? 0) }).toEqual({ a, bottom: expect.any(Number) });
+          expect((box?.y ?? 9e9) + (box?.height ?? 0)).toBeLessThanOrEqual(900);
+        }
+        // No horizontal scrolling, and each amount of the cost table on one line.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+        const lines = await page.getByTestId('cost-facts').locator('dd span').evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
+        expect(lines.length).toBe(3);
+        for (const [, rects] of lines) expect(rects).toBe(1);
+        expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
+        // Secondary sections fold.
+        await page.getByTestId('cost-heading-details').locator('summary').click();
+        expect(await page.getByTestId('cost-facts').isVisible()).toBe(false);
+        await accessible(page, `layout-${width}-${theme}`);
+      });
 });

@@ -68,7 +68,7 @@ describe('every comment the app posts is valid ADF (Atlassian’s JSON schema)',
     ['boot failed', lifecycleComment(ev('vm.boot-failed', { cause: 'boot', bootStep: 'home' }), 'UTC')],
     ['boot failed, step unknown', lifecycleComment(ev('vm.boot-failed', { cause: 'boot', reason: 'no ready signal within 30 minutes' }), 'UTC')],
     ['no transition', noTransitionComment('Provisioned')],
-    ['audit', auditComment('5b10a2844c20165700ede21g', 'stop', '2026-11-26T09:15:00Z', 'i-0abc12345def67890')],
+    ['audit', auditComment({ accountId: '5b10a2844c20165700ede21g', name: 'Jane Doe' }, 'stop', '2026-11-26T09:15:00Z', 'Asia/Kolkata', 'i-0abc12345def67890')],
   ])('%s', (_name, comment) => {
     expect(comment).toBeDefined();
     expect(adfProblems(comment)).toEqual([]);
@@ -98,5 +98,25 @@ describe('what the comments say', () => {
   it('describes schedules, including disabled and start-only ones', () => {
     expect(describeSchedule({ ...vm.schedule, enabled: false })).toContain('not scheduled');
     expect(describeSchedule({ start: '09:00', timezone: 'UTC', days: 'SAT-MON', enabled: true })).toBe('Sat–Mon starts 09:00 (UTC)');
+  });
+
+  // Item 12: the cause and the time a person reads are the real ones.
+  it('a scheduled start is dated by the instance’s launch time, not by when a run noticed it', () => {
+    const text = adfToText(lifecycleComment(ev('vm.running', { time: '2026-11-26T02:40:00Z', cause: 'schedule', vm: { ...vm, launchTime: '2026-11-26T02:35:00Z' } }), 'Asia/Kolkata', false) ?? doc());
+    expect(text).toContain('Dev VM started at 2026-11-26 08:05 (Asia/Kolkata) (start of working hours).');
+  });
+  it('a stop after a Keep running hold ended says so; a stop at a working-hours boundary says end of working hours', () => {
+    // Hold until 20:00 Kolkata on Thursday 26 Nov; the 18:00 stop was held back; stopped at 20:05.
+    const held = { ...vm, keepRunningUntil: '2026-11-26T14:30:00Z' };
+    const afterHold = adfToText(lifecycleComment(ev('vm.stopped', { time: '2026-11-26T14:35:00Z', cause: 'schedule', vm: held }), 'Asia/Kolkata') ?? doc());
+    expect(afterHold).toContain('(the Keep running hold ended at 2026-11-26 20:00 (Asia/Kolkata)).');
+    expect(afterHold).not.toContain('end of working hours');
+    // An old hold (yesterday) and today's 18:00 stop: the working hours ended.
+    const old = { ...vm, keepRunningUntil: '2026-11-25T14:30:00Z' };
+    expect(adfToText(lifecycleComment(ev('vm.stopped', { time: '2026-11-26T12:32:00Z', cause: 'schedule', vm: old }), 'Asia/Kolkata') ?? doc())).toContain('(end of working hours).');
+  });
+  it('the audit comment names the person and uses the VM’s zone, never raw UTC', () => {
+    const c = auditComment({ accountId: '5b10a2844c20165700ede21g', name: 'Jane Doe' }, 'keepRunning', '2026-11-26T09:15:00Z', 'Asia/Kolkata', 'until 2026-11-26 20:00 (Asia/Kolkata)');
+    expect(adfToText(c)).toBe('@Jane Doe kept the dev VM running from the Dev VM panel at 2026-11-26 14:45 (Asia/Kolkata): until 2026-11-26 20:00 (Asia/Kolkata).');
   });
 });

@@ -129,9 +129,9 @@ describe('fleet.bulk', () => {
       const comments = stack.forge.jira.commentsOn(r.issueKey);
       expect(comments).toHaveLength((before.get(r.issueKey) ?? 0) + 1);
       const text = adfToText(comments.at(-1)?.body);
-      const expected = adfToText(auditComment(PEOPLE.admin.accountId, 'stop', '2026-01-01T00:00:00.000Z', r.id));
-      // Same wording as the panel's comment; only the time differs.
-      expect(text.replace(/ at .+ \(UTC\)/, ' at T (UTC)')).toBe(expected.replace(/ at .+ \(UTC\)/, ' at T (UTC)'));
+      const expected = adfToText(auditComment({ accountId: PEOPLE.admin.accountId }, 'stop', '2026-01-01T00:00:00.000Z', 'UTC', r.id));
+      // Same wording as the panel's comment; only the time (in the VM's zone) differs.
+      expect(text.replace(/ at .+ \([^)]+\)/, ' at T (zone)')).toBe(expected.replace(/ at .+ \([^)]+\)/, ' at T (zone)'));
     }
     const states = new Map((await everyRow(admin, { project: 'DATA' })).map((r) => [r.id, r.state]));
     for (const r of running) expect(['stopping', 'stopped']).toContain(states.get(r.id));

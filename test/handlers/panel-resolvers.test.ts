@@ -84,8 +84,10 @@ describe('actions from the panel', () => {
     expect(audit).toBeDefined();
     const first = (audit?.body as AdfDoc).content[0];
     const mention = first?.type === 'paragraph' ? (first.content[0] as AdfInline) : undefined;
-    expect(mention).toEqual({ type: 'mention', attrs: { id: PEOPLE.assignee } });
-    expect(adfToText(audit?.body as AdfDoc)).toMatch(/at \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\)/);
+    // The mention carries the person's name (what renderers that cannot resolve it show).
+    expect(mention).toEqual({ type: 'mention', attrs: { id: PEOPLE.assignee, text: '@Jo Doe' } });
+    // In the VM's working-hours zone, as the other comments, not raw UTC.
+    expect(adfToText(audit?.body as AdfDoc)).toMatch(/at \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Europe\/Berlin\)/);
   });
 
   it('says that a provision request is queued for retry when the API is down, instead of answering as if nothing happened', async () => {

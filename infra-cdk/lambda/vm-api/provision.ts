@@ -43,14 +43,18 @@ export function subnetFor(idempotencyKey: string, subnets: readonly string[]): s
   return subnets[n % subnets.length] as string;
 }
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs one provisioning step; a failure names the step in its message (for the log) and, for the
+ * database step, in `field` ("databases"), which the app uses to tell users the database failed.
+ */
+async function step<T>(name: string, fn: () => Promise<T>, field?: string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     const api = toApiError(e);
     const resume = api.status >= 500 || api.status === 429 ? ' Retry with the same idempotency key to resume.' : '';
     const message = /[.!?]$/.test(api.message) ? api.message : `${api.message}.`;
-    throw new ApiError(api.code, `${name} failed: ${message}${resume}`, api.field, { cause: e });
+    throw new ApiError(api.code, `${name} failed: ${message}${resume}`, api.field ?? field, { cause: e });
   }
 }
 
@@ -68,7 +72,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
   const existing = await step('looking up the idempotency key', () => deps.ec2.findByIdempotencyKey(req.idempotencyKey));
   if (existing) return sameRequestOrConflict(deps, existing, req);
 
-  const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }));
+  const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }), 'databases');
   const home = await step('EFS home access point', async () => (await ready(deps.efs)).ensureHome(req.developer));
   const profileArn = await step('instance role and profile', async () => (await ready(deps.iam)).ensureInstanceProfile(req.developer, home.accessPointId));
 

@@ -51,7 +51,7 @@ const CHANGE_LABELS: Record<string, string> = {
   'identity.allowNewClients': 'Allow new clients',
   'secrets.accessKeyId': 'Access key id',
   'secrets.secretAccessKey': 'Secret access key',
-  'secrets.hmacSecret': 'Callback signing secret',
+  'secrets.hmacSecret': 'Web trigger signing secret',
 };
 function changeLabel(path: string): string {
   const [head, role] = path.split('.');
@@ -144,8 +144,14 @@ export function AdminApp() {
     setSaving(false);
     if (!r.ok) {
       setSaveError(r.error);
-      if (r.error.field) setErrors({ [r.error.field]: r.error.message });
-      flag({ appearance: 'error', title: 'Settings not saved', description: `${r.error.message} ${whatToDo(r.error)}` });
+      // The server lists `payload.path: words` per problem; the page shows each under its label, and
+      // the first next to its input (the inputs use the settings path, without "settings.").
+      const parts = r.error.message.split('; ').map((part) => /^([\w.]+): (.*)$/.exec(part));
+      const path = r.error.field?.replace(/^settings\./, '');
+      const first = parts[0]?.[2];
+      if (path) setErrors({ [path]: first ?? r.error.message });
+      const readable = parts.every(Boolean) ? parts.map((m) => `${changeLabel((m?.[1] ?? '').replace(/^settings\./, ''))}: ${m?.[2] ?? ''}`).join('; ') : r.error.message;
+      flag({ appearance: 'error', title: 'Settings not saved', description: `${readable}. ${whatToDo(r.error)}` });
       return;
     }
     setView(r.data.view);
@@ -170,7 +176,7 @@ export function AdminApp() {
   };
 
   const statusOptions: Option[] = useMemo(
-    () => (statuses.status === 'ready' ? statuses.items.map((s) => ({ value: s.id, label: s.category ? `${s.name} (${s.category})` : s.name })) : []),
+    () => (statuses.status === 'ready' ? statuses.items.map((s) => ({ value: s.id, label: s.category ? `${s.name} — category: ${s.category}` : s.name })) : []),
     [statuses],
   );
   const fieldOptions: Option[] = useMemo(
@@ -258,18 +264,18 @@ export function AdminApp() {
         />
         <TextRow
           id="hmacSecret"
-          label="Callback signing secret (HMAC)"
+          label="Web trigger signing secret (HMAC)"
           type="password"
           autoComplete="new-password"
           value={secrets.hmacSecret}
           placeholder={view.secrets.hasHmacSecret ? '•••••••• saved' : ''}
           error={e('secrets.hmacSecret')}
-          help={view.secrets.hasHmacSecret ? 'Saved, and never shown again. Leave empty to keep it.' : 'The value of the stack’s callback secret; the app checks every lifecycle event with it.'}
+          help={view.secrets.hasHmacSecret ? 'Saved, and never shown again. Leave empty to keep it.' : 'The value of the secret named by the stack output HmacSecretName; the app checks every lifecycle event with it.'}
           onChange={(v) => setSecrets((s) => ({ ...s, hmacSecret: v }))}
         />
         {view.webtriggerUrl && (
           <p style={mutedText}>
-            Lifecycle events URL for the stack: <code data-testid="webtrigger-url">{view.webtriggerUrl}</code>
+            Web trigger URL (give it to the stack): <code data-testid="webtrigger-url">{view.webtriggerUrl}</code>
           </p>
         )}
         <div style={row}>
@@ -283,7 +289,8 @@ export function AdminApp() {
             <SectionMessage appearance={testResult.ok ? 'success' : 'error'} title={testResult.ok ? 'Connected' : `Connection failed${testResult.reason ? ` (${testResult.reason})` : ''}`}>
               <p>
                 {testResult.message}
-                {testResult.status !== undefined && ` HTTP ${testResult.status}.`}
+                {/* The status once: the server's message may already name it. */}
+                {testResult.status !== undefined && !testResult.message.includes(`HTTP ${testResult.status}`) && ` HTTP ${testResult.status}.`}
               </p>
               {!testResult.ok && <p>{(testResult.reason && CONNECTION_ADVICE[testResult.reason]) ?? 'Check the URL, region and keys, save, and test again.'}</p>}
             </SectionMessage>

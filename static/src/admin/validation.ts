@@ -1,4 +1,5 @@
 import { SecretsInput, Settings, type SettingsInput } from '../../../src/contract/settings';
+import { plainIssueMessage } from '../../../src/domain/plain-issue';
 
 /** The admin form's values and their validation against the contract (the backend validates the same schemas). */
 export interface SecretDrafts {
@@ -29,10 +30,10 @@ export function secretsPayload(d: SecretDrafts): SecretsInput {
 export function validate(settings: SettingsInput, secrets: SecretDrafts): { ok: true; settings: Settings; secrets: SecretsInput } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const s = Settings.safeParse(settings);
-  if (!s.success) for (const i of s.error.issues) errors[i.path.map(String).join('.') || 'settings'] ??= i.message;
+  if (!s.success) for (const i of s.error.issues) errors[i.path.map(String).join('.') || 'settings'] ??= plainIssueMessage(i as Parameters<typeof plainIssueMessage>[0]);
   const payload = secretsPayload(secrets);
   const k = SecretsInput.safeParse(payload);
-  if (!k.success) for (const i of k.error.issues) errors[`secrets.${i.path.map(String).join('.')}`] ??= i.message;
+  if (!k.success) for (const i of k.error.issues) errors[`secrets.${i.path.map(String).join('.')}`] ??= plainIssueMessage(i as Parameters<typeof plainIssueMessage>[0]);
   if (!s.success || !k.success) return { ok: false, errors };
   return { ok: true, settings: s.data, secrets: k.data };
 }

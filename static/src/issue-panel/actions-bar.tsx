@@ -1,28 +1,21 @@
 import { useRef, useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
-import { browserZone } from '../shared/format';
-import { PanelButton } from '../shared/light-controls';
+import { formatInstant } from '../shared/format';
+import { instantOfWallTime, wallTimeIn } from '../shared/zoned-time';
+import { Message, PanelButton } from '../shared/light-controls';
 import { mutedText, row, Section } from '../shared/ui';
 import { whyNot, type PanelAction } from './availability';
 import { TerminateDialog } from './terminate-dialog';
 
 export type Act = (label: string, run: () => Promise<boolean>) => Promise<boolean>;
 
-/** `YYYY-MM-DDTHH:MM` for a datetime-local input, in the browser's zone (the input's own zone). */
-function localInputValue(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function defaultKeepUntil(now: Date): Date {
-  const d = new Date(now.getTime() + 4 * 3_600_000);
-  d.setMinutes(0, 0, 0);
-  return d;
-}
+/** The scheduler keeps a hold at most this long (the VM API refuses more: operations.ts KEEP_RUNNING_MAX_MS). */
+export const KEEP_RUNNING_MAX_HOURS = 24;
 
 export function ActionsBar(props: {
   view: PanelView;
+  viewerZone: string;
   busy: string | null;
   onStart: () => void;
   onStop: () => void;
@@ -64,6 +57,9 @@ export function ActionsBar(props: {
       </div>
       {keepOpen && props.view.canAct && (
         <KeepRunningForm
+          viewerZone={props.viewerZone}
+          vmZone={vm.schedule.timezone}
+          startsVm={vm.state === 'stopped'}
           busy={props.busy !== null}
           onCancel={closeKeep}
           onSubmit={async (iso) => {
@@ -85,39 +81,88 @@ export function ActionsBar(props: {
   );
 }
 
-function KeepRunningForm(props: { busy: boolean; onCancel: () => void; onSubmit: (iso: string) => Promise<void> }) {
-  const [value, setValue] = useState(() => localInputValue(defaultKeepUntil(new Date())));
+const fieldStyle = { display: 'flex', flexDirection: 'column' as const, gap: token('space.050') };
+
+/**
+ * "Keep running until": one clock, the viewer's Jira zone (as the schedule section), with the VM's
+ * zone beside it where it differs; the 24 h limit is stated before anything is typed, and a
+ * stopped VM says that saving starts it. The time is a 24-hour HH:MM field, not the browser's
+ * time input (12-hour in some locales).
+ */
+function KeepRunningForm(props: { viewerZone: string; vmZone: string; startsVm: boolean; busy: boolean; onCancel: () => void; onSubmit: (iso: string) => Promise<void> }) {
+  const { viewerZone, vmZone } = props;
+  const [initial] = useState(() => {
+    const t = new Date(Date.now() + 4 * 3_600_000);
+    const w = wallTimeIn(t, viewerZone);
+    return { date: w.date, time: `${w.time.slice(0, 2)}:00` };
+  });
+  const [date, setDate] = useState(initial.date);
+  const [time, setTime] = useState(initial.time);
   const [error, setError] = useState<string | null>(null);
+  const latest = new Date(Date.now() + KEEP_RUNNING_MAX_HOURS * 3_600_000);
+  const until = instantOfWallTime(date, time, viewerZone);
+  const inVm = (d: Date) => (vmZone === viewerZone ? '' : `; VM’s time ${formatInstant(d.toISOString(), vmZone)} (${vmZone})`);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const until = new Date(value);
-    if (!value || Number.isNaN(until.getTime())) return setError('enter a date and time');
+    if (!until) return setError('enter a date and a 24-hour time such as 18:30');
     if (until.getTime() <= Date.now()) return setError('choose a time in the future');
+    if (until.getTime() > latest.getTime()) return setError(`at most ${KEEP_RUNNING_MAX_HOURS} hours from now, that is ${formatInstant(latest.toISOString(), viewerZone)} at the latest`);
     setError(null);
     await props.onSubmit(until.toISOString());
   };
+  const described = ['keep-until-hint', ...(error ? ['keep-until-error'] : [])].join(' ');
   return (
     <form onSubmit={submit} noValidate aria-label="Keep running until" data-testid="keep-form" style={{ marginBlockStart: token('space.150') }}>
-      <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
-        <label htmlFor="keep-until">Keep running until (your browser’s time, {browserZone()}); the schedule will not stop it before then</label>
-        <input
-          id="keep-until"
-          type="datetime-local"
-          value={value}
-          onChange={(e) => setValue(e.target.value)}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? 'keep-until-error' : undefined}
-          style={{ maxWidth: '16rem' }}
-        />
-        {error && (
-          <p id="keep-until-error" style={{ color: token('color.text.danger'), margin: 0 }}>
-            {error}
-          </p>
-        )}
+      <p id="keep-until-hint" style={{ ...mutedText, marginBlockStart: 0 }} data-testid="keep-hint">
+        Your time ({viewerZone}). The schedule will not stop the VM before then; at most {KEEP_RUNNING_MAX_HOURS} hours from now ({formatInstant(latest.toISOString(), viewerZone)}).
+      </p>
+      {props.startsVm && (
+        <div style={{ marginBlockEnd: token('space.100') }}>
+          <Message tone="information" title="The VM is stopped" testId="keep-starts-vm">
+            <p>Keeping it running starts it now.</p>
+          </Message>
+        </div>
+      )}
+      <div style={{ ...row, alignItems: 'flex-start' }}>
+        <div style={fieldStyle}>
+          <label htmlFor="keep-until-date">Date</label>
+          <input id="keep-until-date" type="date" value={date} onChange={(e) => {
+              setDate(e.target.value);
+              setError(null);
+            }} aria-invalid={error ? true : undefined} aria-describedby={described} />
+        </div>
+        <div style={fieldStyle}>
+          <label htmlFor="keep-until-time">Time (24 h)</label>
+          <input
+            id="keep-until-time"
+            type="text"
+            inputMode="numeric"
+            placeholder="HH:MM"
+            pattern="[0-2][0-9]:[0-5][0-9]"
+            value={time}
+            onChange={(e) => {
+              setTime(e.target.value);
+              setError(null);
+            }}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={described}
+            style={{ width: '6rem' }}
+          />
+        </div>
       </div>
+      {until && !error && (
+        <p style={{ ...mutedText, marginBlockEnd: 0 }} data-testid="keep-preview" aria-live="polite">
+          Until {formatInstant(until.toISOString(), viewerZone)} your time{inVm(until)}.
+        </p>
+      )}
+      {error && (
+        <p id="keep-until-error" style={{ color: token('color.text.danger'), margin: 0 }} data-testid="keep-error">
+          {error}
+        </p>
+      )}
       <div style={{ ...row, marginBlockStart: token('space.100') }}>
         <PanelButton type="submit" appearance="primary" isLoading={props.busy} testId="keep-save">
-          Keep running
+          {props.startsVm ? 'Start and keep running' : 'Keep running'}
         </PanelButton>
         <PanelButton appearance="subtle" onClick={props.onCancel}>
           Cancel

@@ -18,7 +18,7 @@ import { QueuedProvision } from './queued-provision';
 import { ScheduleSection } from './schedule-section';
 import { usePanel } from './use-panel';
 import { LifecycleSection } from './lifecycle-section';
-import { VmSummary } from './vm-summary';
+import { VmFacts, VmSummary } from './vm-summary';
 
 export const FIRST_CONTENT_MARK = 'dev-vm:first-content';
 
@@ -115,7 +115,7 @@ export function App() {
             {freshness}
           </>
         ) : (
-          <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+          <EmptyState view={v} viewerZone={viewerZone} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
         )
       ) : (
         <>
@@ -123,6 +123,7 @@ export function App() {
           {freshness}
           <ActionsBar
             view={v}
+            viewerZone={viewerZone}
             busy={busy}
             onStart={() => void act('Start', R.panelStart, {})}
             onStop={() => void act('Stop', R.panelStop, {})}
@@ -132,6 +133,7 @@ export function App() {
           {vm.state !== 'terminated' && (
             <LifecycleSection view={v} vm={vm} busy={busy !== null} now={Date.now()} onLifecycle={(change) => void act('Lifecycle', R.panelLifecycle, change)} />
           )}
+          <VmFacts vm={vm} viewerZone={viewerZone} />
           {vm.state !== 'terminated' && <ConnectSection vm={vm} />}
           {vm.state !== 'terminated' && (
             <ScheduleSection
@@ -142,12 +144,12 @@ export function App() {
               onSave={(schedule: Schedule) => act('Save schedule', R.panelUpdateSchedule, { schedule })}
             />
           )}
-          <CostSection cost={v.cost} instanceType={vm.instanceType} />
+          <CostSection cost={v.cost} instanceType={vm.instanceType} os={vm.os} />
           {vm.state === 'terminated' && v.pendingProvision && (
             <QueuedProvision pending={v.pendingProvision} viewerZone={viewerZone} nextPollMs={nextPollMs} takeFocus={provisionFailed.current} />
           )}
           {vm.state === 'terminated' && v.draft && !v.pendingProvision && (
-            <EmptyState view={v} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
+            <EmptyState view={v} viewerZone={viewerZone} busy={busy !== null} onProvision={() => void act('Provision VM', R.panelProvision, {})} />
           )}
         </>
       )}

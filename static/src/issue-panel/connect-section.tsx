@@ -36,7 +36,7 @@ export function ConnectSection(props: { vm: Vm }) {
   };
 
   return (
-    <Section title="Connect" id="connect-heading">
+    <Section title="Connect" id="connect-heading" collapsible>
       {props.vm.state !== 'running' && (
         <p style={{ ...mutedText, marginBlockStart: 0 }}>The command works once the VM is running.</p>
       )}

@@ -2,17 +2,18 @@ import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import { FIELD_ROLE_LABELS, FIELD_ROLES } from '../../../src/contract/settings';
 import { Message, PanelButton } from '../shared/light-controls';
+import { formatInstant } from '../shared/format';
 import { Facts, mutedText, Section } from '../shared/ui';
 
 /** No VM yet: what provisioning would send (read from the issue's fields) or what is wrong with them. */
-export function EmptyState(props: { view: PanelView; busy: boolean; onProvision: () => void }) {
+export function EmptyState(props: { view: PanelView; busy: boolean; onProvision: () => void; viewerZone: string }) {
   const { view } = props;
   if (!view.configured) {
     return (
       <div data-testid="not-configured">
         <Message tone="warning" title="Dev VM is not set up yet">
           <p>The app has no connection to its AWS stack, so it cannot create VMs.</p>
-          <p>Ask a Jira administrator to open Apps → Manage apps → Dev VM settings and finish the checklist there.</p>
+          <p>Ask a Jira administrator to open Jira settings → Apps → Dev VM settings and finish the checklist there.</p>
         </Message>
       </div>
     );
@@ -25,14 +26,36 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
       ? 'Fix the issue fields listed above first.'
       : undefined;
   const known = FIELD_ROLES.filter((r) => draft?.values[r] !== undefined);
+  const gaveUp = view.provisionFailure;
   return (
     <div data-testid="empty-state">
-      {!view.vm && <p style={{ marginBlockStart: 0 }}>There is no VM for this issue yet.</p>}
+      {gaveUp ? (
+        <div style={{ marginBlockEnd: token('space.150') }}>
+          <Message role="alert" tone="error" title="The VM was not created" testId="provision-gave-up">
+            <p>
+              The last request was tried {gaveUp.attempts} times, the last at {formatInstant(gaveUp.at, props.viewerZone)} ({props.viewerZone}), and then given up. {gaveUp.cause}
+            </p>
+            <p>
+              Error code {gaveUp.code}, reference {gaveUp.ref}.
+            </p>
+            <PanelButton appearance="primary" disabledReason={props.busy ? undefined : reason} isLoading={props.busy} onClick={props.onProvision} testId="action-retry-provision">
+              Retry
+            </PanelButton>
+          </Message>
+        </div>
+      ) : (
+        !view.vm && <p style={{ marginBlockStart: 0 }}>There is no VM for this issue yet.</p>
+      )}
       <Section title={view.vm ? 'Provision a new VM' : 'Provision a VM'} id="provision-heading">
         {known.length > 0 ? (
           <>
             <p style={{ ...mutedText, marginBlockStart: 0 }}>Read from this issue’s fields:</p>
             <Facts testId="draft-values" rows={known.map((r) => [FIELD_ROLE_LABELS[r], draft?.values[r] ?? ''])} />
+            {draft?.scheduleFromPanel && (
+              <p style={mutedText} data-testid="draft-schedule-kept">
+                Working hours: the ones last saved in this panel, not the issue’s fields.
+              </p>
+            )}
           </>
         ) : (
           <p style={mutedText}>No field of this issue is mapped yet.</p>
@@ -51,11 +74,13 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
             </Message>
           </div>
         )}
-        <div style={{ marginBlockStart: token('space.150') }}>
-          <PanelButton appearance="primary" disabledReason={props.busy ? undefined : reason} isLoading={props.busy} onClick={props.onProvision} testId="action-provision">
-            Provision VM
-          </PanelButton>
-        </div>
+        {!gaveUp && (
+          <div style={{ marginBlockStart: token('space.150') }}>
+            <PanelButton appearance="primary" disabledReason={props.busy ? undefined : reason} isLoading={props.busy} onClick={props.onProvision} testId="action-provision">
+              Provision VM
+            </PanelButton>
+          </div>
+        )}
       </Section>
     </div>
   );

@@ -6,7 +6,7 @@ import { Message } from '../shared/light-controls';
 import { mutedText, row } from '../shared/ui';
 
 /**
- * A provision request the app is retrying (the VM API did not answer). Shown in place of the
+ * A provision request the app is retrying (the VM API did not answer or failed). Shown in place of the
  * Provision button, so nobody sends a second request; the panel polls until the VM appears.
  */
 export function QueuedProvision(props: { pending: PendingProvisionView; viewerZone: string; nextPollMs: number | null; takeFocus?: boolean }) {
@@ -21,10 +21,10 @@ export function QueuedProvision(props: { pending: PendingProvisionView; viewerZo
     <div data-testid="queued-provision" ref={box} tabIndex={-1}>
       <Message tone="information" title="VM requested; waiting for AWS">
         <p data-testid="queued-provision-text">
-          Provision requested at {at(pending.requestedAt)}; the AWS API did not answer, the app retries automatically
+          Provision requested at {at(pending.requestedAt)}; it has not gone through yet, the app retries automatically
           {pending.nextAttemptAt ? ` at ${at(pending.nextAttemptAt)}` : ''} (attempt {pending.attempts + 1} of {pending.maxAttempts}). A retry never launches a second VM.
         </p>
-        {pending.lastError && <p style={mutedText}>Last answer: {pending.lastError}</p>}
+        {pending.lastError && <p style={mutedText} data-testid="queued-provision-cause">Last attempt: {pending.lastError}</p>}
         <div aria-live="polite" style={row}>
           {props.nextPollMs !== null && (
             <>

@@ -52,8 +52,11 @@ export function ScheduleSection(props: {
   };
   if (!vm) return null;
   const s = vm.schedule;
+  // The server reports the stop the scheduler will really make: a keep-running hold past the next
+  // working-hours stop replaces it (panel-resolvers heldStop).
+  const held = !!vm.keepRunningUntil && !!props.view.nextStop && new Date(vm.keepRunningUntil).getTime() === new Date(props.view.nextStop).getTime();
   return (
-    <Section title="Schedule" id="schedule-heading">
+    <Section title="Schedule" id="schedule-heading" collapsible>
       {!editing ? (
         <>
           <Facts
@@ -66,7 +69,22 @@ export function ScheduleSection(props: {
                   : `Automatic start and stop is off (${s.start ?? '—'} to ${s.stop ?? '—'}, ${describeDays(s.days)}, ${s.timezone})`,
               ],
               ['Next start', props.view.nextStart ? <Boundary key="s" label="start" iso={props.view.nextStart} vmZone={s.timezone} viewerZone={props.viewerZone} testId="next-start" /> : 'none scheduled'],
-              ['Next stop', props.view.nextStop ? <Boundary key="t" label="stop" iso={props.view.nextStop} vmZone={s.timezone} viewerZone={props.viewerZone} testId="next-stop" /> : 'none scheduled'],
+              [
+                'Next stop',
+                props.view.nextStop ? (
+                  <span key="t">
+                    <Boundary label="stop" iso={props.view.nextStop} vmZone={s.timezone} viewerZone={props.viewerZone} testId="next-stop" />
+                    {held && (
+                      <span style={mutedText} data-testid="next-stop-held">
+                        <br />
+                        held by Keep running; the working-hours stop before it is skipped
+                      </span>
+                    )}
+                  </span>
+                ) : (
+                  'none scheduled'
+                ),
+              ],
             ]}
           />
           <div style={{ marginBlockStart: token('space.100') }} ref={editButton}>

@@ -4,7 +4,7 @@ import { OS_LABELS, TRANSITIONAL_STATES, type Vm, type VmState } from '../../../
 import { describeStateReason } from '../../../src/domain/state-reason';
 import { formatInstant } from '../shared/format';
 import { Message, StatusLozenge, type LozengeTone } from '../shared/light-controls';
-import { Facts, mutedText, row } from '../shared/ui';
+import { Facts, mutedText, row, Section } from '../shared/ui';
 
 const LOZENGE: Record<VmState, LozengeTone> = {
   pending: 'inprogress',
@@ -68,7 +68,15 @@ export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: numbe
           </Message>
         </div>
       )}
-      <div style={{ marginBlockStart: token('space.150') }}>
+    </div>
+  );
+}
+
+/** What the VM is (type, OS, client, developer, launch, hold): a secondary, collapsible section below the actions. */
+export function VmFacts(props: { vm: Vm; viewerZone: string }) {
+  const { vm } = props;
+  return (
+    <Section title="VM details" id="vm-details-heading" collapsible>
         <Facts
           testId="vm-facts"
           rows={[
@@ -78,11 +86,10 @@ export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: numbe
             ['Developer', vm.developer],
             ['Launched', vm.launchTime ? `${formatInstant(vm.launchTime, props.viewerZone)} (${props.viewerZone})` : 'not yet'],
             ...(vm.keepRunningUntil
-              ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} (${props.viewerZone})`]] as [string, string][])
+              ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} your time (${props.viewerZone})${vm.schedule.timezone === props.viewerZone ? '' : `; ${formatInstant(vm.keepRunningUntil, vm.schedule.timezone)} VM’s time (${vm.schedule.timezone})`}`]] as [string, string][])
               : []),
           ]}
         />
-      </div>
-    </div>
+    </Section>
   );
 }

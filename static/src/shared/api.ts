@@ -28,11 +28,17 @@ export async function call<N extends ResolverName>(name: N, payload: ResolverPay
   return parsed.data as Outcome<N>;
 }
 
-/** What the user can do about a failure, by error code: every failure shown says what to do next. */
+/**
+ * What the user can do about a failure, by error code: every failure shown says what to do next.
+ * A failed VM API call carries its user code (src/domain/user-errors.ts) and a cause that already
+ * says what to do per cause (not reachable, refused, failed inside AWS, failed in the database),
+ * so nothing generic is added to it.
+ */
 export function whatToDo(error: Failure): string {
+  if (error.userCode) return `Error code ${error.userCode}.`;
   switch (error.code) {
     case 'NOT_CONFIGURED':
-      return 'Ask a Jira administrator to finish the Dev VM settings (Apps → Manage apps → Dev VM settings).';
+      return 'Ask a Jira administrator to finish the Dev VM settings (Jira settings → Apps → Dev VM settings).';
     case 'FORBIDDEN':
     case 'NOT_ALLOWED':
       return 'Only the assignee, the reporter or a Jira administrator can do this. Ask one of them.';
@@ -49,9 +55,9 @@ export function whatToDo(error: Failure): string {
     case 'THROTTLED':
       return 'Too many requests at once. Wait a minute and try again.';
     case 'UNAUTHORIZED':
-      return 'The app’s AWS credentials were rejected. Ask a Jira administrator to check the connection in Dev VM settings (Test connection).';
+      return 'The app’s AWS credentials were rejected. Ask a Jira administrator to run Test connection in Jira settings → Apps → Dev VM settings.';
     case 'UPSTREAM_FAILED':
-      return 'The VM service could not be reached. Try again; if it keeps failing, ask a Jira administrator to run Test connection in Dev VM settings.';
+      return 'Try again; if it keeps failing, ask a Jira administrator to run Test connection in Jira settings → Apps → Dev VM settings.';
     case 'INTERNAL':
       return 'Something unexpected went wrong. Try again; if it keeps failing, report it with the issue key.';
   }

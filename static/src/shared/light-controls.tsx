@@ -27,6 +27,12 @@ export function PanelButton(props: {
   const reasonId = useId();
   const [tipOpen, setTipOpen] = useState(false);
   const disabled = !!props.disabledReason || !!props.isLoading;
+  // The tip opens only when pointer or focus arrive at a button that is disabled then. A button
+  // that becomes disabled under the pointer or focus (its own action just ran: Stop, Start,
+  // Terminate) does not pop its reason open and leave it over the panel.
+  const reason = props.disabledReason;
+  useEffect(() => setTipOpen(false), [reason]);
+  const openTip = () => setTipOpen(!!reason);
   const button = (
     <button
       type={props.type ?? 'button'}
@@ -53,9 +59,9 @@ export function PanelButton(props: {
   return (
     <span
       className="dv-tip-host"
-      onMouseEnter={() => setTipOpen(true)}
+      onMouseEnter={openTip}
       onMouseLeave={() => setTipOpen(false)}
-      onFocus={() => setTipOpen(true)}
+      onFocus={openTip}
       onBlur={() => setTipOpen(false)}
       onKeyDown={(e) => e.key === 'Escape' && setTipOpen(false)}
     >

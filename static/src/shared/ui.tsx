@@ -6,13 +6,33 @@ import { Message } from './light-controls';
 
 /** Small building blocks shared by both pages; colours and spacing come only from design tokens. */
 
-export function Section(props: { title: string; id: string; children: ReactNode; level?: 'h2' | 'h3' }) {
+/**
+ * A titled section. `collapsible` sections (secondary content of the narrow issue panel) are a
+ * native <details>, open at first, so a reader can fold them and keep the actions in view.
+ */
+export function Section(props: { title: string; id: string; children: ReactNode; level?: 'h2' | 'h3'; collapsible?: boolean }) {
+  const heading = (
+    <Heading size="small" as={props.level ?? 'h2'} id={props.id}>
+      {props.title}
+    </Heading>
+  );
+  const body = <div style={{ marginBlockStart: token('space.100') }}>{props.children}</div>;
+  if (props.collapsible) {
+    return (
+      <section aria-labelledby={props.id} style={{ marginBlockStart: token('space.200') }}>
+        <details open data-testid={`${props.id}-details`}>
+          <summary style={{ cursor: 'pointer' }}>
+            <span style={{ display: 'inline-block' }}>{heading}</span>
+          </summary>
+          {body}
+        </details>
+      </section>
+    );
+  }
   return (
     <section aria-labelledby={props.id} style={{ marginBlockStart: token('space.250') }}>
-      <Heading size="small" as={props.level ?? 'h2'} id={props.id}>
-        {props.title}
-      </Heading>
-      <div style={{ marginBlockStart: token('space.100') }}>{props.children}</div>
+      {heading}
+      {body}
     </section>
   );
 }
@@ -24,7 +44,9 @@ export function Facts(props: { rows: [string, ReactNode][]; testId?: string }) {
   return (
     <dl
       data-testid={props.testId}
-      style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${token('space.050')} ${token('space.200')}`, margin: 0 }}
+      // The label column is capped, so a long label wraps instead of squeezing the values in the
+      // narrow issue panel (380 px).
+      style={{ display: 'grid', gridTemplateColumns: 'fit-content(45%) minmax(0, 1fr)', gap: `${token('space.050')} ${token('space.200')}`, margin: 0 }}
     >
       {props.rows.map(([label, value]) => (
         <div key={label} style={{ display: 'contents' }}>
