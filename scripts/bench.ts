@@ -12,7 +12,7 @@ import { benchLambdaBundles, LAMBDA_BUNDLE_BUDGET_BYTES, LAMBDA_INIT_BUDGET_MS }
 import { PANEL_JS_BUDGET_GZIP, benchUiBundles, measureFirstRender } from './bench/ui-bundles';
 import { benchTrigger } from './bench/trigger';
 import { benchFleet, fleetBundle } from './bench/fleet';
-import { benchReady } from './bench/ready';
+import type { ReadyBench } from './bench/ready';
 
 interface Row {
   area: string;
@@ -60,7 +60,9 @@ async function main(): Promise<void> {
   push('forge', 'VM API calls per provision transition', String(t.apiCallsPerTransition), '1');
   push('forge', 'transition → signed POST /vms leaves (median / p95)', `${t.medianMsToApiCall.toFixed(1)} / ${t.p95MsToApiCall.toFixed(1)} ms`);
 
-  const r = await benchReady();
+  // Its own process: the Lambda handler modules keep the AWS clients of the first stack a process
+  // starts (as a warm Lambda does), so a second stack in this process would talk to a closed one.
+  const r = JSON.parse(execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'bench', 'ready.ts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').at(-1) ?? '{}') as ReadyBench;
   push('ready', 'reconciler runs between "instance running" and its notice', String(r.reconcilerRunsBeforeRunningNotice), '0 (was: next run, ≤ 5 min)');
   push('ready', 'reconciler runs between the ready signal and "Your dev VM is ready"', String(r.reconcilerRunsBeforeReadyComment), '0');
   push('ready', 'ready tag → comment posted, local path (AWS adds EventBridge delivery)', `${r.readyTagToCommentMs.toFixed(0)} ms`, '≤ 60 s on AWS');

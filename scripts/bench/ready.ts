@@ -58,3 +58,14 @@ export async function benchReady(): Promise<ReadyBench> {
     await preview.close();
   }
 }
+
+// `npm run bench` runs this file in a process of its own and reads the last line.
+if (require.main === module) {
+  benchReady().then(
+    (r) => console.log(JSON.stringify(r)),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { createEc2Client, RETRY_CONFIG } from '../shared/clients';
-import { Ec2Gateway } from '../shared/ec2';
+import type { Ec2Gateway } from '../shared/ec2';
 import { loadEnv, NotifierEnv } from '../shared/env';
 import { instrument, logger } from '../shared/powertools';
 import { deliver, DELIVERY_TIMEOUT_MS, parameterDeps, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps, type ParameterSource } from './deliver';
@@ -35,13 +35,14 @@ const secrets = lazyProvider(
 
 // EC2 state changes and tag changes carry no usable tags: one DescribeInstances per such event.
 // Built on the first such event, not at cold start (most deliveries are the app's own events).
-let gateway: Ec2Gateway | undefined;
-const ec2 = (): Ec2Gateway => (gateway ??= new Ec2Gateway(createEc2Client(), env.MANAGED_BY));
+// The gateway module pulls in the EC2 SDK, so it is loaded here too rather than at module init.
+let gateway: Promise<Ec2Gateway> | undefined;
+const ec2 = (): Promise<Ec2Gateway> => (gateway ??= import('../shared/ec2').then((m) => new m.Ec2Gateway(createEc2Client(), env.MANAGED_BY)));
 
 const deps: NotifierDeps = {
   ...parameterDeps(ssm, secrets, { urlParameter: env.WEBTRIGGER_URL_PARAMETER, secretArn: env.HMAC_SECRET_ARN }),
   fetch: (u, init) => fetch(u, init),
-  lookupInstance: (id) => ec2().getManaged(id),
+  lookupInstance: async (id) => (await ec2()).getManaged(id),
   log: logger,
   // Longer than a web trigger may run (55 s), inside the function's timeout (see deliver.ts).
   timeoutMs: DELIVERY_TIMEOUT_MS,

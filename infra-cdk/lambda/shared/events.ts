@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, LifecycleEvent, STATE_OF_EVENT, type LifecycleEventType } from '../../../src/contract/events';
 import { Tag } from '../../../src/contract/tags';
 import type { Vm } from '../../../src/contract/vm-api';
@@ -103,6 +103,10 @@ export class EventPublisher {
       result.calls++;
       const retry: LifecycleEvent[] = [];
       try {
+        // Required here, not at the top: the notifier imports this module for buildLifecycleEvent
+        // only, and must not load the EventBridge SDK at cold start (the runtime provides it).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { PutEventsCommand } = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
         const res = await this.client.send(new PutEventsCommand({ Entries: entries }));
         const outcomes = res.Entries ?? [];
         batch.forEach((e, k) => {
