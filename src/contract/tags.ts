@@ -38,6 +38,12 @@ export const Tag = {
   IdleStopMinutes: 'DevVmIdleStopMinutes',
   /** ISO 8601 instant of the last "Keep this VM": the idle-teardown clock starts no earlier. */
   KeptAt: 'DevVmKeptAt',
+  /**
+   * The issue's cost center (an optional mapped Jira field), on the instance, its volumes and the
+   * developer's EFS access point, so Cost Explorer can split the bill once it is activated as a
+   * cost allocation tag.
+   */
+  CostCenter: 'CostCenter',
 } as const;
 export type TagKey = (typeof Tag)[keyof typeof Tag];
 
