@@ -5,7 +5,7 @@
  * the call count of the seed design's algorithm (seed-design-notes.md §3: one DescribeInstances,
  * then one StopInstances call per instance it acts on).
  *
- * The real reconciler run (infra-cdk/lambda/reconciler/run.ts) and the real Fleet are used; the
+ * The real reconciler run (infra-cdk/lambda/reconciler/run.ts) and the real EC2 gateway (shared/ec2.ts) are used; the
  * EC2 client is answered in memory (aws-sdk-client-mock) and every SDK command is counted. S3 and
  * EventBridge are in-memory ports (not EC2 calls; PutEvents calls are reported separately).
  *
@@ -23,7 +23,7 @@ import { ActivityProbe } from '../../infra-cdk/lambda/reconciler/activity-probe'
 import type { LifecycleEvent } from '../../src/contract/events';
 import { MANAGED_BY } from '../../src/contract/tags';
 import { emptyState, type SchedulerState } from '../../src/domain/scheduler-state';
-import { Fleet } from '../../infra-cdk/lambda/reconciler/fleet';
+import { Ec2Gateway } from '../../infra-cdk/lambda/shared/ec2';
 import { runReconciler, type ReconcilerDeps } from '../../infra-cdk/lambda/reconciler/run';
 
 export interface SchedulerBenchRow {
@@ -159,7 +159,7 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
         let etag = 0;
         let putEvents = 0;
         const deps: ReconcilerDeps = {
-          fleet: new Fleet(new EC2Client(region), MANAGED_BY),
+          fleet: new Ec2Gateway(new EC2Client(region), MANAGED_BY),
           activity: probe,
           state: {
             read: async () => ({ state: stored, etag: String(etag) }),
@@ -188,7 +188,7 @@ export async function benchScheduler(sizes: number[] = SIZES): Promise<Scheduler
         const summary = await runReconciler(deps, new Date(now));
         wall.push(performance.now() - t0);
         decision.push(summary.decisionMs);
-        const c = (deps.fleet as Fleet).counts;
+        const c = (deps.fleet as Ec2Gateway).counts;
         row = {
           instances: n,
           ec2Calls: summary.ec2Calls,

@@ -9,7 +9,8 @@ import { buildLifecycleEvent, type EventInput, type PublishResult } from '../sha
 import type { Log } from '../shared/powertools';
 import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
 import type { ActivityPort } from './activity-probe';
-import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './fleet';
+import { totalCalls, type BatchResult, type FailedId, type FleetGateway } from '../shared/ec2';
+import { tagMap } from '../shared/ec2-tags';
 
 /**
  * One reconciler run: read state → list the fleet → plan (pure) → commit the plan with a
@@ -27,15 +28,6 @@ import { totalCalls, type BatchResult, type CallCounts, type FailedId } from './
  * (capacity retries, failed stops) for the next run.
  */
 
-export interface FleetPort {
-  readonly counts: CallCounts;
-  listManaged(): Promise<Instance[]>;
-  start(ids: readonly string[]): Promise<BatchResult>;
-  stop(ids: readonly string[]): Promise<BatchResult>;
-  terminate(ids: readonly string[]): Promise<BatchResult>;
-  setTag(key: string, value: string, ids: readonly string[]): Promise<BatchResult>;
-  deleteTag(key: string, ids: readonly string[]): Promise<BatchResult>;
-}
 export interface StatePort {
   read(): Promise<StateSnapshot>;
   write(state: SchedulerState, etag: string | undefined): Promise<WriteResult>;
@@ -49,7 +41,7 @@ export interface MetricsPort {
 }
 
 export interface ReconcilerDeps {
-  fleet: FleetPort;
+  fleet: FleetGateway;
   /** Sessions and CPU of the fleet; absent (or failing) means this run does not idle-stop or defer. */
   activity?: ActivityPort;
   state: StatePort;
@@ -95,19 +87,13 @@ export interface RunSummary {
   };
 }
 
-function tagsOf(instance: Instance): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const t of instance.Tags ?? []) if (t.Key !== undefined && t.Value !== undefined) out.set(t.Key, t.Value);
-  return out;
-}
-
 export function observe(instance: Instance): ObservedVm {
   const reason = instance.StateReason?.Message ?? instance.StateReason?.Code;
   return {
     id: instance.InstanceId ?? '',
     // EC2 documents these six names; anything else is treated as still coming up.
     state: isEc2State(instance.State?.Name ?? '') ? (instance.State?.Name as Ec2State) : 'pending',
-    tags: tagsOf(instance),
+    tags: tagMap(instance.Tags),
     ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {}),
     ...(reason ? { stateReason: reason } : {}),
   };
@@ -183,19 +169,19 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   };
 
   const startDecisions = p.starts;
-  const starts = await deps.fleet.start(startDecisions.map((d) => d.id));
+  const starts = await deps.fleet.startMany(startDecisions.map((d) => d.id));
   record('start', startDecisions, starts);
-  const stops = await deps.fleet.stop(p.stops.map((d) => d.id));
+  const stops = await deps.fleet.stopMany(p.stops.map((d) => d.id));
   record('stop', p.stops, stops);
-  const terminations = await deps.fleet.terminate(p.terminations.map((d) => d.id));
+  const terminations = await deps.fleet.terminateMany(p.terminations.map((d) => d.id));
   record('terminate', p.terminations, terminations);
 
   for (const w of p.tagWrites) {
-    const r = await deps.fleet.setTag(w.key, w.value, w.ids);
+    const r = await deps.fleet.tagMany(w.key, w.value, w.ids);
     for (const f of r.failed) deps.log.warn('could not write tag', { instanceId: f.id, tag: w.key, code: f.code });
   }
   for (const d of p.tagDeletes) {
-    const r = await deps.fleet.deleteTag(d.key, d.ids);
+    const r = await deps.fleet.untagMany(d.key, d.ids);
     for (const f of r.failed) deps.log.warn('could not delete tag', { instanceId: f.id, tag: d.key, code: f.code });
   }
 
@@ -216,7 +202,7 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     const vm = deps.toVm?.(instance, after ?? p.nextState, now);
     const sequence = sequences.get(id) ?? 0;
     sequences.set(id, sequence + 1);
-    events.push({ ...input, instanceId: id, tags: tagsOf(instance), now, observedAt: now, sequence, ...(vm ? { vm } : {}) });
+    events.push({ ...input, instanceId: id, tags: tagMap(instance.Tags), now, observedAt: now, sequence, ...(vm ? { vm } : {}) });
   };
 
   for (const o of outcomes) {

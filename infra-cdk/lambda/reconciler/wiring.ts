@@ -9,8 +9,8 @@ import { createCloudWatchClient, createSsmClient } from '../shared/clients';
 import { EventPublisher } from '../shared/events';
 import { SchedulerStateStore } from '../shared/scheduler-state';
 import { NotAManagedVmError, toVm } from '../shared/vm-record';
+import { Ec2Gateway } from '../shared/ec2';
 import { ActivityProbe } from './activity-probe';
-import { Fleet } from './fleet';
 import { withUsage, type ReconcilerDeps } from './run';
 
 /**
@@ -28,7 +28,7 @@ export function reconcilerDeps(
   wrapEvents: (publisher: EventPublisher) => ReconcilerDeps['events'] = (p) => p,
 ): ReconcilerDeps {
   return {
-    fleet: new Fleet(clients.ec2, env.MANAGED_BY),
+    fleet: new Ec2Gateway(clients.ec2, env.MANAGED_BY),
     activity: new ActivityProbe(clients.ssm ?? createSsmClient(), clients.cloudWatch ?? createCloudWatchClient(), {
       cpuPercent: env.CPU_BUSY_PERCENT,
       cpuSustainMinutes: env.CPU_BUSY_MINUTES,

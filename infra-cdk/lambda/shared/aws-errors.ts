@@ -1,5 +1,5 @@
 import { ApiError } from '../../../src/contract/errors';
-import { awsErrorCode, errorIs, isAwsError } from './clients';
+import { errorCode, errorIs, isAwsError } from './clients';
 
 /**
  * SDK errors → the API's one error shape. Each message says what happened and what to do; none
@@ -9,7 +9,7 @@ import { awsErrorCode, errorIs, isAwsError } from './clients';
 export function toApiError(e: unknown, context: { instanceType?: string } = {}): ApiError {
   if (e instanceof ApiError) return e;
   if (!isAwsError(e)) return new ApiError('INTERNAL', 'internal error; see the VM API logs', undefined, { cause: e });
-  const code = awsErrorCode(e) ?? 'Unknown';
+  const code = errorCode(e);
   if (errorIs(e, 'InsufficientInstanceCapacity')) {
     const what = context.instanceType ? `${context.instanceType} capacity` : 'capacity for this instance type';
     return new ApiError(

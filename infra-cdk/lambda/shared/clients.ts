@@ -77,10 +77,15 @@ export function isAwsError(e: unknown): e is AwsErrorLike {
   return typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string' && ('$metadata' in e || '$fault' in e);
 }
 
-/** The service's error code (EC2 puts it in `Code`, others in `name`). */
-export function awsErrorCode(e: unknown): string | undefined {
-  if (!isAwsError(e)) return undefined;
-  return e.Code ?? e.name;
+/**
+ * The error's code: for an SDK error the service's (EC2 puts it in `Code`, others in `name`),
+ * for any other error its `name`; 'Error' when the thrown value is not an object.
+ */
+export function errorCode(e: unknown): string {
+  if (typeof e !== 'object' || e === null) return 'Error';
+  const err = e as { Code?: unknown; name?: unknown };
+  if (typeof err.Code === 'string') return err.Code;
+  return typeof err.name === 'string' ? err.name : 'Error';
 }
 
 /**

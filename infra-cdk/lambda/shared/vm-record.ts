@@ -1,9 +1,10 @@
-import type { Instance, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { ClientName, clientDatabaseName, DeveloperName } from '../../../src/contract/names';
 import { ClockTime, DaysSpec, DEFAULT_DAYS, Schedule, TimeZoneName } from '../../../src/contract/schedule';
 import { MANAGED_BY, Tag } from '../../../src/contract/tags';
 import { scheduleFromTags as parseScheduleTags } from '../../../src/domain/schedule-tags';
 import { DbConnection, OsId, Usage, Vm, VmState } from '../../../src/contract/vm-api';
+import { tagMap } from './ec2-tags';
 import { developerClientDbSecretName, developerClientLoginName, developerHomePath } from './resource-names';
 
 /**
@@ -39,17 +40,6 @@ export class NotAManagedVmError extends Error {
   ) {
     super(`${instanceId} is not a managed dev VM: ${reason}`);
   }
-}
-
-export function tagMap(tags: readonly Ec2Tag[] | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const t of tags ?? []) if (t.Key !== undefined && t.Value !== undefined) out.set(t.Key, t.Value);
-  return out;
-}
-
-/** True when the instance carries this stack's ManagedBy tag. */
-export function isManaged(instance: Instance, managedBy: string = MANAGED_BY): boolean {
-  return tagMap(instance.Tags).get(Tag.ManagedBy) === managedBy;
 }
 
 /**

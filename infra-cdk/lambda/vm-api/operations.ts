@@ -5,7 +5,7 @@ import { Tag } from '../../../src/contract/tags';
 import type { Health, KeepRunningRequest, LifecycleUpdate, RevokeResult, Vm, VmList } from '../../../src/contract/vm-api';
 import { scheduleToTags } from '../../../src/domain/schedule-tags';
 import { toApiError } from '../shared/aws-errors';
-import { withTags } from '../shared/ec2';
+import { withTags } from '../shared/ec2-tags';
 import type { VmApiDeps } from './deps';
 import { vmRecord, vmRecords } from './records';
 

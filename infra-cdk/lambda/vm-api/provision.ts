@@ -7,9 +7,8 @@ import { scheduleToTags } from '../../../src/domain/schedule-tags';
 import { renderUserData, UserDataInputError } from '../../../src/domain/user-data';
 import { toApiError } from '../shared/aws-errors';
 import { errorIs } from '../shared/clients';
-import { withTags } from '../shared/ec2';
+import { tagMap, withTags } from '../shared/ec2-tags';
 import { developerClientDbSecretName, vmName } from '../shared/resource-names';
-import { tagMap } from '../shared/vm-record';
 import { ready, type VmApiDeps } from './deps';
 import { vmRecord } from './records';
 

@@ -6,7 +6,7 @@ import { MANAGED_BY } from '../../../src/contract/tags';
 import { EventPublisher } from '../../../infra-cdk/lambda/shared/events';
 import { SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
 import { toVm } from '../../../infra-cdk/lambda/shared/vm-record';
-import { Fleet } from '../../../infra-cdk/lambda/reconciler/fleet';
+import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { runReconciler, withUsage, type ReconcilerDeps } from '../../../infra-cdk/lambda/reconciler/run';
 import { FakeEc2, FakeEventBridge, FakeS3 } from './fake-aws';
 
@@ -36,7 +36,7 @@ function deps(): ReconcilerDeps {
   const region = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } };
   const quiet = () => undefined;
   return {
-    fleet: new Fleet(new EC2Client(region), MANAGED_BY),
+    fleet: new Ec2Gateway(new EC2Client(region), MANAGED_BY),
     state: new SchedulerStateStore(new S3Client(region), 'state-bucket', 'scheduler/state.json'),
     events: new EventPublisher(new EventBridgeClient(region), 'dev-vm-bus'),
     log: { info: quiet, warn: quiet, error: quiet },

@@ -7,7 +7,7 @@ import { SchedulerState } from '../../../src/domain/scheduler-state';
 import { EventPublisher } from '../../../infra-cdk/lambda/shared/events';
 import { SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
 import { toVm } from '../../../infra-cdk/lambda/shared/vm-record';
-import { Fleet } from '../../../infra-cdk/lambda/reconciler/fleet';
+import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { runReconciler, withUsage, type ReconcilerDeps } from '../../../infra-cdk/lambda/reconciler/run';
 import { FakeEc2, FakeEventBridge, FakeS3, instanceId } from './fake-aws';
 
@@ -40,7 +40,7 @@ afterEach(() => {
 function deps(over: Partial<ReconcilerDeps> = {}): ReconcilerDeps {
   const region = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } };
   return {
-    fleet: new Fleet(new EC2Client(region), MANAGED_BY),
+    fleet: new Ec2Gateway(new EC2Client(region), MANAGED_BY),
     state: new SchedulerStateStore(new S3Client(region), 'state-bucket', 'scheduler/state.json'),
     events: new EventPublisher(new EventBridgeClient(region), 'dev-vm-bus'),
     log: {

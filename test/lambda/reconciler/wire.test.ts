@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MANAGED_BY } from '../../../src/contract/tags';
-import { Fleet } from '../../../infra-cdk/lambda/reconciler/fleet';
+import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { runReconciler, type ReconcilerDeps } from '../../../infra-cdk/lambda/reconciler/run';
 import { EventPublisher } from '../../../infra-cdk/lambda/shared/events';
 import { SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 const deps = (): ReconcilerDeps => ({
-  fleet: new Fleet(clients.ec2, MANAGED_BY),
+  fleet: new Ec2Gateway(clients.ec2, MANAGED_BY),
   state: new SchedulerStateStore(clients.s3, 'dev-vm-state', 'scheduler/state.json'),
   events: new EventPublisher(clients.bus, 'dev-vm-bus'),
   log: { info: () => undefined, warn: () => undefined, error: () => undefined },
