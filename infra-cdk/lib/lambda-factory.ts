@@ -1,15 +1,13 @@
 import * as path from 'node:path';
-import { EXTERNAL_MODULES, LAMBDA_DIR, aliasArgs } from './bundling';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
+import { LAMBDA_DIR, lambdaBuildOptions } from './bundling';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** Repository root: esbuild resolves `src/contract` and the root lockfile from here. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Lambda sources live in infra-cdk/lambda; entries are given relative to it. */
 export { LAMBDA_DIR };
 
@@ -124,29 +122,40 @@ export function finishFunction(fn: lambda.Function, base: FunctionBase): void {
   });
 }
 
-/** Production factory: NodejsFunction bundles each handler with the local esbuild (no Docker). */
+/**
+ * Bundles one handler with the local esbuild into the asset directory (bundling.ts has the
+ * options). A class with the entry as a field, not a bare object: CDK keys its per-process
+ * asset cache on the JSON of the bundling options, where a function alone would vanish and two
+ * handlers would share one bundle.
+ */
+class EsbuildBundling implements ILocalBundling {
+  constructor(readonly entry: string) {}
+
+  tryBundle(outputDir: string): boolean {
+    buildSync(lambdaBuildOptions(path.join(LAMBDA_DIR, this.entry), outputDir));
+    return true;
+  }
+}
+
+/**
+ * Production factory: each handler is bundled by the local esbuild (no Docker) into an ES module
+ * with its lazily loaded chunks beside it, all in the function's one asset. NodejsFunction cannot
+ * do this: it passes esbuild an `--outfile`, and code splitting needs an output directory.
+ */
 export class BundlingLambdaFactory implements LambdaFactory {
   create(scope: Construct, id: string, spec: LambdaSpec): lambda.Function {
     const base = functionBase(scope, id, spec);
-    const { code: _code, handler: _handler, ...props } = base.props;
-    const fn = new nodejs.NodejsFunction(scope, id, {
-      ...props,
-      entry: path.join(LAMBDA_DIR, spec.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        minify: true,
-        // No source maps: they would double the bundle the cold start has to load.
-        sourceMap: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The runtime ships AWS SDK v3: leaving it out keeps bundles small and cold starts fast.
-        externalModules: EXTERNAL_MODULES,
-        // Code-page tables and CA profiles mysql2 never uses here (infra-cdk/lib/bundling.ts).
-        esbuildArgs: aliasArgs(),
-        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
-      },
+    const fn = new lambda.Function(scope, id, {
+      ...base.props,
+      code: lambda.Code.fromAsset(LAMBDA_DIR, {
+        // The hash of the bundle itself: it changes exactly when the deployed code does.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new EsbuildBundling(spec.entry),
+          // Required by the API, never pulled: local bundling either succeeds or throws.
+          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+        },
+      }),
     });
     finishFunction(fn, base);
     return fn;

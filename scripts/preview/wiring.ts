@@ -449,6 +449,8 @@ async function loadLambdas(): Promise<Lambdas> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
   const { S3Client } = await import('@aws-sdk/client-s3');
   const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { SSMClient } = await import('@aws-sdk/client-ssm');
+  const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
   const { Ec2Gateway } = await import('../../infra-cdk/lambda/shared/ec2');
   const { runReconciler } = await import('../../infra-cdk/lambda/reconciler/run');
   const { reconcilerDeps } = await import('../../infra-cdk/lambda/reconciler/wiring');
@@ -461,10 +463,12 @@ async function loadLambdas(): Promise<Lambdas> {
   // Path-style, as the handlers use it with an emulator: a hostname endpoint has no per-bucket DNS names.
   const s3 = new S3Client({ ...s3ClientConfig(), forcePathStyle: true });
   const eventBridge = new EventBridgeClient({ ...RETRY_CONFIG });
+  const ssm = new SSMClient({ ...RETRY_CONFIG });
+  const cloudWatch = new CloudWatchClient({ ...RETRY_CONFIG });
   const fleet = () => new Ec2Gateway(ec2, recEnv.MANAGED_BY);
   const reconcile = async (now: Date, onPublished: (events: LifecycleEvent[]) => void) =>
     runReconciler(
-      reconcilerDeps(recEnv, { ec2, s3, eventBridge }, logger, { count: () => undefined, milliseconds: () => undefined }, (publisher) => ({
+      reconcilerDeps(recEnv, { ec2, s3, eventBridge, ssm, cloudWatch }, logger, { count: () => undefined, milliseconds: () => undefined }, (publisher) => ({
         publish: async (events) => {
           const r = await publisher.publish(events);
           const failed = new Set(r.failed.map((f) => f.id));

@@ -37,7 +37,8 @@ const secrets = lazyProvider(
 // Built on the first such event, not at cold start (most deliveries are the app's own events).
 // The gateway module pulls in the EC2 SDK, so it is loaded here too rather than at module init.
 let gateway: Promise<Ec2Gateway> | undefined;
-const ec2 = (): Promise<Ec2Gateway> => (gateway ??= import('../shared/ec2').then((m) => new m.Ec2Gateway(createEc2Client(), env.MANAGED_BY)));
+const ec2 = (): Promise<Ec2Gateway> =>
+  (gateway ??= Promise.all([import('../shared/ec2'), createEc2Client()]).then(([m, client]) => new m.Ec2Gateway(client, env.MANAGED_BY)));
 
 const deps: NotifierDeps = {
   ...parameterDeps(ssm, secrets, { urlParameter: env.WEBTRIGGER_URL_PARAMETER, secretArn: env.HMAC_SECRET_ARN }),

@@ -19,9 +19,16 @@ let runner: Promise<Runner> | undefined;
 
 async function makeRunner(): Promise<Runner> {
   const [{ runReconciler }, { reconcilerDeps }, clients] = await Promise.all([import('./run'), import('./wiring'), import('../shared/clients')]);
+  const [ec2, s3, eventBridge, ssm, cloudWatch] = await Promise.all([
+    clients.createEc2Client(),
+    clients.createS3Client(),
+    clients.createEventBridgeClient(),
+    clients.createSsmClient(),
+    clients.createCloudWatchClient(),
+  ]);
   const deps: ReconcilerDeps = reconcilerDeps(
     env,
-    { ec2: clients.createEc2Client(), s3: clients.createS3Client(), eventBridge: clients.createEventBridgeClient() },
+    { ec2, s3, eventBridge, ssm, cloudWatch },
     logger,
     {
       count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),

@@ -5,7 +5,6 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Log } from '../shared/powertools';
 import type { ReconcilerEnv } from '../shared/env';
-import { createCloudWatchClient, createSsmClient } from '../shared/clients';
 import { EventPublisher } from '../shared/events';
 import { SchedulerStateStore } from '../shared/scheduler-state';
 import { NotAManagedVmError, toVm } from '../shared/vm-record';
@@ -20,8 +19,8 @@ import { withUsage, type ReconcilerDeps } from './run';
  */
 export function reconcilerDeps(
   env: ReconcilerEnv,
-  /** SSM and CloudWatch (activity) default to clients built here, so the handler wiring stays as it is. */
-  clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient; ssm?: SSMClient; cloudWatch?: CloudWatchClient },
+  /** SSM and CloudWatch serve the activity probe (sessions and CPU). */
+  clients: { ec2: EC2Client; s3: S3Client; eventBridge: EventBridgeClient; ssm: SSMClient; cloudWatch: CloudWatchClient },
   logger: Log,
   metrics: ReconcilerDeps['metrics'],
   /** Lets a caller observe what was published (the preview shows it); defaults to the publisher. */
@@ -29,7 +28,7 @@ export function reconcilerDeps(
 ): ReconcilerDeps {
   return {
     fleet: new Ec2Gateway(clients.ec2, env.MANAGED_BY),
-    activity: new ActivityProbe(clients.ssm ?? createSsmClient(), clients.cloudWatch ?? createCloudWatchClient(), {
+    activity: new ActivityProbe(clients.ssm, clients.cloudWatch, {
       cpuPercent: env.CPU_BUSY_PERCENT,
       cpuSustainMinutes: env.CPU_BUSY_MINUTES,
       periodMinutes: 5,

@@ -27,42 +27,41 @@ export const s3ClientConfig = (env: Record<string, string | undefined> = process
 export type ClientOverrides = Pick<EC2ClientConfig, 'requestHandler' | 'region' | 'credentials'>;
 
 /*
- * Each SDK package is required when its factory is first called, not when this module is
+ * Each SDK package is imported when its factory is first called, not when this module is
  * imported: every Lambda imports this module (for RETRY_CONFIG and the error helpers), and
  * loading EC2, EFS and IAM clients it does not use would cost each cold start hundreds of ms.
- * The SDK stays external to the bundles (the Lambda runtime provides it), so this is a plain
- * runtime require.
+ * The SDK stays external to the bundles (the Lambda runtime provides it). It is loaded with
+ * `import()`, like the gateways' static imports, so the ES-module bundles (infra-cdk/lib/bundling.ts)
+ * load one build of each SDK package: a `require()` here would load its CommonJS build a second time.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
-export function createEc2Client(o: ClientOverrides = {}): EC2Client {
-  const sdk = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+export async function createEc2Client(o: ClientOverrides = {}): Promise<EC2Client> {
+  const sdk = await import('@aws-sdk/client-ec2');
   return tracer.captureAWSv3Client(new sdk.EC2Client({ ...RETRY_CONFIG, ...o }));
 }
-export function createEfsClient(o: ClientOverrides = {}): EFSClient {
-  const sdk = require('@aws-sdk/client-efs') as typeof import('@aws-sdk/client-efs');
+export async function createEfsClient(o: ClientOverrides = {}): Promise<EFSClient> {
+  const sdk = await import('@aws-sdk/client-efs');
   return tracer.captureAWSv3Client(new sdk.EFSClient({ ...RETRY_CONFIG, ...o }));
 }
-export function createIamClient(o: ClientOverrides = {}): IAMClient {
-  const sdk = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+export async function createIamClient(o: ClientOverrides = {}): Promise<IAMClient> {
+  const sdk = await import('@aws-sdk/client-iam');
   return tracer.captureAWSv3Client(new sdk.IAMClient({ ...RETRY_CONFIG, ...o }));
 }
-export function createS3Client(o: ClientOverrides = {}): S3Client {
-  const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+export async function createS3Client(o: ClientOverrides = {}): Promise<S3Client> {
+  const sdk = await import('@aws-sdk/client-s3');
   return tracer.captureAWSv3Client(new sdk.S3Client({ ...s3ClientConfig(), ...o }));
 }
-export function createEventBridgeClient(o: ClientOverrides = {}): EventBridgeClient {
-  const sdk = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+export async function createEventBridgeClient(o: ClientOverrides = {}): Promise<EventBridgeClient> {
+  const sdk = await import('@aws-sdk/client-eventbridge');
   return tracer.captureAWSv3Client(new sdk.EventBridgeClient({ ...RETRY_CONFIG, ...o }));
 }
-export function createSsmClient(o: ClientOverrides = {}): SSMClient {
-  const sdk = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+export async function createSsmClient(o: ClientOverrides = {}): Promise<SSMClient> {
+  const sdk = await import('@aws-sdk/client-ssm');
   return tracer.captureAWSv3Client(new sdk.SSMClient({ ...RETRY_CONFIG, ...o }));
 }
-export function createCloudWatchClient(o: ClientOverrides = {}): CloudWatchClient {
-  const sdk = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+export async function createCloudWatchClient(o: ClientOverrides = {}): Promise<CloudWatchClient> {
+  const sdk = await import('@aws-sdk/client-cloudwatch');
   return tracer.captureAWSv3Client(new sdk.CloudWatchClient({ ...RETRY_CONFIG, ...o }));
 }
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Shape of an error thrown by an SDK v3 client (service exception or SDK-side failure). */
 export interface AwsErrorLike {

@@ -47,14 +47,14 @@ const makeHandler = async (): Promise<VmApiHandler> => {
   ]);
   const deps: VmApiDeps = {
     env,
-    ec2: new Ec2Gateway(createEc2Client(), env.MANAGED_BY),
+    ec2: new Ec2Gateway(await createEc2Client(), env.MANAGED_BY),
     efs: once(async () => {
       const { EfsGateway } = await import('../shared/efs');
-      return new EfsGateway(createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE });
+      return new EfsGateway(await createEfsClient(), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE });
     }),
     iam: once(async () => {
       const { IamGateway } = await import('../shared/iam');
-      return new IamGateway(createIamClient(), {
+      return new IamGateway(await createIamClient(), {
         rolePath: env.INSTANCE_ROLE_PATH,
         instancePolicyArn: env.INSTANCE_POLICY_ARN,
         boundaryArn: env.INSTANCE_BOUNDARY_ARN,

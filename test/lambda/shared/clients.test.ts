@@ -32,9 +32,9 @@ afterEach(() => {
 describe('AWS clients', () => {
   it('send every service to AWS_ENDPOINT_URL, taken from the environment by the SDK itself', async () => {
     const before = aws.state.calls.length;
-    const ec2 = createEc2Client();
-    const efs = createEfsClient();
-    const iam = createIamClient();
+    const ec2 = await createEc2Client();
+    const efs = await createEfsClient();
+    const iam = await createIamClient();
     await ec2.send(new DescribeInstancesCommand({}));
     await efs.send(new DescribeAccessPointsCommand({}));
     await expect(iam.send(new GetRoleCommand({ RoleName: 'nobody' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
@@ -46,7 +46,7 @@ describe('AWS clients', () => {
 
   it('resolve to the real regional endpoint when AWS_ENDPOINT_URL is absent', async () => {
     delete process.env.AWS_ENDPOINT_URL;
-    const ec2 = createEc2Client({ region: 'eu-west-1' });
+    const ec2 = await createEc2Client({ region: 'eu-west-1' });
     const seen: string[] = [];
     ec2.middlewareStack.add(
       (_next) => async (args) => {
@@ -61,7 +61,7 @@ describe('AWS clients', () => {
   });
 
   it('use adaptive retries with 5 attempts', async () => {
-    const ec2 = createEc2Client();
+    const ec2 = await createEc2Client();
     expect(RETRY_CONFIG).toEqual({ retryMode: 'adaptive', maxAttempts: 5 });
     expect(await ec2.config.maxAttempts()).toBe(5);
     expect((await ec2.config.retryStrategy()) as unknown).toMatchObject({ mode: 'adaptive' });
@@ -70,7 +70,7 @@ describe('AWS clients', () => {
   it('retry a throttled call inside the SDK until it succeeds', async () => {
     aws.injectFault({ kind: 'throttle', calls: 2, service: 'ec2', operation: 'DescribeInstances' });
     const before = aws.state.calls.length;
-    const res = await createEc2Client().send(new DescribeInstancesCommand({}));
+    const res = await (await createEc2Client()).send(new DescribeInstancesCommand({}));
     expect(res.$metadata.httpStatusCode).toBe(200);
     expect(res.$metadata.attempts).toBe(3);
     const served = aws.state.calls.slice(before);
@@ -80,7 +80,7 @@ describe('AWS clients', () => {
   it('retry throttled IAM and EFS calls too', async () => {
     aws.injectFault({ kind: 'throttle', calls: 1, service: 'iam' });
     aws.injectFault({ kind: 'throttle', calls: 1, service: 'elasticfilesystem' });
-    await expect(createIamClient().send(new GetRoleCommand({ RoleName: 'nobody' }))).rejects.toMatchObject({ name: 'NoSuchEntityException', $metadata: { attempts: 2 } });
-    expect((await createEfsClient().send(new DescribeAccessPointsCommand({}))).$metadata.attempts).toBe(2);
+    await expect((await createIamClient()).send(new GetRoleCommand({ RoleName: 'nobody' }))).rejects.toMatchObject({ name: 'NoSuchEntityException', $metadata: { attempts: 2 } });
+    expect((await (await createEfsClient()).send(new DescribeAccessPointsCommand({}))).$metadata.attempts).toBe(2);
   });
 });

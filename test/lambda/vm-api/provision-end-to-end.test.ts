@@ -62,9 +62,9 @@ beforeAll(async () => {
   });
   handle = createHandler({
     env,
-    ec2: new Ec2Gateway(createEc2Client(cfg), env.MANAGED_BY),
-    efs: new EfsGateway(createEfsClient(cfg), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE }),
-    iam: new IamGateway(createIamClient(cfg), { rolePath: env.INSTANCE_ROLE_PATH, instancePolicyArn: env.INSTANCE_POLICY_ARN, boundaryArn: env.INSTANCE_BOUNDARY_ARN, managedBy: env.MANAGED_BY }),
+    ec2: new Ec2Gateway(await createEc2Client(cfg), env.MANAGED_BY),
+    efs: new EfsGateway(await createEfsClient(cfg), { fileSystemId: env.EFS_FILE_SYSTEM_ID, managedBy: env.MANAGED_BY, uidBase: env.UID_BASE }),
+    iam: new IamGateway(await createIamClient(cfg), { rolePath: env.INSTANCE_ROLE_PATH, instancePolicyArn: env.INSTANCE_POLICY_ARN, boundaryArn: env.INSTANCE_BOUNDARY_ARN, managedBy: env.MANAGED_BY }),
     databases: async () => db,
     logger,
     now: () => new Date(),

@@ -140,8 +140,20 @@ export const connectPostgres: Connector = async (o) => {
   };
 };
 
+/**
+ * mysql2 is CommonJS only. Imported with `import()` from the Lambda's ES-module bundle, it is a
+ * chunk of its own whose namespace holds the exports under `default` (esbuild's code splitting
+ * does not copy them onto the namespace as Node's own loader does); under ts-jest and tsx
+ * `default` is the same exports object. pg needs no such step: it ships an ES-module entry.
+ */
+async function loadMysql(): Promise<typeof import('mysql2/promise')> {
+  const ns = await import('mysql2/promise');
+  const fromDefault: Partial<typeof ns.default> | undefined = ns.default;
+  return typeof fromDefault?.createConnection === 'function' ? ns.default : ns;
+}
+
 export const connectMysql: Connector = async (o) => {
-  const mysql = await import('mysql2/promise');
+  const mysql = await loadMysql();
   const ssl = await tlsOptions(o.tls);
   let conn: Awaited<ReturnType<typeof mysql.createConnection>>;
   try {
