@@ -16,9 +16,6 @@ import { leaf, list, node } from './xml';
  * preview and the unit tests). Shapes follow the EC2, IAM, EFS and EventBridge API references.
  */
 
-export const EC2_ACCOUNT_OPERATIONS = ['CreateVpc', 'DescribeVpcs', 'CreateSubnet', 'DescribeSubnets', 'CreateLaunchTemplate', 'DescribeLaunchTemplates'] as const;
-export const IAM_POLICY_OPERATIONS = ['CreatePolicy', 'GetPolicy', 'ListPolicies'] as const;
-
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/;
 const tagSetXml = (tags: ReadonlyMap<string, string>) => (tags.size ? list('tagSet', 'item', [...tags], ([k, v]) => leaf('key', k) + leaf('value', v)) : '');
 
@@ -236,8 +233,6 @@ function fileSystemJson(f: FileSystem, state: AwsState, encrypted: boolean): Rec
 }
 
 // ---------------------------------------------------------------- EventBridge buses
-
-export const EVENT_BUS_OPERATIONS = ['CreateEventBus', 'DescribeEventBus'] as const;
 
 export function handleEventBus(op: string, req: StandInRequest, body: JsonObject, ctx: ServiceContext): StandInResponse {
   const { state } = ctx;

@@ -23,8 +23,6 @@ import { document, leaf, list, node } from './xml';
  * that take time, terminated instances listed for an hour.
  */
 
-export const EC2_OPERATIONS = ['RunInstances', 'DescribeInstances', 'StartInstances', 'StopInstances', 'TerminateInstances', 'CreateTags', 'DeleteTags'] as const;
-
 const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
 const DEFAULT_SUBNET = 'subnet-0d0e0f0a0b0c0d0e0';
 const USER_INITIATED: StateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
@@ -271,7 +269,6 @@ function resolveInstanceProfile(p: QueryParams, state: AwsState): string | undef
   }
   return profile.arn;
 }
-
 
 // ---------------------------------------------------------------- DescribeInstances
 

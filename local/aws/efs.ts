@@ -10,7 +10,6 @@ import { hexId, type AccessPoint, type AwsState } from './state';
  * repeated ClientToken answers AccessPointAlreadyExists with the existing id, as EFS does.
  */
 
-export const EFS_OPERATIONS = ['CreateAccessPoint', 'DescribeAccessPoints', 'DeleteAccessPoint'] as const;
 const BASE = '/2015-02-01/access-points';
 const MAX_PER_FILE_SYSTEM = 1000;
 

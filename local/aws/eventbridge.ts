@@ -12,8 +12,6 @@ import { targetOperation } from './secrets-manager';
  * FailedEntryCount while the others are recorded, exactly the partial-failure shape callers must handle.
  */
 
-export const EVENTBRIDGE_OPERATIONS = ['PutEvents'] as const;
-
 export function handleEventBridge(req: StandInRequest, ctx: ServiceContext): StandInResponse {
   const op = targetOperation(req);
   if (op === 'CreateEventBus' || op === 'DescribeEventBus') return handleEventBus(op, req, jsonBody(req), ctx);

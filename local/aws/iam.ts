@@ -11,17 +11,6 @@ import { document, leaf, list, node } from './xml';
  * IAM is global, so ARNs carry no region.
  */
 
-export const IAM_OPERATIONS = [
-  'GetRole',
-  'CreateRole',
-  'TagRole',
-  'AttachRolePolicy',
-  'ListAttachedRolePolicies',
-  'GetInstanceProfile',
-  'CreateInstanceProfile',
-  'AddRoleToInstanceProfile',
-] as const;
-
 const NAME = /^[\w+=,.@-]{1,64}$/;
 const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 

@@ -14,10 +14,5 @@
  * Requests must be SigV4-signed with `aws.credentials` (STAND_IN_CREDENTIALS unless configured).
  * Standalone: `npx tsx local/aws/main.ts --port 4566`.
  */
-export { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './server';
-export { STAND_IN_CREDENTIALS, type StandInCredentials } from './sigv4';
-export type { Fault, FaultHandle } from './faults';
-export type { SeedInstancesOptions } from './ec2';
-export type { AwsSnapshot, InstanceView } from './snapshot';
-export type { AwsState, CallRecord, Ec2Instance, InstanceStateName, RecordedEvent, StateReason } from './state';
-export type { AwsService } from './protocol';
+export { SNAPSHOT_PATH, startAwsStandIn, type AwsStandIn } from './server';
+export type { AwsSnapshot } from './snapshot';

@@ -19,7 +19,6 @@ export const PROTOCOL_OF: Readonly<Record<AwsService, Protocol>> = {
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
-export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 export interface StandInRequest {
   readonly method: string;

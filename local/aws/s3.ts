@@ -11,7 +11,6 @@ import type { S3Object } from './state';
  * 404 NoSuchKey when there is no object.
  */
 
-export const S3_OPERATIONS = ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject'] as const;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 interface Address {

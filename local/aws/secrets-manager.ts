@@ -9,7 +9,6 @@ import type { AwsState, Secret, SecretVersion } from './state';
  * name, full ARN or partial ARN (ARN without the 6-character suffix), as the real service does.
  */
 
-export const SECRETS_MANAGER_OPERATIONS = ['CreateSecret', 'GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'GetRandomPassword', 'DeleteSecret', 'RestoreSecret'] as const;
 const CT = 'application/x-amz-json-1.1';
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';

@@ -6,7 +6,6 @@ import { targetOperation } from './secrets-manager';
 
 /** SSM Parameter Store over awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`). */
 
-export const SSM_OPERATIONS = ['GetParameter', 'PutParameter', 'DescribeSessions'] as const;
 const CT = 'application/x-amz-json-1.1';
 const NAME = /^(\/?[A-Za-z0-9_.-]+)+$/;
 

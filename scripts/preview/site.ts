@@ -7,7 +7,6 @@ import type { JiraSeed } from '../../local/jira-stand-in';
  */
 
 export const STATUS = { open: '1', inProgress: '3', ready: '10001', provisioned: '10002', inUse: '10003', closed: '6' } as const;
-export type StatusId = (typeof STATUS)[keyof typeof STATUS];
 
 export const FIELD = {
   client: 'customfield_10050',

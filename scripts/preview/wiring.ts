@@ -15,7 +15,7 @@ import { localForgeCallerArn, startFunctionUrl, type FunctionUrlServer } from '.
 import { seedFleet } from '../../local/fleet-seed';
 import { prepareMysql, preparePostgres, type EngineStatus } from './databases';
 import { bootstrapEmulator, EMULATOR_VARIABLES, type BootstrapResult } from './emulator-bootstrap';
-import { DEFAULT_REQUEST, FIELD, ISSUE, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
+import { DEFAULT_REQUEST, FIELD, PEOPLE, siteSeed, STATUS, type RequestValues } from './site';
 
 /**
  * One wiring of the REAL code, shared by `npm start` (scripts/preview.ts) and the end-to-end test,
@@ -492,4 +492,4 @@ async function loadLambdas(): Promise<Lambdas> {
   };
 }
 
-export { ISSUE, PEOPLE, STATUS };
+export { PEOPLE, STATUS };

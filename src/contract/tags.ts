@@ -45,13 +45,7 @@ export const Tag = {
    */
   CostCenter: 'CostCenter',
 } as const;
-export type TagKey = (typeof Tag)[keyof typeof Tag];
 
 /** Value of the ManagedBy tag; IAM conditions of the stack are keyed on it. */
 export const MANAGED_BY = 'dev-vm-for-jira';
 export const ENVIRONMENT = 'dev';
-
-/** EC2 tag values: up to 256 Unicode characters; letters, digits, spaces and + - = . _ : / @. */
-export function isValidTagValue(value: string): boolean {
-  return value.length <= 256 && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value);
-}

@@ -39,7 +39,6 @@ export const ProvisionRequest = z
   })
   .strict();
 export type ProvisionRequest = z.infer<typeof ProvisionRequest>;
-export type ProvisionRequestInput = z.input<typeof ProvisionRequest>;
 
 export const DbConnection = z.object({
   engine: z.enum(['postgres', 'mysql']),
@@ -218,11 +217,6 @@ export const VmApi = {
 } as const;
 export type VmApiOperation = keyof typeof VmApi;
 export type VmApiResponse<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['response']>;
-export type VmApiParams<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['params']>;
-export type VmApiQuery<Op extends VmApiOperation> = z.infer<(typeof VmApi)[Op]['query']>;
-export type VmApiBody<Op extends VmApiOperation> = (typeof VmApi)[Op]['body'] extends z.ZodType
-  ? z.input<Exclude<(typeof VmApi)[Op]['body'], null>>
-  : undefined;
 
 /** Fill `{param}` placeholders, each value URI-encoded. */
 export function fillPath(template: string, params: Record<string, string>): string {

@@ -19,7 +19,7 @@ import { scheduleFromTags, parseInstant } from './schedule-tags';
 import { boundariesBetween, scheduleKey, type Boundary } from './schedule';
 import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
 
-export type { Cause, Decision, Notice, NoticeType, ObservedVm, Skip, SkipKind } from './reconcile-steps';
+export type { Decision, Notice, ObservedVm, Skip } from './reconcile-steps';
 
 /**
  * The reconciler's decisions, without I/O: (observed instances, remembered state, now) → what to

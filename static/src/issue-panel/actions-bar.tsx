@@ -8,8 +8,6 @@ import { mutedText, row, Section } from '../shared/ui';
 import { whyNot, type PanelAction } from './availability';
 import { TerminateDialog } from './terminate-dialog';
 
-export type Act = (label: string, run: () => Promise<boolean>) => Promise<boolean>;
-
 /** The scheduler keeps a hold at most this long (the VM API refuses more: operations.ts KEEP_RUNNING_MAX_MS). */
 export const KEEP_RUNNING_MAX_HOURS = 24;
 

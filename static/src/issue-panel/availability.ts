@@ -39,5 +39,3 @@ export function whyNot(view: PanelView, action: PanelAction, busy: string | null
   if (!ALLOWED_IN[action].includes(vm.state)) return `${NEEDS[action]}; this VM ${STATE_WORDS[vm.state]}.`;
   return undefined;
 }
-
-export const stateDescription = (state: VmState): string => STATE_WORDS[state];

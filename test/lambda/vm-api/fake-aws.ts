@@ -38,7 +38,7 @@ import { IamGateway } from '../../../infra-cdk/lambda/shared/iam';
 import type { DeveloperDatabases, VmApiDeps } from '../../../infra-cdk/lambda/vm-api/deps';
 import { ENV, NOW } from './support';
 
-export { captureOutput, ENV, event, NOW } from './support';
+export { captureOutput, event, NOW } from './support';
 
 /**
  * Stateful fakes over aws-sdk-client-mock: EC2, EFS and IAM keep what was created, so a retry

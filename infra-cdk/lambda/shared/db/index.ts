@@ -13,18 +13,6 @@
  *   const databases = await db.provision({ client, developer });   // DbConnection[]
  *   await db.revoke({ client, developer });                       // RevokeOutcome[]
  */
-export { createDbProvisioner, type DbProvisionerDeps } from './provisioner';
+export { createDbProvisioner } from './provisioner';
 export { dbTargetsFromEnv } from './from-env';
 export { SecretsManagerStore } from './secrets-manager-store';
-export { DeveloperSecret } from './credentials';
-export { LAMBDA_CA_BUNDLE, connectMysql, connectPostgres, type Connector, type ConnectOptions, type SqlSession } from './session';
-export type {
-  DbEngine,
-  DbProvisioner,
-  EngineTarget,
-  ProvisionInput,
-  RevokeInput,
-  RevokeOutcome,
-  SecretStore,
-  TlsMode,
-} from './types';
