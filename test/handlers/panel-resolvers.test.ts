@@ -74,11 +74,21 @@ describe('actions from the panel', () => {
   }
 
   it('provisions, returns the VM with next start/stop, and records who did it with a mention', async () => {
+    const before = Date.now();
     const res = await call(R.panelProvision, {}, PEOPLE.assignee);
     expect(res).toMatchObject({ ok: true, data: { vm: { issueKey: 'OPS-42', state: 'pending' }, draft: null } });
     if (!res.ok) return;
-    expect(res.data.nextStart).toBeDefined();
-    expect(res.data.nextStop).toBeDefined();
+    // The issue's working hours: 08:30–18:00 Europe/Berlin, Monday to Friday; the next of each
+    // lies within a week of now (nothing holds the VM running, so the stop is the scheduled one).
+    const berlin = (iso: string | undefined) => {
+      const at = new Date(iso ?? NaN);
+      const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+      const part = (t: string) => parts.find((p) => p.type === t)?.value;
+      const workday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'].includes(part('weekday') ?? '');
+      return { workday, time: `${part('hour')}:${part('minute')}`, inAWeek: at.getTime() > before && at.getTime() <= before + 7 * 24 * 3600_000 };
+    };
+    expect(berlin(res.data.nextStart)).toEqual({ workday: true, time: '08:30', inAWeek: true });
+    expect(berlin(res.data.nextStop)).toEqual({ workday: true, time: '18:00', inAWeek: true });
     expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
     const audit = comments().find((c) => adfToText(c.body as AdfDoc).includes('requested a dev VM from the Dev VM panel'));
     expect(audit).toBeDefined();
