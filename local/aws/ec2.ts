@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ec2AccountOperation, requireLaunchResources } from './account-resources';
 import { recordStateChange, recordTagChange } from './ec2-events';
+import { instanceFilter } from './ec2-filters';
 import { readTags } from './ec2-tags';
 import type { ServiceContext } from './context';
 import { AwsError, EC2_XMLNS, RawFailure, xmlResponse, type StandInRequest, type StandInResponse } from './protocol';
@@ -330,46 +331,14 @@ function decodeToken(text: string): PageToken | undefined {
   return undefined;
 }
 
-type InstanceFilter = (i: Ec2Instance) => boolean;
-
-/** EC2 filter values accept `*` and `?` wildcards. */
-function globMatcher(values: readonly string[]): (s: string | undefined) => boolean {
-  const res = values.map((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's'));
-  return (s) => s !== undefined && res.some((r) => r.test(s));
-}
-
-function toFilter(f: QueryParams, ctx: ServiceContext): InstanceFilter {
+function toFilter(f: QueryParams, ctx: ServiceContext): (i: Ec2Instance) => boolean {
   const name = f.get('Name') ?? '';
   if (ctx.motoCompatible && name === 'client-token') {
     // Valid on AWS; moto 5 raises NotImplementedError, answered as a plain-text HTTP 500.
     const body = `NotImplementedError: Filter dicts have not been implemented in Moto for '${name}' yet. Feel free to open an issue at https://github.com/getmoto/moto/issues`;
     throw new RawFailure({ status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
   }
-  const values = f.list('Value');
-  const match = globMatcher(values);
-  if (name.startsWith('tag:')) {
-    const key = name.slice(4);
-    return (i) => match(i.tags.get(key));
-  }
-  const field: Record<string, (i: Ec2Instance) => string | undefined> = {
-    'instance-id': (i) => i.instanceId,
-    'instance-state-name': (i) => i.state,
-    'instance-state-code': (i) => String(INSTANCE_STATE_CODE[i.state]),
-    'instance-type': (i) => i.instanceType,
-    'image-id': (i) => i.imageId,
-    'subnet-id': (i) => i.subnetId,
-    'vpc-id': (i) => i.vpcId,
-    'availability-zone': (i) => i.availabilityZone,
-    'private-ip-address': (i) => i.privateIpAddress,
-    'reservation-id': (i) => i.reservationId,
-    'client-token': (i) => i.clientToken,
-    'iam-instance-profile.arn': (i) => i.iamInstanceProfileArn,
-  };
-  if (name === 'tag-key') return (i) => [...i.tags.keys()].some((k) => match(k));
-  if (name === 'tag-value') return (i) => [...i.tags.values()].some((v) => match(v));
-  const get = field[name];
-  if (!get) throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
-  return (i) => match(get(i));
+  return instanceFilter({ name, values: f.list('Value') });
 }
 
 // ---------------------------------------------------------------- Start / Stop / Terminate

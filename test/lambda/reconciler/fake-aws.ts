@@ -12,6 +12,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { GetObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MANAGED_BY } from '../../../src/contract/tags';
+import { matchesFilters } from '../../../local/aws/ec2-filters';
+import type { InstanceStateName } from '../../../local/aws/state';
 
 /**
  * In-memory EC2, S3 and EventBridge behind aws-sdk-client-mock, following the real contracts
@@ -59,12 +61,10 @@ export class FakeEc2 {
       const max = input.MaxResults ?? 1000;
       if (max < 5 || max > 1000) throw awsError('InvalidParameterValue', 'MaxResults must be between 5 and 1000');
       this.calls.push({ command: 'DescribeInstances', ids: [], input });
+      // Filtering is the local platform's one implementation (local/aws/ec2-filters.ts).
+      const filters = (input.Filters ?? []).map((f) => ({ name: f.Name, values: f.Values }));
       const matching = [...this.instances.values()].filter((inst) =>
-        (input.Filters ?? []).every((f) => {
-          if (f.Name.startsWith('tag:')) return f.Values.includes(inst.tags.get(f.Name.slice(4)) ?? '\u0000');
-          if (f.Name === 'instance-state-name') return f.Values.includes(inst.state);
-          throw awsError('InvalidParameterValue', `unsupported filter ${f.Name}`);
-        }),
+        matchesFilters({ instanceId: inst.id, state: inst.state as InstanceStateName, tags: inst.tags }, filters),
       );
       const offset = input.NextToken ? Number(input.NextToken) : 0;
       const page = matching.slice(offset, offset + max);

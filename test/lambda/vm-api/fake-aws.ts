@@ -36,6 +36,8 @@ import { EfsGateway } from '../../../infra-cdk/lambda/shared/efs';
 import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
 import { IamGateway } from '../../../infra-cdk/lambda/shared/iam';
 import type { DeveloperDatabases, VmApiDeps } from '../../../infra-cdk/lambda/vm-api/deps';
+import { matchesFilters, type FilterableInstance } from '../../../local/aws/ec2-filters';
+import type { InstanceStateName } from '../../../local/aws/state';
 import { ENV, NOW } from './support';
 
 export { captureOutput, event, NOW } from './support';
@@ -55,15 +57,17 @@ export function ec2Error(code: string, message: string, status = 400): EC2Servic
   return new EC2ServiceException({ name: code, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });
 }
 
+/** DescribeInstances filtering is the local platform's one implementation (local/aws/ec2-filters.ts). */
 function matches(instance: Instance, filters: Filter[] | undefined, token: Map<string, string>): boolean {
-  return (filters ?? []).every((f) => {
-    if (f.Name === 'client-token') return (f.Values ?? []).includes(token.get(instance.InstanceId ?? '') ?? '');
-    if (f.Name?.startsWith('tag:')) {
-      const key = f.Name.slice(4);
-      return (instance.Tags ?? []).some((t) => t.Key === key && (f.Values ?? []).includes(t.Value ?? ''));
-    }
-    throw new Error(`fake EC2: unsupported filter ${f.Name}`);
-  });
+  const id = instance.InstanceId ?? '';
+  const view: FilterableInstance = {
+    instanceId: id,
+    state: (instance.State?.Name ?? 'pending') as InstanceStateName,
+    tags: new Map((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    ...(instance.InstanceType ? { instanceType: instance.InstanceType } : {}),
+    ...(token.has(id) ? { clientToken: token.get(id) } : {}),
+  };
+  return matchesFilters(view, (filters ?? []).map((f) => ({ name: f.Name ?? '', values: f.Values ?? [] })));
 }
 
 export class FakeAws {
