@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -17,8 +20,9 @@ import { ENV, event } from '../lambda/vm-api/support';
 
 // The production factory, on a bare stack: each handler is bundled by the local esbuild (no
 // Docker) into a minified ES module plus the chunks it loads lazily, with the AWS SDK left to
-// the runtime. Then the VM API's asset, exactly as synthesized, is run in a fresh Node process
-// through a provision, which loads the database chunks (pg, mysql2) from the asset.
+// the runtime. Then each asset, exactly as synthesized, is run in a fresh Node process against
+// the AWS stand-in: the VM API through a provision (which loads the database chunks, pg and
+// mysql2, from the asset), the reconciler through a run, the notifier through a delivery.
 const app = new App({ context: { 'aws:cdk:bundling-stacks': ['**'] } });
 const stack = new Stack(app, 'Bundles');
 const factory = new BundlingLambdaFactory();
@@ -171,5 +175,34 @@ describe('the synthesized assets, run as Lambda runs them', () => {
     expect(summary).toMatchObject({ committed: true, seen: managed, failed: 0 });
     expect([...aws.state.objects.keys()]).toContain(`${bucket}/scheduler/state.json`);
     fs.rmSync(`${runDir}-reconciler`, { recursive: true, force: true });
+  });
+  it('notifier: reads its URL parameter and secret and posts the signed event', async () => {
+    const received: { headers: Record<string, unknown>; body: string }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const ssm = new SSMClient({ ...aws.clientConfig(), maxAttempts: 1 });
+    try {
+      const port = (hook.address() as { port: number }).port;
+      await ssm.send(new PutParameterCommand({ Name: `/bundle-${sfx}/webtrigger-url`, Value: `http://127.0.0.1:${port}/hook`, Type: 'String' }));
+      const hmac = (await sm.send(new CreateSecretCommand({ Name: `dev-vm/bundle-hmac-${sfx}`, SecretString: 'bundle-secret' }))).ARN!;
+      const env = { ...aws.env(), MANAGED_BY: ENV.MANAGED_BY, SECRET_PREFIX: ENV.SECRET_PREFIX, EVENT_BUS_NAME: 'default', STATE_BUCKET: 'unused', HMAC_SECRET_ARN: hmac, WEBTRIGGER_URL_PARAMETER: `/bundle-${sfx}/webtrigger-url` };
+      const detail = { id: '0b0e7c1e-3a52-4c0e-8d6b-7f5f1f8a9c21', type: 'vm.idle-warning', time: '2026-11-26T12:00:00.000Z', instanceId: 'i-0123456789abcdef0', issueKey: 'OPS-1', client: 'acme', developer: 'jdoe', cause: 'idle-reaper', terminateAt: '2026-11-29T12:00:00.000Z' };
+      const [result] = await runAsset(2, `${runDir}-notifier`, env, [{ source: 'dev-vm-for-jira', 'detail-type': 'vm.idle-warning', detail }]);
+      expect(result).toMatchObject({ delivered: true, status: 200 });
+      expect(received).toHaveLength(1);
+      const { headers, body } = received[0]!;
+      expect(headers['x-devvm-signature']).toBe(`v1=${createHmac('sha256', 'bundle-secret').update(`${String(headers['x-devvm-timestamp'])}.${body}`).digest('hex')}`);
+    } finally {
+      ssm.destroy();
+      hook.close();
+      fs.rmSync(`${runDir}-notifier`, { recursive: true, force: true });
+    }
   });
 });
