@@ -6,6 +6,7 @@ import { OperationalAlarms } from './constructs/alarms';
 import { AuditTrail } from './constructs/audit';
 import type { CommonEnv } from './constructs/common-env';
 import { Databases } from './constructs/database';
+import { GoldenImage } from './constructs/golden-image';
 import { LifecycleEvents } from './constructs/events';
 import { MYSQL_PORT, Network, POSTGRES_PORT } from './constructs/network';
 import { WorkingHoursScheduler } from './constructs/scheduler';
@@ -32,6 +33,7 @@ export class DevVmStack extends Stack {
   readonly storage: Storage;
   readonly databases: Databases;
   readonly launch: VmLaunch;
+  readonly goldenImage?: GoldenImage;
   readonly events: LifecycleEvents;
   readonly scheduler: WorkingHoursScheduler;
   readonly api: VmApi;
@@ -62,6 +64,16 @@ export class DevVmStack extends Stack {
       instanceType: config.dbInstanceType,
       secretPrefix: config.secretPrefix,
     });
+    if (config.goldenImage) {
+      this.goldenImage = new GoldenImage(this, 'GoldenImage', {
+        allowedOs: config.allowedOs,
+        architecture: config.vmArchitecture,
+        rhelAmiParameter: config.rhelAmiParameter,
+        managedBy: config.managedBy,
+        vpc: this.network.vpc,
+        subnets: this.network.privateSubnets,
+      });
+    }
     this.launch = new VmLaunch(this, 'VmLaunch', {
       allowedOs: config.allowedOs,
       architecture: config.vmArchitecture,
@@ -70,7 +82,10 @@ export class DevVmStack extends Stack {
       managedBy: config.managedBy,
       secretPrefix: config.secretPrefix,
       fileSystem: this.storage.fileSystem,
+      ...(this.goldenImage ? { goldenImageParameters: this.goldenImage.parameterNames } : {}),
     });
+    // The templates name the golden parameters: they exist (seeded) before the first template does.
+    if (this.goldenImage) this.launch.node.addDependency(this.goldenImage);
 
     const common: Omit<CommonEnv, 'EVENT_BUS_NAME'> = {
       MANAGED_BY: config.managedBy,
@@ -108,6 +123,7 @@ export class DevVmStack extends Stack {
       vmSecurityGroup: this.network.vmSecurityGroup,
       launchTemplates: this.launch.templates,
       amiParameters: this.launch.amiParameters,
+      goldenImages: config.goldenImage,
       allowedInstanceTypes: config.allowedInstanceTypes,
       allowedOs: config.allowedOs,
       fileSystem: this.storage.fileSystem,

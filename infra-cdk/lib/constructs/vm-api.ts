@@ -31,6 +31,8 @@ export interface VmApiProps {
   readonly launchTemplates: Partial<Record<OsId, ec2.LaunchTemplate>>;
   /** SSM parameter of each template's AMI (RunInstances resolves it as the API's role). */
   readonly amiParameters: Partial<Record<OsId, string>>;
+  /** The templates launch this account's golden images (`goldenImage` setting). */
+  readonly goldenImages?: boolean;
   readonly allowedInstanceTypes: readonly string[];
   readonly allowedOs: readonly OsId[];
   readonly fileSystem: efs.IFileSystem;
@@ -121,6 +123,7 @@ export class VmApi extends Construct {
         instanceRolePath: props.instanceRolePath,
         allowedInstanceTypes: props.allowedInstanceTypes,
         amiParameters: props.allowedOs.map((os) => props.amiParameters[os]!),
+        goldenImages: props.goldenImages ?? false,
       }).policy,
     );
     role.attachInlinePolicy(

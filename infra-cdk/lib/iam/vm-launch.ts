@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -25,6 +25,12 @@ export interface LaunchPolicyProps {
   readonly allowedInstanceTypes: readonly string[];
   /** SSM parameters the launch templates' `resolve:ssm:` image ids name: EC2 reads them as the caller. */
   readonly amiParameters: readonly string[];
+  /**
+   * The templates resolve to this account's golden images (constructs/golden-image.ts): allow
+   * images owned by this account that carry the stack's ManagedBy tag (Image Builder's
+   * distribution tags each AMI it makes), and no other private image.
+   */
+  readonly goldenImages?: boolean;
 }
 
 /** ARN of an SSM parameter by name; AWS public parameters (`/aws/service/...`) have no account in theirs. */
@@ -100,6 +106,18 @@ export class LaunchPolicy extends Construct {
           resources: [imageArn(this)],
           conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': AMI_OWNERS } },
         }),
+        ...(props.goldenImages
+          ? [
+              new iam.PolicyStatement({
+                sid: 'RunInstancesGoldenImages',
+                actions: ['ec2:RunInstances'],
+                resources: [imageArn(this)],
+                // ec2:Owner is the account id for an account's own images (EC2 User Guide, "Condition
+                // keys for Amazon EC2": https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-policy-keys).
+                conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': Aws.ACCOUNT_ID, [`ec2:ResourceTag/${Tag.ManagedBy}`]: props.managedBy } },
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           // A launch template whose image is `resolve:ssm:<name>` makes RunInstances read the
           // parameter with the caller's credentials; without this every launch is refused.
