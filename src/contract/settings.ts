@@ -9,7 +9,7 @@ import { OsId } from './vm-api';
  * a masked access key id.
  */
 
-export const FIELD_ROLES = ['client', 'developer', 'instanceType', 'os', 'start', 'stop', 'timezone', 'days'] as const;
+export const FIELD_ROLES = ['client', 'developer', 'instanceType', 'os', 'start', 'stop', 'timezone', 'days', 'costCenter'] as const;
 export const FieldRole = z.enum(FIELD_ROLES);
 export type FieldRole = z.infer<typeof FieldRole>;
 export const FIELD_ROLE_LABELS: Record<FieldRole, string> = {
@@ -21,6 +21,7 @@ export const FIELD_ROLE_LABELS: Record<FieldRole, string> = {
   stop: 'Stop time',
   timezone: 'Time zone',
   days: 'Working days',
+  costCenter: 'Cost center',
 };
 
 export const WRITE_BACK_ROLES = ['instanceId', 'amiId', 'privateIp'] as const;

@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import { ClientName, DeveloperName, InstanceId, InstanceType, IssueKey } from './names';
 import { Schedule } from './schedule';
+import { isValidTagValue } from './tags';
+
+/** The issue's cost center, written as the CostCenter tag: so it must be a valid tag value. */
+export const CostCenter = z
+  .string()
+  .min(1)
+  .max(256, 'must be at most 256 characters (an AWS tag value)')
+  .refine(isValidTagValue, 'may contain only letters, digits, spaces and + - = . _ : / @ (it becomes an AWS tag value)');
 
 /**
  * The VM API between the Forge app (src/adapters/vm-api-client.ts) and the Lambda behind the
@@ -36,6 +44,8 @@ export const ProvisionRequest = z
     os: OsId,
     schedule: Schedule,
     idempotencyKey: IdempotencyKey,
+    /** Optional mapped field; becomes the CostCenter tag of the instance, its volumes and the developer's EFS access point. */
+    costCenter: CostCenter.optional(),
   })
   .strict();
 export type ProvisionRequest = z.infer<typeof ProvisionRequest>;
@@ -96,6 +106,8 @@ export const Vm = z.object({
   keptAt: z.string().datetime({ offset: true }).optional(),
   /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
+  /** The CostCenter tag, when the request had one. */
+  costCenter: z.string().optional(),
   connection: Connection,
   usage: Usage.optional(),
 });

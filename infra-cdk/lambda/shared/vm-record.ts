@@ -169,6 +169,7 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
   const idleRaw = tags.get(Tag.IdleStopMinutes);
   const idleStopMinutes = idleRaw === 'off' ? ('off' as const) : idleRaw !== undefined && /^\d+$/.test(idleRaw) ? Number(idleRaw) : undefined;
   const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
+  const costCenter = tags.get(Tag.CostCenter) || undefined;
 
   const candidate = {
     id,
@@ -188,6 +189,7 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
     ...(parkedAt ? { parkedAt } : {}),
     ...(keptAt ? { keptAt } : {}),
     ...(idleStopMinutes !== undefined ? { idleStopMinutes } : {}),
+    ...(costCenter ? { costCenter } : {}),
     connection: {
       region: ctx.region,
       ssmCommand: ssmCommand(id, ctx.region),

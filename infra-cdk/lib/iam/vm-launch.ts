@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENVIRONMENT, Tag } from '../../../src/contract/tags';
+import { LAUNCH_TAG_KEYS } from '../../lambda/shared/launch-tags';
 import { HOME_ACCESS_POINT_ROLE_TAG, INSTANCE_ROLE_NAME_PREFIX } from '../../lambda/shared/resource-names';
 import { ec2Arn, iamArn, imageArn } from './arns';
 
@@ -68,6 +69,10 @@ export class LaunchPolicy extends Construct {
     // tags with bob's profile would give a VM only alice can open bob's secrets and home.
     // Global keys such as aws:RequestTag may be policy variables (IAM User Guide, "IAM policy
     // elements: Variables and tags": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+    // Only the tag keys the API sets at launch (lambda/shared/launch-tags.ts, CostCenter included):
+    // a request carrying any other key is refused, so the launch path cannot be used to stamp
+    // arbitrary tags (e.g. keys other stacks' IAM conditions read) on new resources.
+    const onlyLaunchTagKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...LAUNCH_TAG_KEYS] } };
     const ownProfile = iamArn(this, 'instance-profile', props.instanceRolePath, `${INSTANCE_ROLE_NAME_PREFIX}\${aws:RequestTag/${Tag.DeveloperName}}`);
 
     this.policy = new iam.Policy(this, 'Policy', {
@@ -86,6 +91,7 @@ export class LaunchPolicy extends Construct {
               'ec2:InstanceType': [...props.allowedInstanceTypes],
             },
             Null: requiredTags,
+            ...onlyLaunchTagKeys,
           },
         }),
         new iam.PolicyStatement({
@@ -150,7 +156,7 @@ export class LaunchPolicy extends Construct {
           sid: 'TagOnLaunchOnly',
           actions: ['ec2:CreateTags'],
           resources: [ec2Arn(this, 'instance'), ec2Arn(this, 'volume'), ec2Arn(this, 'network-interface')],
-          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' }, ...onlyLaunchTagKeys },
         }),
         new iam.PolicyStatement({
           // RunInstances with the profile, and AddRoleToInstanceProfile (which IAM also authorises as PassRole).
