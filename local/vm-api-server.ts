@@ -133,6 +133,7 @@ function vmFor(req: ProvisionRequest, region: string, createdAt: string): Vm {
     amiId: 'ami-0123456789abcdef0',
     createdAt,
     schedule: req.schedule,
+    ...(req.costCenter ? { costCenter: req.costCenter } : {}),
     connection: {
       region,
       ssmCommand: `aws ssm start-session --target ${id} --region ${region}`,

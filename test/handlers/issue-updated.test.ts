@@ -61,6 +61,16 @@ describe('a status change into a provision status', () => {
     expect(forge.queue).toHaveLength(0);
   });
 
+  it('sends the cost center field with the request when it is filled; the VM stored on the issue carries it', async () => {
+    const issue = goodIssue();
+    forge = site([{ ...issue, fields: { ...issue.fields, [FIELD.costCenter]: 'CC-1234' } }]);
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    expect(provisionCalls()).toHaveLength(1);
+    expect(provisionCalls()[0]!.body).toMatchObject({ issueKey: 'OPS-42', costCenter: 'CC-1234' });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.costCenter).toBe('CC-1234');
+  });
+
   it('launches one VM however often Forge redelivers the same event', async () => {
     forge = site();
     configure(forge, api);
@@ -119,6 +129,7 @@ describe('invalid request fields', () => {
     ['stop time out of range', { [FIELD.stop]: '24:30' }, 'Stop time', /must be a 24-hour time HH:MM/],
     ['unknown time zone', { [FIELD.timezone]: 'Mars/Olympus' }, 'Time zone', /not an IANA time zone/],
     ['days misspelled', { [FIELD.days]: 'Monday-Friday' }, 'Working days', /must be days such as "MON-FRI"/],
+    ['cost center that cannot be an AWS tag value', { [FIELD.costCenter]: 'CC#12 (R&D)' }, 'Cost center', /"CC#12 \(R&D\)" may contain only letters, digits, spaces and \+ - = \. _ : \/ @ \(it becomes an AWS tag value\)/],
   ];
   it.each(cases)('%s: one comment naming the field and how to fix it, no API call', async (_name, fields, label, message) => {
     const issue = goodIssue();
