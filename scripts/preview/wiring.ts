@@ -178,6 +178,7 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
       stop: FIELD.stop,
       timezone: FIELD.timezone,
       days: FIELD.days,
+      costCenter: FIELD.costCenter,
     },
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
