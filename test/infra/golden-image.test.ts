@@ -35,7 +35,7 @@ describe('golden image pipeline (goldenImage setting)', () => {
 
   it('adds one component, recipe, distribution and scheduled pipeline per OS, and one build infrastructure', () => {
     const count = (type: string) => ofType(on.json, type).length;
-    expect([count('AWS::ImageBuilder::Component'), count('AWS::ImageBuilder::ImageRecipe'), count('AWS::ImageBuilder::DistributionConfiguration'), count('AWS::ImageBuilder::ImagePipeline'), count('AWS::ImageBuilder::InfrastructureConfiguration')]).toEqual([3, 3, 3, 3, 1]);
+    expect([count('AWS::ImageBuilder::Component'), count('AWS::ImageBuilder::ImageRecipe'), count('AWS::ImageBuilder::DistributionConfiguration'), count('AWS::ImageBuilder::ImagePipeline'), count('AWS::ImageBuilder::LifecyclePolicy'), count('AWS::ImageBuilder::InfrastructureConfiguration')]).toEqual([3, 3, 3, 3, 3, 1]);
     const pipelines = ofType(on.json, 'AWS::ImageBuilder::ImagePipeline').map(({ props }) => [props.Name, props.Schedule]);
     expect(pipelines).toEqual([
       ['TestStack-dev-vm-al2023', { ScheduleExpression: GOLDEN_IMAGE_SCHEDULE, PipelineExecutionStartCondition: 'EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE' }],
@@ -66,6 +66,12 @@ describe('golden image pipeline (goldenImage setting)', () => {
     // Each AMI is tagged with the stack's ManagedBy (the VM API may launch only those) and the fingerprint.
     const tags = ofType(on.json, 'AWS::ImageBuilder::DistributionConfiguration').map(({ props }) => (props.Distributions as { AmiDistributionConfiguration: { AmiTags: Record<string, string> } }[])[0]!.AmiDistributionConfiguration.AmiTags);
     expect(tags.map((t) => [t.ManagedBy, t.DevVmOs, t.DevVmToolsFingerprint])).toEqual(OSES.map((os) => [MANAGED_BY, os, toolsFingerprint(os)]));
+  });
+
+  it('keeps the newest 3 images of each recipe and deletes older ones with their snapshots', () => {
+    const recipes = ofType(on.json, 'AWS::ImageBuilder::ImageRecipe').map(({ props }) => ({ Name: props.Name, SemanticVersion: props.Version }));
+    const policies = ofType(on.json, 'AWS::ImageBuilder::LifecyclePolicy').map(({ props }) => [props.ResourceType, props.PolicyDetails, (props.ResourceSelection as { Recipes: unknown[] }).Recipes]);
+    expect(policies).toEqual(recipes.map((r) => ['AMI_IMAGE', [{ Action: { Type: 'DELETE', IncludeResources: { Amis: true, Snapshots: true } }, Filter: { Type: 'COUNT', Value: 3 } }], [r]]));
   });
 
   it('publishes each AMI id to a per-OS SSM parameter that exists from the first deploy, seeded with the stock AMI', () => {

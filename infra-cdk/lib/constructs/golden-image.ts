@@ -29,6 +29,9 @@ export const BUILD_INSTANCE_TYPES: Record<VmArchitecture, string[]> = { x86_64: 
 /** Every Sunday 03:00 UTC Image Builder checks the pipeline's start condition. */
 export const GOLDEN_IMAGE_SCHEDULE = 'cron(0 3 ? * sun *)';
 
+/** Golden images kept per OS: the current one (which the parameter names) and two to fall back to. */
+export const GOLDEN_IMAGES_KEPT = 3;
+
 /** The SSM parameter that holds the current golden AMI of an OS (one per stack: two stages never share one). */
 export const goldenImageParameterName = (stackName: string, os: OsId): string => `/dev-vm/${stackName}/golden-image/${os}`;
 
@@ -70,6 +73,7 @@ export class GoldenImage extends Construct {
   readonly parameters: Partial<Record<OsId, ssm.StringParameter>> = {};
   readonly pipelines: Partial<Record<OsId, imagebuilder.CfnImagePipeline>> = {};
   readonly buildRole: iam.Role;
+  readonly lifecycleRole: iam.Role;
   readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: GoldenImageProps) {
@@ -93,6 +97,19 @@ export class GoldenImage extends Construct {
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder]', reason: 'The documented minimum of an Image Builder build instance (component download, build logs); maintained by AWS as the service evolves.' },
     );
     const profile = new iam.CfnInstanceProfile(this, 'BuildProfile', { roles: [this.buildRole.roleName] });
+
+    // Weekly builds would pile up AMIs and their snapshots (billed per GB-month): a lifecycle
+    // policy per OS deletes all but the newest GOLDEN_IMAGES_KEPT (Image Builder User Guide,
+    // "Lifecycle policies": https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html).
+    this.lifecycleRole = new iam.Role(this, 'LifecycleRole', {
+      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: 'Dev VM golden images: Image Builder lifecycle (deletes old images)',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/EC2ImageBuilderLifecycleExecutionPolicy')],
+    });
+    Validations.of(this.lifecycleRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy]',
+      reason: 'The execution role Image Builder documents for lifecycle policies; it acts only on the images the policy selects (this stack\'s recipes).',
+    });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'BuildSg', {
       vpc: props.vpc,
@@ -209,6 +226,17 @@ export class GoldenImage extends Construct {
       });
       Tags.of(pipeline).add(Tag.ManagedBy, props.managedBy);
       Tags.of(pipeline).add(Tag.Os, os);
+
+      // Selected by this recipe version: newest first, so the image the parameter names is always kept.
+      new imagebuilder.CfnLifecyclePolicy(this, `Lifecycle-${os}`, {
+        name: `${stackName}-dev-vm-${osSlug}`,
+        description: `Keep the newest ${GOLDEN_IMAGES_KEPT} Dev VM golden images for ${os}; delete older ones with their snapshots`,
+        executionRole: this.lifecycleRole.roleArn,
+        resourceType: 'AMI_IMAGE',
+        status: 'ENABLED',
+        policyDetails: [{ action: { type: 'DELETE', includeResources: { amis: true, snapshots: true } }, filter: { type: 'COUNT', value: GOLDEN_IMAGES_KEPT } }],
+        resourceSelection: { recipes: [{ name: recipe.name, semanticVersion: recipe.version }] },
+      });
 
       this.parameterNames[os] = parameterName;
       this.parameters[os] = parameter;
