@@ -142,6 +142,9 @@ fi
 begin_step packages
 # --- packages (Ubuntu 24.04: apt; efs-utils built from source, as AWS documents for Debian/Ubuntu) ---
 export DEBIAN_FRONTEND=noninteractive
+# Wait for unattended-upgrades (it starts at boot, on a VM and on an Image Builder build instance)
+# instead of failing on the dpkg lock.
+printf 'DPkg::Lock::Timeout "600";\\n' >/etc/apt/apt.conf.d/80dev-vm-lock-timeout
 apt-get update -y
 apt-get install -y git jq unzip curl docker.io postgresql-client mysql-client nodejs npm nfs-common stunnel4 openssl
 systemctl enable --now docker
