@@ -62,6 +62,8 @@ describe('golden image pipeline (goldenImage setting)', () => {
         ['validate', 'ExecuteBash', [checkToolsScript(os)]],
       ]);
       expect(components[i]!.props.Version).toMatch(/^1\.0\.\d+$/);
+      // CloudFormation takes inline component data up to 16,000 characters.
+      expect((components[i]!.props.Data as string).length).toBeLessThan(16_000);
     });
     // Each AMI is tagged with the stack's ManagedBy (the VM API may launch only those) and the fingerprint.
     const tags = ofType(on.json, 'AWS::ImageBuilder::DistributionConfiguration').map(({ props }) => (props.Distributions as { AmiDistributionConfiguration: { AmiTags: Record<string, string> } }[])[0]!.AmiDistributionConfiguration.AmiTags);
