@@ -249,6 +249,10 @@ export const Resolvers = {
   [R.fleetList]: { payload: FleetListPayload, result: FleetView },
   [R.fleetBulk]: { payload: FleetBulkPayload, result: FleetBulkResult },
 } as const satisfies Record<ResolverName, { payload: z.ZodType; result: z.ZodType }>;
-export type ResolverPayload<N extends ResolverName> = z.input<(typeof Resolvers)[N]['payload']>;
+export type ResolverTable = typeof Resolvers;
+/** What a page sends (before defaults and transforms). */
+export type ResolverPayload<N extends ResolverName> = z.input<ResolverTable[N]['payload']>;
+/** What a resolver handler receives: the payload as the contract parsed it. */
+export type ResolverInput<N extends ResolverName> = z.output<ResolverTable[N]['payload']>;
 export type ResolverData<N extends ResolverName> = z.infer<(typeof Resolvers)[N]['result']>;
 export type ResolverResult<N extends ResolverName> = { ok: true; data: ResolverData<N> } | ResolverFailure;

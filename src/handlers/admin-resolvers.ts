@@ -1,7 +1,7 @@
 import { webTrigger } from '@forge/api';
 import Resolver from '@forge/resolver';
 import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
-import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
+import { maskAccessKeyId, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
 import type { JiraField } from '../adapters/jira-client';
 import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecrets, saveSettings, type Secrets } from '../adapters/kvs-store';
@@ -132,9 +132,8 @@ export function buildAdminResolver(): Resolver {
     return view();
   });
 
-  define(resolver, R.adminSave, async (payload) => {
+  define(resolver, R.adminSave, async ({ settings, secrets }) => {
     await requireAdmin();
-    const { settings, secrets } = payload as { settings: Settings; secrets: SecretsInput };
     await validateSettings(settings);
     const before = await loadSettings();
     const changed = changedPaths(before, settings);
@@ -181,9 +180,9 @@ export function buildAdminResolver(): Resolver {
   });
 
   // The identity map's user picker: Jira's own user search, as the admin.
-  define(resolver, R.adminSearchUsers, async (payload) => {
+  define(resolver, R.adminSearchUsers, async ({ query }) => {
     await requireAdmin();
-    return { users: await jira.searchUsers((payload as { query: string }).query) };
+    return { users: await jira.searchUsers(query) };
   });
   return resolver;
 }

@@ -1,6 +1,6 @@
 import Resolver from '@forge/resolver';
 import { PRICES_AS_OF, PRICES_SOURCE } from '../contract/prices';
-import { FleetBulkPayload, FleetListPayload, R, type FleetBulkResult, type FleetView } from '../contract/resolvers';
+import { R, type FleetBulkResult, type FleetView } from '../contract/resolvers';
 import { FLEET_PAGE_SIZE_MAX } from '../contract/vm-api';
 import { auditComment } from '../domain/comments';
 import { fleetRow } from '../domain/fleet-row';
@@ -50,8 +50,7 @@ export interface FleetDeps {
 export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }): Resolver {
   const resolver = new Resolver();
 
-  define(resolver, R.fleetList, async (payload, caller) => {
-    const p = FleetListPayload.parse(payload);
+  define(resolver, R.fleetList, async (p, caller) => {
     const { scope, isJiraAdmin } = await scopeOf(caller);
     if (scope.kind === 'project' && p.project !== undefined && p.project !== scope.projectKey) {
       throw new ResolverError('FORBIDDEN', `This page shows project ${scope.projectKey} only.`, 'project');
@@ -74,8 +73,7 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
     };
   });
 
-  define(resolver, R.fleetBulk, async (payload, caller) => {
-    const p = FleetBulkPayload.parse(payload);
+  define(resolver, R.fleetBulk, async (p, caller) => {
     const { isJiraAdmin } = await scopeOf(caller);
     if (!isJiraAdmin || !caller.accountId) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can stop or terminate VMs from the fleet page.');
     const api = await requireApi();

@@ -1,7 +1,6 @@
 import Resolver from '@forge/resolver';
 import { R, type PanelView } from '../contract/resolvers';
-import { KeepRunningRequest, LifecycleUpdate, type Vm } from '../contract/vm-api';
-import { Schedule } from '../contract/schedule';
+import type { Vm } from '../contract/vm-api';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
 import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
@@ -227,9 +226,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     });
   }
 
-  define(resolver, R.panelKeepRunning, async (payload, caller) => {
+  define(resolver, R.panelKeepRunning, async (body, caller) => {
     const now = deps.now();
-    const body = KeepRunningRequest.parse(payload);
     if (new Date(body.until).getTime() <= now.getTime()) throw new ResolverError('VALIDATION_FAILED', 'must be in the future', 'until');
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
@@ -239,9 +237,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     return (await load(caller, now, false)).view;
   });
 
-  define(resolver, R.panelLifecycle, async (payload, caller) => {
+  define(resolver, R.panelLifecycle, async (body, caller) => {
     const now = deps.now();
-    const body = LifecycleUpdate.parse(payload); // define() has validated it against the contract
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
@@ -251,9 +248,8 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     return (await load(caller, now, false)).view;
   });
 
-  define(resolver, R.panelUpdateSchedule, async (payload, caller) => {
+  define(resolver, R.panelUpdateSchedule, async ({ schedule }, caller) => {
     const now = deps.now();
-    const schedule = Schedule.parse((payload as { schedule: unknown }).schedule);
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
