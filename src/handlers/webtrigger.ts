@@ -1,8 +1,9 @@
-import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, STATE_OF_EVENT, TIMESTAMP_HEADER } from '../contract/events';
+import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
-import type { Vm, VmState } from '../contract/vm-api';
+import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
+import { bootDecision, confirmsRecord, isRoutineScheduleEvent, knownVmOf, stateAfter, vmAfterEvent } from '../domain/lifecycle-events';
 import { isOlderThan, observationOf } from '../domain/observation';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
@@ -119,19 +120,14 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
     return;
   }
   const observation = observationOf(event);
-  const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
-  const nextState = event.state ?? STATE_OF_EVENT[event.type];
-  const vm: Vm | undefined = event.vm
-    ? withKnownDatabases(event.vm, known)
-    : known && nextState
-      ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) }
-      : known;
+  const known = knownVmOf(prop, event);
+  const vm = vmAfterEvent(event, known);
   const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
   const readyAnnounced = prop.boot?.instanceId === event.instanceId && prop.boot.status === 'ready';
   // An observed state (EC2's own notification, or the reconciler's `ec2` notice of a VM it saw
   // running) that the issue already shows is not announced twice: with EC2's events, the
   // reconciler's first-running notice usually comes minutes after the event-driven one.
-  const confirmation = (event.cause === 'ec2-event' || event.cause === 'ec2') && !firstRun && confirmsRecord(known?.state, nextState);
+  const confirmation = (event.cause === 'ec2-event' || event.cause === 'ec2') && !firstRun && confirmsRecord(known?.state, stateAfter(event));
   const updated = await writeProperty(
     event.issueKey,
     { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
@@ -145,62 +141,18 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
   if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
 }
 
-/**
- * The VM's first-boot signal. It reports boot progress, not an instance state, so it is not
- * ordered against state observations (a reconciler run between the signal and its delivery must
- * not swallow it); instead the outcome is kept per instance: "ready" is announced once, and a
- * failure arriving after a ready is ignored. A ready after a failure (the boot script was re-run
- * and finished) is announced.
- */
+/** The VM's first-boot signal: applied once per outcome (lifecycle-events.ts bootDecision). */
 async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<void> {
-  const outcome = prop.boot?.instanceId === event.instanceId ? prop.boot : undefined;
-  const failedAgain = event.type === 'vm.boot-failed' && outcome?.status === 'failed' && outcome.step === event.bootStep;
-  if (outcome?.status === 'ready' || failedAgain) {
+  const decision = bootDecision(event, prop);
+  if (decision.kind === 'already-applied') {
     log.info('boot signal already applied', { eventId: event.id, issueKey: event.issueKey, type: event.type });
     return;
   }
-  const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
-  // The signal proves the instance ran; a record still saying "pending" is out of date.
-  const vm = event.vm ? withKnownDatabases(event.vm, known) : known && known.state === 'pending' ? { ...known, state: 'running' as const } : known;
-  const boot = { instanceId: event.instanceId, status: event.type === 'vm.ready' ? ('ready' as const) : ('failed' as const), ...(event.bootStep ? { step: event.bootStep } : {}), at: event.time };
+  const { vm, boot } = decision;
   await writeProperty(event.issueKey, { ...prop, ...(vm ? { vm } : {}), boot }, nowIso);
   const comment = lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', false, false);
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('boot signal applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(event.bootStep ? { step: event.bootStep } : {}) });
-}
-
-/**
- * An observation (cause `ec2-event` or `ec2`) of the state the issue already shows, or of the
- * settled end of the transition on record (the API answered `stopping` to a stop, `shutting-down`
- * to a terminate, `pending` to a start, and already said so in a comment): it updates the
- * observation but is not announced twice. A state nobody announced (a shutdown from inside the VM)
- * still is.
- */
-const SETTLES: Readonly<Partial<Record<VmState, VmState>>> = { stopping: 'stopped', 'shutting-down': 'terminated', pending: 'running' };
-function confirmsRecord(onRecord: VmState | undefined, next: VmState | undefined): boolean {
-  if (!onRecord || !next) return false;
-  return onRecord === next || SETTLES[onRecord] === next;
-}
-
-/**
- * The daily start or stop of working hours, which the admin may keep off the issue's comments
- * (the property above still updates, so the panel shows the state). The first `running` carries
- * the connection details and is never routine; neither are failures or other causes. EC2's own
- * state-change notification of a start or stop counts as routine too: it usually confirms the
- * schedule's action, and may arrive before the reconciler's own event.
- */
-function isRoutineScheduleEvent(event: LifecycleEvent, firstRun: boolean): boolean {
-  if (event.cause !== 'schedule' && event.cause !== 'ec2-event') return false;
-  return event.type === 'vm.stopped' || (event.type === 'vm.running' && !firstRun);
-}
-
-/**
- * The scheduler knows no database endpoints, so its events carry a VM without database lines;
- * the ones the API returned at provisioning (stored on the issue) are kept in that case.
- */
-function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
-  if (vm.connection.databases.length > 0 || !known || known.connection.databases.length === 0) return vm;
-  return { ...vm, connection: { ...vm.connection, databases: known.connection.databases } };
 }
 
 /**
