@@ -28,7 +28,8 @@ export interface PanelFacts {
   decision: ActDecision;
   /** The VM per the app's own record (never just the property's word). */
   vm: Vm | undefined;
-  prop: DevVmProperty | undefined;
+  /** The record as read, or as an action just wrote it. */
+  prop: Omit<DevVmProperty, 'updatedAt'> | undefined;
   freshness: Freshness;
 }
 
@@ -70,7 +71,7 @@ export function isoOrEmpty<K extends string>(key: K, value: string | undefined):
  * A provision request the retry queue still holds. One past the queue's trusted window lost its
  * job, so it is not shown: the Provision button comes back and re-sends it under the same key.
  */
-export function queuedProvision(prop: DevVmProperty | undefined, now: Date): PanelView['pendingProvision'] {
+export function queuedProvision(prop: Pick<DevVmProperty, 'pending'> | undefined, now: Date): PanelView['pendingProvision'] {
   const pending = prop?.pending;
   if (!pending || pendingIsStale(pending.since, now)) return undefined;
   const requestedAt = isoOrEmpty('requestedAt', pending.since).requestedAt;

@@ -3,8 +3,8 @@ import type { Vm } from '../contract/vm-api';
 import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
 import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
-import { pendingIsStale } from '../domain/retry';
-import { idempotencyKeyFor, readVmRequest, withKeptSchedule } from '../domain/vm-request';
+import { alreadyHandled, provisionKey, transitionKey } from '../domain/provision-policy';
+import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
@@ -73,10 +73,10 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
 
   if (action === 'provision') {
-    const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
+    const ownKey = transitionKey(fresh.id, changelog.id);
     // A redelivered event (our InvocationError, or Forge's at-least-once delivery) carries the
     // same changelog id: already handled.
-    if (prop?.idempotencyKey === ownKey && !prop.pending) return;
+    if (alreadyHandled(prop, ownKey)) return;
     // Only the VM the app recorded for this issue counts (never the user-writable property alone).
     const trusted = await trustedVm(api, fresh.key, prop, nowIso);
     const owned = liveOnly(trusted.vm);
@@ -87,15 +87,13 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
       if (existing.parkedAt && api) await unpark(api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
       return;
     }
-    const pending = prop?.pending;
-    // A request still being retried keeps its key: its first call may have launched a VM whose
-    // answer was lost, so a new key could launch a second one. While the queue has it, nothing
-    // more is sent; past the retry window (its queued job was lost) it is sent again, same key.
-    if (pending && !pendingIsStale(pending.since, now)) {
+    // A request still being retried keeps its key; while the queue has it, nothing more is sent.
+    const key = provisionKey(prop, ownKey, now);
+    if (key.kind === 'queued') {
       log.info('provision request already pending; the queued retry carries it', { issueKey: issue.key });
       return;
     }
-    const idempotencyKey = pending?.request.idempotencyKey ?? ownKey;
+    const idempotencyKey = key.idempotencyKey;
     if (!api) {
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;

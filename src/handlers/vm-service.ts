@@ -132,7 +132,8 @@ export async function trustedVm(api: VmApiClient | undefined, issueKey: string, 
   }
 }
 
-export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm } | { outcome: 'queued'; retryInSeconds: number; failure: ReportedFailure } | { outcome: 'failed'; message: string; failure: ReportedFailure };
+/** `property`: the issue's record as the attempt left it. */
+export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm; property: DevVmProperty } | { outcome: 'queued'; retryInSeconds: number; failure: ReportedFailure } | { outcome: 'failed'; message: string; failure: ReportedFailure };
 
 /**
  * One provision attempt. Success stores the VM on the issue and says so; a transient failure
@@ -157,10 +158,10 @@ export async function provisionAttempt(
     await saveVmOwner(issueKey, { instanceId: vm.id, recordedAt: nowIso });
     await rememberProvisionedClient(request.client);
     // A new VM gets its own first-run write-back and connection comment.
-    await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionFailure: undefined, provisionedWriteBackDone: undefined }, nowIso);
+    const property = await writeProperty(issueKey, { ...base, vm, pending: undefined, provisionFailure: undefined, provisionedWriteBackDone: undefined }, nowIso);
     await jira.addComment(issueKey, provisioningComment(request, vm));
     log.info('provisioned', { issueKey, instanceId: vm.id, attempt });
-    return { outcome: 'provisioned', vm };
+    return { outcome: 'provisioned', vm, property };
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
     const failure = reportFailure(e, { issueKey, op: 'provision', attempt });
