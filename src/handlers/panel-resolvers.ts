@@ -143,10 +143,12 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
       const first = read.problems[0];
       throw new ResolverError('VALIDATION_FAILED', read.problems.map((p) => `${p.label}: ${p.message}`).join('; '), first?.field);
     }
-    const isAdmin = loaded.isAdmin ?? (await jira.callerIsJiraAdmin());
-    const refusal =
-      checkProvisionStatus(loaded.statusId, settings.statuses.provision, isAdmin) ??
-      (await identityRefusal(settings, read.request, loaded.people, isAdmin));
+    const refusalFor = async (isAdmin: boolean) =>
+      checkProvisionStatus(loaded.statusId, settings.statuses.provision, isAdmin) ?? (await identityRefusal(settings, read.request, loaded.people, isAdmin));
+    // Being a Jira administrator only ever lifts a refusal (identity.ts), so Jira is asked only
+    // when there is one to lift: the assignee in a provisioning status costs no extra call.
+    let refusal = await refusalFor(loaded.isAdmin ?? false);
+    if (refusal && loaded.isAdmin === undefined && (await jira.callerIsJiraAdmin())) refusal = await refusalFor(true);
     if (refusal) throw new ResolverError('FORBIDDEN', `${refusal.rule}: ${refusal.message}`, refusal.field === 'status' ? 'status' : loaded.mapping[refusal.field] ?? refusal.field);
     const idempotencyKey = key.idempotencyKey;
     const outcome = await provisionAttempt(loaded.api, issueKey, { ...read.request, idempotencyKey }, 1, loaded.prop, now.toISOString());
