@@ -95,6 +95,21 @@ export async function forgetEventId(eventId: string): Promise<void> {
 }
 
 /**
+ * Claim a one-time notice (e.g. the comment about an unreadable record): true the first time a
+ * key is claimed, false afterwards, atomically (FAIL_IF_EXISTS) so two concurrent deliveries
+ * post it once. The TTL bounds the storage; a notice may repeat after it.
+ */
+export async function claimNotice(key: string, ttlDays: number): Promise<boolean> {
+  try {
+    await kvs.set(`notice:${key}`, true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlDays, unit: 'DAYS' } });
+    return true;
+  } catch (e) {
+    if (e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409)) return false;
+    throw e;
+  }
+}
+
+/**
  * Cached values (Jira's field list, the app's own fields) with their expiry stored IN the value:
  * KVS deletes an expired key lazily, up to 48 hours after its TTL, and reads may still return it
  * (https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/), so the TTL only

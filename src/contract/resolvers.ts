@@ -35,7 +35,8 @@ export type ResolverName = (typeof R)[keyof typeof R];
 export const ResolverFailure = z.object({
   ok: z.literal(false),
   error: z.object({
-    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN'])]),
+    /** `RECORD_UNREADABLE`: the app's stored record of the issue's VM does not parse; nothing is done until it is repaired. */
+    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN', 'RECORD_UNREADABLE'])]),
     message: z.string(),
     field: z.string().optional(),
     /**

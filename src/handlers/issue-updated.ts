@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Vm } from '../contract/vm-api';
 import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, readDevVmProperty } from '../domain/vm-property';
 import { alreadyHandled, provisionKey, transitionKey } from '../domain/provision-policy';
 import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
@@ -10,7 +10,7 @@ import { log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, recordedVmIfLive, reportFailure, setParked, statusDrivenAction, trustedVm, writeProperty, type StoredProperty } from './vm-service';
+import { fieldMapping, identityRefusal, jira, loadConfig, noticeUnreadableRecord, provisionAttempt, recordedVmIfLive, reportFailure, setParked, statusDrivenAction, trustedVm, writeProperty, type StoredProperty } from './vm-service';
 
 const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
@@ -61,7 +61,15 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
   const action = decideStatusAction(change, lists, settings.onClose, category);
-  const prop = parseDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
+  const rawRecord = fresh.properties?.[DEV_VM_PROPERTY];
+  const record = readDevVmProperty(rawRecord);
+  if (record.kind === 'unreadable') {
+    // Unknown is not "no VM": provisioning now could launch a second one, and a stop or terminate
+    // would overwrite the record. Nothing is done until it is repaired.
+    if (action !== 'none') await noticeUnreadableRecord(fresh.key, rawRecord, record.reason, action);
+    return;
+  }
+  const prop = record.kind === 'ok' ? record.prop : undefined;
   const nowIso = now.toISOString();
   if (action === 'none') {
     // Reopened (out of a done category into a status no list names): the issue's own VM, if parked, is unparked.

@@ -3,12 +3,12 @@ import { R, type PanelView } from '../contract/resolvers';
 import type { Vm } from '../contract/vm-api';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
-import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
+import { auditComment, describeSchedule, unreadableRecordCause, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { isoOrEmpty, panelView, worthStoring, type Freshness, type PanelFacts } from '../domain/panel-view';
 import { panelKey, provisionKey } from '../domain/provision-policy';
-import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, readDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
@@ -60,7 +60,10 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   const isAdmin = caller.accountId !== undefined && !isPerson ? await jira.callerIsJiraAdmin() : undefined;
   const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
 
-  let prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  const record = readDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  // Unknown is not "no VM": offering Provision could launch a second one.
+  if (record.kind === 'unreadable') throw new ResolverError('RECORD_UNREADABLE', unreadableRecordCause(record.reason));
+  let prop = record.kind === 'ok' ? record.prop : undefined;
   // Only the VM the app recorded for this issue counts; the property is a display copy anyone
   // who may edit the issue can overwrite.
   const owned = await trustedVm(config.api, issueKey, prop, now.toISOString(), REFRESH_TIMEOUT_MS);

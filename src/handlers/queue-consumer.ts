@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import { notConfiguredComment } from '../domain/comments';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, liveVm, readDevVmProperty } from '../domain/vm-property';
 import { log } from '../adapters/log';
 import { RetryJob } from '../adapters/retry-queue';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { jira, loadConfig, provisionAttempt } from './vm-service';
+import { jira, loadConfig, noticeUnreadableRecord, provisionAttempt } from './vm-service';
 
 /**
  * Consumer of the retry queue (@forge/events). A queued provision request is sent again with
@@ -36,7 +36,15 @@ async function processQueueEvent(event: unknown, now: Date): Promise<void> {
   }
   const { issueKey, request, attempt } = job.data;
   const issue = await jira.getIssue('app', issueKey, ['status'], [DEV_VM_PROPERTY]);
-  const prop = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
+  const record = readDevVmProperty(rawRecord);
+  if (record.kind === 'unreadable') {
+    // The request's key can no longer be checked against the record: sending it could launch a
+    // second VM, so the job ends here and the issue says why.
+    await noticeUnreadableRecord(issueKey, rawRecord, record.reason, 'queued provision');
+    return;
+  }
+  const prop = record.kind === 'ok' ? record.prop : undefined;
   if (liveVm(prop) || prop?.pending?.request.idempotencyKey !== request.idempotencyKey) {
     log.info('queued provision no longer needed', { issueKey, attempt });
     return;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Settings } from '../contract/settings';
 import type { ProvisionRequest, Vm } from '../contract/vm-api';
 import {
@@ -7,6 +7,7 @@ import {
   apiUnavailableComment,
   provisioningComment,
   statusActionComment,
+  unreadableRecordComment,
   type ReportedFailure,
   type VmAction,
 } from '../domain/comments';
@@ -17,9 +18,9 @@ import { checkIdentity, type IdentityRefusal } from '../domain/identity';
 import { userErrorOf } from '../domain/user-errors';
 import { mayRecordOwner, ownedVmSource } from '../domain/ownership';
 import type { IssuePeople } from '../domain/permissions';
-import { DEV_VM_PROPERTY, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, storedForm, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { JiraClient } from '../adapters/jira-client';
-import { getCached, isProvisionedClient, loadSecrets, loadSettings, loadVmOwner, putCached, rememberProvisionedClient, saveVmOwner } from '../adapters/kvs-store';
+import { claimNotice, getCached, isProvisionedClient, loadSecrets, loadSettings, loadVmOwner, putCached, rememberProvisionedClient, saveVmOwner } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { enqueueRetry } from '../adapters/retry-queue';
 import { VmApiClient, VmApiError } from '../adapters/vm-api-client';
@@ -78,8 +79,20 @@ export async function fieldMapping(settings: Settings): Promise<Settings['fields
 export async function writeProperty(issueKey: string, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<DevVmProperty> {
   const value: DevVmProperty = { ...prop, updatedAt: nowIso };
   // Undefined members are dropped so the stored JSON stays small and schema-valid.
-  await jira.setProperty(issueKey, DEV_VM_PROPERTY, JSON.parse(JSON.stringify(value)));
+  await jira.setProperty(issueKey, DEV_VM_PROPERTY, JSON.parse(JSON.stringify(storedForm(value))));
   return value;
+}
+
+const UNREADABLE_NOTICE_DAYS = 30;
+
+/**
+ * Refuse to act on an issue whose record does not parse, and say why on the issue once per
+ * unreadable value (a redelivered event, or the next transition, posts nothing new).
+ */
+export async function noticeUnreadableRecord(issueKey: string, raw: unknown, reason: string, op: string): Promise<void> {
+  log.warn('issue record unreadable; nothing done', { issueKey, op, reason });
+  const fingerprint = createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex');
+  if (await claimNotice(`unreadable-record:${issueKey}:${fingerprint}`, UNREADABLE_NOTICE_DAYS)) await jira.addComment(issueKey, unreadableRecordComment(reason));
 }
 
 /**

@@ -5,11 +5,11 @@ import { lifecycleComment, noTransitionComment, transitionRefusedComment } from 
 import { verifySignature } from '../domain/hmac';
 import { bootDecision, confirmsRecord, isRoutineScheduleEvent, knownVmOf, stateAfter, vmAfterEvent } from '../domain/lifecycle-events';
 import { isOlderThan, observationOf } from '../domain/observation';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { DEV_VM_PROPERTY, liveVm, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
 import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
-import { jira, writeProperty } from './vm-service';
+import { jira, noticeUnreadableRecord, writeProperty } from './vm-service';
 
 /**
  * Web trigger for the lifecycle events the AWS notifier sends. Web triggers are public URLs,
@@ -103,7 +103,15 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
 
 async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
   const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
-  const stored = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
+  const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
+  const record = readDevVmProperty(rawRecord);
+  if (record.kind === 'unreadable') {
+    // Writing the event's VM over it would drop what the record held (a pending request, the
+    // provision key); the event is answered (a retry would find the same record) and the issue says why.
+    await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
+    return;
+  }
+  const stored = record.kind === 'ok' ? record.prop : undefined;
   const prop: Omit<DevVmProperty, 'updatedAt'> = stored ?? {};
   const live = liveVm(stored);
   if (live && live.id !== event.instanceId) {
