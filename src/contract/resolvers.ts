@@ -127,6 +127,11 @@ export const AdminView = z.object({
   secrets: SecretsView,
   webtriggerUrl: z.string().optional(),
   checklist: z.array(ChecklistItem),
+  /**
+   * Present when the stored settings could not be read (saved by a newer version, or damaged):
+   * the app acts as if nothing were set up, the page shows the defaults, and saving replaces them.
+   */
+  storedSettingsUnreadable: z.object({ problems: z.array(z.string()) }).optional(),
 });
 export type AdminView = z.infer<typeof AdminView>;
 
