@@ -10,7 +10,7 @@ import { log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, identityRefusal, jira, loadConfig, noticeUnreadableRecord, provisionAttempt, recordedVmIfLive, reportFailure, setParked, statusDrivenAction, trustedVm, writeProperty, type StoredProperty } from './vm-service';
+import { defaultVmService, type StoredProperty, type VmService } from './vm-service';
 
 const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
@@ -26,7 +26,8 @@ const IssueUpdatedEvent = z.object({
 });
 
 /** Forge calls this with (event, context); the clock is read here, once. */
-export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefined> => handleIssueUpdated(event, new Date());
+const service = defaultVmService();
+export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefined> => handleIssueUpdated(event, new Date(), service);
 
 /**
  * Forge does not retry a trigger that throws: the transition would be lost with no VM and no
@@ -34,12 +35,13 @@ export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefi
  * (the platform delivers the same event again, same changelog id, so the idempotency key and
  * the "already handled" check below hold); anything else ends here with a log line.
  */
-export function handleIssueUpdated(event: unknown, now: Date): Promise<InvocationError | undefined> {
+export function handleIssueUpdated(event: unknown, now: Date, svc: VmService = service): Promise<InvocationError | undefined> {
   const issueKey = (event as { issue?: { key?: unknown } } | null)?.issue?.key;
-  return withPlatformRetry('issue event', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processIssueUpdated(event, now));
+  return withPlatformRetry('issue event', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processIssueUpdated(event, now, svc));
 }
 
-async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
+async function processIssueUpdated(event: unknown, now: Date, svc: VmService): Promise<void> {
+  const { fieldMapping, identityRefusal, jira, loadConfig, noticeUnreadableRecord, provisionAttempt, recordedVmIfLive, statusDrivenAction, trustedVm, writeProperty } = svc;
   const parsed = IssueUpdatedEvent.safeParse(event);
   if (!parsed.success) {
     log.warn('issue event without issue or changelog ignored');
@@ -75,7 +77,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     // Reopened (out of a done category into a status no list names): the issue's own VM, if parked, is unparked.
     if (category === undefined || category === 'done' || !api) return;
     const parkedVm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
-    if (parkedVm?.parkedAt) await unpark(api, fresh.key, prop ?? {}, parkedVm, status.success ? status.data.name : undefined, nowIso);
+    if (parkedVm?.parkedAt) await unpark(svc, api, fresh.key, prop ?? {}, parkedVm, status.success ? status.data.name : undefined, nowIso);
     return;
   }
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
@@ -92,7 +94,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     const existing = owned && prop && api && !trusted.fetched ? await recordedVmIfLive(api, fresh.key, prop, owned, nowIso) : owned;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
-      if (existing.parkedAt && api) await unpark(api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
+      if (existing.parkedAt && api) await unpark(svc, api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
       return;
     }
     // A request still being retried keeps its key; while the queue has it, nothing more is sent.
@@ -142,7 +144,8 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   await statusDrivenAction(api, fresh.key, action, prop ?? {}, vm, status.success ? status.data.name : undefined, nowIso);
 }
 
-async function unpark(api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+async function unpark(svc: VmService, api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+  const { jira, reportFailure, setParked } = svc;
   try {
     const updated = await setParked(api, issueKey, prop, vm, false, nowIso);
     await jira.addComment(issueKey, unparkedComment(updated, statusName));

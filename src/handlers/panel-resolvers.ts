@@ -13,7 +13,7 @@ import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
-import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
+import { defaultVmService, type AppConfig, type StoredProperty, type VmService } from './vm-service';
 
 /**
  * Resolvers of the issue panel. Who may act is decided here from Forge's context (assignee,
@@ -42,7 +42,8 @@ interface Loaded {
   callerName: string | undefined;
 }
 
-async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
+async function loadPanel(svc: VmService, caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
+  const { fieldMapping, jira, loadConfig, trustedVm, writeProperty } = svc;
   const issueKey = caller.issueKey;
   if (!issueKey) throw new ResolverError('VALIDATION_FAILED', 'The Dev VM panel must be opened on an issue.');
   const config = await loadConfig();
@@ -101,8 +102,8 @@ function viewAfter(loaded: Loaded, vm: Vm, prop: PanelFacts['prop'], now: Date):
   return panelView({ ...loaded.facts, vm, prop, freshness: {} }, now);
 }
 
-async function loadForAction(caller: CallerContext, now: Date): Promise<Loaded & { accountId: string; api: NonNullable<AppConfig['api']> }> {
-  const loaded = await load(caller, now, false);
+async function loadPanelForAction(svc: VmService, caller: CallerContext, now: Date): Promise<Loaded & { accountId: string; api: NonNullable<AppConfig['api']> }> {
+  const loaded = await loadPanel(svc, caller, now, false);
   if (!loaded.view.canAct || !caller.accountId) throw new ResolverError('FORBIDDEN', loaded.view.cannotActReason ?? 'You cannot change this VM.');
   const api = loaded.config.api;
   if (!api) throw new ResolverError('NOT_CONFIGURED', `A Jira administrator has not finished the Dev VM settings (missing: ${loaded.config.missing.join(', ')}).`);
@@ -119,16 +120,23 @@ function requireLiveVm(loaded: Loaded): { vm: Vm; prop: StoredProperty } {
  * The audit comment, in the VM's working-hours zone (the clock the schedule and the lifecycle
  * comments use), naming the caller where the issue shows their name.
  */
-async function audit(loaded: Pick<Loaded, 'callerName' | 'vm'> & { accountId: string }, issueKey: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
+async function auditAction(svc: VmService, loaded: Pick<Loaded, 'callerName' | 'vm'> & { accountId: string }, issueKey: string, action: PanelAction, now: Date, detail?: string): Promise<void> {
   const zone = loaded.vm?.schedule.timezone ?? 'UTC';
-  await jira.addComment(issueKey, auditComment({ accountId: loaded.accountId, name: loaded.callerName }, action, now.toISOString(), zone, detail));
+  await svc.jira.addComment(issueKey, auditComment({ accountId: loaded.accountId, name: loaded.callerName }, action, now.toISOString(), zone, detail));
 }
 
 export interface PanelDeps {
   now: () => Date;
+  /** The Jira, storage and VM API operations; the production wiring when absent. */
+  services?: VmService;
 }
 
 export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }): Resolver {
+  const svc = deps.services ?? defaultVmService();
+  const { identityRefusal, jira, provisionAttempt, vmAction, writeProperty } = svc;
+  const load = (caller: CallerContext, now: Date, refresh: boolean) => loadPanel(svc, caller, now, refresh);
+  const loadForAction = (caller: CallerContext, now: Date) => loadPanelForAction(svc, caller, now);
+  const audit = (loaded: Parameters<typeof auditAction>[1], issueKey: string, action: PanelAction, now: Date, detail?: string) => auditAction(svc, loaded, issueKey, action, now, detail);
   const resolver = new Resolver();
   define(resolver, R.panelGet, async (_p, caller) => (await load(caller, deps.now(), true)).view);
 

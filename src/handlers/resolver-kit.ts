@@ -5,7 +5,7 @@ import { Resolvers, type ResolverData, type ResolverFailure, type ResolverInput,
 import { JiraApiError } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
-import { reportFailure } from './vm-service';
+import { reportFailureOf as reportFailure } from './vm-service';
 import { plainIssueMessage, type IssueLike } from '../domain/plain-issue';
 
 /**

@@ -7,9 +7,8 @@ import { bootDecision, confirmsRecord, isRoutineScheduleEvent, knownVmOf, stateA
 import { isOlderThan, observationOf } from '../domain/observation';
 import { DEV_VM_PROPERTY, liveVm, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError } from '../adapters/jira-client';
-import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
-import { jira, noticeUnreadableRecord, writeProperty } from './vm-service';
+import { defaultVmService, type VmService } from './vm-service';
 
 /**
  * Web trigger for the lifecycle events the AWS notifier sends. Web triggers are public URLs,
@@ -45,9 +44,11 @@ function header(req: WebTriggerRequest, name: string): string | undefined {
 /** Replayed ids are remembered a little longer than a timestamp stays acceptable. */
 const SEEN_TTL_MINUTES = Math.ceil((2 * MAX_SKEW_SECONDS) / 60) + 5;
 
-export const onLifecycleEvent = (request: WebTriggerRequest): Promise<WebTriggerResponse> => handleLifecycleEvent(request, new Date());
+const service = defaultVmService();
+export const onLifecycleEvent = (request: WebTriggerRequest): Promise<WebTriggerResponse> => handleLifecycleEvent(request, new Date(), service);
 
-export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date): Promise<WebTriggerResponse> {
+export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date, svc: VmService = service): Promise<WebTriggerResponse> {
+  const { claimEventId, forgetEventId, loadSecret, markEventDone } = svc.store;
   if ((request.method ?? 'POST').toUpperCase() !== 'POST') return reply(405);
   const rawBody = request.body ?? '';
   const secret = await loadSecret('hmacSecret');
@@ -84,7 +85,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
     return reply(409);
   }
   try {
-    await applyEvent(event, now.toISOString());
+    await applyEvent(svc, event, now.toISOString());
   } catch (e) {
     if (e instanceof JiraApiError && e.status === 404) {
       // The issue was deleted (or the app lost access): nothing to update, and a retry would not help.
@@ -101,7 +102,8 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   return reply(200);
 }
 
-async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
+async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string): Promise<void> {
+  const { jira, noticeUnreadableRecord, writeProperty } = svc;
   const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
   const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
   const record = readDevVmProperty(rawRecord);
@@ -120,7 +122,7 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
     log.info('lifecycle event of a previous instance ignored', { eventId: event.id, issueKey: event.issueKey, instanceId: event.instanceId, liveInstanceId: live.id });
     return;
   }
-  if (event.type === 'vm.ready' || event.type === 'vm.boot-failed') return applyBootEvent(event, prop, nowIso);
+  if (event.type === 'vm.ready' || event.type === 'vm.boot-failed') return applyBootEvent(svc, event, prop, nowIso);
   if (isOlderThan(event, prop.lastObservation)) {
     // Delivered after a newer observation of this VM was applied: it must not bring back an older
     // state, nor post a comment about it. Answered 200: a retry would be just as old.
@@ -142,15 +144,16 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
     nowIso,
   );
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent');
+  const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await svc.store.loadSettings()).comments.scheduledStartStop === 'silent');
   const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced);
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
-  if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
+  if (firstRun && updated.vm) await writeBack(svc, event.issueKey, updated.vm);
 }
 
 /** The VM's first-boot signal: applied once per outcome (lifecycle-events.ts bootDecision). */
-async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<void> {
+async function applyBootEvent(svc: VmService, event: LifecycleEvent, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<void> {
+  const { jira, writeProperty } = svc;
   const decision = bootDecision(event, prop);
   if (decision.kind === 'already-applied') {
     log.info('boot signal already applied', { eventId: event.id, issueKey: event.issueKey, type: event.type });
@@ -168,8 +171,9 @@ async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, '
  * status (through a transition whose target is that status) and fill the optional fields.
  * A workflow without such a transition gets a comment; nothing else fails because of it.
  */
-async function writeBack(issueKey: string, vm: Vm): Promise<void> {
-  const settings = await loadSettings();
+async function writeBack(svc: VmService, issueKey: string, vm: Vm): Promise<void> {
+  const { jira } = svc;
+  const settings = await svc.store.loadSettings();
   const target = settings.statuses.provisioned;
   if (target) {
     const statusName = async () => (await jira.listStatuses('app').catch(() => [])).find((s) => s.id === target)?.name ?? `status ${target}`;
