@@ -11,6 +11,7 @@ import { benchScheduler } from './bench/scheduler';
 import { benchLambdaBundles, LAMBDA_BUNDLE_BUDGET_BYTES, LAMBDA_INIT_BUDGET_MS } from './bench/lambda-bundles';
 import { PANEL_JS_BUDGET_GZIP, benchUiBundles, measureFirstRender } from './bench/ui-bundles';
 import { benchTrigger } from './bench/trigger';
+import { benchPanelActions } from './bench/panel-actions';
 import { benchFleet, fleetBundle } from './bench/fleet';
 import type { ReadyBench } from './bench/ready';
 
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   push('forge', 'Jira calls per provision transition', String(t.jiraCallsPerTransition));
   push('forge', 'VM API calls per provision transition', String(t.apiCallsPerTransition), '1');
   push('forge', 'transition → signed POST /vms leaves (median / p95)', `${t.medianMsToApiCall.toFixed(1)} / ${t.p95MsToApiCall.toFixed(1)} ms`);
+
+  for (const p of await benchPanelActions()) push('forge', `Jira calls per panel action: ${p.action}`, String(p.jiraCalls), `≤ ${p.target}`);
 
   // Its own process: the Lambda handler modules keep the AWS clients of the first stack a process
   // starts (as a warm Lambda does), so a second stack in this process would talk to a closed one.

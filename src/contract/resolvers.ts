@@ -35,7 +35,8 @@ export type ResolverName = (typeof R)[keyof typeof R];
 export const ResolverFailure = z.object({
   ok: z.literal(false),
   error: z.object({
-    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN'])]),
+    /** `RECORD_UNREADABLE`: the app's stored record of the issue's VM does not parse; nothing is done until it is repaired. */
+    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN', 'RECORD_UNREADABLE'])]),
     message: z.string(),
     field: z.string().optional(),
     /**
@@ -126,6 +127,11 @@ export const AdminView = z.object({
   secrets: SecretsView,
   webtriggerUrl: z.string().optional(),
   checklist: z.array(ChecklistItem),
+  /**
+   * Present when the stored settings could not be read (saved by a newer version, or damaged):
+   * the app acts as if nothing were set up, the page shows the defaults, and saving replaces them.
+   */
+  storedSettingsUnreadable: z.object({ problems: z.array(z.string()) }).optional(),
 });
 export type AdminView = z.infer<typeof AdminView>;
 
@@ -249,6 +255,10 @@ export const Resolvers = {
   [R.fleetList]: { payload: FleetListPayload, result: FleetView },
   [R.fleetBulk]: { payload: FleetBulkPayload, result: FleetBulkResult },
 } as const satisfies Record<ResolverName, { payload: z.ZodType; result: z.ZodType }>;
-export type ResolverPayload<N extends ResolverName> = z.input<(typeof Resolvers)[N]['payload']>;
+export type ResolverTable = typeof Resolvers;
+/** What a page sends (before defaults and transforms). */
+export type ResolverPayload<N extends ResolverName> = z.input<ResolverTable[N]['payload']>;
+/** What a resolver handler receives: the payload as the contract parsed it. */
+export type ResolverInput<N extends ResolverName> = z.output<ResolverTable[N]['payload']>;
 export type ResolverData<N extends ResolverName> = z.infer<(typeof Resolvers)[N]['result']>;
 export type ResolverResult<N extends ResolverName> = { ok: true; data: ResolverData<N> } | ResolverFailure;

@@ -105,6 +105,21 @@ export function apiRejectedComment(f: ReportedFailure, what = 'The dev VM reques
   return doc(panel('error', paragraph(strong(what), ...codeAndRef(f))));
 }
 
+/**
+ * The app's record of the issue's VM (the dev-vm property) does not parse: nothing is done, since
+ * "unknown" must never be taken for "no VM" (that would launch a second one). Posted once per
+ * unreadable value.
+ */
+export function unreadableRecordComment(reason: string): AdfDoc {
+  return doc(panel('error', paragraph(strong('Nothing was done for this issue’s dev VM. '), code(RECORD_UNREADABLE), `: ${unreadableRecordCause(reason)}`)));
+}
+
+/** The cause shown in the panel and in the comment. */
+export function unreadableRecordCause(reason: string): string {
+  return `The app’s record of this issue’s dev VM (issue property dev-vm) cannot be read: ${reason}. Until it is repaired the app neither provisions, stops nor terminates a VM for this issue, so it cannot launch a second one. A Jira administrator can check the issue’s VM on the Dev VM fleet page.`;
+}
+export const RECORD_UNREADABLE = 'RECORD_UNREADABLE';
+
 /** A request refused by the identity map or the workflow rule; the code names the rule for the admin. */
 export function identityRefusedComment(refusal: { rule: string; message: string }): AdfDoc {
   return doc(panel('warning', paragraph(strong('No dev VM was requested '), code(refusal.rule), `: ${refusal.message}`)));

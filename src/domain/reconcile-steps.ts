@@ -3,6 +3,7 @@ import type { Activity } from './activity';
 import type { Ec2State } from './ec2-state';
 import { parseInstant } from './schedule-tags';
 import type { InstanceRecord, OwedAction } from './scheduler-state';
+import { stopHeld } from './stop-rule';
 
 /**
  * The reconciler's per-VM steps, each pure and answering with a discriminated union: verify a
@@ -182,7 +183,7 @@ export function boundaryStep(
   if (target.attempts >= ctx.maxAttempts) return skip('stop-given-up', `stop given up after ${target.attempts} failed attempts: ${what}`);
   if (vm.state !== 'running' && vm.state !== 'pending') return { kind: 'none' };
   const keep = facts.keepRunningUntil;
-  if (keep && keep.getTime() > ctx.nowMs) {
+  if (stopHeld(keep, ctx.nowMs)) {
     return skip('stop-held', `stop held back by ${Tag.KeepRunningUntil} ${keep.toISOString()}: ${what}`, owe(`KeepRunningUntil ${keep.toISOString()}`));
   }
   if (vm.state === 'pending') return skip('stop-pending', `stop deferred, still pending: ${what}`, owe('still pending'));
@@ -236,7 +237,7 @@ export function idleStop(vm: ObservedVm, prev: InstanceRecord | undefined, lastA
   if (vm.state !== 'running' || !vm.activity || vm.activity.busy) return { kind: 'none' };
   const thresholdMs = idleStopMsFor(vm, ctx);
   if (thresholdMs <= 0) return { kind: 'none' };
-  if (facts.keepRunningUntil && facts.keepRunningUntil.getTime() > ctx.nowMs) return { kind: 'none' };
+  if (stopHeld(facts.keepRunningUntil, ctx.nowMs)) return { kind: 'none' };
   // Started between two runs: no earlier than the previous observation that saw it not running.
   const startedBetween = prev && prev.lastState !== 'running' ? Date.parse(prev.lastObservedAt) : undefined;
   const since = maxDefined(lastActivityMs, vm.launchTime?.getTime(), startedBetween, prev ? Date.parse(prev.firstSeenAt) : ctx.nowMs) ?? ctx.nowMs;

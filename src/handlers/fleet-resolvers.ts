@@ -1,6 +1,6 @@
 import Resolver from '@forge/resolver';
 import { PRICES_AS_OF, PRICES_SOURCE } from '../contract/prices';
-import { FleetBulkPayload, FleetListPayload, R, type FleetBulkResult, type FleetView } from '../contract/resolvers';
+import { R, type FleetBulkResult, type FleetView } from '../contract/resolvers';
 import { FLEET_PAGE_SIZE_MAX } from '../contract/vm-api';
 import { auditComment } from '../domain/comments';
 import { fleetRow } from '../domain/fleet-row';
@@ -9,7 +9,7 @@ import { JiraApiError } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
-import { jira, loadConfig } from './vm-service';
+import { defaultVmService, type VmService } from './vm-service';
 
 /**
  * Resolvers of the fleet pages: the Jira admin page (every VM) and the project settings page (one
@@ -24,7 +24,8 @@ import { jira, loadConfig } from './vm-service';
 
 type Scope = FleetView['scope'];
 
-async function scopeOf(caller: CallerContext): Promise<{ scope: Scope; isJiraAdmin: boolean }> {
+async function scopeOf(svc: VmService, caller: CallerContext): Promise<{ scope: Scope; isJiraAdmin: boolean }> {
+  const { jira } = svc;
   if (!caller.accountId) throw new ResolverError('FORBIDDEN', 'Sign in to see the dev VM fleet.');
   const isJiraAdmin = await jira.callerIsJiraAdmin();
   if (!caller.projectKey) {
@@ -37,22 +38,27 @@ async function scopeOf(caller: CallerContext): Promise<{ scope: Scope; isJiraAdm
   return { scope: { kind: 'project', projectKey: caller.projectKey }, isJiraAdmin };
 }
 
-async function requireApi(): Promise<VmApiClient> {
-  const config = await loadConfig();
+async function requireApiOf(svc: VmService): Promise<VmApiClient> {
+  const config = await svc.loadConfig();
   if (!config.api) throw new ResolverError('NOT_CONFIGURED', `A Jira administrator has not finished the Dev VM settings (missing: ${config.missing.join(', ')}).`);
   return config.api;
 }
 
 export interface FleetDeps {
   now: () => Date;
+  /** The Jira, storage and VM API operations; the production wiring when absent. */
+  services?: VmService;
 }
 
 export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }): Resolver {
+  const svc = deps.services ?? defaultVmService();
+  const { jira } = svc;
+  const scopeFor = (caller: CallerContext) => scopeOf(svc, caller);
+  const requireApi = () => requireApiOf(svc);
   const resolver = new Resolver();
 
-  define(resolver, R.fleetList, async (payload, caller) => {
-    const p = FleetListPayload.parse(payload);
-    const { scope, isJiraAdmin } = await scopeOf(caller);
+  define(resolver, R.fleetList, async (p, caller) => {
+    const { scope, isJiraAdmin } = await scopeFor(caller);
     if (scope.kind === 'project' && p.project !== undefined && p.project !== scope.projectKey) {
       throw new ResolverError('FORBIDDEN', `This page shows project ${scope.projectKey} only.`, 'project');
     }
@@ -74,9 +80,8 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
     };
   });
 
-  define(resolver, R.fleetBulk, async (payload, caller) => {
-    const p = FleetBulkPayload.parse(payload);
-    const { isJiraAdmin } = await scopeOf(caller);
+  define(resolver, R.fleetBulk, async (p, caller) => {
+    const { isJiraAdmin } = await scopeFor(caller);
     if (!isJiraAdmin || !caller.accountId) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can stop or terminate VMs from the fleet page.');
     const api = await requireApi();
     const op = p.action === 'stop' ? 'stopVm' : 'terminateVm';

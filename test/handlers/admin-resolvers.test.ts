@@ -73,6 +73,37 @@ describe('admin.get', () => {
   });
 });
 
+describe('stored settings that cannot be read (issue 10 item 8)', () => {
+  it.each([
+    ['saved by a newer version of the app', (s: Settings) => ({ ...s, version: 2 }), /newer version of the app \(version 2\)/],
+    ['damaged', (s: Settings) => ({ ...s, policy: { ...s.policy, idleDays: 'thirty' } }), /policy\.idleDays does not match/],
+  ])('are reported on the admin page and in the log when %s, never silently replaced by the defaults', async (_n, damage, problem) => {
+    const t = Date.now();
+    forge.kvs.values.set('settings:v1', { value: damage(JSON.parse(JSON.stringify(configure(forge, api))) as Settings), createdAt: t, updatedAt: t });
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    process.env.DEV_VM_SILENT_LOGS = '0';
+    try {
+      const res = await call(R.adminGet, {});
+      expect(res).toMatchObject({ ok: true, data: { settings: { statuses: DEFAULT_SETTINGS.statuses }, storedSettingsUnreadable: { problems: [expect.stringMatching(problem)] } } });
+      expect(logged.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/"level":"error","message":"stored settings unreadable/));
+    } finally {
+      process.env.DEV_VM_SILENT_LOGS = '1';
+      logged.mockRestore();
+    }
+    // Saving replaces them; the page then no longer reports them.
+    expect(await call(R.adminSave, { settings: settingsFor(api), secrets: {} })).toMatchObject({ ok: true, data: { view: { settings: { apiUrl: api.url } } } });
+    const after = await call(R.adminGet, {});
+    expect(after.ok && after.data.storedSettingsUnreadable).toBeUndefined();
+  });
+
+  it('are not reported when readable, including settings stored before versions existed', async () => {
+    configure(forge, api);
+    const res = await call(R.adminGet, {});
+    expect(res.ok && res.data.storedSettingsUnreadable).toBeUndefined();
+    expect(res).toMatchObject({ ok: true, data: { settings: { apiUrl: api.url } } });
+  });
+});
+
 describe('admin.save', () => {
   const secrets = () => ({ accessKeyId: api.credentials.accessKeyId, secretAccessKey: api.credentials.secretAccessKey, hmacSecret: 'h'.repeat(40) });
 
@@ -82,7 +113,8 @@ describe('admin.save', () => {
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     expect(res.data.changed).toEqual(expect.arrayContaining(['apiUrl', 'region', 'statuses.provision', 'fields.client', 'secrets.accessKeyId', 'secrets.secretAccessKey', 'secrets.hmacSecret']));
-    expect(forge.kvs.get('settings:v1')).toEqual(JSON.parse(JSON.stringify(settings)));
+    // Stored with its version (issue 10 item 8), so a later shape can be migrated explicitly.
+    expect(forge.kvs.get('settings:v1')).toEqual({ version: 1, ...JSON.parse(JSON.stringify(settings)) });
     expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);
     expect(JSON.stringify(forge.kvs.get('settings:v1'))).not.toContain(api.credentials.secretAccessKey);
     expect(res.data.view.checklist.every((c) => c.done)).toBe(true);
@@ -124,6 +156,22 @@ describe('admin.save', () => {
       ok: false,
       error: { code: 'VALIDATION_FAILED', field: 'statuses.stop', message: expect.stringContaining('already in statuses.provision') },
     });
+  });
+
+  it('names every problem at once: URL and region, a status in two lists, an unknown status and an unknown field', async () => {
+    const s: Settings = settingsFor(undefined);
+    const res = await call(R.adminSave, {
+      settings: { ...s, apiUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/', statuses: { ...s.statuses, stop: [STATUS.ready, '99999'] }, fields: { ...s.fields, client: 'customfield_99999' } },
+      secrets: {},
+    });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'region' } });
+    expect(!res.ok && res.error.message.split('; ')).toEqual([
+      'set the API URL and the region together',
+      `statuses.stop: status ${STATUS.ready} is already in statuses.provision (a status can mean only one thing)`,
+      'statuses.stop: Jira has no status 99999',
+      'fields.client: Jira has no field customfield_99999',
+    ]);
+    expect(forge.kvs.get('settings:v1')).toBeUndefined();
   });
 
   it('refuses a mapping to a field Jira does not have', async () => {

@@ -17,6 +17,7 @@ import { timeZones } from '../shared/format';
 import { mutedText, row, Section } from '../shared/ui';
 import { SelectRow, TextRow, ErrorText } from './controls';
 import { IdentitySection } from './identity-section';
+import { UnreadableSettings } from './unreadable-settings';
 import type { Option } from './option';
 import { CONNECTION_ADVICE, FIELD_HINTS, validate, type FieldErrors, type SecretDrafts } from './validation';
 
@@ -222,6 +223,7 @@ export function AdminApp() {
       <Heading size="large" as="h1">
         Dev VM settings
       </Heading>
+      <UnreadableSettings unreadable={view.storedSettingsUnreadable} />
 
       <Section title={`First-run checklist: ${done} of ${view.checklist.length} done`} id="checklist-heading">
         <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="checklist">
