@@ -93,6 +93,7 @@ export class DevVmStack extends Stack {
       intervalMinutes: config.scheduleIntervalMinutes,
       idleDays: config.idleDays,
       idleWarningDays: config.idleWarningDays,
+      bootDeadlineMinutes: config.bootDeadlineMinutes,
       stateBucket: this.storage.stateBucket,
       eventBus: this.events.bus,
     });

@@ -55,6 +55,8 @@ export const LifecycleEvent = z.object({
   reason: z.string().optional(),
   /** For `vm.boot-failed`: the first-boot step that failed, or the last one started when it timed out. */
   bootStep: BootStep.optional(),
+  /** For `vm.boot-failed` reported by the reconciler: no ready signal within this many minutes of launch. */
+  bootTimedOutMinutes: z.number().int().positive().optional(),
   /** For `vm.idle-warning`: when the VM will be terminated. */
   terminateAt: z.string().datetime({ offset: true }).optional(),
   /** The VM as the API would return it, when known (always on `vm.running`); its `state` is `state`. */

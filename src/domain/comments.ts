@@ -155,18 +155,25 @@ export function bootingComment(at: string): AdfDoc {
   );
 }
 
-/** The first boot failed at a step (or did not finish in time): never a "ready" in that case. */
+/**
+ * The first boot failed at a step (the VM wrote `failed:<step>`), or did not signal ready by the
+ * boot deadline (the reconciler; `bootTimedOutMinutes`): the step in words and by name, never a
+ * "ready" in that case.
+ */
 export function bootFailedComment(event: LifecycleEvent, when: string): AdfDoc {
-  const step = event.bootStep ? BOOT_STEP_LABELS[event.bootStep] : undefined;
+  const label = event.bootStep ? BOOT_STEP_LABELS[event.bootStep] : undefined;
+  const timedOut = event.bootTimedOutMinutes !== undefined;
+  const what = timedOut
+    ? [strong(`The dev VM did not finish its first boot within ${event.bootTimedOutMinutes} minutes`), label ? ` (it was still ${label}, step ` : ' (the boot script never reported a step', ...(event.bootStep ? [code(event.bootStep), ')'] : [')'])]
+    : [strong('The dev VM did not finish its first boot'), label ? ` (failed while ${label}, step ` : ' (', ...(event.bootStep ? [code(event.bootStep), ')'] : ['step unknown)'])];
   return doc(
     panel(
       'error',
       paragraph(
-        strong('The dev VM did not finish its first boot'),
-        step ? ` (failed while ${step}, step ` : ' (',
-        ...(event.bootStep ? [code(event.bootStep), ')'] : ['step unknown)']),
+        ...what,
         ` at ${when}`,
-        event.reason ? `: ${event.reason}.` : '.',
+        // The deadline's reason repeats the step; the VM's own failure may carry a detail.
+        !timedOut && event.reason ? `: ${event.reason}.` : '.',
         ' It is not ready for use. Ask your DevOps team to check /var/log/dev-vm-bootstrap.log on instance ',
         code(event.instanceId),
         ', or terminate it and provision again.',

@@ -1,5 +1,7 @@
+import type { BootStep } from '../contract/events';
 import { Tag } from '../contract/tags';
 import type { Activity } from './activity';
+import { BOOT_STEP_LABELS, parseBootStatus } from './boot-status';
 import type { Ec2State } from './ec2-state';
 import { parseInstant } from './schedule-tags';
 import type { InstanceRecord, OwedAction } from './scheduler-state';
@@ -27,7 +29,7 @@ export interface ObservedVm {
   activity?: Activity;
 }
 
-export type Cause = 'schedule' | 'idle-reaper' | 'idle-stop' | 'ec2';
+export type Cause = 'schedule' | 'idle-reaper' | 'idle-stop' | 'ec2' | 'boot';
 
 export interface Decision {
   id: string;
@@ -39,13 +41,17 @@ export interface Decision {
   attempt?: number;
 }
 
-export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated';
+export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated' | 'vm.boot-failed';
 export interface Notice {
   id: string;
   type: NoticeType;
   cause: Cause;
   reason: string;
   terminateAt?: string;
+  /** vm.boot-failed: the first-boot step the VM was on. */
+  bootStep?: BootStep;
+  /** vm.boot-failed from the boot deadline: the minutes the ready signal was awaited. */
+  bootTimedOutMinutes?: number;
 }
 
 /** Why a boundary or rule was deliberately not carried out; counted by kind, never by parsing reasons. */
@@ -69,6 +75,8 @@ export interface StepContext {
   idleStopMs: number;
   deferStepMs: number;
   deferMaxMs: number;
+  /** A VM not `ready` this long after its CreatedAt is reported as a failed boot; 0 = off. */
+  bootDeadlineMs: number;
 }
 
 const MINUTE = 60_000;
@@ -294,4 +302,38 @@ export function teardown(vm: ObservedVm, prev: InstanceRecord | undefined, lastA
     return { kind: 'terminate', decision: { id: vm.id, cause: 'idle-reaper', reason: `${idleFor} since ${iso(base)} (${Math.floor((ctx.nowMs - base) / DAY)} days), warned at ${idleWarning.at}` } };
   }
   return { kind: 'none', ...(idleWarning ? { idleWarning } : {}) };
+}
+
+// ---- 6. Boot deadline ----------------------------------------------------------------------
+
+export type BootCheck = { kind: 'none' } | { kind: 'booting' } | { kind: 'boot-timed-out'; notice: Notice };
+
+/**
+ * The first boot must signal `ready` (DevVmBootStatus tag, written by the user data) within
+ * `bootDeadlineMs` of the VM's CreatedAt; otherwise the VM is reported failed once, naming the
+ * step it was on, so the issue never waits for a "ready" that will not come. A VM that reported
+ * `failed:<step>` itself was already announced by the notifier (the tag-change event). Only VMs
+ * created within the lookback count, like the first-running notice: a first run over a fleet
+ * launched before the ready signal existed stays quiet.
+ */
+export function bootDeadline(vm: ObservedVm, prev: InstanceRecord | undefined, ctx: StepContext): BootCheck {
+  if (ctx.bootDeadlineMs <= 0 || prev?.bootTimedOutAt) return { kind: 'none' };
+  const status = parseBootStatus(vm.tags.get(Tag.BootStatus));
+  if (status?.kind === 'ready' || status?.kind === 'failed') return { kind: 'none' };
+  const createdMs = instantTag(vm, Tag.CreatedAt);
+  if (createdMs === undefined || ctx.nowMs - createdMs > ctx.lookbackMs) return { kind: 'none' };
+  if (ctx.nowMs - createdMs < ctx.bootDeadlineMs) return { kind: 'booting' };
+  const minutes = Math.round(ctx.bootDeadlineMs / MINUTE);
+  const where = status ? `still ${BOOT_STEP_LABELS[status.step]}` : 'the boot script never reported a step';
+  return {
+    kind: 'boot-timed-out',
+    notice: {
+      id: vm.id,
+      type: 'vm.boot-failed',
+      cause: 'boot',
+      reason: `no ready signal within ${minutes} minutes of launch (${where})`,
+      ...(status ? { bootStep: status.step } : {}),
+      bootTimedOutMinutes: minutes,
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { Tag } from '../contract/tags';
 import { isGone, isRunningLike } from './ec2-state';
 import {
+  bootDeadline,
   boundaryStep,
   idleStop,
   iso,
@@ -65,6 +66,8 @@ export interface PlanOptions {
   stopDeferStepMinutes?: number;
   /** ...up to this many minutes after the boundary (default 180; 0 = never defer). */
   stopDeferMaxMinutes?: number;
+  /** Minutes after launch (CreatedAt) by which the first boot must signal ready (default 30; 0 = off). */
+  bootDeadlineMinutes?: number;
 }
 
 export interface TagWrite {
@@ -120,6 +123,7 @@ function contextOf(now: Date, options: PlanOptions): StepContext {
     idleStopMs: (options.idleStopMinutes ?? 0) * MINUTE,
     deferStepMs: (options.stopDeferStepMinutes ?? 30) * MINUTE,
     deferMaxMs: (options.stopDeferMaxMinutes ?? 180) * MINUTE,
+    bootDeadlineMs: (options.bootDeadlineMinutes ?? 30) * MINUTE,
   };
 }
 
@@ -155,6 +159,7 @@ function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
       usage: accountUsage(prev, vm.state, vm.launchTime, now, ctx.lookbackMs),
       ...(prev?.lastSeenRunning ? { lastSeenRunning: prev.lastSeenRunning } : {}),
       ...(prev?.lastActivityAt ? { lastActivityAt: prev.lastActivityAt } : {}),
+      ...(prev?.bootTimedOutAt ? { bootTimedOutAt: prev.bootTimedOutAt } : {}),
     },
   };
 }
@@ -293,7 +298,15 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   }
   if (runningNotice) out.notices.push(runningNotice);
 
-  // 6. The record to commit.
+  // 6. The first boot must have signalled ready by its deadline.
+  let bootTimedOutAt = prev?.bootTimedOutAt;
+  const boot = bootDeadline(vm, prev, ctx);
+  if (boot.kind === 'boot-timed-out') {
+    out.notices.push(boot.notice);
+    bootTimedOutAt = ctx.nowIso;
+  }
+
+  // 7. The record to commit.
   const record: InstanceRecord = {
     firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
     lastObservedAt: ctx.nowIso,
@@ -304,6 +317,7 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
     ...(pendingStart ? { pendingStart } : {}),
     ...(owed ? { owed } : {}),
     ...(idleWarning ? { idleWarning } : {}),
+    ...(bootTimedOutAt ? { bootTimedOutAt } : {}),
   };
   return { ...out, record };
 }

@@ -76,6 +76,8 @@ export interface RunSummary {
   /** Scheduled stops deferred because the VM was busy, and VMs stopped for being idle. */
   stopsDeferred: number;
   idleStopped: number;
+  /** VMs reported failed because their first boot did not signal ready by the boot deadline. */
+  bootsTimedOut: number;
   /** False when sessions/CPU could not be measured this run. */
   activityMeasured: boolean;
   eventsPublished: number;
@@ -128,6 +130,7 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     scheduleErrors: 0,
     stopsDeferred: 0,
     idleStopped: 0,
+    bootsTimedOut: 0,
     activityMeasured: false,
     eventsPublished: 0,
     eventsFailed: 0,
@@ -244,7 +247,18 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   for (const n of p.notices) {
     if (n.type === 'vm.start-failed') summary.detail.failed[n.id] = n.reason;
     if (n.type === 'vm.idle-warning') summary.idleWarnings++;
-    eventFor(n.id, { type: n.type, cause: n.cause, reason: n.reason, ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}) });
+    if (n.type === 'vm.boot-failed') {
+      summary.bootsTimedOut++;
+      summary.detail.failed[n.id] = n.reason;
+    }
+    eventFor(n.id, {
+      type: n.type,
+      cause: n.cause,
+      reason: n.reason,
+      ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}),
+      ...(n.bootStep ? { bootStep: n.bootStep } : {}),
+      ...(n.bootTimedOutMinutes ? { bootTimedOutMinutes: n.bootTimedOutMinutes } : {}),
+    });
   }
   for (const s of p.skipped) {
     summary.detail.skipped[s.id] = s.reason;
@@ -315,6 +329,7 @@ function emit(deps: ReconcilerDeps, s: RunSummary): void {
   deps.metrics.count('CloudWatchCalls', s.cloudWatchCalls);
   deps.metrics.count('StopsDeferred', s.stopsDeferred);
   deps.metrics.count('IdleStopped', s.idleStopped);
+  deps.metrics.count('BootsTimedOut', s.bootsTimedOut);
   deps.metrics.count('ActivityUnmeasured', s.activityMeasured ? 0 : 1);
   deps.metrics.milliseconds('DecisionTime', s.decisionMs);
   deps.metrics.milliseconds('Duration', s.durationMs);

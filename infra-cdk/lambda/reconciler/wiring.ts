@@ -46,6 +46,7 @@ export function reconcilerDeps(
       idleStopMinutes: env.IDLE_STOP_MINUTES,
       stopDeferStepMinutes: env.STOP_DEFER_STEP_MINUTES,
       stopDeferMaxMinutes: env.STOP_DEFER_MAX_MINUTES,
+      bootDeadlineMinutes: env.BOOT_DEADLINE_MINUTES,
     },
     // The reconciler has no database endpoints, so the event's `vm` lists no DB connections; the
     // Forge web trigger keeps the ones it stored when the VM was provisioned.

@@ -111,6 +111,8 @@ export const ReconcilerEnv = Common.extend({
   STOP_DEFER_STEP_MINUTES: z.coerce.number().int().min(5).max(240).default(30),
   /** ...up to this many minutes after the boundary; 0 = never defer. */
   STOP_DEFER_MAX_MINUTES: z.coerce.number().int().min(0).max(720).default(180),
+  /** Minutes after launch by which a VM's first boot must signal ready, else it is reported failed; 0 = off. */
+  BOOT_DEADLINE_MINUTES: z.coerce.number().int().min(0).max(1440).default(30),
   /** Session Manager history read per run (sessions started this long ago or later). */
   ACTIVITY_HISTORY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });

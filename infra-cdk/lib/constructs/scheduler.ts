@@ -20,6 +20,7 @@ export interface WorkingHoursSchedulerProps {
   readonly intervalMinutes: number;
   readonly idleDays: number;
   readonly idleWarningDays: number;
+  readonly bootDeadlineMinutes: number;
   readonly stateBucket: s3.IBucket;
   readonly eventBus: events.IEventBus;
 }
@@ -47,6 +48,7 @@ export class WorkingHoursScheduler extends Construct {
       STOP_DEFER_STEP_MINUTES: '30',
       STOP_DEFER_MAX_MINUTES: '180',
       ACTIVITY_HISTORY_HOURS: '24',
+      BOOT_DEADLINE_MINUTES: String(props.bootDeadlineMinutes),
     };
     this.reconciler = props.lambdas.create(this, 'Reconciler', {
       entry: 'reconciler/handler.ts',

@@ -269,3 +269,21 @@ describe('activity (issue 13)', () => {
     expect(summary).toMatchObject({ stopped: 0, stopsDeferred: 1 });
   });
 });
+
+describe('boot deadline (issue 13)', () => {
+  it('reports a VM whose first boot is still on a step 30 minutes after launch: vm.boot-failed naming the step, once, counted by kind', async () => {
+    const id = ec2.add(1, 'running', { ...OFFICE, CreatedAt: '2026-11-25T16:25:00Z', DevVmBootStatus: 'step:home' });
+    const ready = ec2.add(2, 'running', { ...OFFICE, CreatedAt: '2026-11-25T16:25:00Z', DevVmBootStatus: 'ready' });
+    seedState('2026-11-25T16:50:00Z');
+    const summary = await run('2026-11-25T16:55:00Z');
+    expect(summary.bootsTimedOut).toBe(1);
+    expect(metrics.get('BootsTimedOut')).toBe(1);
+    expect(summary.detail.failed[id]).toBe('no ready signal within 30 minutes of launch (still mounting the home directory from EFS)');
+    const events = bus.details().filter((e) => e.type === 'vm.boot-failed');
+    expect(events).toEqual([expect.objectContaining({ instanceId: id, cause: 'boot', bootStep: 'home', bootTimedOutMinutes: 30 })]);
+    expect(events.every((e) => e.instanceId !== ready)).toBe(true);
+    for (const e of events) expect(LifecycleEvent.safeParse(e).success).toBe(true);
+    const again = await run('2026-11-25T17:00:00Z');
+    expect(again.bootsTimedOut).toBe(0);
+  });
+});
