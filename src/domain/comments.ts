@@ -182,6 +182,34 @@ export function bootFailedComment(event: LifecycleEvent, when: string): AdfDoc {
   );
 }
 
+/** Who a comment speaks to: the issue's assignee (a mention), else the developer by name. */
+export interface Addressee {
+  accountId?: string | undefined;
+  name?: string | undefined;
+}
+const address = (a: Addressee | undefined, developer: string): InlineInput => (a?.accountId ? mention(a.accountId, a.name) : (a?.name ?? developer));
+
+/**
+ * The idle-teardown warning: mentions the assignee (so Jira notifies them), gives the termination
+ * date in the VM's zone and the one action that keeps the VM ("Keep this VM" in the panel).
+ */
+export function idleWarningComment(event: LifecycleEvent, timezone: string, addressee?: Addressee): AdfDoc {
+  return doc(
+    panel(
+      'warning',
+      paragraph(
+        address(addressee, event.developer),
+        ' ',
+        strong('this dev VM has been idle'),
+        event.terminateAt ? ` and will be terminated on ${formatInZone(event.terminateAt, timezone)}.` : ' and will be terminated soon.',
+        ' To keep it, use ',
+        strong('Keep this VM'),
+        ' in the Dev VM panel before then (using it, a Session Manager session, also resets the idle clock). Its home directory on EFS and its databases are kept either way.',
+      ),
+    ),
+  );
+}
+
 /**
  * Why the scheduler stopped the VM: a stop owed since a working-hours boundary that a keep-running
  * hold held back is the hold ending, not the end of working hours. Told apart by the schedule: no
@@ -204,7 +232,7 @@ function scheduledStopCause(event: LifecycleEvent, when: (iso: string) => string
  * scheduled start must not repeat the whole block). `firstRunning` is the first running of this
  * VM; `readyAnnounced` says the ready comment was already posted (events may arrive in any order).
  */
-export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true, readyAnnounced = false): AdfDoc | undefined {
+export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true, readyAnnounced = false, addressee?: Addressee): AdfDoc | undefined {
   const when = (iso: string) => formatInZone(iso, timezone);
   switch (event.type) {
     case 'vm.ready':
@@ -231,16 +259,7 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
         panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
       );
     case 'vm.idle-warning':
-      return doc(
-        panel(
-          'warning',
-          paragraph(
-            strong('This dev VM has been idle'),
-            event.terminateAt ? ` and will be terminated on ${when(event.terminateAt)}.` : ' and will be terminated soon.',
-            ' To keep it, start it or use "Keep running" in the Dev VM panel before then. Your home directory on EFS is kept either way.',
-          ),
-        ),
-      );
+      return idleWarningComment(event, timezone, addressee);
     case 'vm.terminated':
       return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason)}).` : '.', ' Its home directory and databases are kept for the next VM.'));
   }

@@ -5,7 +5,7 @@ import { lifecycleComment, noTransitionComment, transitionRefusedComment } from 
 import { verifySignature } from '../domain/hmac';
 import { isOlderThan, observationOf } from '../domain/observation';
 import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
-import { JiraApiError } from '../adapters/jira-client';
+import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { jira, writeProperty } from './vm-service';
@@ -101,7 +101,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
 }
 
 async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
-  const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
+  const issue = await jira.getIssue('app', event.issueKey, ['status', 'assignee'], [DEV_VM_PROPERTY]);
   const stored = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
   const prop: Omit<DevVmProperty, 'updatedAt'> = stored ?? {};
   const live = liveVm(stored);
@@ -139,7 +139,9 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
   );
   // The comment shows the merged VM (with the database lines known from provisioning).
   const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent');
-  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced);
+  // The idle warning mentions the assignee, who can keep the VM.
+  const assignee = { accountId: userAccountId(issue.fields.assignee), name: userDisplayName(issue.fields.assignee) };
+  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced, assignee);
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
   if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);

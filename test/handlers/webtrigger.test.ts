@@ -6,7 +6,7 @@ import { signEvent } from '../../src/domain/hmac';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { handleLifecycleEvent, type WebTriggerRequest } from '../../src/handlers/webtrigger';
 import type { ForgeStandIn } from '../../local/forge-runtime';
-import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -169,7 +169,21 @@ describe('other lifecycle events', () => {
     configure(forge, undefined);
     seedVm('stopped');
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.idle-warning', { cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z' }))), NOW);
-    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03 10:00 \(Europe\/Berlin\)\. To keep it, start it or use "Keep running"/)]);
+    expect(texts()).toEqual([
+      '@Jo Doe this dev VM has been idle and will be terminated on 2026-12-03 10:00 (Europe/Berlin). To keep it, use Keep this VM in the Dev VM panel before then (using it, a Session Manager session, also resets the idle clock). Its home directory on EFS and its databases are kept either way.',
+    ]);
+    // A real mention of the assignee's account, so Jira notifies them.
+    const body = JSON.stringify(forge.jira.commentsOn('OPS-42')[0]?.body);
+    expect(body).toContain(JSON.stringify({ type: 'mention', attrs: { id: PEOPLE.assignee, text: '@Jo Doe' } }));
+  });
+
+  it('the idle warning of an unassigned issue names the developer instead', async () => {
+    forge = site([goodIssue({ assignee: undefined })]);
+    configure(forge, undefined);
+    seedVm('stopped');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.idle-warning', { cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z' }))), NOW);
+    expect(texts()).toEqual([expect.stringMatching(/^jdoe this dev VM has been idle and will be terminated on 2026-12-03 10:00 \(Europe\/Berlin\)\. To keep it, use Keep this VM/)]);
+    expect(JSON.stringify(forge.jira.commentsOn('OPS-42')[0]?.body)).not.toContain('"mention"');
   });
 });
 
