@@ -312,3 +312,13 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
 export function auditComment(who: { accountId: string; name?: string | undefined }, action: PanelAction, atIso: string, timezone: string, detail?: string): AdfDoc {
   return doc(paragraph(mention(who.accountId, who.name), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, timezone)}`, detail ? `: ${detail}.` : '.'));
 }
+
+/**
+ * What "Keep this VM" did, for its audit comment: the idle-teardown clock restarts at `keptAt`,
+ * so the VM is not terminated for idleness before `idleDays` after it (the reconciler's rule:
+ * its teardown clock starts no earlier than the DevVmKeptAt tag).
+ */
+export function keptDetail(keptAt: string, idleDays: number, timezone: string): string {
+  const earliest = new Date(Date.parse(keptAt) + idleDays * 86_400_000).toISOString();
+  return `Keep this VM: the idle clock was reset, so it is not terminated for idleness before ${formatInZone(earliest, timezone)}`;
+}

@@ -4,7 +4,7 @@ import { KeepRunningRequest, LifecycleUpdate, type Vm } from '../contract/vm-api
 import { Schedule } from '../contract/schedule';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
-import { auditComment, describeSchedule, type PanelAction } from '../domain/comments';
+import { auditComment, describeSchedule, keptDetail, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
@@ -246,7 +246,9 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', body.keep ? 'keep this VM' : '', body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
+    // Keep this VM answers with the new earliest teardown date (the admin's idle days).
+    const kept = body.keep ? keptDetail(updated.keptAt ?? now.toISOString(), loaded.config.settings.policy.idleDays, updated.schedule.timezone) : '';
+    const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', kept, body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
     await audit({ ...loaded, vm: updated }, loaded.view.issueKey, 'lifecycle', now, what);
     return (await load(caller, now, false)).view;
   });
