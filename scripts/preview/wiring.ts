@@ -181,7 +181,7 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     },
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
-    comments: { scheduledStartStop: 'comment' },
+    comments: { scheduledStartStop: 'comment', deferredStop: 'comment' },
     // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
     identity: {
       developers: [{ developer: request.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],

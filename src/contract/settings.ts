@@ -50,11 +50,18 @@ export const OnCloseAction = z.enum(ON_CLOSE_ACTIONS);
 export const SCHEDULED_START_STOP_MODES = ['comment', 'silent'] as const;
 export const ScheduledStartStopMode = z.enum(SCHEDULED_START_STOP_MODES);
 export type ScheduledStartStopMode = z.infer<typeof ScheduledStartStopMode>;
+/**
+ * A scheduled stop deferred because the VM is busy: the panel always shows it; `comment` also posts
+ * one line per deferred stop. Off by default: the person it concerns is working on the VM.
+ */
+export const DeferredStopMode = z.enum(['comment', 'silent']);
 export const CommentSettings = z.object({
   scheduledStartStop: ScheduledStartStopMode.default('comment'),
+  /** Added later: settings stored before it parse to `silent`. */
+  deferredStop: DeferredStopMode.default('silent'),
 });
 export type CommentSettings = z.infer<typeof CommentSettings>;
-export const DEFAULT_COMMENT_SETTINGS: CommentSettings = { scheduledStartStop: 'comment' };
+export const DEFAULT_COMMENT_SETTINGS: CommentSettings = { scheduledStartStop: 'comment', deferredStop: 'silent' };
 
 /** Field references are Jira field ids (`summary`, `customfield_10042`), chosen by name on the admin page. */
 const FieldId = z.string().regex(/^[a-zA-Z0-9_]{1,64}$/);

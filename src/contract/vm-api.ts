@@ -96,6 +96,8 @@ export const Vm = z.object({
   keptAt: z.string().datetime({ offset: true }).optional(),
   /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
+  /** The scheduled stop waits until `until` because the VM is busy (an open session, sustained CPU). */
+  stopDeferred: z.object({ until: z.string().datetime({ offset: true }), busy: z.array(z.enum(['session', 'cpu'])) }).optional(),
   connection: Connection,
   usage: Usage.optional(),
 });

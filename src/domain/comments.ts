@@ -7,6 +7,7 @@ import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragra
 import { BOOT_STEP_LABELS } from './boot-status';
 import { boundariesBetween } from './schedule';
 import { describeStateReason } from './state-reason';
+import { busyText } from './stop-deferral';
 
 /**
  * The text of every comment the app posts on an issue. Pure: each takes the values it shows
@@ -260,6 +261,14 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
       );
     case 'vm.idle-warning':
       return idleWarningComment(event, timezone, addressee);
+    case 'vm.stop-deferred':
+      return doc(
+        paragraph(
+          strong('Dev VM stop deferred'),
+          event.deferredUntil ? ` until ${when(event.deferredUntil)}` : '',
+          ` (${busyText(event.busy ?? [])}): the end of working hours does not stop a VM in use. It is stopped at the first check it is quiet, and at the admin's maximum deferral at the latest.`,
+        ),
+      );
     case 'vm.terminated':
       return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason)}).` : '.', ' Its home directory and databases are kept for the next VM.'));
   }

@@ -2,6 +2,7 @@ import type { BootStep } from '../contract/events';
 import { Tag } from '../contract/tags';
 import type { Activity } from './activity';
 import { BOOT_STEP_LABELS, parseBootStatus } from './boot-status';
+import type { BusyKind } from './stop-deferral';
 import type { Ec2State } from './ec2-state';
 import { parseInstant } from './schedule-tags';
 import type { InstanceRecord, OwedAction } from './scheduler-state';
@@ -41,7 +42,7 @@ export interface Decision {
   attempt?: number;
 }
 
-export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated' | 'vm.boot-failed';
+export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated' | 'vm.boot-failed' | 'vm.stop-deferred';
 export interface Notice {
   id: string;
   type: NoticeType;
@@ -52,6 +53,9 @@ export interface Notice {
   bootStep?: BootStep;
   /** vm.boot-failed from the boot deadline: the minutes the ready signal was awaited. */
   bootTimedOutMinutes?: number;
+  /** vm.stop-deferred: until when, and what keeps the VM busy. */
+  deferredUntil?: string;
+  busy?: BusyKind[];
 }
 
 /** Why a boundary or rule was deliberately not carried out; counted by kind, never by parsing reasons. */
@@ -60,6 +64,8 @@ export interface Skip {
   id: string;
   kind: SkipKind;
   reason: string;
+  /** `stop-busy`: the stop waits until `until`; `first` for the first deferral of this boundary. */
+  deferral?: { until: string; busy: BusyKind[]; first: boolean };
 }
 
 export interface StepContext {
@@ -195,11 +201,14 @@ export function boundaryStep(
   }
   if (vm.state === 'pending') return skip('stop-pending', `stop deferred, still pending: ${what}`, owe('still pending'));
   const busy = busyDeferral(vm, target, ctx);
-  if (busy.kind === 'defer') return skip('stop-busy', `${busy.reason}: ${what}`, owe('busy', { deferredUntil: iso(busy.untilMs) }));
+  if (busy.kind === 'defer') {
+    const deferral = { until: iso(busy.untilMs), busy: [...(vm.activity?.busyBy ?? [])], first: busy.first };
+    return { kind: 'skip', skip: { id: vm.id, kind: 'stop-busy', reason: `${busy.reason}: ${what}`, deferral }, owed: owe('busy', { deferredUntil: iso(busy.untilMs) }) };
+  }
   return { kind: 'stop', decision: { id: vm.id, reason: busy.kind === 'quiet-after-deferral' ? `${what}, ${busy.reason}` : what, cause: 'schedule', boundaryAt, attempt: target.attempts } };
 }
 
-export type Deferral = { kind: 'stop-now' } | { kind: 'defer'; untilMs: number; reason: string } | { kind: 'quiet-after-deferral'; reason: string };
+export type Deferral = { kind: 'stop-now' } | { kind: 'defer'; untilMs: number; reason: string; first: boolean } | { kind: 'quiet-after-deferral'; reason: string };
 
 /**
  * A scheduled stop of a busy VM (open session, sustained CPU) waits in steps of `deferStepMs`
@@ -210,7 +219,7 @@ export function busyDeferral(vm: ObservedVm, target: Target, ctx: StepContext): 
   if (!vm.activity || ctx.deferMaxMs <= 0 || ctx.deferStepMs <= 0) return { kind: 'stop-now' };
   const deferredMin = Math.round((ctx.nowMs - target.atMs) / MINUTE);
   if (target.deferredUntilMs !== undefined && ctx.nowMs < target.deferredUntilMs) {
-    return { kind: 'defer', untilMs: target.deferredUntilMs, reason: `stop deferred until ${iso(target.deferredUntilMs)}, the VM was busy` };
+    return { kind: 'defer', untilMs: target.deferredUntilMs, reason: `stop deferred until ${iso(target.deferredUntilMs)}, the VM was busy`, first: false };
   }
   const maxMs = target.atMs + ctx.deferMaxMs;
   if (!vm.activity.busy) return target.deferredUntilMs !== undefined ? { kind: 'quiet-after-deferral', reason: `deferred ${deferredMin} minutes while busy, now quiet` } : { kind: 'stop-now' };
@@ -218,7 +227,7 @@ export function busyDeferral(vm: ObservedVm, target: Target, ctx: StepContext): 
   // Next step boundary strictly after now, on the boundary's grid, capped at the maximum.
   const steps = Math.floor((ctx.nowMs - target.atMs) / ctx.deferStepMs) + 1;
   const untilMs = Math.min(target.atMs + steps * ctx.deferStepMs, maxMs);
-  return { kind: 'defer', untilMs, reason: `stop deferred until ${iso(untilMs)}: the VM is busy (session open or sustained CPU)` };
+  return { kind: 'defer', untilMs, reason: `stop deferred until ${iso(untilMs)}: the VM is busy (session open or sustained CPU)`, first: target.deferredUntilMs === undefined };
 }
 
 // ---- 4. Idle stop --------------------------------------------------------------------------

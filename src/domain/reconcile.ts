@@ -17,6 +17,7 @@ import {
   type Target,
 } from './reconcile-steps';
 import { scheduleFromTags, parseInstant } from './schedule-tags';
+import { formatStopDeferral } from './stop-deferral';
 import { boundariesBetween, scheduleKey, type Boundary } from './schedule';
 import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
 
@@ -134,8 +135,8 @@ interface VmPlan {
   terminate?: Decision;
   notices: Notice[];
   skipped: Skip[];
-  tagWrite?: { key: string; value: string };
-  tagDelete?: string;
+  tagWrites: { key: string; value: string }[];
+  tagDeletes: string[];
   record: InstanceRecord;
 }
 
@@ -152,6 +153,8 @@ function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   return {
     notices,
     skipped: [],
+    tagWrites: [],
+    tagDeletes: [],
     record: {
       firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
       lastObservedAt: ctx.nowIso,
@@ -166,7 +169,7 @@ function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
 
 function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx: StepContext, latestBoundary: (key: string, s: Parameters<typeof boundariesBetween>[0]) => Boundary | null): VmPlan {
   if (isGone(vm.state)) return goneVm(vm, prev, now, ctx);
-  const out: Omit<VmPlan, 'record'> = { notices: [], skipped: [] };
+  const out: Omit<VmPlan, 'record'> = { notices: [], skipped: [], tagWrites: [], tagDeletes: [] };
   // A `running` notice is held until the end: a stop decided later in this run supersedes it
   // (its events would otherwise say "stopped" and then "started" for one observation).
   let runningNotice: Notice | undefined;
@@ -207,16 +210,18 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   const parkedRaw = vm.tags.get(Tag.ParkedAt);
   const parkedAt = parkedRaw !== undefined ? (parseInstant(parkedRaw)?.toISOString() ?? parkedRaw) : undefined;
 
+  let deferral: Skip['deferral'];
+
   // 3. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.
   const parsed = scheduleFromTags(vm.tags);
   const currentError = vm.tags.get(Tag.ScheduleError);
   const keepRunningUntil = parsed.ok ? parsed.keepRunningUntil : undefined;
   if (!parsed.ok) {
-    if (currentError !== parsed.error) out.tagWrite = { key: Tag.ScheduleError, value: parsed.error };
+    if (currentError !== parsed.error) out.tagWrites.push({ key: Tag.ScheduleError, value: parsed.error });
     out.skipped.push({ id: vm.id, kind: 'schedule-error', reason: `schedule error: ${parsed.error}` });
     owed = undefined;
   } else {
-    if (currentError !== undefined) out.tagDelete = Tag.ScheduleError;
+    if (currentError !== undefined) out.tagDeletes.push(Tag.ScheduleError);
     if (!parsed.schedule.enabled) {
       owed = undefined;
     } else {
@@ -252,6 +257,7 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
           case 'skip':
             out.skipped.push(step.skip);
             owed = step.owed;
+            deferral = step.skip.deferral;
             break;
           case 'stop':
             out.stop = step.decision;
@@ -297,6 +303,17 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
     runningNotice = undefined;
   }
   if (runningNotice) out.notices.push(runningNotice);
+
+  // A stop waiting because the VM is busy is shown on the instance (DevVmStopDeferredUntil) for
+  // the panel, and announced once per boundary; the tag goes when the wait ends.
+  const deferredTag = vm.tags.get(Tag.StopDeferredUntil);
+  if (deferral && !out.terminate) {
+    const value = formatStopDeferral(deferral);
+    if (deferredTag !== value) out.tagWrites.push({ key: Tag.StopDeferredUntil, value });
+    if (deferral.first) {
+      out.notices.push({ id: vm.id, type: 'vm.stop-deferred', cause: 'schedule', reason: `the scheduled stop waits until ${deferral.until}: the VM is busy`, deferredUntil: deferral.until, busy: deferral.busy });
+    }
+  } else if (deferredTag !== undefined) out.tagDeletes.push(Tag.StopDeferredUntil);
 
   // 6. The first boot must have signalled ready by its deadline.
   let bootTimedOutAt = prev?.bootTimedOutAt;
@@ -358,8 +375,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     if (v.terminate) out.terminations.push(v.terminate);
     out.notices.push(...v.notices);
     out.skipped.push(...v.skipped);
-    if (v.tagWrite) push(writes, `${v.tagWrite.key}\u0000${v.tagWrite.value}`, vm.id);
-    if (v.tagDelete) push(deletes, v.tagDelete, vm.id);
+    for (const w of v.tagWrites) push(writes, `${w.key}\u0000${w.value}`, vm.id);
+    for (const key of v.tagDeletes) push(deletes, key, vm.id);
     out.nextState.instances[vm.id] = v.record;
   }
 

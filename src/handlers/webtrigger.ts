@@ -138,7 +138,10 @@ async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> 
     nowIso,
   );
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent');
+  const silent =
+    confirmation ||
+    (isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent') ||
+    (event.type === 'vm.stop-deferred' && (await loadSettings()).comments.deferredStop !== 'comment');
   // The idle warning mentions the assignee, who can keep the VM.
   const assignee = { accountId: userAccountId(issue.fields.assignee), name: userDisplayName(issue.fields.assignee) };
   const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced, assignee);

@@ -188,7 +188,7 @@ describe('other lifecycle events', () => {
 });
 
 describe('scheduled starts and stops when the admin chose "update the panel only"', () => {
-  const silent = () => configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+  const silent = () => configure(forge, undefined, { comments: { scheduledStartStop: 'silent', deferredStop: 'silent' } });
   /** A VM that has run before: its connection details were posted on the first start. */
   const seedStartedBefore = (state: Vm['state']) =>
     forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state }, provisionedWriteBackDone: true, idempotencyKey: 'jira:10042:cl10400', updatedAt: '2026-11-26T08:50:00Z' });
@@ -471,7 +471,7 @@ describe('first-boot signals (issue 13, item 5)', () => {
     forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
     await send(event('vm.stopped', { cause: 'ec2-event' }));
     expect(texts()).toEqual([expect.stringMatching(/^Dev VM stopped at /)]);
-    configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+    configure(forge, undefined, { comments: { scheduledStartStop: 'silent', deferredStop: 'silent' } });
     await send(event('vm.running', { cause: 'ec2-event', vm: undefined }));
     expect(texts()).toHaveLength(1);
   });
@@ -482,5 +482,35 @@ describe('first-boot signals (issue 13, item 5)', () => {
     await send(event('vm.ready', { cause: 'boot' }));
     await send(event('vm.running', { cause: 'ec2', observedAt: '2026-11-26T09:00:00Z', sequence: 0 }));
     expect(texts().map((t) => t.slice(0, 24))).toEqual(['Dev VM is running since ', 'Your dev VM is ready. Op']);
+  });
+});
+
+describe('a scheduled stop deferred because the VM is busy (issue 13)', () => {
+  const deferred = () =>
+    event('vm.stop-deferred', {
+      cause: 'schedule',
+      deferredUntil: '2026-11-26T17:30:00Z',
+      busy: ['session', 'cpu'],
+      vm: { ...vm, stopDeferred: { until: '2026-11-26T17:30:00.000Z', busy: ['session', 'cpu'] } },
+    });
+
+  it('updates the panel record and posts no comment by default', async () => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm('running');
+    const res = await handleLifecycleEvent(signed(JSON.stringify(deferred())), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()).toEqual([]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.stopDeferred).toEqual({ until: '2026-11-26T17:30:00.000Z', busy: ['session', 'cpu'] });
+  });
+
+  it('posts one line, in the VM zone, when the admin turned the comment on', async () => {
+    forge = site();
+    configure(forge, undefined, { comments: { scheduledStartStop: 'comment', deferredStop: 'comment' } });
+    seedVm('running');
+    await handleLifecycleEvent(signed(JSON.stringify(deferred())), NOW);
+    expect(texts()).toEqual([
+      "Dev VM stop deferred until 2026-11-26 18:30 (Europe/Berlin) (busy: session active / CPU): the end of working hours does not stop a VM in use. It is stopped at the first check it is quiet, and at the admin's maximum deferral at the latest.",
+    ]);
   });
 });

@@ -193,13 +193,24 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   const terminations = await deps.fleet.terminate(p.terminations.map((d) => d.id));
   record('terminate', p.terminations, terminations);
 
+  // Tags written or removed here are part of what this run's events report (the `vm` they carry).
+  const retag = (ids: readonly string[], key: string, value: string | undefined) => {
+    for (const id of ids) {
+      const i = byId.get(id);
+      if (!i) continue;
+      const rest = (i.Tags ?? []).filter((t) => t.Key !== key);
+      byId.set(id, { ...i, Tags: value === undefined ? rest : [...rest, { Key: key, Value: value }] });
+    }
+  };
   for (const w of p.tagWrites) {
     const r = await deps.fleet.setTag(w.key, w.value, w.ids);
     for (const f of r.failed) deps.log.warn('could not write tag', { instanceId: f.id, tag: w.key, code: f.code });
+    retag(r.ok, w.key, w.value);
   }
   for (const d of p.tagDeletes) {
     const r = await deps.fleet.deleteTag(d.key, d.ids);
     for (const f of r.failed) deps.log.warn('could not delete tag', { instanceId: f.id, tag: d.key, code: f.code });
+    retag(r.ok, d.key, undefined);
   }
 
   // Outcomes the next run must know (capacity retries, failed stops): a second conditional write,
@@ -258,6 +269,8 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
       ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}),
       ...(n.bootStep ? { bootStep: n.bootStep } : {}),
       ...(n.bootTimedOutMinutes ? { bootTimedOutMinutes: n.bootTimedOutMinutes } : {}),
+      ...(n.deferredUntil ? { deferredUntil: n.deferredUntil } : {}),
+      ...(n.busy ? { busy: n.busy } : {}),
     });
   }
   for (const s of p.skipped) {

@@ -21,6 +21,9 @@ export interface EventInput {
   /** vm.boot-failed: the step the first boot was on, and (boot deadline) the minutes waited. */
   bootStep?: LifecycleEvent['bootStep'];
   bootTimedOutMinutes?: number;
+  /** vm.stop-deferred: until when, and what keeps the VM busy. */
+  deferredUntil?: string;
+  busy?: NonNullable<LifecycleEvent['busy']>;
   vm?: Vm;
   /** When that state was observed (the run's DescribeInstances, or the accepted call). */
   observedAt: Date;
@@ -53,6 +56,8 @@ export function buildLifecycleEvent(input: EventInput): BuiltEvent {
     ...(input.terminateAt !== undefined ? { terminateAt: input.terminateAt } : {}),
     ...(input.bootStep !== undefined ? { bootStep: input.bootStep } : {}),
     ...(input.bootTimedOutMinutes !== undefined ? { bootTimedOutMinutes: input.bootTimedOutMinutes } : {}),
+    ...(input.deferredUntil !== undefined ? { deferredUntil: input.deferredUntil } : {}),
+    ...(input.busy !== undefined ? { busy: input.busy } : {}),
     ...(input.vm !== undefined ? { vm: { ...input.vm, state } } : {}),
     state,
     observedAt: input.observedAt.toISOString(),

@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { ReconcilerEnv } from '../../lambda/shared/env';
-import { InstanceControlPolicy } from '../iam/instance-control';
+import { InstanceControlPolicy, RECONCILER_TAG_KEYS } from '../iam/instance-control';
 import { StateAccessPolicy } from '../iam/state-access';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
@@ -60,7 +60,7 @@ export class WorkingHoursScheduler extends Construct {
       memorySize: 1024,
     });
     const role = this.reconciler.role!;
-    role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true }).policy);
+    role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true, tagKeys: RECONCILER_TAG_KEYS }).policy);
     role.attachInlinePolicy(new StateAccessPolicy(this, 'State', { bucket: props.stateBucket, write: true }).policy);
     // Activity measurement, read-only. Neither action has a resource type or a tag condition key in
     // the Service Authorization Reference (ssm:DescribeSessions, cloudwatch:GetMetricData: "*"),
