@@ -115,6 +115,7 @@ const MANAGED_BY = 'dev-vm-for-jira';
 const SECRET_PREFIX = 'dev-vm/';
 const HMAC_SECRET_NAME = `${SECRET_PREFIX}webtrigger-hmac`;
 const WEBTRIGGER_PARAMETER = '/dev-vm/webtrigger-url';
+const IDLE_POLICY_PARAMETER = '/dev-vm/idle-policy';
 
 /** An AKIA-shaped key pair for the app's IAM user (what the admin pastes from the stack outputs). */
 function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
@@ -148,6 +149,7 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
     FORGE_CALLER_ARN: localForgeCallerArn(),
     HMAC_SECRET_ARN: HMAC_SECRET_NAME,
     WEBTRIGGER_URL_PARAMETER: WEBTRIGGER_PARAMETER,
+    IDLE_POLICY_PARAMETER: IDLE_POLICY_PARAMETER,
     IDLE_DAYS: '30',
     IDLE_WARNING_DAYS: '3',
     INTERVAL_MINUTES: '5',

@@ -53,7 +53,11 @@ const Common = z.object({
   STATE_KEY: z.string().default('scheduler/state.json'),
 });
 
+/** SSM parameter (name) with the admin's idle and stop rules (shared/idle-policy.ts); the VM API writes it, the reconciler reads it. */
+const IdlePolicyParameter = z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter name such as /dev-vm/idle-policy');
+
 export const VmApiEnv = Common.extend({
+  IDLE_POLICY_PARAMETER: IdlePolicyParameter,
   /** Database name space (src/contract/names.ts DbNamespace): prefixes client databases, changes login hashes. Empty: none. */
   DB_NAMESPACE: DbNamespace.default(''),
   /** Private subnets VMs are launched into (comma-separated), spread round-robin. */
@@ -95,6 +99,7 @@ export const VmApiEnv = Common.extend({
 export type VmApiEnv = z.infer<typeof VmApiEnv>;
 
 export const ReconcilerEnv = Common.extend({
+  IDLE_POLICY_PARAMETER: IdlePolicyParameter,
   /** Days a VM may stay stopped before the idle reaper terminates it. */
   IDLE_DAYS: z.coerce.number().int().min(3).max(365).default(30),
   /** Days before termination that the idle warning is sent. */
