@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { LifecycleEvent } from '../../src/contract/events';
 import type { Settings } from '../../src/contract/settings';
+import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
 import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/webtrigger';
 import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda/notifier/deliver';
@@ -184,6 +185,7 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
     comments: { scheduledStartStop: 'comment', deferredStop: 'comment' },
+    idle: DEFAULT_IDLE_RULES,
     // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
     identity: {
       developers: [{ developer: request.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_IDLE_RULES, IdleRules } from './idle-policy';
 import { ClientName, DeveloperName, InstanceType } from './names';
 import { Schedule } from './schedule';
 import { OsId } from './vm-api';
@@ -142,6 +143,12 @@ export const Settings = z.object({
   comments: CommentSettings.default(DEFAULT_COMMENT_SETTINGS),
   /** Added later: settings stored before it parse to an empty map (every request refused until an admin maps developers). */
   identity: Identity.default(DEFAULT_IDENTITY),
+  /**
+   * Idle and stop rules of the fleet (with `policy.idleDays`), sent to the reconciler through the
+   * VM API on save (src/contract/idle-policy.ts). Added later: settings stored before it parse to
+   * the stack's defaults.
+   */
+  idle: IdleRules.default(DEFAULT_IDLE_RULES),
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingsInput = z.input<typeof Settings>;
@@ -161,6 +168,7 @@ export const DEFAULT_SETTINGS: Settings = {
   policy: DEFAULT_POLICY,
   comments: DEFAULT_COMMENT_SETTINGS,
   identity: DEFAULT_IDENTITY,
+  idle: DEFAULT_IDLE_RULES,
 };
 
 /** Secrets as the admin page sends them: absent = unchanged, empty string = clear. */

@@ -3,12 +3,13 @@ import Resolver from '@forge/resolver';
 import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
 import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
+import { idlePolicyOf, idlePolicyProblem } from '../domain/idle-policy';
 import type { JiraField } from '../adapters/jira-client';
-import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecrets, saveSettings, type Secrets } from '../adapters/kvs-store';
+import { dropCached, getCached, loadSecrets, loadSentIdlePolicy, loadSettings, putCached, saveSecrets, saveSentIdlePolicy, saveSettings, type Secrets } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { define, ResolverError } from './resolver-kit';
-import { fieldMapping, jira, loadConfig } from './vm-service';
+import { fieldMapping, jira, loadConfig, reportFailure } from './vm-service';
 
 /**
  * Resolvers of the admin page. Every one first checks that the caller holds Administer Jira
@@ -84,7 +85,31 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
 }
 
+/**
+ * The reconciler's idle and stop rules follow the admin page: after a save, the stored settings'
+ * policy goes to the VM API (PUT /policy → one SSM parameter the reconciler reads each run)
+ * unless the API already has exactly it. Sent after the settings are stored, with the connection
+ * they configure: a failure leaves the settings saved and is sent again by the next save.
+ */
+async function sendIdlePolicy(): Promise<void> {
+  const { api, settings } = await loadConfig();
+  if (!api) return;
+  const policy = idlePolicyOf(settings);
+  if (JSON.stringify(await loadSentIdlePolicy()) === JSON.stringify(policy)) return;
+  try {
+    await api.call('updatePolicy', { body: policy });
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    const f = reportFailure(e, { operation: 'updatePolicy' });
+    throw new ResolverError('UPSTREAM_FAILED', `Settings saved, but the idle and stop rules did not reach the AWS stack: ${f.cause} The reconciler keeps its current rules; saving again sends them. Reference ${f.ref}.`, 'idle', f.code);
+  }
+  await saveSentIdlePolicy(policy);
+  log.info('idle policy sent to the VM API', { idleStopMinutes: policy.idleStopMinutes, idleDays: policy.idleDays });
+}
+
 async function validateSettings(settings: Settings): Promise<void> {
+  const idle = idlePolicyProblem(settings);
+  if (idle) throw new ResolverError('VALIDATION_FAILED', `${idle.field}: ${idle.message}`, idle.field);
   if ((settings.apiUrl === undefined) !== (settings.region === undefined)) {
     throw new ResolverError('VALIDATION_FAILED', 'set the API URL and the region together', settings.apiUrl === undefined ? 'apiUrl' : 'region');
   }
@@ -143,6 +168,7 @@ export function buildAdminResolver(): Resolver {
     // Mapped fields may be new custom fields: let the next list show them.
     if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
     log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
+    await sendIdlePolicy();
     return { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)], view: await view() };
   });
 
