@@ -25,6 +25,7 @@ import { UserDataInput } from '../../src/domain/user-data';
  * | scheduleIntervalMinutes | 5                                         | reconciler rate                                    |
  * | idleDays                | 30                                        | idle reaper threshold                              |
  * | idleWarningDays         | 3                                         | warning this many days before termination          |
+ * | bootDeadlineMinutes     | 30                                        | first boot not ready by then: reported failed (0 off) |
  * | cloudTrail              | true                                      | create a multi-region CloudTrail trail             |
  * | developerAccess         | true                                      | create the developers' group and policy            |
  * | secretPrefix            | dev-vm/                                   | prefix of every Secrets Manager name               |
@@ -93,6 +94,7 @@ const Context = z
     scheduleIntervalMinutes: int(1, 60).default(5),
     idleDays: int(3, 365).default(30),
     idleWarningDays: int(1, 30).default(3),
+    bootDeadlineMinutes: int(0, 1440).default(30),
     cloudTrail: bool.default(true),
     developerAccess: bool.default(true),
     secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/" and use only A-Z a-z 0-9 / _ + = . @ -').default('dev-vm/'),

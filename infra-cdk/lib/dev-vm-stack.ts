@@ -1,3 +1,4 @@
+import { idlePolicyParameterName } from './iam/arns';
 import { Aws, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Tag } from '../../src/contract/tags';
@@ -108,6 +109,8 @@ export class DevVmStack extends Stack {
       intervalMinutes: config.scheduleIntervalMinutes,
       idleDays: config.idleDays,
       idleWarningDays: config.idleWarningDays,
+      bootDeadlineMinutes: config.bootDeadlineMinutes,
+      idlePolicyParameter: idlePolicyParameterName(config.secretPrefix),
       stateBucket: this.storage.stateBucket,
       eventBus: this.events.bus,
     });
@@ -131,6 +134,7 @@ export class DevVmStack extends Stack {
       mysql: this.databases.mysql,
       instanceRolePath: config.instanceRolePath,
       instancePolicy: this.launch.instancePolicy.policy,
+      idlePolicyParameter: idlePolicyParameterName(config.secretPrefix),
       instanceBoundary: this.launch.boundary.policy,
       uidBase: config.uidBase,
       dbNamespace: config.dbNamespace,

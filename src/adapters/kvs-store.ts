@@ -229,3 +229,12 @@ export async function isProvisionedClient(client: string): Promise<boolean> {
 export async function rememberProvisionedClient(client: string): Promise<void> {
   await kvs.set(`provisioned-client:${client}`, true);
 }
+
+/** The idle policy the VM API last accepted (admin save), so a save sends it only when it differs. */
+export async function loadSentIdlePolicy(): Promise<unknown> {
+  return kvs.get<unknown>('idle-policy-sent');
+}
+
+export async function saveSentIdlePolicy(policy: unknown): Promise<void> {
+  await kvs.set('idle-policy-sent', policy);
+}

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './events';
+export * from './idle-policy';
 export * from './names';
 export * from './prices';
 export * from './resolvers';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { IdlePolicy } from './idle-policy';
 import { ClientName, DeveloperName, InstanceId, InstanceType, IssueKey } from './names';
 import { Schedule } from './schedule';
 import { isValidTagValue } from './tags';
@@ -108,6 +109,8 @@ export const Vm = z.object({
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
   /** The CostCenter tag, when the request had one. */
   costCenter: z.string().optional(),
+  /** The scheduled stop waits until `until` because the VM is busy (an open session, sustained CPU). */
+  stopDeferred: z.object({ until: z.string().datetime({ offset: true }), busy: z.array(z.enum(['session', 'cpu'])) }).optional(),
   connection: Connection,
   usage: Usage.optional(),
 });
@@ -218,6 +221,8 @@ export const VmApi = {
   updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: Instance, query: InstanceQuery, body: Schedule, response: Vm, status: 200 },
   keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: Instance, query: InstanceQuery, body: KeepRunningRequest, response: Vm, status: 200 },
   updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: Instance, query: InstanceQuery, body: LifecycleUpdate, response: Vm, status: 200 },
+  /** The fleet's idle and stop rules (admin page → one SSM parameter the reconciler reads each run). */
+  updatePolicy: { method: 'PUT', path: '/policy', params: Empty, query: Empty, body: IdlePolicy, response: IdlePolicy, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

@@ -48,6 +48,8 @@ export const InstanceRecord = z.object({
   lastActivityAt: Iso.optional(),
   /** Idle warning sent at `at`, announcing termination at `terminateAt`. */
   idleWarning: z.object({ at: Iso, terminateAt: Iso }).optional(),
+  /** When the boot deadline passed without a ready signal and the failure was reported (once). */
+  bootTimedOutAt: Iso.optional(),
 });
 export type InstanceRecord = z.infer<typeof InstanceRecord>;
 

@@ -3,6 +3,7 @@ import Resolver from '@forge/resolver';
 import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
 import { DEFAULT_SETTINGS, maskAccessKeyId, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
+import { idlePolicyOf, idlePolicyProblem } from '../domain/idle-policy';
 import type { JiraField } from '../adapters/jira-client';
 import type { Secrets } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
@@ -89,6 +90,28 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
 }
 
+/**
+ * The reconciler's idle and stop rules follow the admin page: after a save, the stored settings'
+ * policy goes to the VM API (PUT /policy → one SSM parameter the reconciler reads each run)
+ * unless the API already has exactly it. Sent after the settings are stored, with the connection
+ * they configure: a failure leaves the settings saved and is sent again by the next save.
+ */
+async function sendIdlePolicyOf(svc: VmService): Promise<void> {
+  const { api, settings } = await svc.loadConfig();
+  if (!api) return;
+  const policy = idlePolicyOf(settings);
+  if (JSON.stringify(await svc.store.loadSentIdlePolicy()) === JSON.stringify(policy)) return;
+  try {
+    await api.call('updatePolicy', { body: policy });
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    const f = svc.reportFailure(e, { operation: 'updatePolicy' });
+    throw new ResolverError('UPSTREAM_FAILED', `Settings saved, but the idle and stop rules did not reach the AWS stack: ${f.cause} The reconciler keeps its current rules; saving again sends them. Reference ${f.ref}.`, 'idle', f.code);
+  }
+  await svc.store.saveSentIdlePolicy(policy);
+  log.info('idle policy sent to the VM API', { idleStopMinutes: policy.idleStopMinutes, idleDays: policy.idleDays });
+}
+
 interface SettingsProblem {
   field: string;
   message: string;
@@ -96,11 +119,13 @@ interface SettingsProblem {
 
 /**
  * Every problem of the settings against Jira and the egress rules, at once (the admin fixes them
- * in one pass): the API URL and region, statuses named twice or unknown to Jira, fields unknown to
- * Jira. Jira's lists are read only when something names a status or a field.
+ * in one pass): the idle rules, the API URL and region, statuses named twice or unknown to Jira,
+ * fields unknown to Jira. Jira's lists are read only when something names a status or a field.
  */
 async function settingsProblems(svc: VmService, settings: Settings): Promise<SettingsProblem[]> {
   const problems: SettingsProblem[] = [];
+  const idle = idlePolicyProblem(settings);
+  if (idle) problems.push({ field: idle.field, message: `${idle.field}: ${idle.message}` });
   if ((settings.apiUrl === undefined) !== (settings.region === undefined)) {
     problems.push({ field: settings.apiUrl === undefined ? 'apiUrl' : 'region', message: 'set the API URL and the region together' });
   }
@@ -165,6 +190,7 @@ export function buildAdminResolver(svc: VmService = defaultVmService()): Resolve
     // Mapped fields may be new custom fields: let the next list show them.
     if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
     log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
+    await sendIdlePolicyOf(svc);
     return { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)], view: await view() };
   });
 

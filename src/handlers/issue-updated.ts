@@ -54,7 +54,10 @@ async function processIssueUpdated(event: unknown, now: Date, svc: VmService): P
   const { settings, api, missing } = await loadConfig();
   const lists = settings.statuses;
   const listed = [...lists.provision, ...lists.stop, ...lists.terminate].includes(change.toStatusId);
-  if (!listed && settings.onClose === 'nothing') return;
+  // With onClose `nothing` only a stop status parks a VM, so only a move out of one can unpark it;
+  // every other unlisted change needs no look at the issue (an unknown origin might be one).
+  const mayLeaveStop = change.fromStatusId === undefined || lists.stop.includes(change.fromStatusId);
+  if (!listed && settings.onClose === 'nothing' && !mayLeaveStop) return;
 
   const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
   const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');

@@ -3,7 +3,7 @@ import { R, type PanelView } from '../contract/resolvers';
 import type { Vm } from '../contract/vm-api';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
-import { auditComment, describeSchedule, unreadableRecordCause, type PanelAction } from '../domain/comments';
+import { auditComment, describeSchedule, keptDetail, unreadableRecordCause, type PanelAction } from '../domain/comments';
 import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { isoOrEmpty, panelView, worthStoring, type Freshness, type PanelFacts } from '../domain/panel-view';
@@ -207,7 +207,9 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateLifecycle', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body }), vm);
     const written = await writeProperty(loaded.view.issueKey, { ...prop, vm: updated }, now.toISOString());
-    const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', body.keep ? 'keep this VM' : '', body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
+    // Keep this VM answers with the new earliest teardown date (the admin's idle days).
+    const kept = body.keep ? keptDetail(updated.keptAt ?? now.toISOString(), loaded.config.settings.policy.idleDays, updated.schedule.timezone) : '';
+    const what = [body.parked === false ? 'unpark' : body.parked ? 'park' : '', kept, body.idleStopMinutes !== undefined ? `idle stop ${body.idleStopMinutes ?? 'default'}` : ''].filter(Boolean).join(', ');
     await audit({ ...loaded, vm: updated }, loaded.view.issueKey, 'lifecycle', now, what);
     return viewAfter(loaded, updated, written, now);
   });

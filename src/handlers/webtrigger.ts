@@ -6,7 +6,7 @@ import { verifySignature } from '../domain/hmac';
 import { bootDecision, confirmsRecord, isRoutineScheduleEvent, knownVmOf, stateAfter, vmAfterEvent } from '../domain/lifecycle-events';
 import { isOlderThan, observationOf } from '../domain/observation';
 import { DEV_VM_PROPERTY, liveVm, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
-import { JiraApiError } from '../adapters/jira-client';
+import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { defaultVmService, type VmService } from './vm-service';
 
@@ -104,7 +104,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
 
 async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string): Promise<void> {
   const { jira, noticeUnreadableRecord, writeProperty } = svc;
-  const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
+  const issue = await jira.getIssue('app', event.issueKey, ['status', 'assignee'], [DEV_VM_PROPERTY]);
   const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
   const record = readDevVmProperty(rawRecord);
   if (record.kind === 'unreadable') {
@@ -144,8 +144,14 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
     nowIso,
   );
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await svc.store.loadSettings()).comments.scheduledStartStop === 'silent');
-  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced);
+  const settings = confirmation ? undefined : await svc.store.loadSettings();
+  const silent =
+    confirmation ||
+    (isRoutineScheduleEvent(event, firstRun) && settings?.comments.scheduledStartStop === 'silent') ||
+    (event.type === 'vm.stop-deferred' && settings?.comments.deferredStop !== 'comment');
+  // The idle warning mentions the assignee, who can keep the VM.
+  const assignee = { accountId: userAccountId(issue.fields.assignee), name: userDisplayName(issue.fields.assignee) };
+  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced, assignee);
   if (comment) await jira.addComment(event.issueKey, comment);
   log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
   if (firstRun && updated.vm) await writeBack(svc, event.issueKey, updated.vm);

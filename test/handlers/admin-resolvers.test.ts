@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
 import { adminResolver } from '../../src/handlers/admin-resolvers';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
@@ -130,6 +131,49 @@ describe('admin.save', () => {
     expect(forge.kvs.get('settings:v1')).toMatchObject({ comments: { scheduledStartStop: 'silent' } });
     const bad = await call(R.adminSave, { settings: { ...settingsFor(api), comments: { scheduledStartStop: 'never' } }, secrets: {} });
     expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.comments.scheduledStartStop' } });
+  });
+
+  describe('idle and stop rules (issue 13): sent to the reconciler through the VM API', () => {
+    it('a save sends the policy (PUT /policy) with the policy idle days, once; a change sends it again', async () => {
+      configure(forge, api);
+      const settings = { ...settingsFor(api), idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 45 } };
+      const res = await call(R.adminSave, { settings, secrets: {} });
+      expect(res).toMatchObject({ ok: true, data: { changed: ['idle.idleStopMinutes'], view: { settings: { idle: { idleStopMinutes: 45 } } } } });
+      expect(api.policy).toEqual({ ...DEFAULT_IDLE_RULES, idleStopMinutes: 45, idleDays: settings.policy.idleDays });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(1);
+
+      await call(R.adminSave, { settings, secrets: {} });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(1);
+
+      await call(R.adminSave, { settings: { ...settings, policy: { ...settings.policy, idleDays: 20 } }, secrets: {} });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(2);
+      expect(api.policy).toMatchObject({ idleDays: 20, idleStopMinutes: 45 });
+    });
+
+    it.each([
+      ['a warning not before the termination', { idle: { ...DEFAULT_IDLE_RULES, idleWarningDays: 30 } }, 'idle.idleWarningDays'],
+      ['an idle stop under 15 minutes that is not off', { idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 5 } }, 'settings.idle.idleStopMinutes'],
+    ])('refuses %s naming the field, and sends nothing', async (_name, over, field) => {
+      configure(forge, api);
+      const res = await call(R.adminSave, { settings: { ...settingsFor(api), ...over }, secrets: {} });
+      expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field } });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toEqual([]);
+    });
+
+    it('an AWS stack that cannot take it: the settings are saved, the error has a code and cause, and the next save sends it', async () => {
+      configure(forge, api);
+      api.mode = 'down';
+      const settings = { ...settingsFor(api), idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 90 } };
+      const res = await call(R.adminSave, { settings, secrets: {} });
+      expect(res).toMatchObject({ ok: false, error: { code: 'UPSTREAM_FAILED', field: 'idle' } });
+      if (res.ok) return;
+      expect(res.error.message).toMatch(/^Settings saved, but the idle and stop rules did not reach the AWS stack: .* Reference [0-9a-f]{8}\.$/);
+      expect(forge.kvs.get('settings:v1')).toMatchObject({ idle: { idleStopMinutes: 90 } });
+      api.mode = 'up';
+      const again = await call(R.adminSave, { settings, secrets: {} });
+      expect(again).toMatchObject({ ok: true, data: { changed: [] } });
+      expect(api.policy).toMatchObject({ idleStopMinutes: 90 });
+    });
   });
 
   it('clears a secret with an empty string and leaves absent ones unchanged', async () => {

@@ -308,6 +308,41 @@ describe('stop and terminate statuses', () => {
     });
   });
 
+  describe('when closing does nothing (onClose: nothing)', () => {
+    async function provisionedKeepingOnClose(): Promise<string> {
+      forge = site();
+      configure(forge, api, { onClose: 'nothing' });
+      await handleIssueUpdated(toReady(), NOW);
+      const id = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.id;
+      if (!id) throw new Error('no VM');
+      return id;
+    }
+
+    it('closing and reopening leave the running VM alone: nothing is stopped, parked or unparked, and nothing is said', async () => {
+      const id = await provisionedKeepingOnClose();
+      const before = { calls: api.calls.length, comments: texts().length };
+      forge.jira.issue('OPS-42').statusId = STATUS.done;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10450'), NOW);
+      forge.jira.issue('OPS-42').statusId = STATUS.inProgress;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.done, STATUS.inProgress, '10451'), NOW);
+      expect(api.calls.length).toBe(before.calls);
+      expect(texts().length).toBe(before.comments);
+      expect(api.vms.get(id)?.parkedAt).toBeUndefined();
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm).toMatchObject({ id, state: 'pending' });
+    });
+
+    it('a VM parked by a stop status is still unparked when the issue moves back to work', async () => {
+      const id = await provisionedKeepingOnClose();
+      forge.jira.issue('OPS-42').statusId = STATUS.parked;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10452'), NOW);
+      forge.jira.issue('OPS-42').statusId = STATUS.inProgress;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.parked, STATUS.inProgress, '10453'), NOW);
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }, { parked: false }]);
+      expect(api.vms.get(id)?.parkedAt).toBeUndefined();
+      expect(texts().at(-1)).toContain(`Unparked the dev VM ${id}`);
+    });
+  });
+
   it('terminates when it enters a terminate status', async () => {
     const id = await provisioned();
     forge.jira.issue('OPS-42').statusId = STATUS.retired;

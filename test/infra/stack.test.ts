@@ -393,9 +393,11 @@ describe('tag conditions on every EC2 write', () => {
       const onLaunch = st.Condition?.StringEquals?.['ec2:CreateAction'] === 'RunInstances';
       const managed = st.Condition?.StringEquals?.['ec2:ResourceTag/ManagedBy'] === MANAGED_BY;
       expect(onLaunch || managed).toBe(true);
-      // Either never an identity key, or only the VM's boot-status key (the instance role's signal).
-      const onlyBootStatus = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']) === JSON.stringify([Tag.BootStatus]);
-      if (managed && !onlyBootStatus) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
+      // Either never an identity key, or only the VM's boot-status key (the instance role's signal),
+      // or only the reconciler's own two keys (a schedule error, a deferred stop).
+      const allowList = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']);
+      const onlyOwnKeys = allowList === JSON.stringify([Tag.BootStatus]) || allowList === JSON.stringify([Tag.ScheduleError, Tag.StopDeferredUntil]);
+      if (managed && !onlyOwnKeys) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
     }
   });
 
@@ -521,7 +523,7 @@ describe('scheduler', () => {
     });
   });
 
-  it('gives the reconciler lifecycle control of managed instances, state read/write, PutEvents and read-only activity measurement only', () => {
+  it('gives the reconciler lifecycle control of managed instances, state read/write, PutEvents, read-only activity measurement and its idle policy parameter only', () => {
     const statements = roleStatements(json, id(stack.scheduler.reconciler.role!));
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
@@ -531,8 +533,12 @@ describe('scheduler', () => {
         // X-Ray tracing of every function (lib/lambda-factory.ts); these actions have no resource.
         'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
         'ssm:DescribeSessions', 'cloudwatch:GetMetricData',
+        // The admin's idle and stop rules: that one parameter (test/security/iam-idle-policy.test.ts).
+        'ssm:GetParameter',
       ].sort(),
     );
+    const getParameter = statements.find((st) => has(st, 'ssm:GetParameter'))!;
+    expect(JSON.stringify(getParameter.Resource)).toContain(':parameter/dev-vm/idle-policy"');
     // Besides EC2's Describe* (no resource-level permissions either), only the two read-only
     // measurement actions and X-Ray's trace upload (lib/lambda-factory.ts) are on "*".
     const wildcard = statements.filter((st) => JSON.stringify(st.Resource) === '"*"').flatMap(actionsOf).sort();
