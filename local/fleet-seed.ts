@@ -111,7 +111,7 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
   }
   const s3 = new S3Client(aws.clientConfig());
   try {
-    const state: SchedulerState = { version: 1, lastRunAt: o.now.toISOString(), instances: records };
+    const state: SchedulerState = { version: 2, lastRunAt: o.now.toISOString(), instances: records };
     await s3.send(new PutObjectCommand({ Bucket: o.stateBucket, Key: o.stateKey, Body: JSON.stringify(state), ContentType: 'application/json' }));
   } finally {
     s3.destroy();

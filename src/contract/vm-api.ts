@@ -70,6 +70,16 @@ export const Usage = z.object({
   asOf: z.string().datetime({ offset: true }),
   /** Latest measured activity (Session Manager session or sustained CPU); absent when none was seen. */
   lastActivityAt: z.string().datetime({ offset: true }).optional(),
+  /** The scheduler warned at `at` that the VM is idle and will be terminated at `terminateAt`. */
+  idleWarning: z.object({ at: z.string().datetime({ offset: true }), terminateAt: z.string().datetime({ offset: true }) }).optional(),
+  /** The scheduler's latest stop of the VM and why (`idle-stop`: nobody used it). */
+  lastStop: z.object({ at: z.string().datetime({ offset: true }), cause: z.enum(['schedule', 'idle-stop']) }).optional(),
+  /**
+   * Hours run per UTC day of `month`, index 0 = the 1st, up to the day of the answer. The fleet
+   * list only (its chart); hours accounted before per-day records began (state version 1) are in
+   * `hoursRun` but on no day.
+   */
+  dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -96,6 +106,8 @@ export const Vm = z.object({
   keptAt: z.string().datetime({ offset: true }).optional(),
   /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
+  /** The issue's cost center (`CostCenter` tag), when the issue had one at provisioning. */
+  costCenter: z.string().optional(),
   connection: Connection,
   usage: Usage.optional(),
 });

@@ -20,10 +20,10 @@ export function schedulerUsageReader(bucket: string, key: string, makeS3: () => 
     const { SchedulerStateStore } = await import('../shared/scheduler-state');
     return new SchedulerStateStore(await makeS3(), bucket, key);
   };
-  return async (ids, now) => {
+  return async (ids, now, opts) => {
     store ??= load();
     store.catch(() => (store = undefined));
     const { readUsage } = await import('../shared/scheduler-state');
-    return readUsage(await store, ids, now);
+    return readUsage(await store, ids, now, opts);
   };
 }
