@@ -80,6 +80,8 @@ export const Usage = z.object({
    * `hoursRun` but on no day.
    */
   dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
+  /** With `dailyHours`: hours of `hoursRun` on no day (accounted before per-day records began); absent when none. */
+  undatedHours: z.number().positive().optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 

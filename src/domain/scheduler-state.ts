@@ -151,7 +151,12 @@ export function usageFor(state: SchedulerState, id: string, now: Date, opts: { d
   if (rec.lastActivityAt) usage.lastActivityAt = rec.lastActivityAt;
   if (rec.idleWarning) usage.idleWarning = rec.idleWarning;
   if (rec.lastStop) usage.lastStop = rec.lastStop;
-  if (opts.daily) usage.dailyHours = Array.from({ length: now.getUTCDate() }, (_, i) => hours2(current?.days?.[String(i + 1)] ?? 0));
+  if (opts.daily) {
+    usage.dailyHours = Array.from({ length: now.getUTCDate() }, (_, i) => hours2(current?.days?.[String(i + 1)] ?? 0));
+    const dated = Object.values(current?.days ?? {}).reduce((a, b) => a + b, 0);
+    const undated = hours2((current?.seconds ?? 0) - dated);
+    if (undated > 0) usage.undatedHours = undated;
+  }
   return usage;
 }
 

@@ -95,6 +95,8 @@ describe('the fleet page for a Jira administrator', () => {
     // The chart library arrives as a chunk of its own, after the table.
     await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
     expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);
+    await page.locator('[data-testid="daily-chart"][data-ready="true"]').waitFor();
+    expect(await page.getByTestId('daily-chart').getAttribute('aria-label')).toMatch(/^Running hours per day in \w+ \d{4}, stacked by client, days 1 to \d+: [\d.]+ h in all/);
     await snapshot(page, 'fleet-light');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
@@ -181,6 +183,44 @@ describe('the fleet page for a Jira administrator', () => {
     await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
     await snapshot(page, 'fleet-dark');
     expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+});
+
+describe('hours per day, lifecycle states and cost centers', () => {
+  it('has the per-day chart\'s figures in a table that adds up to the hours of the clients shown', async () => {
+    const page = await openLoaded('#project=OPS');
+    await page.getByText('Running hours per day as a table').click();
+    const table = page.getByTestId('daily-table');
+    await table.waitFor();
+    const clients = await table.locator('thead th').allTextContents();
+    expect(clients[0]).toBe('Day');
+    expect(clients.at(-1)).toBe('All');
+    const days = await table.locator('tbody tr').count();
+    expect(days).toBe(new Date().getUTCDate());
+    const all = (await table.locator('tbody tr td:last-child').allTextContents()).map(Number).reduce((a, b) => a + b, 0);
+    const perClient = await page.$$eval('[data-testid="totals-client"] tbody tr', (trs) => trs.map((tr) => Number(tr.children[3]?.textContent ?? 'NaN')));
+    const hours = perClient.reduce((a, b) => a + b, 0);
+    expect(hours).toBeGreaterThan(0);
+    // Each figure is rounded (0.01 h per cell, 0.1 h per client): they agree to within that.
+    expect(Math.abs(all - hours)).toBeLessThan(1.5);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('filters by parked, idle-stopped and warned, shows them in the State column, and shows cost centers', async () => {
+    const page = await openLoaded();
+    for (const flag of ['parked', 'idle-stopped', 'warned']) {
+      await page.getByTestId('filter-state').selectOption(flag);
+      const states = await column(page, 'State');
+      expect(states.length).toBeGreaterThan(0);
+      for (const s of states) expect(s.split(' · ')).toContain(flag);
+    }
+    await page.getByTestId('filter-state').selectOption('');
+    const centers = new Set((await column(page, 'Cost center')).filter(Boolean));
+    expect(centers.size).toBeGreaterThan(1);
+    const [center] = [...centers].sort();
+    await page.getByTestId('filter-cost-center').selectOption(center ?? '');
+    expect(new Set(await column(page, 'Cost center'))).toEqual(new Set([center]));
+    expect(await page.evaluate(() => new URLSearchParams(window.location.hash.slice(1)).get('costCenter'))).toBe(center);
   });
 });
 

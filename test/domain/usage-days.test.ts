@@ -42,8 +42,10 @@ describe('usageFor', () => {
   it('gives hours per day up to the day asked about only when asked (the fleet list), the panel gets the total', () => {
     const now = new Date('2026-11-05T08:00:00Z');
     expect(usageFor(state, 'i-1', now)).toEqual({ month: '2026-11', hoursRun: 14.5, asOf: '2026-11-04T10:00:00.000Z', lastStop: { at: '2026-11-04T10:00:00.000Z', cause: 'idle-stop' } });
-    expect(usageFor(state, 'i-1', now, { daily: true })?.dailyHours).toEqual([0, 10, 0, 4, 0]);
-    expect(usageFor(state, 'i-1', new Date('2026-12-02T00:00:00Z'), { daily: true })).toMatchObject({ month: '2026-12', hoursRun: 0, dailyHours: [0, 0] });
+    expect(usageFor(state, 'i-1', now, { daily: true })).toMatchObject({ dailyHours: [0, 10, 0, 4, 0], undatedHours: 0.5 });
+    const december = usageFor(state, 'i-1', new Date('2026-12-02T00:00:00Z'), { daily: true });
+    expect(december).toMatchObject({ month: '2026-12', hoursRun: 0, dailyHours: [0, 0] });
+    expect(december?.undatedHours).toBeUndefined();
   });
 });
 

@@ -166,6 +166,7 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
   const keepRunningUntil = isoOrUndefined(tags.get(Tag.KeepRunningUntil));
   const parkedAt = isoOrUndefined(tags.get(Tag.ParkedAt));
   const keptAt = isoOrUndefined(tags.get(Tag.KeptAt));
+  const costCenter = tags.get(Tag.CostCenter) || undefined;
   const idleRaw = tags.get(Tag.IdleStopMinutes);
   const idleStopMinutes = idleRaw === 'off' ? ('off' as const) : idleRaw !== undefined && /^\d+$/.test(idleRaw) ? Number(idleRaw) : undefined;
   const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
@@ -188,6 +189,7 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
     ...(parkedAt ? { parkedAt } : {}),
     ...(keptAt ? { keptAt } : {}),
     ...(idleStopMinutes !== undefined ? { idleStopMinutes } : {}),
+    ...(costCenter ? { costCenter } : {}),
     connection: {
       region: ctx.region,
       ssmCommand: ssmCommand(id, ctx.region),

@@ -11,7 +11,7 @@ import { mutedText } from '../shared/ui';
  */
 
 /** A design token's current value (canvas cannot use CSS variables), so the chart follows the theme. */
-function resolved(tokenValue: string): string {
+export function resolved(tokenValue: string): string {
   const m = /^var\((--[^,]+),\s*(.+)\)$/.exec(tokenValue);
   if (!m) return tokenValue;
   const live = getComputedStyle(document.documentElement).getPropertyValue(m[1] as string).trim();
