@@ -73,6 +73,7 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
   const next = new Map<string, number>();
   const out: SeededVm[] = [];
   const records: SchedulerState['instances'] = {};
+  let stopped = 0;
   for (let i = 0; i < o.count; i++) {
     const project = FLEET_PROJECTS[i % FLEET_PROJECTS.length] as string;
     const n = next.get(project) ?? o.firstIssueNumber ?? 100;
@@ -102,16 +103,17 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
     const costCenter = rnd() < 0.8 ? pick(COST_CENTERS) : undefined;
     if (costCenter) tags[Tag.CostCenter] = costCenter;
     const lastStart = state === 'running' ? nowMs - Math.floor(rnd() * 8 * 3_600_000) : nowMs - Math.floor((1 + rnd() * 60) * 3_600_000);
-    // A few stopped VMs are parked, stopped for being idle (after their last start), or warned.
+    // Of every 12 stopped VMs, one is parked, one stopped for being idle (after its last start),
+    // one warned as idle and one both: counted, not drawn, so even a small fleet has each.
     const lifecycle: SeededVm['lifecycle'] = [];
-    const fate = rnd();
-    if (state === 'stopped' && fate < 0.08) {
+    const fate = state === 'stopped' ? stopped++ % 12 : -1;
+    if (fate === 1) {
       tags[Tag.ParkedAt] = new Date(lastStart + 3_600_000).toISOString();
       lifecycle.push('parked');
     }
-    const idleStop = state === 'stopped' && fate >= 0.08 && fate < 0.2 ? { at: new Date(lastStart + 2 * 3_600_000).toISOString(), cause: 'idle-stop' as const } : undefined;
+    const idleStop = fate === 5 || fate === 9 ? { at: new Date(lastStart + 2 * 3_600_000).toISOString(), cause: 'idle-stop' as const } : undefined;
     if (idleStop) lifecycle.push('idle-stopped');
-    const warned = state === 'stopped' && fate >= 0.15 && fate < 0.25 ? { at: new Date(nowMs - DAY).toISOString(), terminateAt: new Date(nowMs + 2 * DAY).toISOString() } : undefined;
+    const warned = fate === 7 || fate === 9 ? { at: new Date(nowMs - DAY).toISOString(), terminateAt: new Date(nowMs + 2 * DAY).toISOString() } : undefined;
     if (warned) lifecycle.push('warned');
     const [id] = aws.seedInstances({ count: 1, state, instanceType: pick(TYPES), tags, launchTime: lastStart });
     if (!id) throw new Error('the AWS stand-in seeded no instance');

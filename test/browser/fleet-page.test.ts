@@ -174,6 +174,41 @@ describe('the fleet page for a Jira administrator', () => {
     expect(bulkCalls.at(-1)?.payload).toEqual({ action: 'stop', vms: picked.map((p) => ({ id: p.id, issueKey: p.issueKey })) });
   });
 
+  it('parks and extends the idle deadline of the selected VMs after a confirmation naming them', async () => {
+    const page = await openLoaded('#state=warned&sort=issue&dir=asc');
+    const row = page.getByTestId('fleet-row').first();
+    const id = (await row.getAttribute('data-id')) ?? '';
+    const issueKey = ((await row.locator('a').textContent()) ?? '').trim();
+    await row.locator('input[type="checkbox"]').check();
+    const before = stack.forge.jira.commentsOn(issueKey).length;
+    for (const [action, verb, done] of [
+      ['park', 'Park 1 VM', 'Park selected: 1 of 1 done'],
+      ['keep', 'Extend idle deadline of 1 VM', 'Extend idle deadline: 1 of 1 done'],
+    ] as const) {
+      await page.getByTestId(`bulk-${action}`).click();
+      await page.getByTestId('bulk-dialog').waitFor();
+      expect(await page.getByTestId('bulk-dialog').locator('h2, h1').first().textContent()).toBe(`${verb}?`);
+      const listed = (await page.getByTestId('bulk-dialog-vms').textContent()) ?? '';
+      expect(listed).toContain(issueKey);
+      expect(listed).toContain(id);
+      await page.getByTestId('bulk-dialog-confirm').click();
+      await page.getByTestId('bulk-result').filter({ hasText: done }).waitFor();
+      if (action === 'park') await row.locator('input[type="checkbox"]').check();
+    }
+    expect(stack.forge.jira.commentsOn(issueKey)).toHaveLength(before + 2);
+    expect(rig.invokes('fleet.bulk').slice(-2).map((c) => c.payload)).toEqual([
+      { action: 'park', vms: [{ id, issueKey }] },
+      { action: 'keep', vms: [{ id, issueKey }] },
+    ]);
+    // Kept: no longer warned, so it leaves the "warned" filter; parked, it shows so.
+    await page.getByTestId('filter-state').selectOption('parked');
+    const ids = await page.$$eval('[data-testid="fleet-row"]', (trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    expect(ids).toContain(id);
+    const state = (await column(page, 'State'))[ids.indexOf(id)] ?? '';
+    expect(state.split(' · ')).toContain('parked');
+    expect(state.split(' · ')).not.toContain('warned');
+  });
+
   it('follows the dark theme and stays axe clean there', async () => {
     const page = await openLoaded('', 'dark');
     expect(await page.evaluate(() => document.documentElement.dataset.colorMode)).toBe('dark');
