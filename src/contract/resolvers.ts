@@ -76,6 +76,8 @@ export const CostView = z.object({
   workingHoursUsd: z.number().optional(),
   savingVsWorkingHoursUsd: z.number().optional(),
   pricesAsOf: z.string(),
+  /** The region whose prices were used (the VM's). */
+  pricesRegion: z.string(),
 });
 export type CostView = z.infer<typeof CostView>;
 

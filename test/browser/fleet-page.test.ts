@@ -91,7 +91,8 @@ describe('the fleet page for a Jira administrator', () => {
   it('shows every VM with the prices it used, axe clean', async () => {
     const page = await openLoaded();
     expect(await page.getByTestId('fleet-row').count()).toBe(FLEET);
-    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices as of \d{4}-\d{2}-\d{2}/);
+    // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
+    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{4}-\d{2}-\d{2} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // The chart library arrives as a chunk of its own, after the table.
     await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
     expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { R, Resolvers, resultOf, type FleetView, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { hourlyPrice } from '../../src/contract/prices';
 import { auditComment } from '../../src/domain/comments';
 import { adfToText } from '../../scripts/preview/adf-text';
 import { ISSUE, PEOPLE, STATUS } from '../../scripts/preview/site';
@@ -104,6 +105,13 @@ describe('fleet.list', () => {
       alwaysOnUsd: panel.data.cost?.alwaysOnUsd,
       savingUsd: panel.data.cost?.savingUsd,
     });
+    // Both priced for the VM's region (the preview's VM API runs in eu-west-1), not us-east-1.
+    expect(row?.region).toBe('eu-west-1');
+    expect(panel.data.cost?.pricesRegion).toBe('eu-west-1');
+    const perHour = hourlyPrice(row?.instanceType ?? '', row?.os ?? '', 'eu-west-1');
+    expect(perHour).toBeDefined();
+    expect(perHour).not.toBe(hourlyPrice(row?.instanceType ?? '', row?.os ?? '', 'us-east-1'));
+    expect(row?.costUsd).toBeCloseTo((row?.hoursRun ?? NaN) * (perHour ?? NaN), 10);
   });
 });
 

@@ -155,6 +155,7 @@ export function FleetApp() {
   const byClient = useMemo(() => totalsBy(shown, 'client'), [shown]);
   const byDeveloper = useMemo(() => totalsBy(shown, 'developer'), [shown]);
   const daily = useMemo(() => dailyByClient(shown), [shown]);
+  const regions = useMemo(() => distinct(fleet.rows, (r) => r.region), [fleet.rows]);
   const sum = useMemo(() => totalsBy(shown.map((r) => ({ ...r, client: 'all' })), 'client')[0], [shown]);
 
   useEffect(() => {
@@ -199,8 +200,8 @@ export function FleetApp() {
     <main style={{ padding: token('space.200') }}>
       <h1 style={{ font: token('font.heading.large'), margin: 0 }}>{title}</h1>
       <p style={mutedText} data-testid="fleet-basis">
-        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices as of {meta.pricesAsOf} ({meta.pricesSource}); hours come
-        from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
+        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {meta.pricesAsOf} (
+        {meta.pricesSource}); hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
       </p>
 
       <div style={{ ...row, alignItems: 'flex-end' }} role="group" aria-label="Filters">
