@@ -46,6 +46,12 @@ function isConditionFailure(e: unknown): boolean {
   return status === 412 || status === 409 || err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict' || err.Code === 'PreconditionFailed';
 }
 
+function isNotModified(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.$metadata?.httpStatusCode === 304 || err.name === 'NotModified' || err.name === '304';
+}
+
 function isMissing(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -60,13 +66,26 @@ export class SchedulerStateStore {
   ) {}
 
   async read(): Promise<StateSnapshot> {
+    const snapshot = await this.readUnlessUnchanged(undefined);
+    if (snapshot === 'unchanged') throw new Error('S3 answered 304 to an unconditional GetObject');
+    return snapshot;
+  }
+
+  /**
+   * read(), as a conditional GET when `knownEtag` is given: `unchanged` when the object still has
+   * that ETag (S3 answers 304 Not Modified without the body: If-None-Match,
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), so a reader that kept the
+   * parsed state skips the download and the parse. Still one GetObject.
+   */
+  async readUnlessUnchanged(knownEtag: string | undefined): Promise<StateSnapshot | 'unchanged'> {
     let body: string;
     let etag: string | undefined;
     try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(knownEtag ? { IfNoneMatch: knownEtag } : {}) }));
       body = (await res.Body?.transformToString('utf-8')) ?? '';
       etag = res.ETag;
     } catch (e) {
+      if (knownEtag && isNotModified(e)) return 'unchanged';
       if (isMissing(e)) return { state: emptyState(), etag: undefined };
       throw e;
     }
@@ -104,6 +123,25 @@ export class SchedulerStateStore {
  */
 export async function readUsage(store: Pick<SchedulerStateStore, 'read'>, ids: readonly string[], now: Date, opts: { daily?: boolean } = {}): Promise<Map<string, Usage>> {
   const { state } = await store.read();
+  return usageOf(state, ids, now, opts);
+}
+
+/**
+ * readUsage() for a reader that asks often (the VM API: every fleet page): the parsed state is
+ * kept with its ETag and each call is a conditional GetObject, so the pages of one sweep parse the
+ * object (megabytes for 10,000 VMs with their days) once instead of once per page.
+ */
+export function cachedUsageReader(store: Pick<SchedulerStateStore, 'readUnlessUnchanged'>) {
+  let kept: { etag: string; state: SchedulerState } | undefined;
+  return async (ids: readonly string[], now: Date, opts: { daily?: boolean } = {}): Promise<Map<string, Usage>> => {
+    const snap = await store.readUnlessUnchanged(kept?.etag);
+    if (snap !== 'unchanged') kept = snap.etag ? { etag: snap.etag, state: snap.state } : undefined;
+    const state = snap === 'unchanged' ? kept?.state : snap.state;
+    return state ? usageOf(state, ids, now, opts) : new Map();
+  };
+}
+
+function usageOf(state: SchedulerState, ids: readonly string[], now: Date, opts: { daily?: boolean }): Map<string, Usage> {
   const out = new Map<string, Usage>();
   for (const id of ids) {
     const u = usageFor(state, id, now, opts);
