@@ -25,6 +25,8 @@ const PALETTE = [
 export function DailyChart(props: { data: DailySeries; month: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
+  // The table is built when opened: the first page of the fleet renders without it.
+  const [open, setOpen] = useState(false);
   const { days, series, unsplitHours } = props.data;
   const key = JSON.stringify([days.length, series]);
 
@@ -82,38 +84,40 @@ export function DailyChart(props: { data: DailySeries; month: string }) {
           {unsplitHours.toFixed(1)} h of this month were recorded before hours were kept per day, and are in the totals but on no day here.
         </p>
       )}
-      <details>
+      <details onToggle={(e) => setOpen(e.currentTarget.open)}>
         <summary>Running hours per day as a table</summary>
         {/* Scrollable, so reachable by keyboard (tabIndex) and named as a region. */}
-        <div style={{ overflowX: 'auto', maxHeight: '24rem' }} tabIndex={0} role="region" aria-label="Running hours per day, per client">
-          <table className="dv-table" data-testid="daily-table">
-            <caption className="dv-visually-hidden">Running hours per day of {props.month} (UTC), per client</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                {series.map((s) => (
-                  <th key={s.client} scope="col">
-                    {s.client}
-                  </th>
-                ))}
-                <th scope="col">All</th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((d, i) => (
-                <tr key={d}>
-                  <th scope="row">{d}</th>
+        {open && (
+          <div style={{ overflowX: 'auto', maxHeight: '24rem' }} tabIndex={0} role="region" aria-label="Running hours per day, per client">
+            <table className="dv-table" data-testid="daily-table">
+              <caption className="dv-visually-hidden">Running hours per day of {props.month} (UTC), per client</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
                   {series.map((s) => (
-                    <td key={s.client} className="dv-num">
-                      {(s.hours[i] ?? 0).toFixed(2)}
-                    </td>
+                    <th key={s.client} scope="col">
+                      {s.client}
+                    </th>
                   ))}
-                  <td className="dv-num">{(totals[i] ?? 0).toFixed(2)}</td>
+                  <th scope="col">All</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {days.map((d, i) => (
+                  <tr key={d}>
+                    <th scope="row">{d}</th>
+                    {series.map((s) => (
+                      <td key={s.client} className="dv-num">
+                        {(s.hours[i] ?? 0).toFixed(2)}
+                      </td>
+                    ))}
+                    <td className="dv-num">{(totals[i] ?? 0).toFixed(2)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </details>
     </>
   );
