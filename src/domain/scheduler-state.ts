@@ -7,9 +7,13 @@ import type { Usage } from '../contract/vm-api';
  * run, so remembering costs no call per instance and survives Lambda restarts.
  *
  * Per instance it keeps what cannot be read back from EC2: when the scheduler last saw it running
- * (idle reaper), the run seconds of the current month (usage), a start still to be verified, an
- * action still owed (capacity retry, a start deferred while stopping, a stop deferred by
- * KeepRunningUntil) and the idle warning already sent.
+ * (idle reaper), the run seconds of the current month, in all and per UTC day (usage), a start
+ * still to be verified, an action still owed (capacity retry, a start deferred while stopping, a
+ * stop deferred by KeepRunningUntil), the idle warning already sent and the cause of its last stop.
+ *
+ * The record is versioned (`version`); parseStoredState() reads every version this release knows,
+ * migrating older ones, and refuses anything else rather than start from an empty state. A change
+ * of shape is a new version with a migration function and a test of it.
  */
 
 const Iso = z.string().datetime({ offset: true });
