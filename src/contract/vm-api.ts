@@ -62,6 +62,10 @@ export const Connection = z.object({
 });
 export type Connection = z.infer<typeof Connection>;
 
+/** Why the scheduler stopped a VM: its working hours ended, or nobody used it (idle stop). */
+export const StopCause = z.enum(['schedule', 'idle-stop']);
+export type StopCause = z.infer<typeof StopCause>;
+
 export const Usage = z.object({
   /** Calendar month in UTC, `YYYY-MM`. */
   month: z.string().regex(/^\d{4}-\d{2}$/),
@@ -73,7 +77,7 @@ export const Usage = z.object({
   /** The scheduler warned at `at` that the VM is idle and will be terminated at `terminateAt`. */
   idleWarning: z.object({ at: z.string().datetime({ offset: true }), terminateAt: z.string().datetime({ offset: true }) }).optional(),
   /** The scheduler's latest stop of the VM and why (`idle-stop`: nobody used it). */
-  lastStop: z.object({ at: z.string().datetime({ offset: true }), cause: z.enum(['schedule', 'idle-stop']) }).optional(),
+  lastStop: z.object({ at: z.string().datetime({ offset: true }), cause: StopCause }).optional(),
   /**
    * Hours run per UTC day of `month`, index 0 = the 1st, up to the day of the answer. The fleet
    * list only (its chart); hours accounted before per-day records began (state version 1) are in

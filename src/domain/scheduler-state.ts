@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Usage } from '../contract/vm-api';
+import { StopCause, type Usage } from '../contract/vm-api';
 
 /**
  * What the scheduler remembers between runs: ONE record for the whole fleet (an S3 object,
@@ -81,7 +81,7 @@ export type MonthUsage = z.infer<typeof MonthUsage>;
 export const InstanceRecord = InstanceRecordBase.extend({
   usage: MonthUsage.optional(),
   /** The scheduler's latest stop of this VM and its cause (`idle-stop`: nobody used it). */
-  lastStop: z.object({ at: Iso, cause: z.enum(['schedule', 'idle-stop']) }).optional(),
+  lastStop: z.object({ at: Iso, cause: StopCause }).optional(),
 });
 export type InstanceRecord = z.infer<typeof InstanceRecord>;
 
