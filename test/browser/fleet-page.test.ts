@@ -58,6 +58,19 @@ async function openLoaded(hash = '', theme: 'light' | 'dark' = 'light'): Promise
   return page;
 }
 
+/** Distinct non-grey colours painted on a chart's canvas (a series whose colour did not resolve is painted black). */
+const chartColours = (page: Page, testId: string) =>
+  page.$eval(`[data-testid="${testId}"]`, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+    const seen = new Set<string>();
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b, a] = [d[i] ?? 0, d[i + 1] ?? 0, d[i + 2] ?? 0, d[i + 3] ?? 0];
+      if (a > 250 && Math.max(r, g, b) - Math.min(r, g, b) > 40) seen.add(`${r >> 4},${g >> 4},${b >> 4}`);
+    }
+    return seen.size;
+  });
+
 /** CSV text → rows of cells (RFC 4180 quoting). */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -102,6 +115,9 @@ describe('the fleet page for a Jira administrator', () => {
     expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);
     await page.locator('[data-testid="daily-chart"][data-ready="true"]').waitFor();
     expect(await page.getByTestId('daily-chart').getAttribute('aria-label')).toMatch(/^Running hours per day in \w+ \d{4}, stacked by client, days 1 to \d+: [\d.]+ h in all/);
+    // Each client in a colour of its own (the theme's chart tokens), not all painted black.
+    expect(await chartColours(page, 'daily-chart')).toBeGreaterThanOrEqual(6);
+    expect(await chartColours(page, 'cost-chart')).toBeGreaterThanOrEqual(1);
     await snapshot(page, 'fleet-light');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
