@@ -77,6 +77,8 @@ export const CostView = z.object({
   workingHoursUsd: z.number().optional(),
   savingVsWorkingHoursUsd: z.number().optional(),
   pricesAsOf: z.string(),
+  /** The region whose prices were used (the VM's). */
+  pricesRegion: z.string(),
 });
 export type CostView = z.infer<typeof CostView>;
 
@@ -155,6 +157,15 @@ export const JiraFieldOption = z.object({ id: z.string(), name: z.string(), type
  * (src/domain/vm-cost.ts), the same the issue panel shows; absent when no usage is recorded yet or
  * the type has no price.
  */
+/**
+ * Lifecycle states the fleet page shows next to the EC2 state: `parked` (issue closed, schedule
+ * starts skipped), `idle-stopped` (the scheduler stopped it because nobody used it, and it has not
+ * been started since), `warned` (idle long enough that its termination is announced).
+ */
+export const LIFECYCLE_FLAGS = ['parked', 'idle-stopped', 'warned'] as const;
+export const LifecycleFlag = z.enum(LIFECYCLE_FLAGS);
+export type LifecycleFlag = z.infer<typeof LifecycleFlag>;
+
 export const FleetRow = z.object({
   id: InstanceId,
   issueKey: IssueKey,
@@ -177,6 +188,19 @@ export const FleetRow = z.object({
   savingUsd: z.number().optional(),
   /** When the reconciler last accounted the VM's usage. */
   usageAsOf: z.string().datetime({ offset: true }).optional(),
+  /** Hours run per UTC day of the month (index 0 = the 1st), for the page's chart. */
+  dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
+  /** Hours this month on no day (accounted before per-day records began). */
+  undatedHours: z.number().positive().optional(),
+  /** What the scheduler is doing with the VM beyond its EC2 state (src/domain/fleet-row.ts lifecycleFlags). */
+  lifecycle: z.array(LifecycleFlag),
+  parkedAt: z.string().datetime({ offset: true }).optional(),
+  /** Warned as idle: terminated at this instant unless used or kept. */
+  terminateAt: z.string().datetime({ offset: true }).optional(),
+  idleStoppedAt: z.string().datetime({ offset: true }).optional(),
+  costCenter: z.string().optional(),
+  /** The region whose prices the cost uses (the VM API's region). */
+  region: z.string(),
 });
 export type FleetRow = z.infer<typeof FleetRow>;
 
@@ -211,9 +235,17 @@ export type FleetView = z.infer<typeof FleetView>;
 
 /** A bulk action is at most this many VMs per call, so one call stays well inside Forge's resolver time limit. */
 export const FLEET_BULK_MAX = 20;
+/**
+ * Bulk actions of the fleet page, each the panel's own: stop, terminate, park (the panel's Park:
+ * schedule starts skipped until unparked) and keep (the panel's "Keep this VM": the idle-teardown
+ * clock restarts, so the idle deadline moves out).
+ */
+export const FLEET_BULK_ACTIONS = ['stop', 'terminate', 'park', 'keep'] as const;
+export const FleetBulkAction = z.enum(FLEET_BULK_ACTIONS);
+export type FleetBulkAction = z.infer<typeof FleetBulkAction>;
 export const FleetBulkPayload = z
   .object({
-    action: z.enum(['stop', 'terminate']),
+    action: FleetBulkAction,
     // Each VM with the issue the page shows it for: the VM API acts only when the instance's
     // JiraIssue tag matches, so a forged pair fails instead of reaching another issue's VM.
     vms: z.array(z.object({ id: InstanceId, issueKey: IssueKey }).strict()).min(1).max(FLEET_BULK_MAX, `at most ${FLEET_BULK_MAX} VMs per request`),
@@ -227,6 +259,9 @@ export const FleetBulkResult = z.object({
       ok: z.boolean(),
       issueKey: IssueKey.optional(),
       state: VmState.optional(),
+      /** After park / keep: the VM API's answer (DevVmParkedAt / DevVmKeptAt tags). */
+      parkedAt: z.string().datetime({ offset: true }).optional(),
+      keptAt: z.string().datetime({ offset: true }).optional(),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
     }),
   ),

@@ -73,6 +73,10 @@ export const Connection = z.object({
 });
 export type Connection = z.infer<typeof Connection>;
 
+/** Why the scheduler stopped a VM: its working hours ended, or nobody used it (idle stop). */
+export const StopCause = z.enum(['schedule', 'idle-stop']);
+export type StopCause = z.infer<typeof StopCause>;
+
 export const Usage = z.object({
   /** Calendar month in UTC, `YYYY-MM`. */
   month: z.string().regex(/^\d{4}-\d{2}$/),
@@ -81,6 +85,18 @@ export const Usage = z.object({
   asOf: z.string().datetime({ offset: true }),
   /** Latest measured activity (Session Manager session or sustained CPU); absent when none was seen. */
   lastActivityAt: z.string().datetime({ offset: true }).optional(),
+  /** The scheduler warned at `at` that the VM is idle and will be terminated at `terminateAt`. */
+  idleWarning: z.object({ at: z.string().datetime({ offset: true }), terminateAt: z.string().datetime({ offset: true }) }).optional(),
+  /** The scheduler's latest stop of the VM and why (`idle-stop`: nobody used it). */
+  lastStop: z.object({ at: z.string().datetime({ offset: true }), cause: StopCause }).optional(),
+  /**
+   * Hours run per UTC day of `month`, index 0 = the 1st, up to the day of the answer. The fleet
+   * list only (its chart); hours accounted before per-day records began (state version 1) are in
+   * `hoursRun` but on no day.
+   */
+  dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
+  /** With `dailyHours`: hours of `hoursRun` on no day (accounted before per-day records began); absent when none. */
+  undatedHours: z.number().positive().optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -107,7 +123,7 @@ export const Vm = z.object({
   keptAt: z.string().datetime({ offset: true }).optional(),
   /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
-  /** The CostCenter tag, when the request had one. */
+  /** The issue's cost center (`CostCenter` tag), when the issue had one at provisioning. */
   costCenter: z.string().optional(),
   /** The scheduled stop waits until `until` because the VM is busy (an open session, sustained CPU). */
   stopDeferred: z.object({ until: z.string().datetime({ offset: true }), busy: z.array(z.enum(['session', 'cpu'])) }).optional(),

@@ -19,7 +19,7 @@ import {
 import { scheduleFromTags, parseInstant } from './schedule-tags';
 import { formatStopDeferral } from './stop-deferral';
 import { boundariesBetween, scheduleKey, type Boundary } from './schedule';
-import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
+import { accountUsage, STATE_VERSION, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
 
 export type { Cause, Decision, Notice, NoticeType, ObservedVm, Skip, SkipKind } from './reconcile-steps';
 
@@ -335,8 +335,15 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
     ...(owed ? { owed } : {}),
     ...(idleWarning ? { idleWarning } : {}),
     ...(bootTimedOutAt ? { bootTimedOutAt } : {}),
+    ...lastStopOf(out.stop, prev, ctx),
   };
   return { ...out, record };
+}
+
+/** This run's stop (committed before it is made), else the previous one: the fleet page tells idle stops apart. */
+function lastStopOf(stop: Decision | undefined, prev: InstanceRecord | undefined, ctx: StepContext): Pick<InstanceRecord, 'lastStop'> {
+  if (stop) return { lastStop: { at: ctx.nowIso, cause: stop.cause === 'idle-stop' ? 'idle-stop' : 'schedule' } };
+  return prev?.lastStop ? { lastStop: prev.lastStop } : {};
 }
 
 export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Date, options: PlanOptions): Plan {
@@ -359,7 +366,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     return latest;
   };
 
-  const out: Plan = { starts: [], stops: [], terminations: [], tagWrites: [], tagDeletes: [], notices: [], skipped: [], nextState: { version: 1, instances: {} } };
+  const out: Plan = { starts: [], stops: [], terminations: [], tagWrites: [], tagDeletes: [], notices: [], skipped: [], nextState: { version: STATE_VERSION, instances: {} } };
   const writes = new Map<string, string[]>(); // `${key}\u0000${value}` → ids
   const deletes = new Map<string, string[]>();
   const push = (m: Map<string, string[]>, k: string, id: string) => {

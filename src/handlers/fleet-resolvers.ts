@@ -1,8 +1,8 @@
 import Resolver from '@forge/resolver';
 import { PRICES_AS_OF, PRICES_SOURCE } from '../contract/prices';
-import { R, type FleetBulkResult, type FleetView } from '../contract/resolvers';
-import { FLEET_PAGE_SIZE_MAX } from '../contract/vm-api';
-import { auditComment } from '../domain/comments';
+import { R, type FleetBulkAction, type FleetBulkResult, type FleetView } from '../contract/resolvers';
+import { FLEET_PAGE_SIZE_MAX, type Vm } from '../contract/vm-api';
+import { auditComment, type PanelAction } from '../domain/comments';
 import { fleetRow } from '../domain/fleet-row';
 import { utcMonth } from '../domain/scheduler-state';
 import { JiraApiError } from '../adapters/jira-client';
@@ -44,6 +44,31 @@ async function requireApiOf(svc: VmService): Promise<VmApiClient> {
   return config.api;
 }
 
+/**
+ * One VM's action through the VM API, with its issue key (the API refuses a VM whose JiraIssue tag
+ * differs), and the panel's audit comment for it: park and keep are the panel's lifecycle change
+ * (`updateLifecycle`) with the same detail words as panel-resolvers.ts writes.
+ */
+function act(api: VmApiClient, action: FleetBulkAction, id: string, issueKey: string): Promise<Vm> {
+  const target = { params: { id }, query: { issueKey } };
+  switch (action) {
+    case 'stop':
+      return api.call('stopVm', target);
+    case 'terminate':
+      return api.call('terminateVm', target);
+    case 'park':
+      return api.call('updateLifecycle', { ...target, body: { parked: true } });
+    case 'keep':
+      return api.call('updateLifecycle', { ...target, body: { keep: true } });
+  }
+}
+const AUDIT: Record<FleetBulkAction, { action: PanelAction; detail?: string }> = {
+  stop: { action: 'stop' },
+  terminate: { action: 'terminate' },
+  park: { action: 'lifecycle', detail: 'park' },
+  keep: { action: 'lifecycle', detail: 'keep this VM' },
+};
+
 export interface FleetDeps {
   now: () => Date;
   /** The Jira, storage and VM API operations; the production wiring when absent. */
@@ -82,24 +107,25 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
 
   define(resolver, R.fleetBulk, async (p, caller) => {
     const { isJiraAdmin } = await scopeFor(caller);
-    if (!isJiraAdmin || !caller.accountId) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can stop or terminate VMs from the fleet page.');
+    if (!isJiraAdmin || !caller.accountId) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can act on VMs from the fleet page.');
     const api = await requireApi();
-    const op = p.action === 'stop' ? 'stopVm' : 'terminateVm';
+    const audit = AUDIT[p.action];
     const results: FleetBulkResult['results'] = [];
     // One VM after the other: each answer names the VM's issue, which gets the audit comment.
     const unique = new Map(p.vms.map((v) => [v.id, v.issueKey]));
     for (const [id, issueKey] of unique) {
       const now = deps.now();
       try {
-        const vm = await api.call(op, { params: { id }, query: { issueKey } });
+        const vm = await act(api, p.action, id, issueKey);
+        const done = { id, ok: true, issueKey: vm.issueKey, state: vm.state, ...(vm.parkedAt ? { parkedAt: vm.parkedAt } : {}), ...(vm.keptAt ? { keptAt: vm.keptAt } : {}) };
         try {
-          await jira.addComment(vm.issueKey, auditComment({ accountId: caller.accountId }, p.action, now.toISOString(), vm.schedule.timezone, id));
-          results.push({ id, ok: true, issueKey: vm.issueKey, state: vm.state });
+          await jira.addComment(vm.issueKey, auditComment({ accountId: caller.accountId }, audit.action, now.toISOString(), vm.schedule.timezone, audit.detail ?? id));
+          results.push(done);
         } catch (e) {
           // The action happened; the page must say so, and that its record on the issue is missing.
           if (!(e instanceof JiraApiError)) throw e;
           log.warn('fleet audit comment failed', { instanceId: id, issueKey: vm.issueKey, status: e.status });
-          results.push({ id, ok: true, issueKey: vm.issueKey, state: vm.state, error: { code: 'AUDIT_COMMENT_FAILED', message: `Done, but the comment on ${vm.issueKey} could not be written (Jira answered HTTP ${e.status}).` } });
+          results.push({ ...done, error: { code: 'AUDIT_COMMENT_FAILED', message: `Done, but the comment on ${vm.issueKey} could not be written (Jira answered HTTP ${e.status}).` } });
         }
       } catch (e) {
         if (!(e instanceof VmApiError)) throw e;

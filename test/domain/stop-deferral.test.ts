@@ -21,7 +21,7 @@ const vm = (busyBy: ('session' | 'cpu')[], extra: Record<string, string> = {}): 
   launchTime: t('08:00'),
   activity: { busy: busyBy.length > 0, ...(busyBy.length ? { busyBy } : {}), lastActiveAt: t('17:58') },
 });
-const state = (lastRunAt: string): SchedulerState => ({ version: 1, lastRunAt, instances: { [ID]: { firstSeenAt: '2026-11-01T08:00:00.000Z', lastObservedAt: lastRunAt, lastState: 'running' } } });
+const state = (lastRunAt: string): SchedulerState => ({ version: 2, lastRunAt, instances: { [ID]: { firstSeenAt: '2026-11-01T08:00:00.000Z', lastObservedAt: lastRunAt, lastState: 'running' } } });
 
 describe('the deferred stop on the instance', () => {
   it('first deferral: writes the tag with until and why, and announces it once', () => {

@@ -152,8 +152,18 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     detail: { started: {}, stopped: {}, terminated: {}, skipped: {}, failed: {} },
   };
 
-  const snapshot = await deps.state.read();
-  if (snapshot.problem) deps.log.error('scheduler state unusable', { problem: snapshot.problem });
+  let snapshot: StateSnapshot;
+  try {
+    snapshot = await deps.state.read();
+  } catch (e) {
+    // Unreadable state: this run neither acts nor writes (shared/scheduler-state.ts UnreadableStateError).
+    if (e instanceof Error && e.name === 'UnreadableStateError') {
+      deps.log.error('scheduler state unreadable; not overwriting it, not acting', { problem: e.message });
+      deps.metrics.count('StateUnreadable', 1);
+    }
+    throw e;
+  }
+  if (snapshot.migratedFrom !== undefined) deps.log.info('scheduler state migrated', { from: snapshot.migratedFrom });
   const instances = await deps.fleet.listManaged();
   const byId = new Map(instances.map((i) => [i.InstanceId ?? '', i]));
   summary.seen = instances.length;

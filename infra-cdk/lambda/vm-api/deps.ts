@@ -26,7 +26,8 @@ export interface PolicyWriter {
 }
 
 /** Run hours per instance from the scheduler's state; absent when the stack has no reader. */
-export type UsageReader = (instanceIds: readonly string[], now: Date) => Promise<ReadonlyMap<string, Usage>>;
+/** `daily`: with the hours per day of the month (the fleet list's chart only). */
+export type UsageReader = (instanceIds: readonly string[], now: Date, opts?: { daily?: boolean }) => Promise<ReadonlyMap<string, Usage>>;
 
 export interface VmApiDeps {
   env: VmApiEnv;

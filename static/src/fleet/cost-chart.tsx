@@ -10,12 +10,16 @@ import { mutedText } from '../shared/ui';
  * The canvas is an image with a text summary; the same figures are in the "Per client" table.
  */
 
-/** A design token's current value (canvas cannot use CSS variables), so the chart follows the theme. */
-function resolved(tokenValue: string): string {
-  const m = /^var\((--[^,]+),\s*(.+)\)$/.exec(tokenValue);
+/**
+ * A design token's current value (canvas cannot use CSS variables), so the chart follows the theme.
+ * token() gives `var(--ds-…)`, with a fallback only when one is passed; without a live value and a
+ * fallback a canvas would paint black, so every series would look the same.
+ */
+export function resolved(tokenValue: string): string {
+  const m = /^var\((--[^,)]+)(?:,\s*(.+))?\)$/.exec(tokenValue);
   if (!m) return tokenValue;
   const live = getComputedStyle(document.documentElement).getPropertyValue(m[1] as string).trim();
-  return live || (m[2] as string).trim();
+  return live || (m[2] ?? '').trim() || 'gray';
 }
 
 const TOP = 12;
