@@ -24,13 +24,15 @@ export function resolved(tokenValue: string): string {
 
 const TOP = 12;
 
-export function CostChart(props: { totals: Totals[] }) {
+export function CostChart(props: { totals: Totals[]; loading: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
   const top = props.totals.slice(0, TOP);
   const key = JSON.stringify(top.map((t) => [t.key, t.costUsd, t.alwaysOnUsd]));
 
   useEffect(() => {
+    // Drawn once every page of the fleet is in, not again for each page as it arrives.
+    if (props.loading) return;
     let chart: { destroy(): void } | undefined;
     let cancelled = false;
     import('chart.js')
@@ -66,7 +68,7 @@ export function CostChart(props: { totals: Totals[] }) {
       cancelled = true;
       chart?.destroy();
     };
-  }, [key]);
+  }, [key, props.loading]);
 
   if (failed) return <p style={mutedText}>The chart could not be loaded; the figures are in the “Per client” table.</p>;
   const summary = top.map((t) => `${t.key} $${t.costUsd.toFixed(2)} of $${t.alwaysOnUsd.toFixed(2)}`).join('; ');

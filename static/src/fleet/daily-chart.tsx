@@ -22,7 +22,7 @@ const PALETTE = [
   token('color.chart.categorical.8'),
 ];
 
-export function DailyChart(props: { data: DailySeries; month: string }) {
+export function DailyChart(props: { data: DailySeries; month: string; loading: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
   // The table is built when opened: the first page of the fleet renders without it.
@@ -31,6 +31,8 @@ export function DailyChart(props: { data: DailySeries; month: string }) {
   const key = JSON.stringify([days.length, series]);
 
   useEffect(() => {
+    // Drawn once every page of the fleet is in, not again for each page as it arrives.
+    if (props.loading) return;
     let chart: { destroy(): void } | undefined;
     let cancelled = false;
     import('chart.js')
@@ -63,7 +65,7 @@ export function DailyChart(props: { data: DailySeries; month: string }) {
       cancelled = true;
       chart?.destroy();
     };
-  }, [key]);
+  }, [key, props.loading]);
 
   const totals = days.map((_, i) => series.reduce((a, s) => a + (s.hours[i] ?? 0), 0));
   const busiest = totals.reduce((best, h, i) => (h > (totals[best] ?? 0) ? i : best), 0);

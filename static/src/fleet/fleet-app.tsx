@@ -263,11 +263,11 @@ export function FleetApp() {
       )}
 
       <Section title="Running hours per day, by client" id="daily-heading">
-        <DailyChart data={daily} month={monthLabel(meta.month)} />
+        <DailyChart data={daily} month={monthLabel(meta.month)} loading={fleet.more} />
       </Section>
 
       <Section title="Cost this month per client, against 24/7" id="chart-heading">
-        <CostChart totals={byClient} />
+        <CostChart totals={byClient} loading={fleet.more} />
       </Section>
 
       <Section title="Totals of what is shown" id="totals-heading">
