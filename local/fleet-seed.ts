@@ -83,8 +83,16 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
     const developer = pick(DEVELOPERS);
     const [start, stop, days] = pick(HOURS);
     const state = rnd() < 0.6 ? 'running' : 'stopped';
+    // Of every 12 stopped VMs, one is parked, one stopped for being idle (after its last start),
+    // one warned as idle and one both: counted, not drawn, so even a small fleet has each.
+    const fate = state === 'stopped' ? stopped++ % 12 : -1;
+    const warnedFate = fate === 7 || fate === 9;
     // Created some time in the last 45 days; a VM created this month is compared from its creation.
-    const createdAt = nowMs - Math.floor(rnd() * 45 * 86_400_000) - 3_600_000;
+    // A warned VM is one the reconciler itself would have warned a day ago (default idle rules: 30
+    // days, warned 3 ahead): no activity since it was created 28 days ago. Otherwise the first
+    // scheduler run of the preview would drop the seeded warning and warn again.
+    const drawnAge = Math.floor(rnd() * 45 * 86_400_000) + 3_600_000;
+    const createdAt = nowMs - (warnedFate ? 28 * DAY : drawnAge);
     const tags: Record<string, string> = {
       [Tag.Name]: `dev-vm-${developer}-${issueKey.toLowerCase()}`,
       [Tag.ManagedBy]: MANAGED_BY,
@@ -103,17 +111,14 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
     const costCenter = rnd() < 0.8 ? pick(COST_CENTERS) : undefined;
     if (costCenter) tags[Tag.CostCenter] = costCenter;
     const lastStart = state === 'running' ? nowMs - Math.floor(rnd() * 8 * 3_600_000) : nowMs - Math.floor((1 + rnd() * 60) * 3_600_000);
-    // Of every 12 stopped VMs, one is parked, one stopped for being idle (after its last start),
-    // one warned as idle and one both: counted, not drawn, so even a small fleet has each.
     const lifecycle: SeededVm['lifecycle'] = [];
-    const fate = state === 'stopped' ? stopped++ % 12 : -1;
     if (fate === 1) {
       tags[Tag.ParkedAt] = new Date(lastStart + 3_600_000).toISOString();
       lifecycle.push('parked');
     }
     const idleStop = fate === 5 || fate === 9 ? { at: new Date(lastStart + 2 * 3_600_000).toISOString(), cause: 'idle-stop' as const } : undefined;
     if (idleStop) lifecycle.push('idle-stopped');
-    const warned = fate === 7 || fate === 9 ? { at: new Date(nowMs - DAY).toISOString(), terminateAt: new Date(nowMs + 2 * DAY).toISOString() } : undefined;
+    const warned = warnedFate ? { at: new Date(nowMs - DAY).toISOString(), terminateAt: new Date(nowMs + 2 * DAY).toISOString() } : undefined;
     if (warned) lifecycle.push('warned');
     const [id] = aws.seedInstances({ count: 1, state, instanceType: pick(TYPES), tags, launchTime: lastStart });
     if (!id) throw new Error('the AWS stand-in seeded no instance');
@@ -135,14 +140,18 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
       }
       t = end;
     }
+    // Someone used every VM that is not warned during its last run (an SSM session an hour after its
+    // start, or lately for a running one), so the seeded fleet is not idle in the reconciler's eyes.
+    const lastActivityAt = warnedFate ? undefined : new Date(state === 'running' ? nowMs - 5 * 60_000 : Math.min(lastStart + 3_600_000, nowMs)).toISOString();
     records[id] = {
-      firstSeenAt: new Date(since).toISOString(),
+      firstSeenAt: new Date(createdAt).toISOString(),
       lastObservedAt: o.now.toISOString(),
       lastState: state,
       ...(state === 'running' ? { lastSeenRunning: o.now.toISOString() } : {}),
       usage: { month, seconds, days: perDay },
       ...(idleStop ? { lastStop: idleStop } : {}),
       ...(warned ? { idleWarning: warned } : {}),
+      ...(lastActivityAt ? { lastActivityAt } : {}),
     };
     jira?.addIssue({ id: String(30000 + i), key: issueKey, statusId: o.statusId, fields: { summary: `Dev VM for ${developer} (${client})` } });
     out.push({ id, issueKey, client, developer, project, state, lifecycle, ...(costCenter ? { costCenter } : {}) });
