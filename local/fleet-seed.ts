@@ -149,6 +149,8 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
       lastState: state,
       ...(state === 'running' ? { lastSeenRunning: o.now.toISOString() } : {}),
       usage: { month, seconds, days: perDay },
+      // Someone was on it within a few hours of its last start (a session or sustained CPU).
+      lastActivityAt: new Date(Math.min(nowMs, lastStart + ((i * 37) % 300) * 60_000)).toISOString(),
       ...(idleStop ? { lastStop: idleStop } : {}),
       ...(warned ? { idleWarning: warned } : {}),
       ...(lastActivityAt ? { lastActivityAt } : {}),

@@ -188,6 +188,8 @@ export const FleetRow = z.object({
   savingUsd: z.number().optional(),
   /** When the reconciler last accounted the VM's usage. */
   usageAsOf: z.string().datetime({ offset: true }).optional(),
+  /** Latest measured activity (Session Manager session or sustained CPU), from the scheduler's record. */
+  lastActivityAt: z.string().datetime({ offset: true }).optional(),
   /** Hours run per UTC day of the month (index 0 = the 1st), for the page's chart. */
   dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
   /** Hours this month on no day (accounted before per-day records began). */

@@ -50,6 +50,7 @@ export function fleetRow(vm: Vm): FleetRow {
     ...(vm.keepRunningUntil ? { keepRunningUntil: vm.keepRunningUntil } : {}),
     ...(vm.scheduleError ? { scheduleError: vm.scheduleError } : {}),
     ...(vm.usage ? { hoursRun: vm.usage.hoursRun, usageAsOf: vm.usage.asOf } : {}),
+    ...(vm.usage?.lastActivityAt ? { lastActivityAt: vm.usage.lastActivityAt } : {}),
     ...(cost ? { costUsd: cost.costUsd, alwaysOnUsd: cost.alwaysOnUsd, savingUsd: cost.savingUsd } : {}),
     ...(vm.usage?.dailyHours ? { dailyHours: vm.usage.dailyHours } : {}),
     ...(vm.usage?.undatedHours ? { undatedHours: vm.usage.undatedHours } : {}),

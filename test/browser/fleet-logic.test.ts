@@ -53,7 +53,7 @@ describe('CSV', () => {
   it('quotes per RFC 4180 and defuses spreadsheet formulas', () => {
     const csv = toCsv([row({ stateReason: 'x', hours: '=HYPERLINK("http://evil")', costUsd: 1.5 })]);
     const [header, line] = csv.split('\r\n');
-    expect(header).toBe('Issue,Developer,Client,Cost center,OS / type,State,Working hours (VM zone),Last started (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
+    expect(header).toBe('Issue,Developer,Client,Cost center,OS / type,State,Working hours (VM zone),Last started (UTC),Last activity (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
     expect(line).toContain('"\'=HYPERLINK(""http://evil"") Europe/Berlin"');
     expect(line?.endsWith(',1.50,')).toBe(true);
   });
@@ -78,6 +78,12 @@ describe('lifecycle states and cost center', () => {
     expect(parseHash(toHash(s))).toEqual(s);
     expect(parseHash('#costCenter=%3Cscript%3E')).toEqual({ sort: 'cost', dir: 'desc' });
   });
+  it('shows the last measured activity in its own column, sortable', () => {
+    const r = [row({ issueKey: 'OPS-1', lastActivityAt: '2026-11-25T09:15:30.000Z' }), row({ issueKey: 'OPS-2', lastActivityAt: '2026-11-26T08:00:00.000Z' }), row({ issueKey: 'OPS-3' })];
+    expect(toCsv(r).split('\r\n')[1]).toContain(',2026-11-25 09:15,');
+    expect(sortRows(r, 'lastActivity', 'desc').map((x) => x.issueKey)).toEqual(['OPS-2', 'OPS-1', 'OPS-3']);
+  });
+
   it('shows the lifecycle states in the State column and the cost center in its own, in the CSV too', () => {
     const lines = toCsv(rows).split('\r\n');
     expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,al2023 t3.large,stopped · parked,/);

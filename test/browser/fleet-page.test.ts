@@ -108,6 +108,10 @@ describe('the fleet page for a Jira administrator', () => {
     // placed with the first page's 100 rows on screen.
     const mark = await page.evaluate(() => (performance.getEntriesByName('dev-vm:first-content')[0] as PerformanceMark | undefined)?.detail as { rows?: number } | undefined);
     expect(mark).toEqual({ rows: 100 });
+    // Every seeded VM has a measured activity, shown to the minute in UTC.
+    const activity = await column(page, 'Last activity (UTC)');
+    expect(activity).toHaveLength(FLEET);
+    for (const a of activity) expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
     expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{4}-\d{2}-\d{2} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // The chart library arrives as a chunk of its own, after the table.

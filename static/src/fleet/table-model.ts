@@ -21,7 +21,7 @@ export interface FleetUrlState {
   dir: 'asc' | 'desc';
 }
 
-export const SORT_KEYS = ['issue', 'developer', 'client', 'costCenter', 'type', 'state', 'hours', 'lastStart', 'hoursRun', 'cost', 'saving'] as const;
+export const SORT_KEYS = ['issue', 'developer', 'client', 'costCenter', 'type', 'state', 'hours', 'lastStart', 'lastActivity', 'hoursRun', 'cost', 'saving'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const DEFAULT_URL_STATE: FleetUrlState = { sort: 'cost', dir: 'desc' };
 
@@ -96,6 +96,8 @@ function sortValue(r: FleetRow, key: SortKey): string | number {
       return `${r.timezone} ${r.hours}`;
     case 'lastStart':
       return r.lastStartedAt ?? '';
+    case 'lastActivity':
+      return r.lastActivityAt ?? '';
     case 'hoursRun':
       return r.hoursRun ?? -1;
     case 'cost':
@@ -141,6 +143,7 @@ export function totalsBy(rows: readonly FleetRow[], by: 'client' | 'developer'):
   return [...m.values()].sort((a, b) => b.costUsd - a.costUsd || (a.key < b.key ? -1 : 1));
 }
 
+const minute = (iso: string | undefined): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
 const money = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(2));
 const hrs = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(1));
 
@@ -156,7 +159,8 @@ export const COLUMNS: readonly { key: SortKey; label: string; text: (r: FleetRow
   { key: 'type', label: 'OS / type', text: (r) => `${r.os} ${r.instanceType}` },
   { key: 'state', label: 'State', text: stateText },
   { key: 'hours', label: 'Working hours (VM zone)', text: (r) => `${r.hours} ${r.timezone}` },
-  { key: 'lastStart', label: 'Last started (UTC)', text: (r) => (r.lastStartedAt ? r.lastStartedAt.slice(0, 16).replace('T', ' ') : '') },
+  { key: 'lastStart', label: 'Last started (UTC)', text: (r) => minute(r.lastStartedAt) },
+  { key: 'lastActivity', label: 'Last activity (UTC)', text: (r) => minute(r.lastActivityAt) },
   { key: 'hoursRun', label: 'Hours this month', text: (r) => hrs(r.hoursRun), numeric: true },
   { key: 'cost', label: 'Cost this month (USD)', text: (r) => money(r.costUsd), numeric: true },
   { key: 'saving', label: 'Saving vs 24/7 (USD)', text: (r) => money(r.savingUsd), numeric: true },
