@@ -1,8 +1,9 @@
 import Resolver from '@forge/resolver';
 import { PRICES_AS_OF, PRICES_SOURCE } from '../contract/prices';
 import { R, type FleetBulkAction, type FleetBulkResult, type FleetView } from '../contract/resolvers';
+import type { Settings } from '../contract/settings';
 import { FLEET_PAGE_SIZE_MAX, type Vm } from '../contract/vm-api';
-import { auditComment, type PanelAction } from '../domain/comments';
+import { auditComment, keptDetail, type PanelAction } from '../domain/comments';
 import { fleetRow } from '../domain/fleet-row';
 import { utcMonth } from '../domain/scheduler-state';
 import { JiraApiError } from '../adapters/jira-client';
@@ -38,10 +39,10 @@ async function scopeOf(svc: VmService, caller: CallerContext): Promise<{ scope: 
   return { scope: { kind: 'project', projectKey: caller.projectKey }, isJiraAdmin };
 }
 
-async function requireApiOf(svc: VmService): Promise<VmApiClient> {
+async function requireApiOf(svc: VmService): Promise<{ api: VmApiClient; settings: Settings }> {
   const config = await svc.loadConfig();
   if (!config.api) throw new ResolverError('NOT_CONFIGURED', `A Jira administrator has not finished the Dev VM settings (missing: ${config.missing.join(', ')}).`);
-  return config.api;
+  return { api: config.api, settings: config.settings };
 }
 
 /**
@@ -62,11 +63,13 @@ function act(api: VmApiClient, action: FleetBulkAction, id: string, issueKey: st
       return api.call('updateLifecycle', { ...target, body: { keep: true } });
   }
 }
-const AUDIT: Record<FleetBulkAction, { action: PanelAction; detail?: string }> = {
-  stop: { action: 'stop' },
-  terminate: { action: 'terminate' },
-  park: { action: 'lifecycle', detail: 'park' },
-  keep: { action: 'lifecycle', detail: 'keep this VM' },
+/** The panel's audit comment for the same action: the same words whichever page acted. */
+const AUDIT: Record<FleetBulkAction, { action: PanelAction; detail: (vm: Vm, idleDays: number, nowIso: string) => string }> = {
+  stop: { action: 'stop', detail: (vm) => vm.id },
+  terminate: { action: 'terminate', detail: (vm) => vm.id },
+  park: { action: 'lifecycle', detail: () => 'park' },
+  // As the panel's Keep this VM: the new earliest teardown date (the admin's idle days).
+  keep: { action: 'lifecycle', detail: (vm, idleDays, nowIso) => keptDetail(vm.keptAt ?? nowIso, idleDays, vm.schedule.timezone) },
 };
 
 export interface FleetDeps {
@@ -88,7 +91,7 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
       throw new ResolverError('FORBIDDEN', `This page shows project ${scope.projectKey} only.`, 'project');
     }
     const project = scope.kind === 'project' ? scope.projectKey : p.project;
-    const api = await requireApi();
+    const { api } = await requireApi();
     const query: Record<string, string> = { pageSize: String(p.pageSize ?? FLEET_PAGE_SIZE_MAX) };
     for (const [k, v] of Object.entries({ client: p.client, developer: p.developer, state: p.state, project, pageToken: p.pageToken })) if (v !== undefined) query[k] = v;
     const page = await api.call('listFleet', { query });
@@ -108,7 +111,8 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
   define(resolver, R.fleetBulk, async (p, caller) => {
     const { isJiraAdmin } = await scopeFor(caller);
     if (!isJiraAdmin || !caller.accountId) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can act on VMs from the fleet page.');
-    const api = await requireApi();
+    const { api, settings } = await requireApi();
+    const idleDays = settings.policy.idleDays;
     const audit = AUDIT[p.action];
     const results: FleetBulkResult['results'] = [];
     // One VM after the other: each answer names the VM's issue, which gets the audit comment.
@@ -119,7 +123,7 @@ export function buildFleetResolver(deps: FleetDeps = { now: () => new Date() }):
         const vm = await act(api, p.action, id, issueKey);
         const done = { id, ok: true, issueKey: vm.issueKey, state: vm.state, ...(vm.parkedAt ? { parkedAt: vm.parkedAt } : {}), ...(vm.keptAt ? { keptAt: vm.keptAt } : {}) };
         try {
-          await jira.addComment(vm.issueKey, auditComment({ accountId: caller.accountId }, audit.action, now.toISOString(), vm.schedule.timezone, audit.detail ?? id));
+          await jira.addComment(vm.issueKey, auditComment({ accountId: caller.accountId }, audit.action, now.toISOString(), vm.schedule.timezone, audit.detail(vm, idleDays, now.toISOString())));
           results.push(done);
         } catch (e) {
           // The action happened; the page must say so, and that its record on the issue is missing.

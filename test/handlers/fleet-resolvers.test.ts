@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { R, Resolvers, resultOf, type FleetView, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { hourlyPrice } from '../../src/contract/prices';
-import { auditComment } from '../../src/domain/comments';
+import { auditComment, keptDetail } from '../../src/domain/comments';
 import { adfToText } from '../../scripts/preview/adf-text';
 import { ISSUE, PEOPLE, STATUS } from '../../scripts/preview/site';
 import { startStack, type Stack, type Viewer } from '../../scripts/preview/wiring';
@@ -142,7 +142,14 @@ describe('fleet.bulk', () => {
     const res = await call(R.fleetBulk, { action: 'keep', vms: warned.map((r) => ({ id: r.id, issueKey: r.issueKey })) }, admin);
     if (!res.ok) throw new Error(res.error.message);
     for (const r of res.data.results) expect(r).toMatchObject({ ok: true, keptAt: expect.stringMatching(/^\d{4}-/) });
-    for (const r of warned) expect(lastCommentText(r.issueKey)).toBe(panelComment('keep this VM'));
+    // The panel's Keep this VM words: the idle clock was reset, with the earliest teardown (30 idle days) in the VM's zone.
+    for (const r of res.data.results) {
+      const vm = warned.find((w) => w.id === r.id);
+      if (!vm || !r.keptAt) throw new Error(`no keptAt for ${r.id}`);
+      const detail = keptDetail(r.keptAt, 30, vm.timezone);
+      expect(detail).toMatch(/before .*2026|before .*2027/);
+      expect(lastCommentText(vm.issueKey)).toBe(panelComment(detail));
+    }
     const after = new Map((await everyRow(admin)).map((r) => [r.id, r]));
     for (const r of warned) {
       expect(after.get(r.id)?.lifecycle).not.toContain('warned');
