@@ -1,7 +1,7 @@
 import type { LifecycleEvent } from '../../src/contract/events';
 import type { Vm } from '../../src/contract/vm-api';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
-import { bootDecision, confirmsRecord, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
+import { bootDecision, confirmsRecord, decideLifecycleEvent, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
 import { panelView, queuedProvision, worthStoring, type PanelFacts } from '../../src/domain/panel-view';
 import { alreadyHandled, panelKey, provisionKey, transitionKey } from '../../src/domain/provision-policy';
 import { PENDING_TRUSTED_SECONDS } from '../../src/domain/retry';
@@ -146,5 +146,25 @@ describe('what a lifecycle event means for the issue’s record', () => {
     expect(bootDecision(ready, { boot: { instanceId: vm.id, status: 'ready', at: event.time } })).toEqual({ kind: 'already-applied' });
     expect(bootDecision(failed, { boot: { instanceId: vm.id, status: 'failed', step: 'packages', at: event.time } })).toEqual({ kind: 'already-applied' });
     expect(bootDecision(ready, { boot: { instanceId: vm.id, status: 'failed', step: 'packages', at: event.time } }).kind).toBe('apply');
+  });
+
+  describe('one decision per event', () => {
+    const observed = { ...event, cause: 'ec2-event' as const, observedAt: '2026-11-26T09:59:00Z' };
+    it.each([
+      ['an event of an earlier VM of the issue', event, { vm: { ...vm, id: 'i-0fff12345def67890' } }, { kind: 'previous-instance', liveInstanceId: 'i-0fff12345def67890' }],
+      ['an observation older than the one on record', observed, { vm, lastObservation: { instanceId: vm.id, observedAt: '2026-11-26T10:00:00Z', sequence: 0 } }, { kind: 'older' }],
+      ['a boot signal already applied', { ...event, type: 'vm.ready' as const, cause: 'boot' as const }, { vm, boot: { instanceId: vm.id, status: 'ready' as const, at: event.time } }, { kind: 'boot-already-applied' }],
+      ['EC2 confirming the stop the issue shows', observed, { vm: { ...vm, state: 'stopping' as const } }, expect.objectContaining({ kind: 'state', announce: 'never' })],
+      ['the schedule’s daily stop', event, { vm }, expect.objectContaining({ kind: 'state', announce: 'unless-silent', firstRun: false })],
+      ['the first running, which writes back once', { ...event, type: 'vm.running' as const, cause: 'api' as const, vm }, { vm: { ...vm, state: 'pending' as const } }, expect.objectContaining({ kind: 'state', announce: 'always', firstRun: true, record: expect.objectContaining({ provisionedWriteBackDone: true }) })],
+    ])('%s', (_name, e, prop, expected) => {
+      expect(decideLifecycleEvent(e, prop)).toEqual(expected);
+    });
+
+    it('records the new state and the observation, and drops a pending request', () => {
+      const decision = decideLifecycleEvent(observed, { vm, pending: pending('2026-11-26T09:50:00Z') });
+      // A stop nobody announced yet, seen by EC2: news, but routine (the admin may keep it off the comments).
+      expect(decision).toMatchObject({ kind: 'state', announce: 'unless-silent', record: { vm: { state: 'stopped' }, pending: undefined, lastObservation: { instanceId: vm.id, observedAt: '2026-11-26T09:59:00Z', sequence: 0 } } });
+    });
   });
 });
