@@ -3,7 +3,7 @@ import type { Vm } from '../../src/contract/vm-api';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
 import { bootDecision, confirmsRecord, decideLifecycleEvent, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
 import { panelView, queuedProvision, worthStoring, type PanelFacts } from '../../src/domain/panel-view';
-import { alreadyHandled, panelKey, provisionKey, transitionKey } from '../../src/domain/provision-policy';
+import { alreadyHandled, panelKey, provisionKey, queuedRetryWanted, transitionKey } from '../../src/domain/provision-policy';
 import { PENDING_TRUSTED_SECONDS } from '../../src/domain/retry';
 import { nextStop, stopHeld } from '../../src/domain/stop-rule';
 import type { DevVmProperty } from '../../src/domain/vm-property';
@@ -74,6 +74,17 @@ describe('which key a provision request goes out under', () => {
     ['pending since an unreadable time: sent again under its own key', pending('yesterday'), { kind: 'send', idempotencyKey: request.idempotencyKey }],
   ])('%s', (_name, p, expected) => {
     expect(provisionKey(p ? { pending: p, updatedAt: '' } : undefined, 'fresh', NOW)).toEqual(expected);
+  });
+});
+
+describe('whether a queued retry is still sent', () => {
+  it.each([
+    ['the record still holds the request and there is no VM', { pending: pending('2026-11-26T09:50:00Z') }, true],
+    ['a VM arrived meanwhile', { vm, pending: pending('2026-11-26T09:50:00Z') }, false],
+    ['the request was cancelled', { vm: { ...vm, state: 'terminated' as const } }, false],
+    ['another request replaced it', { pending: { ...pending('2026-11-26T09:50:00Z')!, request: { ...request, idempotencyKey: 'jira:10042:cl2' } } }, false],
+  ])('%s: %s', (_name, prop, expected) => {
+    expect(queuedRetryWanted({ ...prop, updatedAt: '' }, request.idempotencyKey)).toBe(expected);
   });
 });
 
