@@ -15,18 +15,18 @@ type Stored = Omit<DevVmProperty, 'updatedAt'>;
  * The scheduler knows no database endpoints, so its events carry a VM without database lines;
  * the ones the API returned at provisioning (stored on the issue) are kept in that case.
  */
-export function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
+function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
   if (vm.connection.databases.length > 0 || !known || known.connection.databases.length === 0) return vm;
   return { ...vm, connection: { ...vm.connection, databases: known.connection.databases } };
 }
 
 /** The record's VM when it is the event's instance. */
-export function knownVmOf(prop: Stored, event: Pick<LifecycleEvent, 'instanceId'>): Vm | undefined {
+function knownVmOf(prop: Stored, event: Pick<LifecycleEvent, 'instanceId'>): Vm | undefined {
   return prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
 }
 
 /** The state event `event` leaves the VM in (its own `state`, else the one its type implies). */
-export function stateAfter(event: Pick<LifecycleEvent, 'state' | 'type'>): VmState | undefined {
+function stateAfter(event: Pick<LifecycleEvent, 'state' | 'type'>): VmState | undefined {
   return event.state ?? STATE_OF_EVENT[event.type];
 }
 
