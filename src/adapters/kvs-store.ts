@@ -20,12 +20,12 @@ export type Secrets = Partial<Record<SecretName, string>>;
  * the version-1 shape (members added since, `comments` and `identity`, take their documented
  * defaults); a higher version was written by a newer app and is not guessed at.
  */
-export const SETTINGS_VERSION = 1;
+const SETTINGS_VERSION = 1;
 
 /** What reading the stored settings found. Unreadable settings are reported, never silently replaced. */
 export type SettingsRead = { kind: 'absent' } | { kind: 'ok'; settings: Settings } | { kind: 'unreadable'; problems: string[] };
 
-export function readStoredSettings(raw: unknown): SettingsRead {
+function readStoredSettings(raw: unknown): SettingsRead {
   if (raw === undefined || raw === null) return { kind: 'absent' };
   if (typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'unreadable', problems: ['the stored value is not a JSON object'] };
   const { version = 1, ...value } = raw as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { pendingIsStale } from './retry';
-import type { DevVmProperty } from './vm-property';
+import { liveVm, type DevVmProperty } from './vm-property';
 import { idempotencyKeyFor } from './vm-request';
 
 /**
@@ -29,6 +29,15 @@ export function panelKey(issueId: string, now: Date, replacedVmId: string | unde
 /** Whether the transition with key `ownKey` was already handled: its request went out and is not being retried. */
 export function alreadyHandled(prop: DevVmProperty | undefined, ownKey: string): boolean {
   return prop?.idempotencyKey === ownKey && !prop.pending;
+}
+
+/**
+ * Whether a queued retry of the request with `key` should still be sent: only while the issue has
+ * no live VM and its record still holds that very request (a VM arrived, or the request was
+ * cancelled or replaced, and the job does nothing).
+ */
+export function queuedRetryWanted(prop: DevVmProperty | undefined, key: string): boolean {
+  return !liveVm(prop) && prop?.pending?.request.idempotencyKey === key;
 }
 
 export type KeyDecision = { kind: 'queued' } | { kind: 'send'; idempotencyKey: string };

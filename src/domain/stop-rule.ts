@@ -1,5 +1,5 @@
 import type { Vm } from '../contract/vm-api';
-import { nextBoundaries } from './schedule';
+import { lastBoundaryBetween, nextBoundaries } from './schedule';
 
 /**
  * When the scheduler stops a running VM: the one rule the reconciler acts on (reconcile-steps.ts,
@@ -15,16 +15,18 @@ export function stopHeld(keepRunningUntil: Date | undefined, nowMs: number): kee
 
 /**
  * The next time the scheduler stops `vm` on its schedule. A hold that outlasts the next scheduled
- * stop (with no start in between, which would begin a new day) moves that stop to the hold's end,
- * because the held-back stop is owed and carried out then. Undefined when the schedule is off or
- * has no stop.
+ * stop holds back every stop until it ends: when the last boundary before its end is a stop, that
+ * stop is owed and carried out when the hold ends; when it is a start, the window is open again
+ * (the start supersedes the owed stop) and the next stop is the first scheduled one after the hold.
+ * Undefined when the schedule is off or has no stop.
  */
 export function nextStop(vm: Pick<Vm, 'state' | 'schedule' | 'keepRunningUntil'>, now: Date): Date | undefined {
   if (!vm.schedule.enabled) return undefined;
-  const { nextStart, nextStop: stop } = nextBoundaries(vm.schedule, now);
+  const stop = nextBoundaries(vm.schedule, now).nextStop;
   if (!stop) return undefined;
   const keep = vm.keepRunningUntil ? new Date(vm.keepRunningUntil) : undefined;
   const running = vm.state === 'running' || vm.state === 'pending';
-  if (!running || !stopHeld(keep, now.getTime()) || keep <= stop || (nextStart && nextStart <= keep)) return stop;
-  return keep;
+  if (!running || !stopHeld(keep, now.getTime()) || keep <= stop) return stop;
+  if (lastBoundaryBetween(vm.schedule, now, keep)?.kind === 'stop') return keep;
+  return nextBoundaries(vm.schedule, keep).nextStop;
 }

@@ -50,7 +50,7 @@ export type DevVmProperty = z.infer<typeof DevVmProperty>;
  * version-1 shape; a record of a higher version was written by a newer app and is not guessed at.
  * A change of shape bumps this and adds a step to `migrate` below.
  */
-export const DEV_VM_PROPERTY_VERSION = 1;
+const DEV_VM_PROPERTY_VERSION = 1;
 
 /** What reading the stored property found. `unreadable` is "unknown", never "no VM": callers refuse to act on it. */
 export type PropertyRead = { kind: 'absent' } | { kind: 'ok'; prop: DevVmProperty } | { kind: 'unreadable'; reason: string };

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { notConfiguredComment } from '../domain/comments';
-import { DEV_VM_PROPERTY, liveVm, readDevVmProperty } from '../domain/vm-property';
+import { queuedRetryWanted } from '../domain/provision-policy';
+import { DEV_VM_PROPERTY, readDevVmProperty } from '../domain/vm-property';
 import { log } from '../adapters/log';
 import { RetryJob } from '../adapters/retry-queue';
 import type { InvocationError } from '@forge/events';
@@ -47,7 +48,7 @@ async function processQueueEvent(event: unknown, now: Date, svc: VmService): Pro
     return;
   }
   const prop = record.kind === 'ok' ? record.prop : undefined;
-  if (liveVm(prop) || prop?.pending?.request.idempotencyKey !== request.idempotencyKey) {
+  if (!queuedRetryWanted(prop, request.idempotencyKey)) {
     log.info('queued provision no longer needed', { issueKey, attempt });
     return;
   }

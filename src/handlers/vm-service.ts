@@ -52,7 +52,7 @@ export interface TrustedVm {
 export type ProvisionOutcome = { outcome: 'provisioned'; vm: Vm; property: DevVmProperty } | { outcome: 'queued'; retryInSeconds: number; failure: ReportedFailure } | { outcome: 'failed'; message: string; failure: ReportedFailure };
 
 export type AppStore = typeof kvsStore;
-export type Log = typeof appLog;
+type Log = typeof appLog;
 
 export interface ServiceDeps {
   jira: JiraClient;

@@ -3,9 +3,8 @@ import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
-import { bootDecision, confirmsRecord, isRoutineScheduleEvent, knownVmOf, stateAfter, vmAfterEvent } from '../domain/lifecycle-events';
-import { isOlderThan, observationOf } from '../domain/observation';
-import { DEV_VM_PROPERTY, liveVm, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { decideLifecycleEvent } from '../domain/lifecycle-events';
+import { DEV_VM_PROPERTY, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { defaultVmService, type VmService } from './vm-service';
@@ -113,63 +112,44 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
     await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
     return;
   }
-  const stored = record.kind === 'ok' ? record.prop : undefined;
-  const prop: Omit<DevVmProperty, 'updatedAt'> = stored ?? {};
-  const live = liveVm(stored);
-  if (live && live.id !== event.instanceId) {
-    // A late event of an earlier VM of this issue: the live one stays on record, and no comment
-    // about the old one (a stored "terminated" would let a second VM be provisioned).
-    log.info('lifecycle event of a previous instance ignored', { eventId: event.id, issueKey: event.issueKey, instanceId: event.instanceId, liveInstanceId: live.id });
-    return;
+  const prop: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : {};
+  const ids = { eventId: event.id, issueKey: event.issueKey };
+  const decision = decideLifecycleEvent(event, prop);
+  switch (decision.kind) {
+    case 'previous-instance':
+      log.info('lifecycle event of a previous instance ignored', { ...ids, instanceId: event.instanceId, liveInstanceId: decision.liveInstanceId });
+      return;
+    case 'older':
+      // Answered 200: a retry would be just as old.
+      log.info('lifecycle event older than the state on record ignored', { ...ids, observedAt: event.observedAt ?? 'none', onRecord: prop.lastObservation?.observedAt });
+      return;
+    case 'boot-already-applied':
+      log.info('boot signal already applied', { ...ids, type: event.type });
+      return;
+    case 'boot': {
+      await writeProperty(event.issueKey, decision.record, nowIso);
+      const comment = lifecycleComment(decision.vm ? { ...event, vm: decision.vm } : event, decision.vm?.schedule.timezone ?? 'UTC', false, false);
+      if (comment) await jira.addComment(event.issueKey, comment);
+      log.info('boot signal applied', { ...ids, type: event.type, instanceId: event.instanceId, ...(event.bootStep ? { step: event.bootStep } : {}) });
+      return;
+    }
+    case 'state':
+      break;
   }
-  if (event.type === 'vm.ready' || event.type === 'vm.boot-failed') return applyBootEvent(svc, event, prop, nowIso);
-  if (isOlderThan(event, prop.lastObservation)) {
-    // Delivered after a newer observation of this VM was applied: it must not bring back an older
-    // state, nor post a comment about it. Answered 200: a retry would be just as old.
-    log.info('lifecycle event older than the state on record ignored', { eventId: event.id, issueKey: event.issueKey, observedAt: event.observedAt ?? 'none', onRecord: prop.lastObservation?.observedAt });
-    return;
-  }
-  const observation = observationOf(event);
-  const known = knownVmOf(prop, event);
-  const vm = vmAfterEvent(event, known);
-  const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
-  const readyAnnounced = prop.boot?.instanceId === event.instanceId && prop.boot.status === 'ready';
-  // An observed state (EC2's own notification, or the reconciler's `ec2` notice of a VM it saw
-  // running) that the issue already shows is not announced twice: with EC2's events, the
-  // reconciler's first-running notice usually comes minutes after the event-driven one.
-  const confirmation = (event.cause === 'ec2-event' || event.cause === 'ec2') && !firstRun && confirmsRecord(known?.state, stateAfter(event));
-  const updated = await writeProperty(
-    event.issueKey,
-    { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
-    nowIso,
-  );
+  const { vm, firstRun, readyAnnounced, announce } = decision;
+  const updated = await writeProperty(event.issueKey, decision.record, nowIso);
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const settings = confirmation ? undefined : await svc.store.loadSettings();
+  const settings = announce === 'unless-silent' || announce === 'if-asked' ? await svc.store.loadSettings() : undefined;
   const silent =
-    confirmation ||
-    (isRoutineScheduleEvent(event, firstRun) && settings?.comments.scheduledStartStop === 'silent') ||
-    (event.type === 'vm.stop-deferred' && settings?.comments.deferredStop !== 'comment');
+    announce === 'never' ||
+    (announce === 'unless-silent' && settings?.comments.scheduledStartStop === 'silent') ||
+    (announce === 'if-asked' && settings?.comments.deferredStop !== 'comment');
   // The idle warning mentions the assignee, who can keep the VM.
   const assignee = { accountId: userAccountId(issue.fields.assignee), name: userDisplayName(issue.fields.assignee) };
   const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced, assignee);
   if (comment) await jira.addComment(event.issueKey, comment);
-  log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
+  log.info('lifecycle event applied', { ...ids, type: event.type, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
   if (firstRun && updated.vm) await writeBack(svc, event.issueKey, updated.vm);
-}
-
-/** The VM's first-boot signal: applied once per outcome (lifecycle-events.ts bootDecision). */
-async function applyBootEvent(svc: VmService, event: LifecycleEvent, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<void> {
-  const { jira, writeProperty } = svc;
-  const decision = bootDecision(event, prop);
-  if (decision.kind === 'already-applied') {
-    log.info('boot signal already applied', { eventId: event.id, issueKey: event.issueKey, type: event.type });
-    return;
-  }
-  const { vm, boot } = decision;
-  await writeProperty(event.issueKey, { ...prop, ...(vm ? { vm } : {}), boot }, nowIso);
-  const comment = lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', false, false);
-  if (comment) await jira.addComment(event.issueKey, comment);
-  log.info('boot signal applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(event.bootStep ? { step: event.bootStep } : {}) });
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { LifecycleEvent } from '../../src/contract/events';
 import type { Vm } from '../../src/contract/vm-api';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
-import { bootDecision, confirmsRecord, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
+import { bootDecision, confirmsRecord, decideLifecycleEvent, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
 import { panelView, queuedProvision, worthStoring, type PanelFacts } from '../../src/domain/panel-view';
-import { alreadyHandled, panelKey, provisionKey, transitionKey } from '../../src/domain/provision-policy';
+import { alreadyHandled, panelKey, provisionKey, queuedRetryWanted, transitionKey } from '../../src/domain/provision-policy';
 import { PENDING_TRUSTED_SECONDS } from '../../src/domain/retry';
 import { nextStop, stopHeld } from '../../src/domain/stop-rule';
 import type { DevVmProperty } from '../../src/domain/vm-property';
@@ -33,7 +33,8 @@ describe('the next stop the panel shows is the one the scheduler carries out', (
     ['no hold: the scheduled stop', {}, TODAY_STOP],
     ['a hold ending before the stop: the scheduled stop', { keepRunningUntil: '2026-11-26T17:00:00Z' }, TODAY_STOP],
     ['a hold past the stop: the hold’s end (the stop is owed until then)', { keepRunningUntil: '2026-11-26T21:00:00Z' }, '2026-11-26T21:00:00.000Z'],
-    ['a hold past the next start: the scheduled stop (a new day begins)', { keepRunningUntil: '2026-11-27T09:00:00Z' }, TODAY_STOP],
+    ['a hold past the next start: the first stop after the hold (the start supersedes the owed stop)', { keepRunningUntil: '2026-11-27T09:00:00Z' }, '2026-11-27T18:00:00.000Z'],
+    ['a hold past the weekend’s last stop: the hold’s end', { keepRunningUntil: '2026-11-28T12:00:00Z' }, '2026-11-28T12:00:00.000Z'],
     ['a hold that already ended: the scheduled stop', { keepRunningUntil: '2026-11-26T09:00:00Z' }, TODAY_STOP],
     ['a stopped VM: the scheduled stop, holds do not matter', { state: 'stopped' as const, keepRunningUntil: '2026-11-26T21:00:00Z' }, TODAY_STOP],
     ['schedule off: none', { schedule: { ...vm.schedule, enabled: false } }, undefined],
@@ -73,6 +74,17 @@ describe('which key a provision request goes out under', () => {
     ['pending since an unreadable time: sent again under its own key', pending('yesterday'), { kind: 'send', idempotencyKey: request.idempotencyKey }],
   ])('%s', (_name, p, expected) => {
     expect(provisionKey(p ? { pending: p, updatedAt: '' } : undefined, 'fresh', NOW)).toEqual(expected);
+  });
+});
+
+describe('whether a queued retry is still sent', () => {
+  it.each([
+    ['the record still holds the request and there is no VM', { pending: pending('2026-11-26T09:50:00Z') }, true],
+    ['a VM arrived meanwhile', { vm, pending: pending('2026-11-26T09:50:00Z') }, false],
+    ['the request was cancelled', { vm: { ...vm, state: 'terminated' as const } }, false],
+    ['another request replaced it', { pending: { ...pending('2026-11-26T09:50:00Z')!, request: { ...request, idempotencyKey: 'jira:10042:cl2' } } }, false],
+  ])('%s: %s', (_name, prop, expected) => {
+    expect(queuedRetryWanted({ ...prop, updatedAt: '' }, request.idempotencyKey)).toBe(expected);
   });
 });
 
@@ -145,5 +157,25 @@ describe('what a lifecycle event means for the issue’s record', () => {
     expect(bootDecision(ready, { boot: { instanceId: vm.id, status: 'ready', at: event.time } })).toEqual({ kind: 'already-applied' });
     expect(bootDecision(failed, { boot: { instanceId: vm.id, status: 'failed', step: 'packages', at: event.time } })).toEqual({ kind: 'already-applied' });
     expect(bootDecision(ready, { boot: { instanceId: vm.id, status: 'failed', step: 'packages', at: event.time } }).kind).toBe('apply');
+  });
+
+  describe('one decision per event', () => {
+    const observed = { ...event, cause: 'ec2-event' as const, observedAt: '2026-11-26T09:59:00Z' };
+    it.each([
+      ['an event of an earlier VM of the issue', event, { vm: { ...vm, id: 'i-0fff12345def67890' } }, { kind: 'previous-instance', liveInstanceId: 'i-0fff12345def67890' }],
+      ['an observation older than the one on record', observed, { vm, lastObservation: { instanceId: vm.id, observedAt: '2026-11-26T10:00:00Z', sequence: 0 } }, { kind: 'older' }],
+      ['a boot signal already applied', { ...event, type: 'vm.ready' as const, cause: 'boot' as const }, { vm, boot: { instanceId: vm.id, status: 'ready' as const, at: event.time } }, { kind: 'boot-already-applied' }],
+      ['EC2 confirming the stop the issue shows', observed, { vm: { ...vm, state: 'stopping' as const } }, expect.objectContaining({ kind: 'state', announce: 'never' })],
+      ['the schedule’s daily stop', event, { vm }, expect.objectContaining({ kind: 'state', announce: 'unless-silent', firstRun: false })],
+      ['the first running, which writes back once', { ...event, type: 'vm.running' as const, cause: 'api' as const, vm }, { vm: { ...vm, state: 'pending' as const } }, expect.objectContaining({ kind: 'state', announce: 'always', firstRun: true, record: expect.objectContaining({ provisionedWriteBackDone: true }) })],
+    ])('%s', (_name, e, prop, expected) => {
+      expect(decideLifecycleEvent(e, prop)).toEqual(expected);
+    });
+
+    it('records the new state and the observation, and drops a pending request', () => {
+      const decision = decideLifecycleEvent(observed, { vm, pending: pending('2026-11-26T09:50:00Z') });
+      // A stop nobody announced yet, seen by EC2: news, but routine (the admin may keep it off the comments).
+      expect(decision).toMatchObject({ kind: 'state', announce: 'unless-silent', record: { vm: { state: 'stopped' }, pending: undefined, lastObservation: { instanceId: vm.id, observedAt: '2026-11-26T09:59:00Z', sequence: 0 } } });
+    });
   });
 });
