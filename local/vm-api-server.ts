@@ -4,6 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, validationError } from '../src/contract/errors';
+import type { IdlePolicy } from '../src/contract/idle-policy';
 import { clientDatabaseName } from '../src/contract/names';
 import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
 import { VmApi, matchRoute, selectOperation, type LifecycleUpdate, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
@@ -37,6 +38,8 @@ export interface VmApiStandIn {
   nextError: ApiError | undefined;
   /** Requests the last check found valid, with what was verified (for the SigV4 test). */
   verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
+  /** The idle policy last saved with PUT /policy (the real API writes it to one SSM parameter). */
+  policy: IdlePolicy | undefined;
   /** Forget every VM, key and call, and answer again (between tests). */
   reset(): void;
   close(): Promise<void>;
@@ -133,6 +136,7 @@ function vmFor(req: ProvisionRequest, region: string, createdAt: string): Vm {
     amiId: 'ami-0123456789abcdef0',
     createdAt,
     schedule: req.schedule,
+    ...(req.costCenter ? { costCenter: req.costCenter } : {}),
     connection: {
       region,
       ssmCommand: `aws ssm start-session --target ${id} --region ${region}`,
@@ -153,7 +157,7 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
   const byKey = new Map<string, string>();
   const calls: VmApiCall[] = [];
   const verified: VmApiStandIn['verified'] = [];
-  const state: { mode: VmApiStandIn['mode']; nextError: ApiError | undefined } = { mode: 'up', nextError: undefined };
+  const state: { mode: VmApiStandIn['mode']; nextError: ApiError | undefined; policy: IdlePolicy | undefined } = { mode: 'up', nextError: undefined, policy: undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -275,6 +279,11 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
           result = updated;
           break;
         }
+        case 'updatePolicy':
+          // As infra-cdk/lambda/vm-api/operations.ts updatePolicy: kept as sent (the contract validated it).
+          state.policy = body as IdlePolicy;
+          result = body;
+          break;
         default:
           throw new ApiError('NOT_FOUND', `${op} is not served by the stand-in`);
       }
@@ -314,7 +323,11 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
     set nextError(e) {
       state.nextError = e;
     },
+    get policy() {
+      return state.policy;
+    },
     reset: () => {
+      state.policy = undefined;
       vms.clear();
       byKey.clear();
       calls.length = 0;

@@ -21,9 +21,11 @@ import { UserDataInput } from '../../src/domain/user-data';
  * | allowedOs               | al2023,ubuntu-24.04                       | OS the API accepts (one launch template each)      |
  * | vmArchitecture          | x86_64                                    | AMI architecture; instance types must match it     |
  * | rhelAmiParameter        | (none)                                    | SSM parameter holding a RHEL 9 AMI id; enables rhel-9 |
+ * | goldenImage             | false                                     | EC2 Image Builder pipeline per OS baking the tools into the VMs' AMI |
  * | scheduleIntervalMinutes | 5                                         | reconciler rate                                    |
  * | idleDays                | 30                                        | idle reaper threshold                              |
  * | idleWarningDays         | 3                                         | warning this many days before termination          |
+ * | bootDeadlineMinutes     | 30                                        | first boot not ready by then: reported failed (0 off) |
  * | cloudTrail              | true                                      | create a multi-region CloudTrail trail             |
  * | developerAccess         | true                                      | create the developers' group and policy            |
  * | secretPrefix            | dev-vm/                                   | prefix of every Secrets Manager name               |
@@ -88,9 +90,11 @@ const Context = z
     allowedOs: list(OsId).default(['al2023', 'ubuntu-24.04']),
     vmArchitecture: z.enum(VM_ARCHITECTURES).default('x86_64'),
     rhelAmiParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter name such as "/golden/rhel9"').optional(),
+    goldenImage: bool.default(false),
     scheduleIntervalMinutes: int(1, 60).default(5),
     idleDays: int(3, 365).default(30),
     idleWarningDays: int(1, 30).default(3),
+    bootDeadlineMinutes: int(0, 1440).default(30),
     cloudTrail: bool.default(true),
     developerAccess: bool.default(true),
     secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/" and use only A-Z a-z 0-9 / _ + = . @ -').default('dev-vm/'),
@@ -130,6 +134,12 @@ const Context = z
       if (isArmInstanceType(t) !== (c.vmArchitecture === 'arm64'))
         ctx.addIssue({ code: 'custom', path: ['allowedInstanceTypes'], message: `${t} does not run ${c.vmArchitecture} AMIs (set vmArchitecture or drop it)` });
     }
+    if (c.goldenImage && c.vpcId === undefined && c.egress === 'endpoints')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['goldenImage'],
+        message: 'needs egress "nat": the image build downloads packages and the efs-utils source from the internet, which egress "endpoints" does not reach',
+      });
     if (c.idleWarningDays >= c.idleDays) ctx.addIssue({ code: 'custom', path: ['idleWarningDays'], message: 'must be less than idleDays' });
   });
 

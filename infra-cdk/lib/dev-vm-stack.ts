@@ -1,3 +1,4 @@
+import { idlePolicyParameterName } from './iam/arns';
 import { Aws, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Tag } from '../../src/contract/tags';
@@ -6,6 +7,7 @@ import { OperationalAlarms } from './constructs/alarms';
 import { AuditTrail } from './constructs/audit';
 import type { CommonEnv } from './constructs/common-env';
 import { Databases } from './constructs/database';
+import { GoldenImage } from './constructs/golden-image';
 import { LifecycleEvents } from './constructs/events';
 import { MYSQL_PORT, Network, POSTGRES_PORT } from './constructs/network';
 import { WorkingHoursScheduler } from './constructs/scheduler';
@@ -32,6 +34,7 @@ export class DevVmStack extends Stack {
   readonly storage: Storage;
   readonly databases: Databases;
   readonly launch: VmLaunch;
+  readonly goldenImage?: GoldenImage;
   readonly events: LifecycleEvents;
   readonly scheduler: WorkingHoursScheduler;
   readonly api: VmApi;
@@ -62,6 +65,16 @@ export class DevVmStack extends Stack {
       instanceType: config.dbInstanceType,
       secretPrefix: config.secretPrefix,
     });
+    if (config.goldenImage) {
+      this.goldenImage = new GoldenImage(this, 'GoldenImage', {
+        allowedOs: config.allowedOs,
+        architecture: config.vmArchitecture,
+        rhelAmiParameter: config.rhelAmiParameter,
+        managedBy: config.managedBy,
+        vpc: this.network.vpc,
+        subnets: this.network.privateSubnets,
+      });
+    }
     this.launch = new VmLaunch(this, 'VmLaunch', {
       allowedOs: config.allowedOs,
       architecture: config.vmArchitecture,
@@ -70,7 +83,10 @@ export class DevVmStack extends Stack {
       managedBy: config.managedBy,
       secretPrefix: config.secretPrefix,
       fileSystem: this.storage.fileSystem,
+      ...(this.goldenImage ? { goldenImageParameters: this.goldenImage.parameterNames } : {}),
     });
+    // The templates name the golden parameters: they exist (seeded) before the first template does.
+    if (this.goldenImage) this.launch.node.addDependency(this.goldenImage);
 
     const common: Omit<CommonEnv, 'EVENT_BUS_NAME'> = {
       MANAGED_BY: config.managedBy,
@@ -93,6 +109,8 @@ export class DevVmStack extends Stack {
       intervalMinutes: config.scheduleIntervalMinutes,
       idleDays: config.idleDays,
       idleWarningDays: config.idleWarningDays,
+      bootDeadlineMinutes: config.bootDeadlineMinutes,
+      idlePolicyParameter: idlePolicyParameterName(config.secretPrefix),
       stateBucket: this.storage.stateBucket,
       eventBus: this.events.bus,
     });
@@ -108,6 +126,7 @@ export class DevVmStack extends Stack {
       vmSecurityGroup: this.network.vmSecurityGroup,
       launchTemplates: this.launch.templates,
       amiParameters: this.launch.amiParameters,
+      goldenImages: config.goldenImage,
       allowedInstanceTypes: config.allowedInstanceTypes,
       allowedOs: config.allowedOs,
       fileSystem: this.storage.fileSystem,
@@ -115,6 +134,7 @@ export class DevVmStack extends Stack {
       mysql: this.databases.mysql,
       instanceRolePath: config.instanceRolePath,
       instancePolicy: this.launch.instancePolicy.policy,
+      idlePolicyParameter: idlePolicyParameterName(config.secretPrefix),
       instanceBoundary: this.launch.boundary.policy,
       uidBase: config.uidBase,
       dbNamespace: config.dbNamespace,

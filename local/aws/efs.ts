@@ -6,11 +6,14 @@ import { hexId, type AccessPoint, type AwsState } from './state';
 
 /**
  * EFS access points over restJson1: `POST /2015-02-01/access-points`, `GET …?FileSystemId=`,
- * `DELETE …/{id}`. Errors carry `ErrorCode` in the body and the code in x-amzn-ErrorType; a
+ * `DELETE …/{id}`, and TagResource (`POST /2015-02-01/resource-tags/{id}`, 200 with an empty body,
+ * adding or overwriting the given keys: https://docs.aws.amazon.com/efs/latest/ug/API_TagResource.html).
+ * Errors carry `ErrorCode` in the body and the code in x-amzn-ErrorType; a
  * repeated ClientToken answers AccessPointAlreadyExists with the existing id, as EFS does.
  */
 
 const BASE = '/2015-02-01/access-points';
+const TAGS_BASE = '/2015-02-01/resource-tags';
 const MAX_PER_FILE_SYSTEM = 1000;
 
 export function efsOperation(req: StandInRequest): string {
@@ -19,6 +22,7 @@ export function efsOperation(req: StandInRequest): string {
   if (req.rawPath === BASE && req.method === 'POST') return 'CreateAccessPoint';
   if (req.rawPath === BASE && req.method === 'GET') return 'DescribeAccessPoints';
   if (req.rawPath.startsWith(`${BASE}/`) && req.method === 'DELETE') return 'DeleteAccessPoint';
+  if (req.rawPath.startsWith(`${TAGS_BASE}/`) && req.method === 'POST') return 'TagResource';
   return `${req.method} ${req.rawPath}`;
 }
 
@@ -36,6 +40,15 @@ export function handleEfs(req: StandInRequest, ctx: ServiceContext): StandInResp
       const id = decodeURIComponent(req.rawPath.slice(BASE.length + 1));
       if (!ctx.state.accessPoints.delete(id)) throw notFound(id);
       return { status: 204, headers: { 'x-amzn-requestid': req.requestId }, body: '' };
+    }
+    case 'TagResource': {
+      const id = decodeURIComponent(req.rawPath.slice(TAGS_BASE.length + 1));
+      const ap = ctx.state.accessPoints.get(id);
+      if (!ap) throw notFound(id);
+      const tags = readTagList(jsonBody(req), 'Tags');
+      if (tags.size === 0) throw new AwsError('BadRequest', 'Tags must contain at least one tag.', 400);
+      for (const [k, v] of tags) ap.tags.set(k, v);
+      return { status: 200, headers: { 'x-amzn-requestid': req.requestId }, body: '' };
     }
     default:
       throw new AwsError('BadRequest', `No such operation: ${op}`, 400);

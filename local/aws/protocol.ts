@@ -2,17 +2,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { document, leaf, node } from './xml';
 
 /** Services by their SigV4 signing name (the `<service>` in the credential scope). */
-export type AwsService = 'ec2' | 'elasticfilesystem' | 'iam' | 'secretsmanager' | 's3' | 'events' | 'ssm';
-export const AWS_SERVICES: readonly AwsService[] = ['ec2', 'elasticfilesystem', 'iam', 'secretsmanager', 's3', 'events', 'ssm'];
+export type AwsService = 'ec2' | 'elasticfilesystem' | 'iam' | 'secretsmanager' | 's3' | 'events' | 'ssm' | 'monitoring';
+export const AWS_SERVICES: readonly AwsService[] = ['ec2', 'elasticfilesystem', 'iam', 'secretsmanager', 's3', 'events', 'ssm', 'monitoring'];
 
 /** The wire protocol each service speaks; it decides how errors are rendered. */
-export type Protocol = 'ec2Query' | 'awsQuery' | 'awsJson1_1' | 'restJson1' | 'restXml';
+export type Protocol = 'ec2Query' | 'awsQuery' | 'awsJson1_0' | 'awsJson1_1' | 'restJson1' | 'restXml';
 export const PROTOCOL_OF: Readonly<Record<AwsService, Protocol>> = {
   ec2: 'ec2Query',
   iam: 'awsQuery',
   secretsmanager: 'awsJson1_1',
   events: 'awsJson1_1',
   ssm: 'awsJson1_1',
+  // CloudWatch (signing name `monitoring`): awsJson1_0, query-compatible errors.
+  monitoring: 'awsJson1_0',
   elasticfilesystem: 'restJson1',
   s3: 'restXml',
 };
@@ -115,6 +117,13 @@ export function renderError(protocol: Protocol, err: AwsError, requestId: string
       return {
         status: err.status,
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId, 'x-amzn-errortype': err.code },
+        body: JSON.stringify({ __type: err.code, message: err.message, ...err.fields }),
+      };
+    case 'awsJson1_0':
+      // awsQueryCompatible services (CloudWatch) also name the query-protocol code and fault.
+      return {
+        status: err.status,
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}` },
         body: JSON.stringify({ __type: err.code, message: err.message, ...err.fields }),
       };
     case 'restJson1':

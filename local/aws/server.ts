@@ -23,6 +23,7 @@ import { handleSecretsManager, targetOperation } from './secrets-manager';
 import { parseAuthorization, STAND_IN_CREDENTIALS, verifySignature, type StandInCredentials } from './sigv4';
 import { toSnapshot, type AwsSnapshot } from './snapshot';
 import { handleSsm } from './ssm';
+import { handleCloudWatch } from './cloudwatch';
 import { createState, requestId, type AwsState } from './state';
 
 /**
@@ -90,6 +91,7 @@ const SERVICES: Readonly<Record<AwsService, { readonly operation: (req: StandInR
   secretsmanager: { operation: targetOperation, handle: handleSecretsManager },
   events: { operation: targetOperation, handle: handleEventBridge },
   ssm: { operation: targetOperation, handle: handleSsm },
+  monitoring: { operation: targetOperation, handle: handleCloudWatch },
   s3: { operation: s3Operation, handle: handleS3 },
 };
 
@@ -105,6 +107,7 @@ function serviceOf(req: StandInRequest): AwsService | undefined {
   if (target.startsWith('secretsmanager.')) return 'secretsmanager';
   if (target.startsWith('AWSEvents.')) return 'events';
   if (target.startsWith('AmazonSSM.')) return 'ssm';
+  if (target.startsWith('GraniteServiceVersion20100801.')) return 'monitoring';
   if (req.rawPath.startsWith('/2015-02-01/')) return 'elasticfilesystem';
   const body = req.body.toString('utf8');
   if (/(^|&)Version=2016-11-15(&|$)/.test(body)) return 'ec2';

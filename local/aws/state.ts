@@ -230,6 +230,8 @@ export interface AwsState {
   readonly events: RecordedEvent[];
   readonly parameters: Map<string, SsmParameter>;
   readonly sessions: SsmSession[];
+  /** CloudWatch AWS/EC2 CPUUtilization samples per instance id (`at` epoch ms, percent), for GetMetricData. */
+  readonly cpuSamples: Map<string, { at: number; value: number }[]>;
   /** Every request served, in order (benchmarks count EC2 calls per reconciler run from this). */
   readonly calls: CallRecord[];
   /** Allocation counters (private IPs never repeat within one stand-in). */
@@ -258,6 +260,7 @@ export function createState(region: string, accountId: string): AwsState {
     events: [],
     parameters: new Map(),
     sessions: [],
+    cpuSamples: new Map(),
     calls: [],
     counters: { privateIp: 0 },
   };

@@ -11,8 +11,13 @@ import { gzipSync } from 'node:zlib';
  *  - measureFleetRender(): the fleet page in Chromium over N VMs: navigation → first page on
  *    screen (`dev-vm:first-content`) and → every row rendered;
  *  - fleetBundle(): gzip JS of the fleet page's own build (the issue panel's is reported apart).
- * Numbers are reported, never asserted.
+ * Numbers are not asserted in tests (too noisy for a shared machine); `npm run bench -- fleet`
+ * exits with status 1 when the first page misses FLEET_FIRST_PAGE_BUDGET_MS, and refuses to
+ * report a render time when the page's mark is missing or was placed before any row showed.
  */
+
+/** Issue 15: the first page of a 1,000-VM fleet on screen within a second (median of the runs). */
+export const FLEET_FIRST_PAGE_BUDGET_MS = 1000;
 
 const ROOT = resolve(__dirname, '../..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -80,6 +85,8 @@ async function listAll(stack: import('../preview/wiring').Stack, vms: number): P
 
 export interface FleetRender {
   vms: number;
+  /** Rows in the table when the first-content mark was placed (the first page). */
+  firstPageRows: number;
   firstPageMedianMs: number;
   allRowsMedianMs: number;
 }
@@ -92,17 +99,25 @@ async function render(stack: import('../preview/wiring').Stack, vms: number, run
     try {
       const first: number[] = [];
       const all: number[] = [];
+      let firstPageRows = 0;
       for (let i = 0; i < runs; i++) {
         const { context, page } = await rig.open();
         await page.waitForFunction(() => performance.getEntriesByName('dev-vm:first-content').length > 0, undefined, { timeout: 60_000 });
         await page.waitForFunction((n) => document.querySelectorAll('[data-testid="fleet-row"]').length === n, vms, { timeout: 120_000, polling: 50 });
         const done = await page.evaluate(() => performance.now());
-        const start = await page.evaluate(() => performance.getEntriesByName('dev-vm:first-content')[0]?.startTime ?? Number.NaN);
-        first.push(Math.round(start));
+        const mark = await page.evaluate(() => {
+          const m = performance.getEntriesByName('dev-vm:first-content')[0] as PerformanceMark | undefined;
+          return m ? { startTime: m.startTime, rows: (m.detail as { rows?: unknown } | null)?.rows } : undefined;
+        });
+        if (!mark || typeof mark.rows !== 'number' || mark.rows < 1 || !Number.isFinite(mark.startTime)) {
+          throw new Error(`the fleet page's first-content mark is missing or was placed with no rows on screen (${JSON.stringify(mark)}): nothing measured`);
+        }
+        firstPageRows = mark.rows;
+        first.push(Math.round(mark.startTime));
         all.push(Math.round(done));
         await context.close();
       }
-      return { vms, firstPageMedianMs: median(first), allRowsMedianMs: median(all) };
+      return { vms, firstPageRows, firstPageMedianMs: median(first), allRowsMedianMs: median(all) };
     } finally {
       await rig.close();
     }

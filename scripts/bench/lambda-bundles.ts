@@ -84,6 +84,7 @@ const BENCH_ENV: Record<string, string> = {
   FORGE_CALLER_ARN: 'arn:aws:iam::123456789012:user/dev-vm/bench-forge',
   HMAC_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
   WEBTRIGGER_URL_PARAMETER: '/dev-vm/webtrigger-url',
+  IDLE_POLICY_PARAMETER: '/dev-vm/idle-policy',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 

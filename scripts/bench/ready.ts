@@ -51,7 +51,10 @@ export async function benchReady(): Promise<ReadyBench> {
       reconcilerRunsBeforeRunningNotice: runsAtRunning,
       reconcilerRunsBeforeReadyComment: reconcilerRuns(),
       readyTagToCommentMs: ms,
-      steps: OS_IDS.map((os) => ({ os, plain: firstBootSteps({ os, developer: 'jdoe', uid: 20000, gid: 20000, fileSystemId: 'fs-0123456789abcdef0', accessPointId: 'fsap-0123456789abcdef0', region: 'eu-west-1', secretName: 's', databases: [] }).length, golden: firstBootSteps({ os, developer: 'jdoe', uid: 20000, gid: 20000, fileSystemId: 'fs-0123456789abcdef0', accessPointId: 'fsap-0123456789abcdef0', region: 'eu-west-1', secretName: 's', databases: [], goldenImage: true }).length })),
+      steps: OS_IDS.map((os) => {
+        const input = { os, developer: 'jdoe', uid: 20000, gid: 20000, fileSystemId: 'fs-0123456789abcdef0', accessPointId: 'fsap-0123456789abcdef0', region: 'eu-west-1', secretName: 's', databases: [] };
+        return { os, plain: firstBootSteps(input).length, golden: firstBootSteps(input, 'golden').length };
+      }),
     };
   } finally {
     ec2.destroy();

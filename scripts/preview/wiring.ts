@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { LifecycleEvent } from '../../src/contract/events';
 import type { Settings } from '../../src/contract/settings';
+import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
 import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/webtrigger';
 import type { EventBridgeEnvelope, DeliveryResult } from '../../infra-cdk/lambda/notifier/deliver';
@@ -115,6 +116,7 @@ const MANAGED_BY = 'dev-vm-for-jira';
 const SECRET_PREFIX = 'dev-vm/';
 const HMAC_SECRET_NAME = `${SECRET_PREFIX}webtrigger-hmac`;
 const WEBTRIGGER_PARAMETER = '/dev-vm/webtrigger-url';
+const IDLE_POLICY_PARAMETER = '/dev-vm/idle-policy';
 
 /** An AKIA-shaped key pair for the app's IAM user (what the admin pastes from the stack outputs). */
 function appKeyPair(): { accessKeyId: string; secretAccessKey: string } {
@@ -148,6 +150,7 @@ function lambdaEnv(region: string, engines: readonly EngineStatus[], masterArns:
     FORGE_CALLER_ARN: localForgeCallerArn(),
     HMAC_SECRET_ARN: HMAC_SECRET_NAME,
     WEBTRIGGER_URL_PARAMETER: WEBTRIGGER_PARAMETER,
+    IDLE_POLICY_PARAMETER: IDLE_POLICY_PARAMETER,
     IDLE_DAYS: '30',
     IDLE_WARNING_DAYS: '3',
     INTERVAL_MINUTES: '5',
@@ -178,10 +181,12 @@ export function settingsFor(apiUrl: string, region: string, onClose: Settings['o
       stop: FIELD.stop,
       timezone: FIELD.timezone,
       days: FIELD.days,
+      costCenter: FIELD.costCenter,
     },
     writeBack: { instanceId: FIELD.instanceIdOut, amiId: FIELD.amiOut, privateIp: FIELD.ipOut },
     policy: { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.large', 't3.xlarge'], allowedOs: ['al2023', 'ubuntu-24.04'] },
-    comments: { scheduledStartStop: 'comment' },
+    comments: { scheduledStartStop: 'comment', deferredStop: 'comment' },
+    idle: DEFAULT_IDLE_RULES,
     // The demo's developer is the issue's assignee and reporter; its client is known, so the story works.
     identity: {
       developers: [{ developer: request.developer, accountId: PEOPLE.developer.accountId, displayName: PEOPLE.developer.name, clients: 'any' }],

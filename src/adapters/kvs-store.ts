@@ -2,6 +2,7 @@ import { kvs, ForgeKvsAPIError } from '@forge/kvs';
 import * as z from 'zod';
 import { DEFAULT_SETTINGS, Settings, type SecretsInput } from '../contract/settings';
 import { VmOwnerRecord } from '../domain/ownership';
+import { log } from './log';
 
 /**
  * Per-installation storage behind typed keys. Settings are plain KVS values; the AWS key pair
@@ -14,17 +15,47 @@ const SECRET_KEYS = { accessKeyId: 'secret:aws-access-key-id', secretAccessKey: 
 export type SecretName = keyof typeof SECRET_KEYS;
 export type Secrets = Partial<Record<SecretName, string>>;
 
+/**
+ * The version of the stored settings. Settings stored before versions existed carry none and have
+ * the version-1 shape (members added since, `comments` and `identity`, take their documented
+ * defaults); a higher version was written by a newer app and is not guessed at.
+ */
+const SETTINGS_VERSION = 1;
+
+/** What reading the stored settings found. Unreadable settings are reported, never silently replaced. */
+export type SettingsRead = { kind: 'absent' } | { kind: 'ok'; settings: Settings } | { kind: 'unreadable'; problems: string[] };
+
+function readStoredSettings(raw: unknown): SettingsRead {
+  if (raw === undefined || raw === null) return { kind: 'absent' };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'unreadable', problems: ['the stored value is not a JSON object'] };
+  const { version = 1, ...value } = raw as Record<string, unknown>;
+  if (version !== SETTINGS_VERSION) {
+    return { kind: 'unreadable', problems: [typeof version === 'number' && version > SETTINGS_VERSION ? `they were saved by a newer version of the app (version ${version})` : `their version ${JSON.stringify(version).slice(0, 20)} is not one the app writes`] };
+  }
+  const parsed = Settings.safeParse(value);
+  if (parsed.success) return { kind: 'ok', settings: parsed.data };
+  // Where, not what: the paths say which setting to look at without echoing stored values.
+  return { kind: 'unreadable', problems: [...new Set(parsed.error.issues.map((i) => i.path.map(String).join('.') || '(the settings themselves)'))].map((p) => `${p} does not match what this version of the app stores`) };
+}
+
+export async function readSettings(): Promise<SettingsRead> {
+  return readStoredSettings(await kvs.get<unknown>(SETTINGS_KEY));
+}
+
+/**
+ * The settings in force. Unreadable stored settings are unknown: every trigger then acts as if
+ * nothing were set up (no status provisions, stops or terminates anything), and says so in the
+ * log each time; the admin page shows what is unreadable, and saving replaces them.
+ */
 export async function loadSettings(): Promise<Settings> {
-  const raw = await kvs.get<unknown>(SETTINGS_KEY);
-  if (raw === undefined) return DEFAULT_SETTINGS;
-  const parsed = Settings.safeParse(raw);
-  // A stored value that no longer parses (an older shape) is treated as unset rather than
-  // crashing every trigger; the admin page shows the defaults and saving fixes it.
-  return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+  const read = await readSettings();
+  if (read.kind === 'ok') return read.settings;
+  if (read.kind === 'unreadable') log.error('stored settings unreadable; acting as if none were set', { problems: read.problems.join('; ') });
+  return DEFAULT_SETTINGS;
 }
 
 export async function saveSettings(settings: Settings): Promise<void> {
-  await kvs.set(SETTINGS_KEY, settings);
+  await kvs.set(SETTINGS_KEY, { version: SETTINGS_VERSION, ...settings });
 }
 
 export async function loadSecrets(): Promise<Secrets> {
@@ -92,6 +123,21 @@ export async function markEventDone(eventId: string, ttlMinutes: number, now: nu
 /** Undo claimEventId when handling failed, so the sender's retry is not refused as a replay. */
 export async function forgetEventId(eventId: string): Promise<void> {
   await kvs.delete(`seen-event:${eventId}`);
+}
+
+/**
+ * Claim a one-time notice (e.g. the comment about an unreadable record): true the first time a
+ * key is claimed, false afterwards, atomically (FAIL_IF_EXISTS) so two concurrent deliveries
+ * post it once. The TTL bounds the storage; a notice may repeat after it.
+ */
+export async function claimNotice(key: string, ttlDays: number): Promise<boolean> {
+  try {
+    await kvs.set(`notice:${key}`, true, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlDays, unit: 'DAYS' } });
+    return true;
+  } catch (e) {
+    if (e instanceof ForgeKvsAPIError && (e.code === 'KEY_CONFLICT' || e.responseDetails.status === 409)) return false;
+    throw e;
+  }
 }
 
 /**
@@ -182,4 +228,13 @@ export async function isProvisionedClient(client: string): Promise<boolean> {
 
 export async function rememberProvisionedClient(client: string): Promise<void> {
   await kvs.set(`provisioned-client:${client}`, true);
+}
+
+/** The idle policy the VM API last accepted (admin save), so a save sends it only when it differs. */
+export async function loadSentIdlePolicy(): Promise<unknown> {
+  return kvs.get<unknown>('idle-policy-sent');
+}
+
+export async function saveSentIdlePolicy(policy: unknown): Promise<void> {
+  await kvs.set('idle-policy-sent', policy);
 }

@@ -7,7 +7,7 @@ import { Vm, VmState } from './vm-api';
  * notifier Lambda delivers to the Forge web trigger, signed with HMAC-SHA256.
  */
 export const EVENT_SOURCE = 'dev-vm-for-jira';
-export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated', 'vm.ready', 'vm.boot-failed'] as const;
+export const LIFECYCLE_EVENT_TYPES = ['vm.running', 'vm.stopped', 'vm.start-failed', 'vm.idle-warning', 'vm.terminated', 'vm.ready', 'vm.boot-failed', 'vm.stop-deferred'] as const;
 export const LifecycleEventType = z.enum(LIFECYCLE_EVENT_TYPES);
 export type LifecycleEventType = z.infer<typeof LifecycleEventType>;
 
@@ -24,6 +24,8 @@ export const STATE_OF_EVENT: Readonly<Record<LifecycleEventType, VmState>> = {
   // The first boot finished (or failed) on a running instance: it stays running either way.
   'vm.ready': 'running',
   'vm.boot-failed': 'running',
+  // The scheduled stop waits because the VM is busy: it keeps running.
+  'vm.stop-deferred': 'running',
 };
 
 /**
@@ -55,6 +57,11 @@ export const LifecycleEvent = z.object({
   reason: z.string().optional(),
   /** For `vm.boot-failed`: the first-boot step that failed, or the last one started when it timed out. */
   bootStep: BootStep.optional(),
+  /** For `vm.boot-failed` reported by the reconciler: no ready signal within this many minutes of launch. */
+  bootTimedOutMinutes: z.number().int().positive().optional(),
+  /** For `vm.stop-deferred`: the scheduled stop waits until then, and what keeps the VM busy. */
+  deferredUntil: z.string().datetime({ offset: true }).optional(),
+  busy: z.array(z.enum(['session', 'cpu'])).optional(),
   /** For `vm.idle-warning`: when the VM will be terminated. */
   terminateAt: z.string().datetime({ offset: true }).optional(),
   /** The VM as the API would return it, when known (always on `vm.running`); its `state` is `state`. */

@@ -1,41 +1,82 @@
 /**
- * On-demand Linux prices in USD per hour, region us-east-1, from the AWS EC2 On-Demand pricing
- * page as recorded on 2026-11-26. Other regions differ by a few percent; the panel labels
- * its figure "estimated". RHEL adds its licence per hour (RHEL_SURCHARGE_PER_HOUR).
- * Update PRICES_AS_OF with the table.
+ * On-demand Linux (shared tenancy) prices in USD per hour, per region and instance type, from the
+ * AWS EC2 On-Demand pricing page (PRICES_SOURCE; the same figures come from the Price List API:
+ * `aws pricing get-products --region us-east-1 --service-code AmazonEC2 --filters
+ * Type=TERM_MATCH,Field=regionCode,Value=<region> Type=TERM_MATCH,Field=instanceType,Value=<type>
+ * Type=TERM_MATCH,Field=operatingSystem,Value=Linux Type=TERM_MATCH,Field=tenancy,Value=Shared
+ * Type=TERM_MATCH,Field=preInstalledSw,Value=NA Type=TERM_MATCH,Field=capacitystatus,Value=Used`).
+ *
+ * Within each of these families an on-demand Linux price doubles with each size step in every
+ * region (micro = large/8 … 2xlarge = large×4), so a region's row records the `large` price of
+ * each family and the table is derived from it. us-east-1 was read off the page on 2026-11-26;
+ * the other regions were entered on PRICES_AS_OF and should be checked against the page (or the
+ * command above) when the table is next updated. RHEL adds its licence per hour
+ * (RHEL_SURCHARGE_PER_HOUR). Update PRICES_AS_OF with the table.
  */
-export const PRICES_AS_OF = '2026-11-26';
-export const PRICES_SOURCE = 'https://aws.amazon.com/ec2/pricing/on-demand/ (us-east-1, Linux)';
-export const HOURLY_USD: Readonly<Record<string, number>> = {
-  't3.micro': 0.0104,
-  't3.small': 0.0208,
-  't3.medium': 0.0416,
-  't3.large': 0.0832,
-  't3.xlarge': 0.1664,
-  't3.2xlarge': 0.3328,
-  't3a.medium': 0.0376,
-  't3a.large': 0.0752,
-  't3a.xlarge': 0.1504,
-  't4g.medium': 0.0336,
-  't4g.large': 0.0672,
-  't4g.xlarge': 0.1344,
-  'm5.large': 0.096,
-  'm5.xlarge': 0.192,
-  'm5.2xlarge': 0.384,
-  'm6i.large': 0.096,
-  'm6i.xlarge': 0.192,
-  'm7i.large': 0.1008,
-  'm7i.xlarge': 0.2016,
-  'm7i.2xlarge': 0.4032,
-  'c7i.large': 0.0893,
-  'c7i.xlarge': 0.1785,
-  'r7i.large': 0.1323,
-  'r7i.xlarge': 0.2646,
+export const PRICES_AS_OF = '2026-11-30';
+export const PRICES_SOURCE = 'https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, per region)';
+
+const FAMILIES = ['t3', 't3a', 't4g', 'm5', 'm6i', 'm7i', 'c7i', 'r7i'] as const;
+type Family = (typeof FAMILIES)[number];
+const SIZE_FACTOR: Readonly<Record<string, number>> = { micro: 1 / 8, small: 1 / 4, medium: 1 / 2, large: 1, xlarge: 2, '2xlarge': 4 };
+/** The instance types the app prices (and offers: the admin page's list). */
+export const PRICED_TYPES = [
+  't3.micro', 't3.small', 't3.medium', 't3.large', 't3.xlarge', 't3.2xlarge',
+  't3a.medium', 't3a.large', 't3a.xlarge',
+  't4g.medium', 't4g.large', 't4g.xlarge',
+  'm5.large', 'm5.xlarge', 'm5.2xlarge',
+  'm6i.large', 'm6i.xlarge',
+  'm7i.large', 'm7i.xlarge', 'm7i.2xlarge',
+  'c7i.large', 'c7i.xlarge',
+  'r7i.large', 'r7i.xlarge',
+] as const;
+
+// prettier-ignore
+/** `large` price per family:            t3      t3a     t4g     m5      m6i     m7i      c7i      r7i */
+const LARGE_USD: Readonly<Record<string, readonly [number, number, number, number, number, number, number, number]>> = {
+  'us-east-1':      [0.0832, 0.0752, 0.0672, 0.096,  0.096,  0.1008,  0.08925, 0.1323],
+  'us-east-2':      [0.0832, 0.0752, 0.0672, 0.096,  0.096,  0.1008,  0.08925, 0.1323],
+  'us-west-1':      [0.0992, 0.0898, 0.0794, 0.112,  0.112,  0.1176,  0.1113,  0.147],
+  'us-west-2':      [0.0832, 0.0752, 0.0672, 0.096,  0.096,  0.1008,  0.08925, 0.1323],
+  'ca-central-1':   [0.0928, 0.0835, 0.0742, 0.107,  0.107,  0.11235, 0.09765, 0.1449],
+  'sa-east-1':      [0.1344, 0.121,  0.1075, 0.153,  0.153,  0.16065, 0.13755, 0.2205],
+  'eu-west-1':      [0.0912, 0.0816, 0.073,  0.107,  0.107,  0.11235, 0.1008,  0.14805],
+  'eu-west-2':      [0.0944, 0.085,  0.0755, 0.111,  0.111,  0.11655, 0.10605, 0.1554],
+  'eu-west-3':      [0.0944, 0.085,  0.0755, 0.112,  0.112,  0.1176,  0.10605, 0.1554],
+  'eu-central-1':   [0.096,  0.0864, 0.0768, 0.115,  0.115,  0.12075, 0.10185, 0.1596],
+  'eu-central-2':   [0.1056, 0.095,  0.0845, 0.1265, 0.1265, 0.13283, 0.11204, 0.17556],
+  'eu-north-1':     [0.0864, 0.0778, 0.0691, 0.102,  0.102,  0.1071,  0.09555, 0.1407],
+  'eu-south-1':     [0.0944, 0.085,  0.0755, 0.112,  0.112,  0.1176,  0.10605, 0.1554],
+  'ap-south-1':     [0.0896, 0.0806, 0.0448, 0.101,  0.101,  0.10605, 0.08925, 0.13335],
+  'ap-southeast-1': [0.1056, 0.095,  0.0845, 0.12,   0.12,   0.126,   0.1029,  0.1596],
+  'ap-southeast-2': [0.1056, 0.095,  0.0845, 0.12,   0.12,   0.126,   0.11655, 0.15855],
+  'ap-northeast-1': [0.1088, 0.0979, 0.087,  0.124,  0.124,  0.1302,  0.11235, 0.1596],
+  'ap-northeast-2': [0.104,  0.0936, 0.0832, 0.118,  0.118,  0.1239,  0.1008,  0.1596],
 };
+
+function regionTable(large: readonly number[]): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const type of PRICED_TYPES) {
+    const [family, size] = type.split('.') as [Family, string];
+    const base = large[FAMILIES.indexOf(family)];
+    const factor = SIZE_FACTOR[size];
+    if (base !== undefined && factor !== undefined) out[type] = Math.round(base * factor * 1e6) / 1e6;
+  }
+  return out;
+}
+
+/** Region → instance type → USD per hour (on-demand, Linux). */
+export const HOURLY_USD_BY_REGION: Readonly<Record<string, Readonly<Record<string, number>>>> = Object.fromEntries(
+  Object.entries(LARGE_USD).map(([region, large]) => [region, regionTable(large)]),
+);
+/** The region a price is quoted for when the VM's region is not known (the admin page's list). */
+export const REFERENCE_REGION = 'us-east-1';
+export const HOURLY_USD: Readonly<Record<string, number>> = HOURLY_USD_BY_REGION[REFERENCE_REGION] ?? {};
 export const RHEL_SURCHARGE_PER_HOUR = 0.0288;
 
-export function hourlyPrice(instanceType: string, os: string): number | undefined {
-  const base = HOURLY_USD[instanceType];
+/** USD per hour of a VM; undefined when the table has no price for the type in that region. */
+export function hourlyPrice(instanceType: string, os: string, region: string = REFERENCE_REGION): number | undefined {
+  const base = HOURLY_USD_BY_REGION[region]?.[instanceType];
   if (base === undefined) return undefined;
   return os === 'rhel-9' ? base + RHEL_SURCHARGE_PER_HOUR : base;
 }
@@ -55,7 +96,8 @@ export interface CostEstimate {
 }
 
 /**
- * Month-to-date cost against running the same VM 24/7 over the same period: from the start of
+ * Month-to-date cost at the prices of the VM's region, against running the same VM 24/7 over the
+ * same period: from the start of
  * the month (or the VM's creation, if later) to the time the usage was accounted. Without a
  * period the whole month is the comparison.
  */
@@ -65,8 +107,9 @@ export function estimateCost(
   month: string,
   hoursRun: number,
   period?: { from: Date; to: Date },
+  region: string = REFERENCE_REGION,
 ): CostEstimate | undefined {
-  const price = hourlyPrice(instanceType, os);
+  const price = hourlyPrice(instanceType, os, region);
   if (price === undefined) return undefined;
   const [y, m] = month.split('-').map(Number) as [number, number];
   const monthStart = Date.UTC(y, m - 1, 1);

@@ -35,7 +35,8 @@ export type ResolverName = (typeof R)[keyof typeof R];
 export const ResolverFailure = z.object({
   ok: z.literal(false),
   error: z.object({
-    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN'])]),
+    /** `RECORD_UNREADABLE`: the app's stored record of the issue's VM does not parse; nothing is done until it is repaired. */
+    code: z.union([ErrorCode, z.enum(['NOT_CONFIGURED', 'FORBIDDEN', 'RECORD_UNREADABLE'])]),
     message: z.string(),
     field: z.string().optional(),
     /**
@@ -76,6 +77,8 @@ export const CostView = z.object({
   workingHoursUsd: z.number().optional(),
   savingVsWorkingHoursUsd: z.number().optional(),
   pricesAsOf: z.string(),
+  /** The region whose prices were used (the VM's). */
+  pricesRegion: z.string(),
 });
 export type CostView = z.infer<typeof CostView>;
 
@@ -126,6 +129,11 @@ export const AdminView = z.object({
   secrets: SecretsView,
   webtriggerUrl: z.string().optional(),
   checklist: z.array(ChecklistItem),
+  /**
+   * Present when the stored settings could not be read (saved by a newer version, or damaged):
+   * the app acts as if nothing were set up, the page shows the defaults, and saving replaces them.
+   */
+  storedSettingsUnreadable: z.object({ problems: z.array(z.string()) }).optional(),
 });
 export type AdminView = z.infer<typeof AdminView>;
 
@@ -149,6 +157,15 @@ export const JiraFieldOption = z.object({ id: z.string(), name: z.string(), type
  * (src/domain/vm-cost.ts), the same the issue panel shows; absent when no usage is recorded yet or
  * the type has no price.
  */
+/**
+ * Lifecycle states the fleet page shows next to the EC2 state: `parked` (issue closed, schedule
+ * starts skipped), `idle-stopped` (the scheduler stopped it because nobody used it, and it has not
+ * been started since), `warned` (idle long enough that its termination is announced).
+ */
+export const LIFECYCLE_FLAGS = ['parked', 'idle-stopped', 'warned'] as const;
+export const LifecycleFlag = z.enum(LIFECYCLE_FLAGS);
+export type LifecycleFlag = z.infer<typeof LifecycleFlag>;
+
 export const FleetRow = z.object({
   id: InstanceId,
   issueKey: IssueKey,
@@ -171,6 +188,21 @@ export const FleetRow = z.object({
   savingUsd: z.number().optional(),
   /** When the reconciler last accounted the VM's usage. */
   usageAsOf: z.string().datetime({ offset: true }).optional(),
+  /** Latest measured activity (Session Manager session or sustained CPU), from the scheduler's record. */
+  lastActivityAt: z.string().datetime({ offset: true }).optional(),
+  /** Hours run per UTC day of the month (index 0 = the 1st), for the page's chart. */
+  dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
+  /** Hours this month on no day (accounted before per-day records began). */
+  undatedHours: z.number().positive().optional(),
+  /** What the scheduler is doing with the VM beyond its EC2 state (src/domain/fleet-row.ts lifecycleFlags). */
+  lifecycle: z.array(LifecycleFlag),
+  parkedAt: z.string().datetime({ offset: true }).optional(),
+  /** Warned as idle: terminated at this instant unless used or kept. */
+  terminateAt: z.string().datetime({ offset: true }).optional(),
+  idleStoppedAt: z.string().datetime({ offset: true }).optional(),
+  costCenter: z.string().optional(),
+  /** The region whose prices the cost uses (the VM API's region). */
+  region: z.string(),
 });
 export type FleetRow = z.infer<typeof FleetRow>;
 
@@ -205,9 +237,17 @@ export type FleetView = z.infer<typeof FleetView>;
 
 /** A bulk action is at most this many VMs per call, so one call stays well inside Forge's resolver time limit. */
 export const FLEET_BULK_MAX = 20;
+/**
+ * Bulk actions of the fleet page, each the panel's own: stop, terminate, park (the panel's Park:
+ * schedule starts skipped until unparked) and keep (the panel's "Keep this VM": the idle-teardown
+ * clock restarts, so the idle deadline moves out).
+ */
+export const FLEET_BULK_ACTIONS = ['stop', 'terminate', 'park', 'keep'] as const;
+export const FleetBulkAction = z.enum(FLEET_BULK_ACTIONS);
+export type FleetBulkAction = z.infer<typeof FleetBulkAction>;
 export const FleetBulkPayload = z
   .object({
-    action: z.enum(['stop', 'terminate']),
+    action: FleetBulkAction,
     // Each VM with the issue the page shows it for: the VM API acts only when the instance's
     // JiraIssue tag matches, so a forged pair fails instead of reaching another issue's VM.
     vms: z.array(z.object({ id: InstanceId, issueKey: IssueKey }).strict()).min(1).max(FLEET_BULK_MAX, `at most ${FLEET_BULK_MAX} VMs per request`),
@@ -221,6 +261,9 @@ export const FleetBulkResult = z.object({
       ok: z.boolean(),
       issueKey: IssueKey.optional(),
       state: VmState.optional(),
+      /** After park / keep: the VM API's answer (DevVmParkedAt / DevVmKeptAt tags). */
+      parkedAt: z.string().datetime({ offset: true }).optional(),
+      keptAt: z.string().datetime({ offset: true }).optional(),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
     }),
   ),
@@ -249,6 +292,10 @@ export const Resolvers = {
   [R.fleetList]: { payload: FleetListPayload, result: FleetView },
   [R.fleetBulk]: { payload: FleetBulkPayload, result: FleetBulkResult },
 } as const satisfies Record<ResolverName, { payload: z.ZodType; result: z.ZodType }>;
-export type ResolverPayload<N extends ResolverName> = z.input<(typeof Resolvers)[N]['payload']>;
+export type ResolverTable = typeof Resolvers;
+/** What a page sends (before defaults and transforms). */
+export type ResolverPayload<N extends ResolverName> = z.input<ResolverTable[N]['payload']>;
+/** What a resolver handler receives: the payload as the contract parsed it. */
+export type ResolverInput<N extends ResolverName> = z.output<ResolverTable[N]['payload']>;
 export type ResolverData<N extends ResolverName> = z.infer<(typeof Resolvers)[N]['result']>;
 export type ResolverResult<N extends ResolverName> = { ok: true; data: ResolverData<N> } | ResolverFailure;

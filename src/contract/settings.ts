@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_IDLE_RULES, IdleRules } from './idle-policy';
 import { ClientName, DeveloperName, InstanceType } from './names';
 import { Schedule } from './schedule';
 import { OsId } from './vm-api';
@@ -9,7 +10,7 @@ import { OsId } from './vm-api';
  * a masked access key id.
  */
 
-export const FIELD_ROLES = ['client', 'developer', 'instanceType', 'os', 'start', 'stop', 'timezone', 'days'] as const;
+export const FIELD_ROLES = ['client', 'developer', 'instanceType', 'os', 'start', 'stop', 'timezone', 'days', 'costCenter'] as const;
 export const FieldRole = z.enum(FIELD_ROLES);
 export type FieldRole = z.infer<typeof FieldRole>;
 export const FIELD_ROLE_LABELS: Record<FieldRole, string> = {
@@ -21,6 +22,7 @@ export const FIELD_ROLE_LABELS: Record<FieldRole, string> = {
   stop: 'Stop time',
   timezone: 'Time zone',
   days: 'Working days',
+  costCenter: 'Cost center',
 };
 
 export const WRITE_BACK_ROLES = ['instanceId', 'amiId', 'privateIp'] as const;
@@ -50,11 +52,18 @@ export const OnCloseAction = z.enum(ON_CLOSE_ACTIONS);
 export const SCHEDULED_START_STOP_MODES = ['comment', 'silent'] as const;
 export const ScheduledStartStopMode = z.enum(SCHEDULED_START_STOP_MODES);
 export type ScheduledStartStopMode = z.infer<typeof ScheduledStartStopMode>;
+/**
+ * A scheduled stop deferred because the VM is busy: the panel always shows it; `comment` also posts
+ * one line per deferred stop. Off by default: the person it concerns is working on the VM.
+ */
+export const DeferredStopMode = z.enum(['comment', 'silent']);
 export const CommentSettings = z.object({
   scheduledStartStop: ScheduledStartStopMode.default('comment'),
+  /** Added later: settings stored before it parse to `silent`. */
+  deferredStop: DeferredStopMode.default('silent'),
 });
 export type CommentSettings = z.infer<typeof CommentSettings>;
-export const DEFAULT_COMMENT_SETTINGS: CommentSettings = { scheduledStartStop: 'comment' };
+export const DEFAULT_COMMENT_SETTINGS: CommentSettings = { scheduledStartStop: 'comment', deferredStop: 'silent' };
 
 /** Field references are Jira field ids (`summary`, `customfield_10042`), chosen by name on the admin page. */
 const FieldId = z.string().regex(/^[a-zA-Z0-9_]{1,64}$/);
@@ -135,6 +144,12 @@ export const Settings = z.object({
   comments: CommentSettings.default(DEFAULT_COMMENT_SETTINGS),
   /** Added later: settings stored before it parse to an empty map (every request refused until an admin maps developers). */
   identity: Identity.default(DEFAULT_IDENTITY),
+  /**
+   * Idle and stop rules of the fleet (with `policy.idleDays`), sent to the reconciler through the
+   * VM API on save (src/contract/idle-policy.ts). Added later: settings stored before it parse to
+   * the stack's defaults.
+   */
+  idle: IdleRules.default(DEFAULT_IDLE_RULES),
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingsInput = z.input<typeof Settings>;
@@ -154,6 +169,7 @@ export const DEFAULT_SETTINGS: Settings = {
   policy: DEFAULT_POLICY,
   comments: DEFAULT_COMMENT_SETTINGS,
   identity: DEFAULT_IDENTITY,
+  idle: DEFAULT_IDLE_RULES,
 };
 
 /** Secrets as the admin page sends them: absent = unchanged, empty string = clear. */

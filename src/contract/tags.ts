@@ -39,6 +39,11 @@ export const Tag = {
   /** ISO 8601 instant of the last "Keep this VM": the idle-teardown clock starts no earlier. */
   KeptAt: 'DevVmKeptAt',
   /**
+   * Written by the reconciler while a scheduled stop waits because the VM is busy:
+   * `<ISO instant> [session] [cpu]` (src/domain/stop-deferral.ts); removed when it stops or is quiet.
+   */
+  StopDeferredUntil: 'DevVmStopDeferredUntil',
+  /**
    * The issue's cost center (an optional mapped Jira field), on the instance, its volumes and the
    * developer's EFS access point, so Cost Explorer can split the bill once it is activated as a
    * cost allocation tag.
@@ -49,3 +54,8 @@ export const Tag = {
 /** Value of the ManagedBy tag; IAM conditions of the stack are keyed on it. */
 export const MANAGED_BY = 'dev-vm-for-jira';
 export const ENVIRONMENT = 'dev';
+
+/** EC2 tag values: up to 256 Unicode characters; letters, digits, spaces and + - = . _ : / @. */
+export function isValidTagValue(value: string): boolean {
+  return value.length <= 256 && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value);
+}

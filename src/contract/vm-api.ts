@@ -1,6 +1,15 @@
 import * as z from 'zod';
+import { IdlePolicy } from './idle-policy';
 import { ClientName, DeveloperName, InstanceId, InstanceType, IssueKey } from './names';
 import { Schedule } from './schedule';
+import { isValidTagValue } from './tags';
+
+/** The issue's cost center, written as the CostCenter tag: so it must be a valid tag value. */
+export const CostCenter = z
+  .string()
+  .min(1)
+  .max(256, 'must be at most 256 characters (an AWS tag value)')
+  .refine(isValidTagValue, 'may contain only letters, digits, spaces and + - = . _ : / @ (it becomes an AWS tag value)');
 
 /**
  * The VM API between the Forge app (src/adapters/vm-api-client.ts) and the Lambda behind the
@@ -36,6 +45,8 @@ export const ProvisionRequest = z
     os: OsId,
     schedule: Schedule,
     idempotencyKey: IdempotencyKey,
+    /** Optional mapped field; becomes the CostCenter tag of the instance, its volumes and the developer's EFS access point. */
+    costCenter: CostCenter.optional(),
   })
   .strict();
 export type ProvisionRequest = z.infer<typeof ProvisionRequest>;
@@ -61,6 +72,10 @@ export const Connection = z.object({
 });
 export type Connection = z.infer<typeof Connection>;
 
+/** Why the scheduler stopped a VM: its working hours ended, or nobody used it (idle stop). */
+export const StopCause = z.enum(['schedule', 'idle-stop']);
+export type StopCause = z.infer<typeof StopCause>;
+
 export const Usage = z.object({
   /** Calendar month in UTC, `YYYY-MM`. */
   month: z.string().regex(/^\d{4}-\d{2}$/),
@@ -69,6 +84,18 @@ export const Usage = z.object({
   asOf: z.string().datetime({ offset: true }),
   /** Latest measured activity (Session Manager session or sustained CPU); absent when none was seen. */
   lastActivityAt: z.string().datetime({ offset: true }).optional(),
+  /** The scheduler warned at `at` that the VM is idle and will be terminated at `terminateAt`. */
+  idleWarning: z.object({ at: z.string().datetime({ offset: true }), terminateAt: z.string().datetime({ offset: true }) }).optional(),
+  /** The scheduler's latest stop of the VM and why (`idle-stop`: nobody used it). */
+  lastStop: z.object({ at: z.string().datetime({ offset: true }), cause: StopCause }).optional(),
+  /**
+   * Hours run per UTC day of `month`, index 0 = the 1st, up to the day of the answer. The fleet
+   * list only (its chart); hours accounted before per-day records began (state version 1) are in
+   * `hoursRun` but on no day.
+   */
+  dailyHours: z.array(z.number().nonnegative()).max(31).optional(),
+  /** With `dailyHours`: hours of `hoursRun` on no day (accounted before per-day records began); absent when none. */
+  undatedHours: z.number().positive().optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -95,6 +122,10 @@ export const Vm = z.object({
   keptAt: z.string().datetime({ offset: true }).optional(),
   /** Per-VM idle-stop override (minutes, or `off`); absent = the admin default. */
   idleStopMinutes: z.union([z.number().int(), z.literal('off')]).optional(),
+  /** The issue's cost center (`CostCenter` tag), when the issue had one at provisioning. */
+  costCenter: z.string().optional(),
+  /** The scheduled stop waits until `until` because the VM is busy (an open session, sustained CPU). */
+  stopDeferred: z.object({ until: z.string().datetime({ offset: true }), busy: z.array(z.enum(['session', 'cpu'])) }).optional(),
   connection: Connection,
   usage: Usage.optional(),
 });
@@ -205,6 +236,8 @@ export const VmApi = {
   updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: Instance, query: InstanceQuery, body: Schedule, response: Vm, status: 200 },
   keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: Instance, query: InstanceQuery, body: KeepRunningRequest, response: Vm, status: 200 },
   updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: Instance, query: InstanceQuery, body: LifecycleUpdate, response: Vm, status: 200 },
+  /** The fleet's idle and stop rules (admin page → one SSM parameter the reconciler reads each run). */
+  updatePolicy: { method: 'PUT', path: '/policy', params: Empty, query: Empty, body: IdlePolicy, response: IdlePolicy, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

@@ -14,6 +14,8 @@ export interface Activity {
   lastActiveAt?: Date;
   /** In use now: a session is open, or the latest CPU samples are a sustained busy run. */
   busy: boolean;
+  /** What makes it busy now (when `busy`): an open session, sustained CPU, or both. */
+  busyBy?: readonly ('session' | 'cpu')[];
 }
 
 export interface SessionSeen {
@@ -46,15 +48,16 @@ const OPEN = new Set(['Connected', 'Connecting', 'Terminating']);
 /** Per VM id: activity from this run's sessions and CPU series. VMs with neither are absent. */
 export function activityFrom(sessions: readonly SessionSeen[], cpu: readonly CpuSeries[], now: Date, t: ActivityThresholds): Map<string, Activity> {
   const out = new Map<string, Activity>();
-  const merge = (id: string, at: Date | undefined, busy: boolean) => {
+  const merge = (id: string, at: Date | undefined, busyBy: 'session' | 'cpu' | undefined) => {
     const prev = out.get(id) ?? { busy: false };
     const later = at && (!prev.lastActiveAt || at > prev.lastActiveAt) ? at : prev.lastActiveAt;
-    out.set(id, { busy: prev.busy || busy, ...(later ? { lastActiveAt: later } : {}) });
+    const by = [...new Set([...(prev.busyBy ?? []), ...(busyBy ? [busyBy] : [])])];
+    out.set(id, { busy: by.length > 0, ...(by.length ? { busyBy: by } : {}), ...(later ? { lastActiveAt: later } : {}) });
   };
   for (const s of sessions) {
     const open = s.endDate === undefined && (s.status === undefined || OPEN.has(s.status));
-    if (open) merge(s.target, now, true);
-    else merge(s.target, s.endDate ?? s.startDate, false);
+    if (open) merge(s.target, now, 'session');
+    else merge(s.target, s.endDate ?? s.startDate, undefined);
   }
   const periodMs = t.periodMinutes * 60_000;
   const needed = Math.max(1, Math.ceil(t.cpuSustainMinutes / t.periodMinutes));
@@ -74,7 +77,7 @@ export function activityFrom(sessions: readonly SessionSeen[], cpu: readonly Cpu
     const latest = points[points.length - 1];
     // Busy now: the run reaches the latest sample, and that sample is recent (within two periods).
     if (latest && run >= needed && now.getTime() - latest.at <= 2 * periodMs) busyNow = true;
-    if (lastBusyEnd !== undefined) merge(series.id, new Date(Math.min(lastBusyEnd, now.getTime())), busyNow);
+    if (lastBusyEnd !== undefined) merge(series.id, new Date(Math.min(lastBusyEnd, now.getTime())), busyNow ? 'cpu' : undefined);
   }
   return out;
 }

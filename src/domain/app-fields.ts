@@ -17,6 +17,7 @@ export const APP_FIELD_KEYS: Record<FieldRole, string> = {
   stop: 'dev-vm-stop',
   timezone: 'dev-vm-timezone',
   days: 'dev-vm-days',
+  costCenter: 'dev-vm-cost-center',
 };
 
 export interface ListedField {

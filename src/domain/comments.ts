@@ -7,6 +7,7 @@ import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragra
 import { BOOT_STEP_LABELS } from './boot-status';
 import { boundariesBetween } from './schedule';
 import { describeStateReason } from './state-reason';
+import { busyText } from './stop-deferral';
 
 /**
  * The text of every comment the app posts on an issue. Pure: each takes the values it shows
@@ -105,6 +106,21 @@ export function apiRejectedComment(f: ReportedFailure, what = 'The dev VM reques
   return doc(panel('error', paragraph(strong(what), ...codeAndRef(f))));
 }
 
+/**
+ * The app's record of the issue's VM (the dev-vm property) does not parse: nothing is done, since
+ * "unknown" must never be taken for "no VM" (that would launch a second one). Posted once per
+ * unreadable value.
+ */
+export function unreadableRecordComment(reason: string): AdfDoc {
+  return doc(panel('error', paragraph(strong('Nothing was done for this issue’s dev VM. '), code(RECORD_UNREADABLE), `: ${unreadableRecordCause(reason)}`)));
+}
+
+/** The cause shown in the panel and in the comment. */
+export function unreadableRecordCause(reason: string): string {
+  return `The app’s record of this issue’s dev VM (issue property dev-vm) cannot be read: ${reason}. Until it is repaired the app neither provisions, stops nor terminates a VM for this issue, so it cannot launch a second one. A Jira administrator can check the issue’s VM on the Dev VM fleet page.`;
+}
+export const RECORD_UNREADABLE = 'RECORD_UNREADABLE';
+
 /** A request refused by the identity map or the workflow rule; the code names the rule for the admin. */
 export function identityRefusedComment(refusal: { rule: string; message: string }): AdfDoc {
   return doc(panel('warning', paragraph(strong('No dev VM was requested '), code(refusal.rule), `: ${refusal.message}`)));
@@ -155,21 +171,56 @@ export function bootingComment(at: string): AdfDoc {
   );
 }
 
-/** The first boot failed at a step (or did not finish in time): never a "ready" in that case. */
+/**
+ * The first boot failed at a step (the VM wrote `failed:<step>`), or did not signal ready by the
+ * boot deadline (the reconciler; `bootTimedOutMinutes`): the step in words and by name, never a
+ * "ready" in that case.
+ */
 export function bootFailedComment(event: LifecycleEvent, when: string): AdfDoc {
-  const step = event.bootStep ? BOOT_STEP_LABELS[event.bootStep] : undefined;
+  const label = event.bootStep ? BOOT_STEP_LABELS[event.bootStep] : undefined;
+  const timedOut = event.bootTimedOutMinutes !== undefined;
+  const what = timedOut
+    ? [strong(`The dev VM did not finish its first boot within ${event.bootTimedOutMinutes} minutes`), label ? ` (it was still ${label}, step ` : ' (the boot script never reported a step', ...(event.bootStep ? [code(event.bootStep), ')'] : [')'])]
+    : [strong('The dev VM did not finish its first boot'), label ? ` (failed while ${label}, step ` : ' (', ...(event.bootStep ? [code(event.bootStep), ')'] : ['step unknown)'])];
   return doc(
     panel(
       'error',
       paragraph(
-        strong('The dev VM did not finish its first boot'),
-        step ? ` (failed while ${step}, step ` : ' (',
-        ...(event.bootStep ? [code(event.bootStep), ')'] : ['step unknown)']),
+        ...what,
         ` at ${when}`,
-        event.reason ? `: ${event.reason}.` : '.',
+        // The deadline's reason repeats the step; the VM's own failure may carry a detail.
+        !timedOut && event.reason ? `: ${event.reason}.` : '.',
         ' It is not ready for use. Ask your DevOps team to check /var/log/dev-vm-bootstrap.log on instance ',
         code(event.instanceId),
         ', or terminate it and provision again.',
+      ),
+    ),
+  );
+}
+
+/** Who a comment speaks to: the issue's assignee (a mention), else the developer by name. */
+export interface Addressee {
+  accountId?: string | undefined;
+  name?: string | undefined;
+}
+const address = (a: Addressee | undefined, developer: string): InlineInput => (a?.accountId ? mention(a.accountId, a.name) : (a?.name ?? developer));
+
+/**
+ * The idle-teardown warning: mentions the assignee (so Jira notifies them), gives the termination
+ * date in the VM's zone and the one action that keeps the VM ("Keep this VM" in the panel).
+ */
+export function idleWarningComment(event: LifecycleEvent, timezone: string, addressee?: Addressee): AdfDoc {
+  return doc(
+    panel(
+      'warning',
+      paragraph(
+        address(addressee, event.developer),
+        ' ',
+        strong('this dev VM has been idle'),
+        event.terminateAt ? ` and will be terminated on ${formatInZone(event.terminateAt, timezone)}.` : ' and will be terminated soon.',
+        ' To keep it, use ',
+        strong('Keep this VM'),
+        ' in the Dev VM panel before then (using it, a Session Manager session, also resets the idle clock). Its home directory on EFS and its databases are kept either way.',
       ),
     ),
   );
@@ -197,7 +248,7 @@ function scheduledStopCause(event: LifecycleEvent, when: (iso: string) => string
  * scheduled start must not repeat the whole block). `firstRunning` is the first running of this
  * VM; `readyAnnounced` says the ready comment was already posted (events may arrive in any order).
  */
-export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true, readyAnnounced = false): AdfDoc | undefined {
+export function lifecycleComment(event: LifecycleEvent, timezone: string, firstRunning = true, readyAnnounced = false, addressee?: Addressee): AdfDoc | undefined {
   const when = (iso: string) => formatInZone(iso, timezone);
   switch (event.type) {
     case 'vm.ready':
@@ -224,14 +275,13 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
         panel('error', paragraph(strong('The dev VM could not start'), ` at ${when(event.time)}`, event.reason ? `: ${describeStateReason(event.reason)}.` : '.', ' Try Start in the Dev VM panel; if it fails again, tell your DevOps team.')),
       );
     case 'vm.idle-warning':
+      return idleWarningComment(event, timezone, addressee);
+    case 'vm.stop-deferred':
       return doc(
-        panel(
-          'warning',
-          paragraph(
-            strong('This dev VM has been idle'),
-            event.terminateAt ? ` and will be terminated on ${when(event.terminateAt)}.` : ' and will be terminated soon.',
-            ' To keep it, start it or use "Keep running" in the Dev VM panel before then. Your home directory on EFS is kept either way.',
-          ),
+        paragraph(
+          strong('Dev VM stop deferred'),
+          event.deferredUntil ? ` until ${when(event.deferredUntil)}` : '',
+          ` (${busyText(event.busy ?? [])}): the end of working hours does not stop a VM in use. It is stopped at the first check it is quiet, and at the admin's maximum deferral at the latest.`,
         ),
       );
     case 'vm.terminated':
@@ -285,4 +335,14 @@ const PANEL_ACTION_TEXT: Record<PanelAction, string> = {
 /** The audit record of an action taken from the panel: who (a mention with their name), what and when (in `timezone`, the VM's). */
 export function auditComment(who: { accountId: string; name?: string | undefined }, action: PanelAction, atIso: string, timezone: string, detail?: string): AdfDoc {
   return doc(paragraph(mention(who.accountId, who.name), ` ${PANEL_ACTION_TEXT[action]} from the Dev VM panel at ${formatInZone(atIso, timezone)}`, detail ? `: ${detail}.` : '.'));
+}
+
+/**
+ * What "Keep this VM" did, for its audit comment: the idle-teardown clock restarts at `keptAt`,
+ * so the VM is not terminated for idleness before `idleDays` after it (the reconciler's rule:
+ * its teardown clock starts no earlier than the DevVmKeptAt tag).
+ */
+export function keptDetail(keptAt: string, idleDays: number, timezone: string): string {
+  const earliest = new Date(Date.parse(keptAt) + idleDays * 86_400_000).toISOString();
+  return `Keep this VM: the idle clock was reset, so it is not terminated for idleness before ${formatInZone(earliest, timezone)}`;
 }

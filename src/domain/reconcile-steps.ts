@@ -1,8 +1,12 @@
+import type { BootStep } from '../contract/events';
 import { Tag } from '../contract/tags';
 import type { Activity } from './activity';
+import { BOOT_STEP_LABELS, parseBootStatus } from './boot-status';
+import type { BusyKind } from './stop-deferral';
 import type { Ec2State } from './ec2-state';
 import { parseInstant } from './schedule-tags';
 import type { InstanceRecord, OwedAction } from './scheduler-state';
+import { stopHeld } from './stop-rule';
 
 /**
  * The reconciler's per-VM steps, each pure and answering with a discriminated union: verify a
@@ -27,7 +31,7 @@ export interface ObservedVm {
   activity?: Activity;
 }
 
-export type Cause = 'schedule' | 'idle-reaper' | 'idle-stop' | 'ec2';
+export type Cause = 'schedule' | 'idle-reaper' | 'idle-stop' | 'ec2' | 'boot';
 
 export interface Decision {
   id: string;
@@ -39,13 +43,20 @@ export interface Decision {
   attempt?: number;
 }
 
-export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated';
+export type NoticeType = 'vm.running' | 'vm.start-failed' | 'vm.idle-warning' | 'vm.terminated' | 'vm.boot-failed' | 'vm.stop-deferred';
 export interface Notice {
   id: string;
   type: NoticeType;
   cause: Cause;
   reason: string;
   terminateAt?: string;
+  /** vm.boot-failed: the first-boot step the VM was on. */
+  bootStep?: BootStep;
+  /** vm.boot-failed from the boot deadline: the minutes the ready signal was awaited. */
+  bootTimedOutMinutes?: number;
+  /** vm.stop-deferred: until when, and what keeps the VM busy. */
+  deferredUntil?: string;
+  busy?: BusyKind[];
 }
 
 /** Why a boundary or rule was deliberately not carried out; counted by kind, never by parsing reasons. */
@@ -54,6 +65,8 @@ export interface Skip {
   id: string;
   kind: SkipKind;
   reason: string;
+  /** `stop-busy`: the stop waits until `until`; `first` for the first deferral of this boundary. */
+  deferral?: { until: string; busy: BusyKind[]; first: boolean };
 }
 
 export interface StepContext {
@@ -69,6 +82,8 @@ export interface StepContext {
   idleStopMs: number;
   deferStepMs: number;
   deferMaxMs: number;
+  /** A VM not `ready` this long after its CreatedAt is reported as a failed boot; 0 = off. */
+  bootDeadlineMs: number;
 }
 
 const MINUTE = 60_000;
@@ -182,16 +197,19 @@ export function boundaryStep(
   if (target.attempts >= ctx.maxAttempts) return skip('stop-given-up', `stop given up after ${target.attempts} failed attempts: ${what}`);
   if (vm.state !== 'running' && vm.state !== 'pending') return { kind: 'none' };
   const keep = facts.keepRunningUntil;
-  if (keep && keep.getTime() > ctx.nowMs) {
+  if (stopHeld(keep, ctx.nowMs)) {
     return skip('stop-held', `stop held back by ${Tag.KeepRunningUntil} ${keep.toISOString()}: ${what}`, owe(`KeepRunningUntil ${keep.toISOString()}`));
   }
   if (vm.state === 'pending') return skip('stop-pending', `stop deferred, still pending: ${what}`, owe('still pending'));
   const busy = busyDeferral(vm, target, ctx);
-  if (busy.kind === 'defer') return skip('stop-busy', `${busy.reason}: ${what}`, owe('busy', { deferredUntil: iso(busy.untilMs) }));
+  if (busy.kind === 'defer') {
+    const deferral = { until: iso(busy.untilMs), busy: [...(vm.activity?.busyBy ?? [])], first: busy.first };
+    return { kind: 'skip', skip: { id: vm.id, kind: 'stop-busy', reason: `${busy.reason}: ${what}`, deferral }, owed: owe('busy', { deferredUntil: iso(busy.untilMs) }) };
+  }
   return { kind: 'stop', decision: { id: vm.id, reason: busy.kind === 'quiet-after-deferral' ? `${what}, ${busy.reason}` : what, cause: 'schedule', boundaryAt, attempt: target.attempts } };
 }
 
-export type Deferral = { kind: 'stop-now' } | { kind: 'defer'; untilMs: number; reason: string } | { kind: 'quiet-after-deferral'; reason: string };
+export type Deferral = { kind: 'stop-now' } | { kind: 'defer'; untilMs: number; reason: string; first: boolean } | { kind: 'quiet-after-deferral'; reason: string };
 
 /**
  * A scheduled stop of a busy VM (open session, sustained CPU) waits in steps of `deferStepMs`
@@ -202,7 +220,7 @@ export function busyDeferral(vm: ObservedVm, target: Target, ctx: StepContext): 
   if (!vm.activity || ctx.deferMaxMs <= 0 || ctx.deferStepMs <= 0) return { kind: 'stop-now' };
   const deferredMin = Math.round((ctx.nowMs - target.atMs) / MINUTE);
   if (target.deferredUntilMs !== undefined && ctx.nowMs < target.deferredUntilMs) {
-    return { kind: 'defer', untilMs: target.deferredUntilMs, reason: `stop deferred until ${iso(target.deferredUntilMs)}, the VM was busy` };
+    return { kind: 'defer', untilMs: target.deferredUntilMs, reason: `stop deferred until ${iso(target.deferredUntilMs)}, the VM was busy`, first: false };
   }
   const maxMs = target.atMs + ctx.deferMaxMs;
   if (!vm.activity.busy) return target.deferredUntilMs !== undefined ? { kind: 'quiet-after-deferral', reason: `deferred ${deferredMin} minutes while busy, now quiet` } : { kind: 'stop-now' };
@@ -210,7 +228,7 @@ export function busyDeferral(vm: ObservedVm, target: Target, ctx: StepContext): 
   // Next step boundary strictly after now, on the boundary's grid, capped at the maximum.
   const steps = Math.floor((ctx.nowMs - target.atMs) / ctx.deferStepMs) + 1;
   const untilMs = Math.min(target.atMs + steps * ctx.deferStepMs, maxMs);
-  return { kind: 'defer', untilMs, reason: `stop deferred until ${iso(untilMs)}: the VM is busy (session open or sustained CPU)` };
+  return { kind: 'defer', untilMs, reason: `stop deferred until ${iso(untilMs)}: the VM is busy (session open or sustained CPU)`, first: target.deferredUntilMs === undefined };
 }
 
 // ---- 4. Idle stop --------------------------------------------------------------------------
@@ -236,7 +254,7 @@ export function idleStop(vm: ObservedVm, prev: InstanceRecord | undefined, lastA
   if (vm.state !== 'running' || !vm.activity || vm.activity.busy) return { kind: 'none' };
   const thresholdMs = idleStopMsFor(vm, ctx);
   if (thresholdMs <= 0) return { kind: 'none' };
-  if (facts.keepRunningUntil && facts.keepRunningUntil.getTime() > ctx.nowMs) return { kind: 'none' };
+  if (stopHeld(facts.keepRunningUntil, ctx.nowMs)) return { kind: 'none' };
   // Started between two runs: no earlier than the previous observation that saw it not running.
   const startedBetween = prev && prev.lastState !== 'running' ? Date.parse(prev.lastObservedAt) : undefined;
   const since = maxDefined(lastActivityMs, vm.launchTime?.getTime(), startedBetween, prev ? Date.parse(prev.firstSeenAt) : ctx.nowMs) ?? ctx.nowMs;
@@ -294,4 +312,38 @@ export function teardown(vm: ObservedVm, prev: InstanceRecord | undefined, lastA
     return { kind: 'terminate', decision: { id: vm.id, cause: 'idle-reaper', reason: `${idleFor} since ${iso(base)} (${Math.floor((ctx.nowMs - base) / DAY)} days), warned at ${idleWarning.at}` } };
   }
   return { kind: 'none', ...(idleWarning ? { idleWarning } : {}) };
+}
+
+// ---- 6. Boot deadline ----------------------------------------------------------------------
+
+export type BootCheck = { kind: 'none' } | { kind: 'booting' } | { kind: 'boot-timed-out'; notice: Notice };
+
+/**
+ * The first boot must signal `ready` (DevVmBootStatus tag, written by the user data) within
+ * `bootDeadlineMs` of the VM's CreatedAt; otherwise the VM is reported failed once, naming the
+ * step it was on, so the issue never waits for a "ready" that will not come. A VM that reported
+ * `failed:<step>` itself was already announced by the notifier (the tag-change event). Only VMs
+ * created within the lookback count, like the first-running notice: a first run over a fleet
+ * launched before the ready signal existed stays quiet.
+ */
+export function bootDeadline(vm: ObservedVm, prev: InstanceRecord | undefined, ctx: StepContext): BootCheck {
+  if (ctx.bootDeadlineMs <= 0 || prev?.bootTimedOutAt) return { kind: 'none' };
+  const status = parseBootStatus(vm.tags.get(Tag.BootStatus));
+  if (status?.kind === 'ready' || status?.kind === 'failed') return { kind: 'none' };
+  const createdMs = instantTag(vm, Tag.CreatedAt);
+  if (createdMs === undefined || ctx.nowMs - createdMs > ctx.lookbackMs) return { kind: 'none' };
+  if (ctx.nowMs - createdMs < ctx.bootDeadlineMs) return { kind: 'booting' };
+  const minutes = Math.round(ctx.bootDeadlineMs / MINUTE);
+  const where = status ? `still ${BOOT_STEP_LABELS[status.step]}` : 'the boot script never reported a step';
+  return {
+    kind: 'boot-timed-out',
+    notice: {
+      id: vm.id,
+      type: 'vm.boot-failed',
+      cause: 'boot',
+      reason: `no ready signal within ${minutes} minutes of launch (${where})`,
+      ...(status ? { bootStep: status.step } : {}),
+      bootTimedOutMinutes: minutes,
+    },
+  };
 }

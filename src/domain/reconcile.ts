@@ -1,6 +1,7 @@
 import { Tag } from '../contract/tags';
 import { isGone, isRunningLike } from './ec2-state';
 import {
+  bootDeadline,
   boundaryStep,
   idleStop,
   iso,
@@ -16,8 +17,9 @@ import {
   type Target,
 } from './reconcile-steps';
 import { scheduleFromTags, parseInstant } from './schedule-tags';
+import { formatStopDeferral } from './stop-deferral';
 import { boundariesBetween, scheduleKey, type Boundary } from './schedule';
-import { accountUsage, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
+import { accountUsage, STATE_VERSION, type InstanceRecord, type OwedAction, type SchedulerState } from './scheduler-state';
 
 export type { Decision, Notice, ObservedVm, Skip } from './reconcile-steps';
 
@@ -65,6 +67,8 @@ export interface PlanOptions {
   stopDeferStepMinutes?: number;
   /** ...up to this many minutes after the boundary (default 180; 0 = never defer). */
   stopDeferMaxMinutes?: number;
+  /** Minutes after launch (CreatedAt) by which the first boot must signal ready (default 30; 0 = off). */
+  bootDeadlineMinutes?: number;
 }
 
 export interface TagWrite {
@@ -120,6 +124,7 @@ function contextOf(now: Date, options: PlanOptions): StepContext {
     idleStopMs: (options.idleStopMinutes ?? 0) * MINUTE,
     deferStepMs: (options.stopDeferStepMinutes ?? 30) * MINUTE,
     deferMaxMs: (options.stopDeferMaxMinutes ?? 180) * MINUTE,
+    bootDeadlineMs: (options.bootDeadlineMinutes ?? 30) * MINUTE,
   };
 }
 
@@ -130,8 +135,8 @@ interface VmPlan {
   terminate?: Decision;
   notices: Notice[];
   skipped: Skip[];
-  tagWrite?: { key: string; value: string };
-  tagDelete?: string;
+  tagWrites: { key: string; value: string }[];
+  tagDeletes: string[];
   record: InstanceRecord;
 }
 
@@ -148,6 +153,8 @@ function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   return {
     notices,
     skipped: [],
+    tagWrites: [],
+    tagDeletes: [],
     record: {
       firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
       lastObservedAt: ctx.nowIso,
@@ -155,13 +162,14 @@ function goneVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
       usage: accountUsage(prev, vm.state, vm.launchTime, now, ctx.lookbackMs),
       ...(prev?.lastSeenRunning ? { lastSeenRunning: prev.lastSeenRunning } : {}),
       ...(prev?.lastActivityAt ? { lastActivityAt: prev.lastActivityAt } : {}),
+      ...(prev?.bootTimedOutAt ? { bootTimedOutAt: prev.bootTimedOutAt } : {}),
     },
   };
 }
 
 function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx: StepContext, latestBoundary: (key: string, s: Parameters<typeof boundariesBetween>[0]) => Boundary | null): VmPlan {
   if (isGone(vm.state)) return goneVm(vm, prev, now, ctx);
-  const out: Omit<VmPlan, 'record'> = { notices: [], skipped: [] };
+  const out: Omit<VmPlan, 'record'> = { notices: [], skipped: [], tagWrites: [], tagDeletes: [] };
   // A `running` notice is held until the end: a stop decided later in this run supersedes it
   // (its events would otherwise say "stopped" and then "started" for one observation).
   let runningNotice: Notice | undefined;
@@ -202,16 +210,18 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   const parkedRaw = vm.tags.get(Tag.ParkedAt);
   const parkedAt = parkedRaw !== undefined ? (parseInstant(parkedRaw)?.toISOString() ?? parkedRaw) : undefined;
 
+  let deferral: Skip['deferral'];
+
   // 3. Schedule tags: a malformed tag is reported (ScheduleError) and nothing else happens.
   const parsed = scheduleFromTags(vm.tags);
   const currentError = vm.tags.get(Tag.ScheduleError);
   const keepRunningUntil = parsed.ok ? parsed.keepRunningUntil : undefined;
   if (!parsed.ok) {
-    if (currentError !== parsed.error) out.tagWrite = { key: Tag.ScheduleError, value: parsed.error };
+    if (currentError !== parsed.error) out.tagWrites.push({ key: Tag.ScheduleError, value: parsed.error });
     out.skipped.push({ id: vm.id, kind: 'schedule-error', reason: `schedule error: ${parsed.error}` });
     owed = undefined;
   } else {
-    if (currentError !== undefined) out.tagDelete = Tag.ScheduleError;
+    if (currentError !== undefined) out.tagDeletes.push(Tag.ScheduleError);
     if (!parsed.schedule.enabled) {
       owed = undefined;
     } else {
@@ -247,6 +257,7 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
           case 'skip':
             out.skipped.push(step.skip);
             owed = step.owed;
+            deferral = step.skip.deferral;
             break;
           case 'stop':
             out.stop = step.decision;
@@ -293,7 +304,26 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
   }
   if (runningNotice) out.notices.push(runningNotice);
 
-  // 6. The record to commit.
+  // A stop waiting because the VM is busy is shown on the instance (DevVmStopDeferredUntil) for
+  // the panel, and announced once per boundary; the tag goes when the wait ends.
+  const deferredTag = vm.tags.get(Tag.StopDeferredUntil);
+  if (deferral && !out.terminate) {
+    const value = formatStopDeferral(deferral);
+    if (deferredTag !== value) out.tagWrites.push({ key: Tag.StopDeferredUntil, value });
+    if (deferral.first) {
+      out.notices.push({ id: vm.id, type: 'vm.stop-deferred', cause: 'schedule', reason: `the scheduled stop waits until ${deferral.until}: the VM is busy`, deferredUntil: deferral.until, busy: deferral.busy });
+    }
+  } else if (deferredTag !== undefined) out.tagDeletes.push(Tag.StopDeferredUntil);
+
+  // 6. The first boot must have signalled ready by its deadline.
+  let bootTimedOutAt = prev?.bootTimedOutAt;
+  const boot = bootDeadline(vm, prev, ctx);
+  if (boot.kind === 'boot-timed-out') {
+    out.notices.push(boot.notice);
+    bootTimedOutAt = ctx.nowIso;
+  }
+
+  // 7. The record to commit.
   const record: InstanceRecord = {
     firstSeenAt: prev?.firstSeenAt ?? ctx.nowIso,
     lastObservedAt: ctx.nowIso,
@@ -304,8 +334,16 @@ function planVm(vm: ObservedVm, prev: InstanceRecord | undefined, now: Date, ctx
     ...(pendingStart ? { pendingStart } : {}),
     ...(owed ? { owed } : {}),
     ...(idleWarning ? { idleWarning } : {}),
+    ...(bootTimedOutAt ? { bootTimedOutAt } : {}),
+    ...lastStopOf(out.stop, prev, ctx),
   };
   return { ...out, record };
+}
+
+/** This run's stop (committed before it is made), else the previous one: the fleet page tells idle stops apart. */
+function lastStopOf(stop: Decision | undefined, prev: InstanceRecord | undefined, ctx: StepContext): Pick<InstanceRecord, 'lastStop'> {
+  if (stop) return { lastStop: { at: ctx.nowIso, cause: stop.cause === 'idle-stop' ? 'idle-stop' : 'schedule' } };
+  return prev?.lastStop ? { lastStop: prev.lastStop } : {};
 }
 
 export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Date, options: PlanOptions): Plan {
@@ -328,7 +366,7 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     return latest;
   };
 
-  const out: Plan = { starts: [], stops: [], terminations: [], tagWrites: [], tagDeletes: [], notices: [], skipped: [], nextState: { version: 1, instances: {} } };
+  const out: Plan = { starts: [], stops: [], terminations: [], tagWrites: [], tagDeletes: [], notices: [], skipped: [], nextState: { version: STATE_VERSION, instances: {} } };
   const writes = new Map<string, string[]>(); // `${key}\u0000${value}` → ids
   const deletes = new Map<string, string[]>();
   const push = (m: Map<string, string[]>, k: string, id: string) => {
@@ -344,8 +382,8 @@ export function plan(vms: readonly ObservedVm[], state: SchedulerState, now: Dat
     if (v.terminate) out.terminations.push(v.terminate);
     out.notices.push(...v.notices);
     out.skipped.push(...v.skipped);
-    if (v.tagWrite) push(writes, `${v.tagWrite.key}\u0000${v.tagWrite.value}`, vm.id);
-    if (v.tagDelete) push(deletes, v.tagDelete, vm.id);
+    for (const w of v.tagWrites) push(writes, `${w.key}\u0000${w.value}`, vm.id);
+    for (const key of v.tagDeletes) push(deletes, key, vm.id);
     out.nextState.instances[vm.id] = v.record;
   }
 

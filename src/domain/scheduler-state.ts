@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Usage } from '../contract/vm-api';
+import { StopCause, type Usage } from '../contract/vm-api';
 
 /**
  * What the scheduler remembers between runs: ONE record for the whole fleet (an S3 object,
@@ -7,9 +7,13 @@ import type { Usage } from '../contract/vm-api';
  * run, so remembering costs no call per instance and survives Lambda restarts.
  *
  * Per instance it keeps what cannot be read back from EC2: when the scheduler last saw it running
- * (idle reaper), the run seconds of the current month (usage), a start still to be verified, an
- * action still owed (capacity retry, a start deferred while stopping, a stop deferred by
- * KeepRunningUntil) and the idle warning already sent.
+ * (idle reaper), the run seconds of the current month, in all and per UTC day (usage), a start
+ * still to be verified, an action still owed (capacity retry, a start deferred while stopping, a
+ * stop deferred by KeepRunningUntil), the idle warning already sent and the cause of its last stop.
+ *
+ * The record is versioned (`version`); parseStoredState() reads every version this release knows,
+ * migrating older ones, and refuses anything else rather than start from an empty state. A change
+ * of shape is a new version with a migration function and a test of it.
  */
 
 const Iso = z.string().datetime({ offset: true });
@@ -27,7 +31,12 @@ export const OwedAction = z.object({
 });
 export type OwedAction = z.infer<typeof OwedAction>;
 
-export const InstanceRecord = z.object({
+/** Day of the month (UTC), `1`–`31`, as the key of a month's per-day usage. */
+const DayOfMonth = z.string().regex(/^([1-9]|[12]\d|3[01])$/);
+const Month = z.string().regex(/^\d{4}-\d{2}$/);
+
+/** Fields every version of the instance record has. */
+const InstanceRecordBase = z.object({
   /** First run that saw the instance: lower bound of its idle time when nothing else is known. */
   firstSeenAt: Iso,
   /** When the scheduler last looked at it, and the state it saw (`stopping` when it stopped it itself). */
@@ -35,8 +44,6 @@ export const InstanceRecord = z.object({
   lastState: z.string(),
   /** Last run that saw it pending or running. */
   lastSeenRunning: Iso.optional(),
-  /** Run seconds in UTC calendar month `month` (YYYY-MM), accounted from consecutive observations. */
-  usage: z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), seconds: z.number().nonnegative() }).optional(),
   /** A start issued by the scheduler at `at`, to be verified on a later run. */
   pendingStart: z.object({ at: Iso, boundaryAt: Iso }).optional(),
   owed: OwedAction.optional(),
@@ -48,17 +55,83 @@ export const InstanceRecord = z.object({
   lastActivityAt: Iso.optional(),
   /** Idle warning sent at `at`, announcing termination at `terminateAt`. */
   idleWarning: z.object({ at: Iso, terminateAt: Iso }).optional(),
+  /** When the boot deadline passed without a ready signal and the failure was reported (once). */
+  bootTimedOutAt: Iso.optional(),
+});
+
+/** Version 1 (until 2026-11): a month's run seconds as one total. */
+const InstanceRecordV1 = InstanceRecordBase.extend({
+  usage: z.object({ month: Month, seconds: z.number().nonnegative() }).optional(),
+});
+const SchedulerStateV1 = z.object({ version: z.literal(1), lastRunAt: Iso.optional(), instances: z.record(z.string(), InstanceRecordV1) });
+type SchedulerStateV1 = z.infer<typeof SchedulerStateV1>;
+
+export const MonthUsage = z.object({
+  month: Month,
+  /** Run seconds in UTC calendar month `month`, accounted from consecutive observations. */
+  seconds: z.number().nonnegative(),
+  /**
+   * The same seconds per UTC day (`"1"`–`"31"`, days without running left out). Absent, or
+   * summing to less than `seconds`, for a month that began under version 1: what was accounted
+   * before the upgrade has no day.
+   */
+  days: z.record(DayOfMonth, z.number().int().nonnegative()).optional(),
+});
+export type MonthUsage = z.infer<typeof MonthUsage>;
+
+/** Version 2: usage per day as well, and why the scheduler last stopped the VM. */
+export const InstanceRecord = InstanceRecordBase.extend({
+  usage: MonthUsage.optional(),
+  /** The scheduler's latest stop of this VM and its cause (`idle-stop`: nobody used it). */
+  lastStop: z.object({ at: Iso, cause: StopCause }).optional(),
 });
 export type InstanceRecord = z.infer<typeof InstanceRecord>;
 
+export const STATE_VERSION = 2;
 export const SchedulerState = z.object({
-  version: z.literal(1),
+  version: z.literal(STATE_VERSION),
   lastRunAt: Iso.optional(),
   instances: z.record(z.string(), InstanceRecord),
 });
 export type SchedulerState = z.infer<typeof SchedulerState>;
 
-export const emptyState = (): SchedulerState => ({ version: 1, instances: {} });
+export const emptyState = (): SchedulerState => ({ version: STATE_VERSION, instances: {} });
+
+/** Version 1 → 2: every field carries over; month totals stay, without a day (none was recorded). */
+export function migrateV1(v1: SchedulerStateV1): SchedulerState {
+  return { ...v1, version: 2 };
+}
+
+export type ParsedState = { ok: true; state: SchedulerState; migratedFrom?: number } | { ok: false; problem: string };
+
+/**
+ * The stored state object, whatever version wrote it, as the current version. Anything else (not
+ * JSON, an unknown version such as one written by a newer release, a record that does not match
+ * its version's schema) is refused with the reason: the caller must not replace it with an empty
+ * state, since that would silently forget every VM's month of usage and idle clock.
+ */
+export function parseStoredState(body: string): ParsedState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return { ok: false, problem: 'the state object is not JSON' };
+  }
+  const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
+  const schemaProblem = (error: z.ZodError) => {
+    const first = error.issues[0];
+    return `the state object (version ${String(version)}) does not match its schema (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})`;
+  };
+  if (version === 1) {
+    const v1 = SchedulerStateV1.safeParse(raw);
+    return v1.success ? { ok: true, state: migrateV1(v1.data), migratedFrom: 1 } : { ok: false, problem: schemaProblem(v1.error) };
+  }
+  if (version === STATE_VERSION) {
+    const v2 = SchedulerState.safeParse(raw);
+    return v2.success ? { ok: true, state: v2.data } : { ok: false, problem: schemaProblem(v2.error) };
+  }
+  return { ok: false, problem: `the state object has version ${JSON.stringify(version)}, which this release does not know (written by a newer release?)` };
+}
 
 /** `YYYY-MM` of an instant, in UTC. */
 export function utcMonth(at: Date): string {
@@ -66,16 +139,31 @@ export function utcMonth(at: Date): string {
   return `${at.getUTCFullYear()}-${m < 10 ? '0' : ''}${m}`;
 }
 
+const DAY_MS = 86_400_000;
+const hours2 = (seconds: number): number => Math.round((seconds / 3600) * 100) / 100;
+
 /**
  * The contract `Usage` of one instance: hours run in the UTC month of `now`, as of the last run
- * that observed it. Undefined when the scheduler has never seen the instance.
+ * that observed it, and what the scheduler knows of its idleness (warning, idle stop). With
+ * `daily`, also the hours per UTC day of the month up to `now`'s day (the fleet page's chart; the
+ * issue panel does not ask for them). Undefined when the scheduler has never seen the instance.
  */
-export function usageFor(state: SchedulerState, id: string, now: Date): Usage | undefined {
+export function usageFor(state: SchedulerState, id: string, now: Date, opts: { daily?: boolean } = {}): Usage | undefined {
   const rec = state.instances[id];
   if (!rec) return undefined;
   const month = utcMonth(now);
-  const seconds = rec.usage && rec.usage.month === month ? rec.usage.seconds : 0;
-  return { month, hoursRun: Math.round((seconds / 3600) * 100) / 100, asOf: rec.lastObservedAt, ...(rec.lastActivityAt ? { lastActivityAt: rec.lastActivityAt } : {}) };
+  const current = rec.usage && rec.usage.month === month ? rec.usage : undefined;
+  const usage: Usage = { month, hoursRun: hours2(current?.seconds ?? 0), asOf: rec.lastObservedAt };
+  if (rec.lastActivityAt) usage.lastActivityAt = rec.lastActivityAt;
+  if (rec.idleWarning) usage.idleWarning = rec.idleWarning;
+  if (rec.lastStop) usage.lastStop = rec.lastStop;
+  if (opts.daily) {
+    usage.dailyHours = Array.from({ length: now.getUTCDate() }, (_, i) => hours2(current?.days?.[String(i + 1)] ?? 0));
+    const dated = Object.values(current?.days ?? {}).reduce((a, b) => a + b, 0);
+    const undated = hours2((current?.seconds ?? 0) - dated);
+    if (undated > 0) usage.undatedHours = undated;
+  }
+  return usage;
 }
 
 const RUNNING = new Set(['running']);
@@ -96,10 +184,12 @@ export function accountUsage(
   launchTime: Date | undefined,
   now: Date,
   maxGapMs: number,
-): { month: string; seconds: number } {
+): MonthUsage {
   const month = utcMonth(now);
-  const carried = prev?.usage && prev.usage.month === month ? prev.usage.seconds : 0;
-  if (!prev) return { month, seconds: carried };
+  const same = prev?.usage && prev.usage.month === month ? prev.usage : undefined;
+  const carried = same?.seconds ?? 0;
+  const days: Record<string, number> = { ...same?.days };
+  if (!prev) return { month, seconds: carried, days };
   const nowMs = now.getTime();
   const prevMs = Math.max(Date.parse(prev.lastObservedAt), nowMs - maxGapMs);
   let from: number | undefined;
@@ -116,8 +206,21 @@ export function accountUsage(
     from = prevMs;
     weight = 0.5;
   }
-  if (from === undefined || from >= nowMs) return { month, seconds: carried };
+  if (from === undefined || from >= nowMs) return { month, seconds: carried, days };
   const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-  const span = (nowMs - Math.max(from, monthStart)) * weight;
-  return { month, seconds: carried + Math.max(0, Math.round(span / 1000)) };
+  // Split at each UTC midnight; each day's part is rounded on its own and the total is their sum,
+  // so the days always add up to what this span added.
+  let added = 0;
+  for (let t = Math.max(from, monthStart); t < nowMs; ) {
+    const dayIndex = Math.floor((t - monthStart) / DAY_MS);
+    const end = Math.min(monthStart + (dayIndex + 1) * DAY_MS, nowMs);
+    const seconds = Math.round(((end - t) * weight) / 1000);
+    if (seconds > 0) {
+      const key = String(dayIndex + 1);
+      days[key] = (days[key] ?? 0) + seconds;
+      added += seconds;
+    }
+    t = end;
+  }
+  return { month, seconds: carried + added, days };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { DeveloperName } from '../contract/names';
 import type { BootStep } from '../contract/events';
@@ -44,7 +45,13 @@ import { BOOT_READY } from './boot-status';
  * (GetConsoleOutput), and the reconciler's boot deadline is the safety net.
  *
  * With a golden image (EC2 Image Builder, infra-cdk/lib/constructs/golden-image.ts) the tools are
- * baked in: first boot skips the package and efs-utils steps and only checks they are there.
+ * baked in: the image's component runs the very same install steps (`bakeToolsScript`) and then
+ * writes GOLDEN_IMAGE_MARKER with the fingerprint of those steps. First boot skips the package and
+ * efs-utils steps only when the marker carries the fingerprint of this script's own steps AND
+ * every tool answers; otherwise it installs them as on a stock image. So the decision is made on
+ * the machine, from what it holds: no flag rendered at launch (which could be stale, e.g. a
+ * template still pointing at a stock AMI, or an image baked before a tool was added) can skip an
+ * install that is needed.
  *
  * Every interpolated value is validated here (again) and shell-quoted at the sink.
  */
@@ -76,8 +83,6 @@ export const UserDataInput = z
         }),
       )
       .max(2),
-    /** The AMI is the stack's golden image (tools baked in): skip installing them. */
-    goldenImage: z.boolean().default(false),
   })
   .strict();
 export type UserDataInput = z.input<typeof UserDataInput>;
@@ -137,6 +142,9 @@ fi
 begin_step packages
 # --- packages (Ubuntu 24.04: apt; efs-utils built from source, as AWS documents for Debian/Ubuntu) ---
 export DEBIAN_FRONTEND=noninteractive
+# Wait for unattended-upgrades (it starts at boot, on a VM and on an Image Builder build instance)
+# instead of failing on the dpkg lock.
+printf 'DPkg::Lock::Timeout "600";\\n' >/etc/apt/apt.conf.d/80dev-vm-lock-timeout
 apt-get update -y
 apt-get install -y git jq unzip curl docker.io postgresql-client mysql-client nodejs npm nfs-common stunnel4 openssl
 systemctl enable --now docker
@@ -154,24 +162,96 @@ fi
   }
 }
 
-/** On a golden image the tools are baked in: first boot checks them instead of installing them. */
+/** Written by the golden image's component once every tool is installed; read by first boot. */
+export const GOLDEN_IMAGE_MARKER = '/etc/dev-vm/golden-image';
+
+/** Commands first boot expects on the machine, whichever way they got there. */
+const TOOLS: Record<Family, readonly string[]> = {
+  'dnf-al2023': ['git', 'jq', 'aws', 'mount.efs', 'psql', 'mysql', 'node', 'docker'],
+  'dnf-rhel': ['amazon-ssm-agent', 'git', 'jq', 'aws', 'mount.efs', 'psql', 'mysql', 'node', 'docker'],
+  apt: ['git', 'jq', 'aws', 'mount.efs', 'psql', 'mysql', 'node', 'docker'],
+};
+
+/**
+ * Fingerprint of an OS's install steps. Any change to them (a new tool, another efs-utils tag)
+ * changes it, so an image baked with the old steps no longer matches and its VMs install again.
+ */
+export function toolsFingerprint(os: OsId): string {
+  const family = FAMILY[OsId.parse(os)];
+  return createHash('sha256').update(`${packagesStep(family)}\n${TOOLS[family].join(' ')}`).digest('hex').slice(0, 16);
+}
+
+/** Shell function: true when this machine is a golden image baked with the current install steps. */
+function goldenImageProbe(os: OsId): string {
+  return `golden_image_ready() {
+  grep -qxF ${shq(`tools=${toolsFingerprint(os)}`)} ${GOLDEN_IMAGE_MARKER} 2>/dev/null || return 1
+  local tool
+  for tool in ${TOOLS[FAMILY[os]].join(' ')}; do command -v "$tool" >/dev/null 2>&1 || return 1; done
+}`;
+}
+
+const INSTALL_AWS_CLI = `install_aws_cli() {
+  if command -v aws >/dev/null 2>&1; then return 0; fi
+  local tmp
+  tmp=$(mktemp -d)
+  curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o "$tmp/awscliv2.zip"
+  unzip -q "$tmp/awscliv2.zip" -d "$tmp"
+  "$tmp/aws/install"
+  rm -rf "$tmp"
+}`;
+
+/** What first boot does instead of installing when the image is a current golden image. */
 function goldenImageCheck(family: Family): string {
-  const docker = family === 'dnf-al2023' || family === 'apt' ? '\nsystemctl enable --now docker' : '';
-  return `
-begin_step packages
-# --- golden image: tools baked in by EC2 Image Builder; only check them ---
-for tool in git jq aws mount.efs psql mysql node; do command -v "$tool" >/dev/null; done${docker}
-`;
+  const docker = family === 'dnf-al2023' || family === 'apt' ? 'systemctl enable --now docker\n' : '';
+  return `begin_step packages
+# --- golden image: the tools were baked in by EC2 Image Builder (marker and every command checked) ---
+echo "golden image: tools already installed, skipping their installation"
+${docker}`;
 }
 
 /**
- * The first-boot steps the rendered script runs, in order (what begin_step records). Without a
- * golden image the package step installs everything and Ubuntu/RHEL build efs-utils from source.
+ * The bash script the golden image's Image Builder component runs: the same install steps as
+ * first boot on a stock image, then the marker. The component's validate phase runs checkToolsScript.
  */
-export function firstBootSteps(raw: UserDataInput): BootStep[] {
+export function bakeToolsScript(os: OsId): string {
+  const family = FAMILY[OsId.parse(os)];
+  return `#!/bin/bash
+# Dev VM golden image (${os}): the tools first boot would otherwise install, baked in by EC2 Image Builder.
+set -euo pipefail
+token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+AWS_REGION_NAME=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/placement/region)
+EFS_UTILS_VERSION=${shq(EFS_UTILS_VERSION)}
+export AWS_REGION_NAME EFS_UTILS_VERSION
+${INSTALL_AWS_CLI}
+begin_step() { echo "dev-vm golden image: $1"; }
+${packagesStep(family)}
+install -d -m 0755 /etc/dev-vm
+printf '%s\\n' ${shq(`tools=${toolsFingerprint(os)}`)} >${GOLDEN_IMAGE_MARKER}
+`;
+}
+
+/** The golden image component's validate phase: fails the build unless first boot would take the golden path. */
+export function checkToolsScript(os: OsId): string {
+  return `#!/bin/bash
+set -euo pipefail
+${goldenImageProbe(OsId.parse(os))}
+golden_image_ready
+echo "dev-vm golden image: every tool answers and the marker matches"
+`;
+}
+
+/** Which image a VM boots from, as far as first boot can tell (see golden_image_ready). */
+export type BootImage = 'stock' | 'golden';
+
+/**
+ * The first-boot steps the rendered script runs, in order (what begin_step records). On a stock
+ * image the package step installs everything and Ubuntu/RHEL build efs-utils from source; on a
+ * current golden image one step checks the baked tools.
+ */
+export function firstBootSteps(raw: UserDataInput, image: BootImage = 'stock'): BootStep[] {
   const input = UserDataInput.parse(raw);
   const family = FAMILY[input.os];
-  const tools: BootStep[] = input.goldenImage ? ['packages'] : family === 'dnf-rhel' ? ['ssm-agent', 'packages', 'efs-utils'] : family === 'apt' ? ['packages', 'efs-utils'] : ['packages'];
+  const tools: BootStep[] = image === 'golden' ? ['packages'] : family === 'dnf-rhel' ? ['ssm-agent', 'packages', 'efs-utils'] : family === 'apt' ? ['packages', 'efs-utils'] : ['packages'];
   return [...tools, 'user', 'home', 'credentials', 'profile'];
 }
 
@@ -220,15 +300,7 @@ CREDS_DIR=${shq(credsDir)}
 EFS_UTILS_VERSION=${shq(EFS_UTILS_VERSION)}
 export EFS_UTILS_VERSION
 
-install_aws_cli() {
-  if command -v aws >/dev/null 2>&1; then return 0; fi
-  local tmp
-  tmp=$(mktemp -d)
-  curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o "$tmp/awscliv2.zip"
-  unzip -q "$tmp/awscliv2.zip" -d "$tmp"
-  "$tmp/aws/install"
-  rm -rf "$tmp"
-}
+${INSTALL_AWS_CLI}
 
 # --- first-boot status: the instance's own DevVmBootStatus tag, the console and a local file ---
 BOOT_STEP=start
@@ -249,7 +321,14 @@ begin_step() {
 mkdir -p /var/lib/dev-vm
 set -E
 trap 'boot_status "failed:$BOOT_STEP"' ERR
-${input.goldenImage ? goldenImageCheck(family) : packagesStep(family)}
+
+# --- tools: baked into a golden image, or installed now ---
+${goldenImageProbe(input.os)}
+if golden_image_ready; then
+${goldenImageCheck(family)}else
+${packagesStep(family).trim()}
+fi
+
 begin_step user
 # --- the developer's user, with the uid/gid their EFS access point enforces ---
 if ! getent group "$DEV_USER" >/dev/null; then groupadd --gid "$DEV_GID" "$DEV_USER"; fi

@@ -45,9 +45,43 @@ export const DevVmProperty = z.object({
 });
 export type DevVmProperty = z.infer<typeof DevVmProperty>;
 
-export function parseDevVmProperty(value: unknown): DevVmProperty | undefined {
-  const parsed = DevVmProperty.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+/**
+ * The version the app writes. Records written before versions existed carry none and have the
+ * version-1 shape; a record of a higher version was written by a newer app and is not guessed at.
+ * A change of shape bumps this and adds a step to `migrate` below.
+ */
+const DEV_VM_PROPERTY_VERSION = 1;
+
+/** What reading the stored property found. `unreadable` is "unknown", never "no VM": callers refuse to act on it. */
+export type PropertyRead = { kind: 'absent' } | { kind: 'ok'; prop: DevVmProperty } | { kind: 'unreadable'; reason: string };
+
+/** Where a record fails the schema: paths only, never the values (the property is user-writable). */
+function whereInvalid(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const paths = [...new Set(issues.map((i) => i.path.map(String).join('.') || '(the record itself)'))];
+  return `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''} do not match what this version of the app stores`;
+}
+
+/** Explicit migration of a stored record to the current version (version 1: the unversioned shape). */
+function migrate(raw: Record<string, unknown>): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const version = raw.version ?? 1;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return { ok: false, reason: `its version ${JSON.stringify(version).slice(0, 20)} is not one the app writes` };
+  if (version > DEV_VM_PROPERTY_VERSION) return { ok: false, reason: `it was written by a newer version of the app (record version ${version}, this version reads up to ${DEV_VM_PROPERTY_VERSION})` };
+  const { version: _version, ...value } = raw;
+  return { ok: true, value };
+}
+
+export function readDevVmProperty(value: unknown): PropertyRead {
+  if (value === undefined || value === null) return { kind: 'absent' };
+  if (typeof value !== 'object' || Array.isArray(value)) return { kind: 'unreadable', reason: 'it is not a JSON object' };
+  const migrated = migrate(value as Record<string, unknown>);
+  if (!migrated.ok) return { kind: 'unreadable', reason: migrated.reason };
+  const parsed = DevVmProperty.safeParse(migrated.value);
+  return parsed.success ? { kind: 'ok', prop: parsed.data } : { kind: 'unreadable', reason: whereInvalid(parsed.error.issues) };
+}
+
+/** The record as stored: the current version, marked with it. */
+export function storedForm(prop: DevVmProperty): DevVmProperty & { version: number } {
+  return { version: DEV_VM_PROPERTY_VERSION, ...prop };
 }
 
 /** A VM that still exists for the issue (a terminated one no longer blocks a new request). */

@@ -2,7 +2,7 @@ import { ClientName, DeveloperName, InstanceType } from '../contract/names';
 import type { FieldProblem, ProvisionDraft } from '../contract/resolvers';
 import { ClockTime, DaysSpec, Schedule, TimeZoneName } from '../contract/schedule';
 import { FIELD_ROLES, FIELD_ROLE_LABELS, type FieldRole, type Policy, type Settings } from '../contract/settings';
-import { OS_IDS, OS_LABELS, OsId, type ProvisionRequest } from '../contract/vm-api';
+import { CostCenter, OS_IDS, OS_LABELS, OsId, type ProvisionRequest } from '../contract/vm-api';
 
 /**
  * Issue fields → the VM request, or every problem with it at once (so the reporter fixes the
@@ -117,6 +117,9 @@ export function readVmRequest(
     problem('timezone', `${quoted(values.timezone)} is not an IANA time zone; use a name such as "Europe/London" or "America/New_York"`);
   }
   if (values.days !== undefined && !DaysSpec.safeParse(days).success) problem('days', `${quoted(values.days)} must be days such as "MON-FRI" or "MON,WED,FRI"`);
+  // Optional: an empty field means no CostCenter tag; a filled one must be a valid AWS tag value.
+  const costCenter = values.costCenter === undefined ? undefined : CostCenter.safeParse(values.costCenter);
+  if (costCenter && !costCenter.success) problem('costCenter', `${quoted(values.costCenter)} ${firstMessage(costCenter)}`);
 
   const schedule = Schedule.safeParse({ start, stop, timezone, days, enabled: d.enabled });
   if (problems.length === 0 && !schedule.success) {
@@ -128,7 +131,15 @@ export function readVmRequest(
   return {
     ok: true,
     values,
-    request: { issueKey, client: client.data, developer: developer.data, instanceType, os: osParsed.data, schedule: schedule.data },
+    request: {
+      issueKey,
+      client: client.data,
+      developer: developer.data,
+      instanceType,
+      os: osParsed.data,
+      schedule: schedule.data,
+      ...(costCenter?.success ? { costCenter: costCenter.data } : {}),
+    },
   };
 }
 
@@ -156,6 +167,7 @@ export function toDraft(result: VmRequestResult): ProvisionDraft {
       stop: r.schedule.stop,
       timezone: r.schedule.timezone,
       days: r.schedule.days,
+      costCenter: r.costCenter,
     });
   } else {
     Object.assign(values, result.values);

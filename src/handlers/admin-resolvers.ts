@@ -1,14 +1,15 @@
 import { webTrigger } from '@forge/api';
 import Resolver from '@forge/resolver';
 import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
-import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
+import { DEFAULT_SETTINGS, maskAccessKeyId, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
+import { idlePolicyOf, idlePolicyProblem } from '../domain/idle-policy';
 import type { JiraField } from '../adapters/jira-client';
-import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecrets, saveSettings, type Secrets } from '../adapters/kvs-store';
+import type { Secrets } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { define, ResolverError } from './resolver-kit';
-import { fieldMapping, jira, loadConfig } from './vm-service';
+import { defaultVmService, type VmService } from './vm-service';
 
 /**
  * Resolvers of the admin page. Every one first checks that the caller holds Administer Jira
@@ -20,8 +21,8 @@ export const LIFECYCLE_WEBTRIGGER_KEY = 'lifecycle-events';
 const FIELDS_CACHE_KEY = 'jira-fields';
 const FIELDS_CACHE_MINUTES = 10;
 
-async function requireAdmin(): Promise<void> {
-  if (!(await jira.callerIsJiraAdmin())) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can view or change the Dev VM settings.');
+async function requireAdminOf(svc: VmService): Promise<void> {
+  if (!(await svc.jira.callerIsJiraAdmin())) throw new ResolverError('FORBIDDEN', 'Only Jira administrators can view or change the Dev VM settings.');
 }
 
 type FieldOption = { id: string; name: string; custom: boolean; type?: string };
@@ -32,7 +33,9 @@ const fieldOption = (f: JiraField): FieldOption => ({ id: f.id, name: f.name, cu
  * and the save check use is kept (a site with thousands of custom fields would otherwise exceed
  * KVS's value limit; putCached splits what is still too large).
  */
-async function jiraFields(): Promise<FieldOption[]> {
+async function jiraFieldsOf(svc: VmService): Promise<FieldOption[]> {
+  const { jira } = svc;
+  const { getCached, putCached } = svc.store;
   const cached = await getCached<FieldOption[]>(FIELDS_CACHE_KEY);
   if (cached) return cached;
   const fields = (await jira.listFields('user')).map(fieldOption);
@@ -52,10 +55,12 @@ function checklist(settings: Settings, secrets: Secrets, webtriggerUrl: string |
   ];
 }
 
-async function view(): Promise<AdminView> {
-  const [saved, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+async function viewOf(svc: VmService): Promise<AdminView> {
+  const [read, secrets] = await Promise.all([svc.store.readSettings(), svc.store.loadSecrets()]);
+  if (read.kind === 'unreadable') log.error('stored settings unreadable; the admin page shows the defaults', { problems: read.problems.join('; ') });
+  const saved = read.kind === 'ok' ? read.settings : DEFAULT_SETTINGS;
   // Roles left unmapped show the app's own fields, so saving the page adopts them.
-  const settings: Settings = { ...saved, fields: await fieldMapping(saved) };
+  const settings: Settings = { ...saved, fields: await svc.fieldMapping(saved) };
   let webtriggerUrl: string | undefined;
   try {
     webtriggerUrl = await webTrigger.getUrl(LIFECYCLE_WEBTRIGGER_KEY);
@@ -71,6 +76,7 @@ async function view(): Promise<AdminView> {
     },
     ...(webtriggerUrl ? { webtriggerUrl } : {}),
     checklist: checklist(settings, secrets, webtriggerUrl),
+    ...(read.kind === 'unreadable' ? { storedSettingsUnreadable: { problems: read.problems } } : {}),
   };
 }
 
@@ -84,14 +90,46 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
 }
 
-async function validateSettings(settings: Settings): Promise<void> {
+/**
+ * The reconciler's idle and stop rules follow the admin page: after a save, the stored settings'
+ * policy goes to the VM API (PUT /policy → one SSM parameter the reconciler reads each run)
+ * unless the API already has exactly it. Sent after the settings are stored, with the connection
+ * they configure: a failure leaves the settings saved and is sent again by the next save.
+ */
+async function sendIdlePolicyOf(svc: VmService): Promise<void> {
+  const { api, settings } = await svc.loadConfig();
+  if (!api) return;
+  const policy = idlePolicyOf(settings);
+  if (JSON.stringify(await svc.store.loadSentIdlePolicy()) === JSON.stringify(policy)) return;
+  try {
+    await api.call('updatePolicy', { body: policy });
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    const f = svc.reportFailure(e, { operation: 'updatePolicy' });
+    throw new ResolverError('UPSTREAM_FAILED', `Settings saved, but the idle and stop rules did not reach the AWS stack: ${f.cause} The reconciler keeps its current rules; saving again sends them. Reference ${f.ref}.`, 'idle', f.code);
+  }
+  await svc.store.saveSentIdlePolicy(policy);
+  log.info('idle policy sent to the VM API', { idleStopMinutes: policy.idleStopMinutes, idleDays: policy.idleDays });
+}
+
+interface SettingsProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Every problem of the settings against Jira and the egress rules, at once (the admin fixes them
+ * in one pass): the idle rules, the API URL and region, statuses named twice or unknown to Jira,
+ * fields unknown to Jira. Jira's lists are read only when something names a status or a field.
+ */
+async function settingsProblems(svc: VmService, settings: Settings): Promise<SettingsProblem[]> {
+  const problems: SettingsProblem[] = [];
+  const idle = idlePolicyProblem(settings);
+  if (idle) problems.push({ field: idle.field, message: `${idle.field}: ${idle.message}` });
   if ((settings.apiUrl === undefined) !== (settings.region === undefined)) {
-    throw new ResolverError('VALIDATION_FAILED', 'set the API URL and the region together', settings.apiUrl === undefined ? 'apiUrl' : 'region');
+    problems.push({ field: settings.apiUrl === undefined ? 'apiUrl' : 'region', message: 'set the API URL and the region together' });
   }
-  if (settings.apiUrl && settings.region) {
-    const problem = apiEndpointProblems(settings.apiUrl, settings.region)[0];
-    if (problem) throw new ResolverError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, problem.field);
-  }
+  if (settings.apiUrl && settings.region) problems.push(...apiEndpointProblems(settings.apiUrl, settings.region).map((p) => ({ field: p.field, message: `${p.field}: ${p.message}` })));
   const lists = settings.statuses;
   const named: [string, string][] = [
     ...lists.provision.map((id): [string, string] => ['statuses.provision', id]),
@@ -101,23 +139,27 @@ async function validateSettings(settings: Settings): Promise<void> {
   const seen = new Map<string, string>();
   for (const [path, id] of named) {
     const other = seen.get(id);
-    if (other && other !== path) throw new ResolverError('VALIDATION_FAILED', `${path}: status ${id} is already in ${other}; a status can mean only one thing`, path);
-    seen.set(id, path);
+    if (other && other !== path) problems.push({ field: path, message: `${path}: status ${id} is already in ${other} (a status can mean only one thing)` });
+    else seen.set(id, path);
   }
   const toCheck: [string, string][] = lists.provisioned ? [...named, ['statuses.provisioned', lists.provisioned]] : named;
   if (toCheck.length > 0) {
-    const known = new Set((await jira.listStatuses('user')).map((st) => st.id));
-    for (const [path, id] of toCheck) {
-      if (!known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no status ${id}`, path);
-    }
+    const known = new Set((await svc.jira.listStatuses('user')).map((st) => st.id));
+    for (const [path, id] of toCheck) if (!known.has(id)) problems.push({ field: path, message: `${path}: Jira has no status ${id}` });
   }
   const mappedIds = [...Object.entries(settings.fields).map(([r, id]) => [`fields.${r}`, id]), ...Object.entries(settings.writeBack).map(([r, id]) => [`writeBack.${r}`, id])];
   if (mappedIds.length > 0) {
-    const known = new Set((await jiraFields()).map((f) => f.id));
-    for (const [path, id] of mappedIds) {
-      if (id && !known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no field ${id}`, path);
-    }
+    const known = new Set((await jiraFieldsOf(svc)).map((f) => f.id));
+    for (const [path, id] of mappedIds) if (path && id && !known.has(id)) problems.push({ field: path, message: `${path}: Jira has no field ${id}` });
   }
+  return problems;
+}
+
+/** Refuse settings with problems, naming every one; the first one's field travels as `field`. */
+async function validateSettingsOf(svc: VmService, settings: Settings): Promise<void> {
+  const problems = await settingsProblems(svc, settings);
+  const first = problems[0];
+  if (first) throw new ResolverError('VALIDATION_FAILED', problems.map((p) => p.message).join('; '), first.field);
 }
 
 /** A refused or reset connection is `network` (nothing answered), not an error the API sent. */
@@ -125,16 +167,21 @@ function connectionReason(e: VmApiError): string {
   return e.kind === 'rejected' ? 'http' : e.kind;
 }
 
-export function buildAdminResolver(): Resolver {
+export function buildAdminResolver(svc: VmService = defaultVmService()): Resolver {
+  const { jira, loadConfig } = svc;
+  const { dropCached, loadSettings, saveSecrets, saveSettings } = svc.store;
+  const requireAdmin = () => requireAdminOf(svc);
+  const jiraFields = () => jiraFieldsOf(svc);
+  const view = () => viewOf(svc);
+  const validateSettings = (settings: Settings) => validateSettingsOf(svc, settings);
   const resolver = new Resolver();
   define(resolver, R.adminGet, async () => {
     await requireAdmin();
     return view();
   });
 
-  define(resolver, R.adminSave, async (payload) => {
+  define(resolver, R.adminSave, async ({ settings, secrets }) => {
     await requireAdmin();
-    const { settings, secrets } = payload as { settings: Settings; secrets: SecretsInput };
     await validateSettings(settings);
     const before = await loadSettings();
     const changed = changedPaths(before, settings);
@@ -143,6 +190,7 @@ export function buildAdminResolver(): Resolver {
     // Mapped fields may be new custom fields: let the next list show them.
     if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
     log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
+    await sendIdlePolicyOf(svc);
     return { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)], view: await view() };
   });
 
@@ -181,9 +229,9 @@ export function buildAdminResolver(): Resolver {
   });
 
   // The identity map's user picker: Jira's own user search, as the admin.
-  define(resolver, R.adminSearchUsers, async (payload) => {
+  define(resolver, R.adminSearchUsers, async ({ query }) => {
     await requireAdmin();
-    return { users: await jira.searchUsers((payload as { query: string }).query) };
+    return { users: await jira.searchUsers(query) };
   });
   return resolver;
 }

@@ -2,15 +2,15 @@ import * as z from 'zod';
 import type { Vm } from '../contract/vm-api';
 import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, parseDevVmProperty } from '../domain/vm-property';
-import { pendingIsStale } from '../domain/retry';
-import { idempotencyKeyFor, readVmRequest, withKeptSchedule } from '../domain/vm-request';
+import { DEV_VM_PROPERTY, readDevVmProperty } from '../domain/vm-property';
+import { alreadyHandled, provisionKey, transitionKey } from '../domain/provision-policy';
+import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
 import { log } from '../adapters/log';
 import { VmApiError, type VmApiClient } from '../adapters/vm-api-client';
 import type { InvocationError } from '@forge/events';
 import { withPlatformRetry } from './invocation-retry';
-import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, recordedVmIfLive, reportFailure, setParked, statusDrivenAction, trustedVm, writeProperty, type StoredProperty } from './vm-service';
+import { defaultVmService, type StoredProperty, type VmService } from './vm-service';
 
 const liveOnly = (vm: Vm | undefined): Vm | undefined => (vm && vm.state !== 'terminated' ? vm : undefined);
 
@@ -26,7 +26,8 @@ const IssueUpdatedEvent = z.object({
 });
 
 /** Forge calls this with (event, context); the clock is read here, once. */
-export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefined> => handleIssueUpdated(event, new Date());
+const service = defaultVmService();
+export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefined> => handleIssueUpdated(event, new Date(), service);
 
 /**
  * Forge does not retry a trigger that throws: the transition would be lost with no VM and no
@@ -34,12 +35,13 @@ export const onIssueUpdated = (event: unknown): Promise<InvocationError | undefi
  * (the platform delivers the same event again, same changelog id, so the idempotency key and
  * the "already handled" check below hold); anything else ends here with a log line.
  */
-export function handleIssueUpdated(event: unknown, now: Date): Promise<InvocationError | undefined> {
+export function handleIssueUpdated(event: unknown, now: Date, svc: VmService = service): Promise<InvocationError | undefined> {
   const issueKey = (event as { issue?: { key?: unknown } } | null)?.issue?.key;
-  return withPlatformRetry('issue event', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processIssueUpdated(event, now));
+  return withPlatformRetry('issue event', event, { issueKey: typeof issueKey === 'string' ? issueKey : undefined }, () => processIssueUpdated(event, now, svc));
 }
 
-async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
+async function processIssueUpdated(event: unknown, now: Date, svc: VmService): Promise<void> {
+  const { fieldMapping, identityRefusal, jira, loadConfig, noticeUnreadableRecord, provisionAttempt, recordedVmIfLive, statusDrivenAction, trustedVm, writeProperty } = svc;
   const parsed = IssueUpdatedEvent.safeParse(event);
   if (!parsed.success) {
     log.warn('issue event without issue or changelog ignored');
@@ -52,7 +54,10 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   const { settings, api, missing } = await loadConfig();
   const lists = settings.statuses;
   const listed = [...lists.provision, ...lists.stop, ...lists.terminate].includes(change.toStatusId);
-  if (!listed && settings.onClose === 'nothing') return;
+  // With onClose `nothing` only a stop status parks a VM, so only a move out of one can unpark it;
+  // every other unlisted change needs no look at the issue (an unknown origin might be one).
+  const mayLeaveStop = change.fromStatusId === undefined || lists.stop.includes(change.fromStatusId);
+  if (!listed && settings.onClose === 'nothing' && !mayLeaveStop) return;
 
   const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
   const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
@@ -61,22 +66,30 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   // The issue may have moved on since the event was sent; act on the status the event names.
   const category = status.success && status.data.id === change.toStatusId ? status.data.statusCategory?.key : undefined;
   const action = decideStatusAction(change, lists, settings.onClose, category);
-  const prop = parseDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
+  const rawRecord = fresh.properties?.[DEV_VM_PROPERTY];
+  const record = readDevVmProperty(rawRecord);
+  if (record.kind === 'unreadable') {
+    // Unknown is not "no VM": provisioning now could launch a second one, and a stop or terminate
+    // would overwrite the record. Nothing is done until it is repaired.
+    if (action !== 'none') await noticeUnreadableRecord(fresh.key, rawRecord, record.reason, action);
+    return;
+  }
+  const prop = record.kind === 'ok' ? record.prop : undefined;
   const nowIso = now.toISOString();
   if (action === 'none') {
     // Reopened (out of a done category into a status no list names): the issue's own VM, if parked, is unparked.
     if (category === undefined || category === 'done' || !api) return;
     const parkedVm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
-    if (parkedVm?.parkedAt) await unpark(api, fresh.key, prop ?? {}, parkedVm, status.success ? status.data.name : undefined, nowIso);
+    if (parkedVm?.parkedAt) await unpark(svc, api, fresh.key, prop ?? {}, parkedVm, status.success ? status.data.name : undefined, nowIso);
     return;
   }
   log.info('status change', { issueKey: issue.key, to: change.toStatusId, action });
 
   if (action === 'provision') {
-    const ownKey = idempotencyKeyFor(fresh.id, `cl${changelog.id}`);
+    const ownKey = transitionKey(fresh.id, changelog.id);
     // A redelivered event (our InvocationError, or Forge's at-least-once delivery) carries the
     // same changelog id: already handled.
-    if (prop?.idempotencyKey === ownKey && !prop.pending) return;
+    if (alreadyHandled(prop, ownKey)) return;
     // Only the VM the app recorded for this issue counts (never the user-writable property alone).
     const trusted = await trustedVm(api, fresh.key, prop, nowIso);
     const owned = liveOnly(trusted.vm);
@@ -84,18 +97,16 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
     const existing = owned && prop && api && !trusted.fetched ? await recordedVmIfLive(api, fresh.key, prop, owned, nowIso) : owned;
     if (existing) {
       log.info('issue already has a VM; nothing requested', { issueKey: issue.key, instanceId: existing.id });
-      if (existing.parkedAt && api) await unpark(api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
+      if (existing.parkedAt && api) await unpark(svc, api, fresh.key, prop ?? {}, existing, status.success ? status.data.name : undefined, nowIso);
       return;
     }
-    const pending = prop?.pending;
-    // A request still being retried keeps its key: its first call may have launched a VM whose
-    // answer was lost, so a new key could launch a second one. While the queue has it, nothing
-    // more is sent; past the retry window (its queued job was lost) it is sent again, same key.
-    if (pending && !pendingIsStale(pending.since, now)) {
+    // A request still being retried keeps its key; while the queue has it, nothing more is sent.
+    const key = provisionKey(prop, ownKey, now);
+    if (key.kind === 'queued') {
       log.info('provision request already pending; the queued retry carries it', { issueKey: issue.key });
       return;
     }
-    const idempotencyKey = pending?.request.idempotencyKey ?? ownKey;
+    const idempotencyKey = key.idempotencyKey;
     if (!api) {
       await jira.addComment(issue.key, notConfiguredComment(missing));
       return;
@@ -136,7 +147,8 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   await statusDrivenAction(api, fresh.key, action, prop ?? {}, vm, status.success ? status.data.name : undefined, nowIso);
 }
 
-async function unpark(api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+async function unpark(svc: VmService, api: VmApiClient, issueKey: string, prop: StoredProperty, vm: Vm, statusName: string | undefined, nowIso: string): Promise<void> {
+  const { jira, reportFailure, setParked } = svc;
   try {
     const updated = await setParked(api, issueKey, prop, vm, false, nowIso);
     await jira.addComment(issueKey, unparkedComment(updated, statusName));

@@ -1,10 +1,11 @@
 import { isForgePlatformError } from '@forge/api';
 import Resolver from '@forge/resolver';
-import { Resolvers, type ResolverData, type ResolverFailure, type ResolverName, type ResolverResult } from '../contract/resolvers';
+import type * as z from 'zod';
+import { Resolvers, type ResolverData, type ResolverFailure, type ResolverInput, type ResolverName, type ResolverResult } from '../contract/resolvers';
 import { JiraApiError } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
-import { reportFailure } from './vm-service';
+import { reportFailureOf as reportFailure } from './vm-service';
 import { plainIssueMessage, type IssueLike } from '../domain/plain-issue';
 
 /**
@@ -40,7 +41,18 @@ function callerOf(context: unknown): CallerContext {
   return { accountId: str(c.accountId), issueKey: str(c.extension?.issue?.key), issueId: str(c.extension?.issue?.id), projectKey: str(c.extension?.project?.key) };
 }
 
-export type Handler<N extends ResolverName> = (payload: unknown, caller: CallerContext) => Promise<ResolverData<N>>;
+/**
+ * A resolver's handler, typed from the contract's table: it receives the payload as the table's
+ * schema parsed it (defaults applied, transforms run), so no handler re-parses or casts it.
+ */
+export type Handler<N extends ResolverName> = (payload: ResolverInput<N>, caller: CallerContext) => Promise<ResolverData<N>>;
+
+/**
+ * The contract's table seen as a mapped type over the names: indexing it with a generic name then
+ * yields that name's schema (TypeScript cannot narrow an indexed access into the literal table).
+ * The assignment is checked for every name, so no cast is needed.
+ */
+const PAYLOADS: { readonly [K in ResolverName]: { readonly payload: z.ZodType<ResolverInput<K>> } } = Resolvers;
 
 function failure(e: unknown): ResolverFailure {
   if (e instanceof ResolverError) return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.userCode ? { userCode: e.userCode } : {}) } };
@@ -61,8 +73,7 @@ function failure(e: unknown): ResolverFailure {
 
 export function define<N extends ResolverName>(resolver: Resolver, name: N, handler: Handler<N>): void {
   resolver.define(name, async ({ payload, context }: { payload: unknown; context: unknown }): Promise<ResolverResult<N>> => {
-    const schema = Resolvers[name];
-    const parsed = schema.payload.safeParse(payload ?? {});
+    const parsed = PAYLOADS[name].payload.safeParse(payload ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') || undefined;

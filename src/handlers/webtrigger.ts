@@ -1,14 +1,13 @@
-import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, STATE_OF_EVENT, TIMESTAMP_HEADER } from '../contract/events';
+import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
-import type { Vm, VmState } from '../contract/vm-api';
+import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
-import { isOlderThan, observationOf } from '../domain/observation';
-import { DEV_VM_PROPERTY, liveVm, parseDevVmProperty, type DevVmProperty } from '../domain/vm-property';
-import { JiraApiError } from '../adapters/jira-client';
-import { claimEventId, forgetEventId, loadSecret, loadSettings, markEventDone } from '../adapters/kvs-store';
+import { decideLifecycleEvent } from '../domain/lifecycle-events';
+import { DEV_VM_PROPERTY, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
+import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
-import { jira, writeProperty } from './vm-service';
+import { defaultVmService, type VmService } from './vm-service';
 
 /**
  * Web trigger for the lifecycle events the AWS notifier sends. Web triggers are public URLs,
@@ -44,9 +43,11 @@ function header(req: WebTriggerRequest, name: string): string | undefined {
 /** Replayed ids are remembered a little longer than a timestamp stays acceptable. */
 const SEEN_TTL_MINUTES = Math.ceil((2 * MAX_SKEW_SECONDS) / 60) + 5;
 
-export const onLifecycleEvent = (request: WebTriggerRequest): Promise<WebTriggerResponse> => handleLifecycleEvent(request, new Date());
+const service = defaultVmService();
+export const onLifecycleEvent = (request: WebTriggerRequest): Promise<WebTriggerResponse> => handleLifecycleEvent(request, new Date(), service);
 
-export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date): Promise<WebTriggerResponse> {
+export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date, svc: VmService = service): Promise<WebTriggerResponse> {
+  const { claimEventId, forgetEventId, loadSecret, markEventDone } = svc.store;
   if ((request.method ?? 'POST').toUpperCase() !== 'POST') return reply(405);
   const rawBody = request.body ?? '';
   const secret = await loadSecret('hmacSecret');
@@ -83,7 +84,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
     return reply(409);
   }
   try {
-    await applyEvent(event, now.toISOString());
+    await applyEvent(svc, event, now.toISOString());
   } catch (e) {
     if (e instanceof JiraApiError && e.status === 404) {
       // The issue was deleted (or the app lost access): nothing to update, and a retry would not help.
@@ -100,107 +101,55 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   return reply(200);
 }
 
-async function applyEvent(event: LifecycleEvent, nowIso: string): Promise<void> {
-  const issue = await jira.getIssue('app', event.issueKey, ['status'], [DEV_VM_PROPERTY]);
-  const stored = parseDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
-  const prop: Omit<DevVmProperty, 'updatedAt'> = stored ?? {};
-  const live = liveVm(stored);
-  if (live && live.id !== event.instanceId) {
-    // A late event of an earlier VM of this issue: the live one stays on record, and no comment
-    // about the old one (a stored "terminated" would let a second VM be provisioned).
-    log.info('lifecycle event of a previous instance ignored', { eventId: event.id, issueKey: event.issueKey, instanceId: event.instanceId, liveInstanceId: live.id });
+async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string): Promise<void> {
+  const { jira, noticeUnreadableRecord, writeProperty } = svc;
+  const issue = await jira.getIssue('app', event.issueKey, ['status', 'assignee'], [DEV_VM_PROPERTY]);
+  const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
+  const record = readDevVmProperty(rawRecord);
+  if (record.kind === 'unreadable') {
+    // Writing the event's VM over it would drop what the record held (a pending request, the
+    // provision key); the event is answered (a retry would find the same record) and the issue says why.
+    await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
     return;
   }
-  if (event.type === 'vm.ready' || event.type === 'vm.boot-failed') return applyBootEvent(event, prop, nowIso);
-  if (isOlderThan(event, prop.lastObservation)) {
-    // Delivered after a newer observation of this VM was applied: it must not bring back an older
-    // state, nor post a comment about it. Answered 200: a retry would be just as old.
-    log.info('lifecycle event older than the state on record ignored', { eventId: event.id, issueKey: event.issueKey, observedAt: event.observedAt ?? 'none', onRecord: prop.lastObservation?.observedAt });
-    return;
+  const prop: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : {};
+  const ids = { eventId: event.id, issueKey: event.issueKey };
+  const decision = decideLifecycleEvent(event, prop);
+  switch (decision.kind) {
+    case 'previous-instance':
+      log.info('lifecycle event of a previous instance ignored', { ...ids, instanceId: event.instanceId, liveInstanceId: decision.liveInstanceId });
+      return;
+    case 'older':
+      // Answered 200: a retry would be just as old.
+      log.info('lifecycle event older than the state on record ignored', { ...ids, observedAt: event.observedAt ?? 'none', onRecord: prop.lastObservation?.observedAt });
+      return;
+    case 'boot-already-applied':
+      log.info('boot signal already applied', { ...ids, type: event.type });
+      return;
+    case 'boot': {
+      await writeProperty(event.issueKey, decision.record, nowIso);
+      const comment = lifecycleComment(decision.vm ? { ...event, vm: decision.vm } : event, decision.vm?.schedule.timezone ?? 'UTC', false, false);
+      if (comment) await jira.addComment(event.issueKey, comment);
+      log.info('boot signal applied', { ...ids, type: event.type, instanceId: event.instanceId, ...(event.bootStep ? { step: event.bootStep } : {}) });
+      return;
+    }
+    case 'state':
+      break;
   }
-  const observation = observationOf(event);
-  const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
-  const nextState = event.state ?? STATE_OF_EVENT[event.type];
-  const vm: Vm | undefined = event.vm
-    ? withKnownDatabases(event.vm, known)
-    : known && nextState
-      ? { ...known, state: nextState, ...(event.reason ? { stateReason: event.reason } : {}) }
-      : known;
-  const firstRun = event.type === 'vm.running' && !prop.provisionedWriteBackDone;
-  const readyAnnounced = prop.boot?.instanceId === event.instanceId && prop.boot.status === 'ready';
-  // An observed state (EC2's own notification, or the reconciler's `ec2` notice of a VM it saw
-  // running) that the issue already shows is not announced twice: with EC2's events, the
-  // reconciler's first-running notice usually comes minutes after the event-driven one.
-  const confirmation = (event.cause === 'ec2-event' || event.cause === 'ec2') && !firstRun && confirmsRecord(known?.state, nextState);
-  const updated = await writeProperty(
-    event.issueKey,
-    { ...prop, vm: vm ?? prop.vm, pending: undefined, ...(observation ? { lastObservation: observation } : {}), ...(firstRun ? { provisionedWriteBackDone: true } : {}) },
-    nowIso,
-  );
+  const { vm, firstRun, readyAnnounced, announce } = decision;
+  const updated = await writeProperty(event.issueKey, decision.record, nowIso);
   // The comment shows the merged VM (with the database lines known from provisioning).
-  const silent = confirmation || (isRoutineScheduleEvent(event, firstRun) && (await loadSettings()).comments.scheduledStartStop === 'silent');
-  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced);
+  const settings = announce === 'unless-silent' || announce === 'if-asked' ? await svc.store.loadSettings() : undefined;
+  const silent =
+    announce === 'never' ||
+    (announce === 'unless-silent' && settings?.comments.scheduledStartStop === 'silent') ||
+    (announce === 'if-asked' && settings?.comments.deferredStop !== 'comment');
+  // The idle warning mentions the assignee, who can keep the VM.
+  const assignee = { accountId: userAccountId(issue.fields.assignee), name: userDisplayName(issue.fields.assignee) };
+  const comment = silent ? undefined : lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', firstRun, readyAnnounced, assignee);
   if (comment) await jira.addComment(event.issueKey, comment);
-  log.info('lifecycle event applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
-  if (firstRun && updated.vm) await writeBack(event.issueKey, updated.vm);
-}
-
-/**
- * The VM's first-boot signal. It reports boot progress, not an instance state, so it is not
- * ordered against state observations (a reconciler run between the signal and its delivery must
- * not swallow it); instead the outcome is kept per instance: "ready" is announced once, and a
- * failure arriving after a ready is ignored. A ready after a failure (the boot script was re-run
- * and finished) is announced.
- */
-async function applyBootEvent(event: LifecycleEvent, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string): Promise<void> {
-  const outcome = prop.boot?.instanceId === event.instanceId ? prop.boot : undefined;
-  const failedAgain = event.type === 'vm.boot-failed' && outcome?.status === 'failed' && outcome.step === event.bootStep;
-  if (outcome?.status === 'ready' || failedAgain) {
-    log.info('boot signal already applied', { eventId: event.id, issueKey: event.issueKey, type: event.type });
-    return;
-  }
-  const known = prop.vm && prop.vm.id === event.instanceId ? prop.vm : undefined;
-  // The signal proves the instance ran; a record still saying "pending" is out of date.
-  const vm = event.vm ? withKnownDatabases(event.vm, known) : known && known.state === 'pending' ? { ...known, state: 'running' as const } : known;
-  const boot = { instanceId: event.instanceId, status: event.type === 'vm.ready' ? ('ready' as const) : ('failed' as const), ...(event.bootStep ? { step: event.bootStep } : {}), at: event.time };
-  await writeProperty(event.issueKey, { ...prop, ...(vm ? { vm } : {}), boot }, nowIso);
-  const comment = lifecycleComment(vm ? { ...event, vm } : event, vm?.schedule.timezone ?? 'UTC', false, false);
-  if (comment) await jira.addComment(event.issueKey, comment);
-  log.info('boot signal applied', { eventId: event.id, type: event.type, issueKey: event.issueKey, instanceId: event.instanceId, ...(event.bootStep ? { step: event.bootStep } : {}) });
-}
-
-/**
- * An observation (cause `ec2-event` or `ec2`) of the state the issue already shows, or of the
- * settled end of the transition on record (the API answered `stopping` to a stop, `shutting-down`
- * to a terminate, `pending` to a start, and already said so in a comment): it updates the
- * observation but is not announced twice. A state nobody announced (a shutdown from inside the VM)
- * still is.
- */
-const SETTLES: Readonly<Partial<Record<VmState, VmState>>> = { stopping: 'stopped', 'shutting-down': 'terminated', pending: 'running' };
-function confirmsRecord(onRecord: VmState | undefined, next: VmState | undefined): boolean {
-  if (!onRecord || !next) return false;
-  return onRecord === next || SETTLES[onRecord] === next;
-}
-
-/**
- * The daily start or stop of working hours, which the admin may keep off the issue's comments
- * (the property above still updates, so the panel shows the state). The first `running` carries
- * the connection details and is never routine; neither are failures or other causes. EC2's own
- * state-change notification of a start or stop counts as routine too: it usually confirms the
- * schedule's action, and may arrive before the reconciler's own event.
- */
-function isRoutineScheduleEvent(event: LifecycleEvent, firstRun: boolean): boolean {
-  if (event.cause !== 'schedule' && event.cause !== 'ec2-event') return false;
-  return event.type === 'vm.stopped' || (event.type === 'vm.running' && !firstRun);
-}
-
-/**
- * The scheduler knows no database endpoints, so its events carry a VM without database lines;
- * the ones the API returned at provisioning (stored on the issue) are kept in that case.
- */
-function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
-  if (vm.connection.databases.length > 0 || !known || known.connection.databases.length === 0) return vm;
-  return { ...vm, connection: { ...vm.connection, databases: known.connection.databases } };
+  log.info('lifecycle event applied', { ...ids, type: event.type, instanceId: event.instanceId, ...(silent ? { comment: 'silenced' } : {}) });
+  if (firstRun && updated.vm) await writeBack(svc, event.issueKey, updated.vm);
 }
 
 /**
@@ -208,8 +157,9 @@ function withKnownDatabases(vm: Vm, known: Vm | undefined): Vm {
  * status (through a transition whose target is that status) and fill the optional fields.
  * A workflow without such a transition gets a comment; nothing else fails because of it.
  */
-async function writeBack(issueKey: string, vm: Vm): Promise<void> {
-  const settings = await loadSettings();
+async function writeBack(svc: VmService, issueKey: string, vm: Vm): Promise<void> {
+  const { jira } = svc;
+  const settings = await svc.store.loadSettings();
   const target = settings.statuses.provisioned;
   if (target) {
     const statusName = async () => (await jira.listStatuses('app').catch(() => [])).find((s) => s.id === target)?.name ?? `status ${target}`;

@@ -7,6 +7,7 @@ import {
   EFSClient,
   FileSystemNotFound,
   paginateDescribeAccessPoints,
+  TagResourceCommand,
 } from '@aws-sdk/client-efs';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
@@ -151,4 +152,14 @@ test('DeleteAccessPoint removes it; deleting or describing it again is AccessPoi
   await efs.send(new DeleteAccessPointCommand({ AccessPointId: id }));
   await expect(efs.send(new DeleteAccessPointCommand({ AccessPointId: id }))).rejects.toBeInstanceOf(AccessPointNotFound);
   await expect(efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }))).rejects.toBeInstanceOf(AccessPointNotFound);
+});
+
+test('TagResource adds or overwrites keys of an access point and keeps the others, as EFS does; an unknown id is AccessPointNotFound', async () => {
+  const ap = await efs.send(new CreateAccessPointCommand({ ClientToken: 'to-tag', FileSystemId: FS, Tags: [{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'CostCenter', Value: 'CC-1' }] }));
+  const id = ap.AccessPointId ?? '';
+  const answer = await efs.send(new TagResourceCommand({ ResourceId: id, Tags: [{ Key: 'CostCenter', Value: 'CC-2' }] }));
+  expect(answer.$metadata.httpStatusCode).toBe(200);
+  const described = await efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }));
+  expect(described.AccessPoints?.[0]?.Tags).toEqual([{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'CostCenter', Value: 'CC-2' }]);
+  await expect(efs.send(new TagResourceCommand({ ResourceId: 'fsap-0000000000000dead', Tags: [{ Key: 'CostCenter', Value: 'x' }] }))).rejects.toBeInstanceOf(AccessPointNotFound);
 });

@@ -204,6 +204,19 @@ describe('the admin page in a real browser', () => {
     await accessible(page, 'forbidden');
   });
 
+  it('says that the stored settings cannot be read, and what, instead of silently showing the defaults', async () => {
+    forge = site();
+    const t = Date.now();
+    forge.kvs.values.set('settings:v1', { value: { ...JSON.parse(JSON.stringify(configure(forge, api))), version: 2 }, createdAt: t, updatedAt: t });
+    const { page } = await rig.open();
+    await page.getByTestId('settings-unreadable').waitFor();
+    const shown = await text(page, 'settings-unreadable');
+    expect(shown).toContain('The stored settings cannot be read');
+    expect(shown).toContain('they were saved by a newer version of the app (version 2)');
+    expect(shown).toContain('save to replace the stored settings');
+    await accessible(page, 'settings-unreadable');
+  });
+
   it('keeps its look and contrast in the dark theme', async () => {
     forge = site();
     configure(forge, api);

@@ -1,5 +1,5 @@
 import type { FleetRow } from '../../src/contract/resolvers';
-import { applyFilters, parseHash, sortRows, toCsv, toHash, totalsBy } from '../../static/src/fleet/table-model';
+import { applyFilters, dailyByClient, parseHash, sortRows, toCsv, toHash, totalsBy } from '../../static/src/fleet/table-model';
 
 /** The fleet page's table model (static/src/fleet/table-model.ts) without a browser. */
 
@@ -13,6 +13,8 @@ const row = (over: Partial<FleetRow>): FleetRow => ({
   state: 'running',
   hours: '08:00–18:00 MON-FRI',
   timezone: 'Europe/Berlin',
+  lifecycle: [],
+  region: 'us-east-1',
   ...over,
 });
 
@@ -51,8 +53,69 @@ describe('CSV', () => {
   it('quotes per RFC 4180 and defuses spreadsheet formulas', () => {
     const csv = toCsv([row({ stateReason: 'x', hours: '=HYPERLINK("http://evil")', costUsd: 1.5 })]);
     const [header, line] = csv.split('\r\n');
-    expect(header).toBe('Issue,Developer,Client,OS / type,State,Working hours (VM zone),Last started (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
+    expect(header).toBe('Issue,Developer,Client,Cost center,OS / type,State,Working hours (VM zone),Last started (UTC),Last activity (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
     expect(line).toContain('"\'=HYPERLINK(""http://evil"") Europe/Berlin"');
     expect(line?.endsWith(',1.50,')).toBe(true);
+  });
+});
+
+describe('lifecycle states and cost center', () => {
+  const rows = [
+    row({ id: 'i-00000000000000001', issueKey: 'OPS-1', state: 'stopped', lifecycle: ['parked'], costCenter: 'CC 4711' }),
+    row({ id: 'i-00000000000000002', issueKey: 'OPS-2', state: 'stopped', lifecycle: ['idle-stopped', 'warned'], costCenter: 'R&D' }),
+    row({ id: 'i-00000000000000003', issueKey: 'OPS-3', state: 'running' }),
+  ];
+  it('filters by a lifecycle state as by an EC2 state, and by cost center', () => {
+    const keys = (s: Parameters<typeof applyFilters>[1]) => applyFilters(rows, s).map((r) => r.issueKey);
+    expect(keys({ state: 'parked', sort: 'issue', dir: 'asc' })).toEqual(['OPS-1']);
+    expect(keys({ state: 'warned', sort: 'issue', dir: 'asc' })).toEqual(['OPS-2']);
+    expect(keys({ state: 'idle-stopped', sort: 'issue', dir: 'asc' })).toEqual(['OPS-2']);
+    expect(keys({ state: 'stopped', sort: 'issue', dir: 'asc' })).toEqual(['OPS-1', 'OPS-2']);
+    expect(keys({ costCenter: 'CC 4711', sort: 'issue', dir: 'asc' })).toEqual(['OPS-1']);
+  });
+  it('keeps the new filters in the URL, a cost center checked as an EC2 tag value', () => {
+    const s = { state: 'idle-stopped' as const, costCenter: 'CC 4711/ops', sort: 'costCenter' as const, dir: 'asc' as const };
+    expect(parseHash(toHash(s))).toEqual(s);
+    expect(parseHash('#costCenter=%3Cscript%3E')).toEqual({ sort: 'cost', dir: 'desc' });
+  });
+  it('shows the last measured activity in its own column, sortable', () => {
+    const r = [row({ issueKey: 'OPS-1', lastActivityAt: '2026-11-25T09:15:30.000Z' }), row({ issueKey: 'OPS-2', lastActivityAt: '2026-11-26T08:00:00.000Z' }), row({ issueKey: 'OPS-3' })];
+    expect(toCsv(r).split('\r\n')[1]).toContain(',2026-11-25 09:15,');
+    expect(sortRows(r, 'lastActivity', 'desc').map((x) => x.issueKey)).toEqual(['OPS-2', 'OPS-1', 'OPS-3']);
+  });
+
+  it('shows the lifecycle states in the State column and the cost center in its own, in the CSV too', () => {
+    const lines = toCsv(rows).split('\r\n');
+    expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,al2023 t3.large,stopped · parked,/);
+    expect(lines[2]).toMatch(/^OPS-2,jdoe,acme,R&D,al2023 t3.large,stopped · idle-stopped · warned,/);
+    expect(lines[3]).toMatch(/^OPS-3,jdoe,acme,,al2023 t3.large,running,/);
+  });
+});
+
+describe('running hours per day, stacked by client', () => {
+  it('sums each client\'s VMs per day, largest client first, and counts hours that have no day', () => {
+    const d = dailyByClient([
+      row({ client: 'acme', dailyHours: [1, 0, 2.5], hoursRun: 3.5 }),
+      row({ client: 'globex', dailyHours: [4, 4, 4, 1], hoursRun: 20, undatedHours: 7 }),
+      row({ client: 'acme', dailyHours: [0.25, 0.25], hoursRun: 0.5 }),
+      row({ client: 'initech' }),
+    ]);
+    expect(d).toEqual({
+      days: [1, 2, 3, 4],
+      series: [
+        { client: 'globex', hours: [4, 4, 4, 1] },
+        { client: 'acme', hours: [1.25, 0.25, 2.5, 0] },
+        { client: 'initech', hours: [0, 0, 0, 0] },
+      ],
+      unsplitHours: 7,
+    });
+  });
+  it('keeps the largest clients apart and stacks the rest as one', () => {
+    const rows = ['a', 'b', 'c', 'd'].map((client, i) => row({ client, dailyHours: [i + 1] }));
+    expect(dailyByClient(rows, 3).series).toEqual([
+      { client: 'd', hours: [4] },
+      { client: 'c', hours: [3] },
+      { client: '2 other clients', hours: [3] },
+    ]);
   });
 });

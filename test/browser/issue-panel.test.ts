@@ -435,6 +435,22 @@ describe('the issue panel in a real browser', () => {
     expect(audit).toMatch(/^@Jo Doe kept the dev VM running from the Dev VM panel at \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\): until \d{4}-\d\d-\d\d \d\d:\d\d \(Europe\/Berlin\)\.$/);
   });
 
+  it('shows the issue\'s cost center in the VM details when the request had one, and no such row otherwise', async () => {
+    const issue = goodIssue({ statusId: STATUS.ready });
+    forge = site([{ ...issue, fields: { ...issue.fields, [FIELD.costCenter]: 'CC-1234' } }]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    expect(api.calls.filter((c) => c.op === 'provision').map((c) => (c.body as { costCenter?: string }).costCenter)).toEqual(['CC-1234']);
+    expect(await text(page, 'vm-facts')).toContain('DeveloperjdoeCost centerCC-1234Launched');
+    // A VM record without the tag (e.g. launched before the field was mapped) shows no such row.
+    const { costCenter: _dropped, ...untagged } = ec2Moves('running');
+    api.vms.set(untagged.id, untagged);
+    await waitForState(page, 'running');
+    expect(await text(page, 'vm-facts')).not.toContain('Cost center');
+  });
+
   it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {
     forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);

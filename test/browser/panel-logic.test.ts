@@ -4,6 +4,7 @@ import { whyNot, type PanelAction } from '../../static/src/issue-panel/availabil
 import { nextPollDelay, pollDecision, POLL_FIRST_MS, POLL_MAX_MS, POLL_WINDOW_MS, type PollDecision, type PollInput } from '../../static/src/issue-panel/poll';
 import { daysFromSpec, describeDays, specFromDays } from '../../static/src/shared/days';
 import { validateSchedule } from '../../static/src/issue-panel/schedule-validation';
+import { stopDeferredText } from '../../static/src/issue-panel/stop-deferred';
 import { secretsPayload } from '../../static/src/admin/validation';
 
 /** The panel's pure decisions, table-driven: which action each state allows, polling backoff, day toggles. */
@@ -143,5 +144,21 @@ describe('secrets typed on the admin page', () => {
 
   it('leave out what was not typed (the saved value is kept)', () => {
     expect(secretsPayload({ accessKeyId: '', secretAccessKey: '   ', hmacSecret: '' })).toEqual({});
+  });
+});
+
+describe('the deferred stop line (issue 13)', () => {
+  const NOW = Date.parse('2026-11-26T17:05:00Z');
+  const deferred = (busy: ('session' | 'cpu')[], state: VmState = 'running'): Vm => ({ ...vm(state), stopDeferred: { until: '2026-11-26T17:30:00.000Z', busy } });
+
+  it('says until when (VM zone, HH:MM) and what keeps the VM busy', () => {
+    expect(stopDeferredText(deferred(['session', 'cpu']), NOW)).toBe('Stop deferred until 18:30 (busy: session active / CPU)');
+    expect(stopDeferredText(deferred(['cpu']), NOW)).toBe('Stop deferred until 18:30 (busy: CPU)');
+  });
+
+  it('says nothing once the VM is no longer running, without a deferral, or for one long past', () => {
+    expect(stopDeferredText(deferred(['session'], 'stopping'), NOW)).toBeUndefined();
+    expect(stopDeferredText(vm('running'), NOW)).toBeUndefined();
+    expect(stopDeferredText(deferred(['session']), Date.parse('2026-11-26T18:00:00Z'))).toBeUndefined();
   });
 });

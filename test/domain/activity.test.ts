@@ -20,15 +20,20 @@ describe('activity from sessions and CPU', () => {
       NOW,
       T,
     );
-    expect(a.get('i-open')).toEqual({ busy: true, lastActiveAt: NOW });
+    expect(a.get('i-open')).toEqual({ busy: true, busyBy: ['session'], lastActiveAt: NOW });
     expect(a.get('i-closed')).toEqual({ busy: false, lastActiveAt: new Date('2026-11-25T11:00:00Z') });
   });
 
   it('CPU counts only when above the threshold for the sustained period, not for a boot spike', () => {
     const a = activityFrom([], [series('i-spike', [2, 80, 3, 2, 2, 2]), series('i-busy', [2, 40, 45, 50, 60]), series('i-was', [50, 50, 50, 2, 2, 2])], NOW, T);
     expect(a.has('i-spike')).toBe(false);
-    expect(a.get('i-busy')).toEqual({ busy: true, lastActiveAt: NOW });
+    expect(a.get('i-busy')).toEqual({ busy: true, busyBy: ['cpu'], lastActiveAt: NOW });
     expect(a.get('i-was')).toEqual({ busy: false, lastActiveAt: new Date('2026-11-25T14:45:00Z') });
+  });
+
+  it('says what keeps a VM busy: a session and CPU together', () => {
+    const a = activityFrom([{ target: 'i-both', startDate: new Date('2026-11-25T14:00:00Z'), status: 'Connected' }], [series('i-both', [40, 45, 50, 60])], NOW, T);
+    expect(a.get('i-both')).toEqual({ busy: true, busyBy: ['session', 'cpu'], lastActiveAt: NOW });
   });
 
   it('a gap in the samples (the VM was stopped) breaks a busy run', () => {

@@ -12,7 +12,7 @@ const OPTS: PlanOptions = { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3
 const NY_OFFICE = { AutoStart: '08:00', AutoStop: '18:00', Timezone: 'America/New_York', AutoDays: 'MON-FRI', CreatedAt: '2026-11-01T00:00:00Z' };
 const vm = (state: Ec2State, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(NY_OFFICE)), ...over });
 const stateAt = (lastRunAt: string, rec: Partial<InstanceRecord>): SchedulerState => ({
-  version: 1,
+  version: 2,
   lastRunAt,
   instances: { [ID]: { firstSeenAt: '2026-11-01T00:00:00Z', lastObservedAt: lastRunAt, lastState: 'stopped', ...rec } },
 });
@@ -56,7 +56,7 @@ describe('terminations from any cause (item 9)', () => {
   });
 
   it('stays quiet about terminated instances it never saw alive (a first run over an old fleet)', () => {
-    const p = plan([vm('terminated')], { version: 1, lastRunAt: '2026-11-25T15:00:00Z', instances: {} }, new Date('2026-11-25T15:05:00Z'), OPTS);
+    const p = plan([vm('terminated')], { version: 2, lastRunAt: '2026-11-25T15:00:00Z', instances: {} }, new Date('2026-11-25T15:05:00Z'), OPTS);
     expect(p.notices).toEqual([]);
   });
 

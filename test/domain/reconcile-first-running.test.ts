@@ -45,7 +45,7 @@ describe('first running after provisioning', () => {
 
   it('reports a verified scheduler start once, not twice', () => {
     const state: SchedulerState = {
-      version: 1,
+      version: 2,
       lastRunAt: new Date(NOW.getTime() - 5 * 60_000).toISOString(),
       instances: {
         'i-0123456789abcdef0': {

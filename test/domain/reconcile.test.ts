@@ -8,7 +8,7 @@ const NY_OFFICE = { AutoStart: '08:00', AutoStop: '18:00', Timezone: 'America/Ne
 
 const vm = (state: Ec2State, tags: Record<string, string> = NY_OFFICE, over: Partial<ObservedVm> = {}): ObservedVm => ({ id: ID, state, tags: new Map(Object.entries(tags)), ...over });
 const stateAt = (lastRunAt: string, rec?: Partial<InstanceRecord>): SchedulerState => ({
-  version: 1,
+  version: 2,
   lastRunAt,
   instances: rec ? { [ID]: { firstSeenAt: '2026-11-01T00:00:00Z', lastObservedAt: lastRunAt, lastState: 'stopped', ...rec } } : {},
 });
@@ -258,7 +258,7 @@ describe('usage accounting', () => {
   it('counts from the launch time for a VM started between runs, and nothing after the scheduler stopped it', () => {
     let state = stateAt('2026-11-25T13:00:00Z', { lastState: 'stopped' });
     state = plan([vm('running', NY_OFFICE, { launchTime: new Date('2026-11-25T13:03:00Z') })], state, new Date('2026-11-25T13:05:00Z'), OPTS).nextState;
-    expect(state.instances[ID]?.usage).toEqual({ month: '2026-11', seconds: 120 });
+    expect(state.instances[ID]?.usage).toEqual({ month: '2026-11', seconds: 120, days: { '25': 120 } });
     const stopping = plan([vm('running')], { ...state, lastRunAt: '2026-11-25T22:58:00Z' }, new Date('2026-11-25T23:03:00Z'), OPTS);
     expect(stopping.nextState.instances[ID]?.lastState).toBe('stopping');
     const after = plan([vm('stopped')], stopping.nextState, new Date('2026-11-25T23:08:00Z'), OPTS).nextState;
@@ -268,7 +268,7 @@ describe('usage accounting', () => {
   it('starts a new month from zero (UTC months)', () => {
     let state = stateAt('2026-11-30T23:58:00Z', { lastState: 'running', usage: { month: '2026-11', seconds: 100_000 } });
     state = plan([vm('running')], state, new Date('2026-12-01T00:03:00Z'), OPTS).nextState;
-    expect(state.instances[ID]?.usage).toEqual({ month: '2026-12', seconds: 180 });
+    expect(state.instances[ID]?.usage).toEqual({ month: '2026-12', seconds: 180, days: { '1': 180 } });
     expect(usageFor(state, ID, new Date('2027-01-01T00:00:00Z'))?.hoursRun).toBe(0);
   });
 

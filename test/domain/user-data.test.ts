@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OS_IDS } from '../../src/contract/vm-api';
-import { firstBootSteps, renderUserData, shq, UserDataInputError, type UserDataInput } from '../../src/domain/user-data';
+import { bakeToolsScript, checkToolsScript, firstBootSteps, GOLDEN_IMAGE_MARKER, renderUserData, shq, toolsFingerprint, UserDataInputError, type UserDataInput } from '../../src/domain/user-data';
 
 const SHELLCHECK = '/usr/bin/shellcheck';
 
@@ -155,7 +155,8 @@ describe('first-boot status (issue 13, item 5)', () => {
 
   it.each(OS_IDS)('%s: every step the script runs is announced, in order, and the last command signals ready', (os) => {
     const script = renderUserData({ ...valid, os });
-    expect(stepsIn(script)).toEqual(firstBootSteps({ ...valid, os }));
+    // Both branches are in the script: the golden image's check step first, then the stock installs.
+    expect(stepsIn(script)).toEqual(['packages', ...firstBootSteps({ ...valid, os })]);
     expect(script.trimEnd().split('\n').at(-1)).toBe('boot_status ready');
     expect(script).toContain(`trap 'boot_status "failed:$BOOT_STEP"' ERR`);
     expect(script).toMatch(/aws ec2 create-tags --region "\$AWS_REGION_NAME" --resources "\$instance_id" --tags "Key=DevVmBootStatus,Value=\$1"/);
@@ -202,24 +203,80 @@ describe('first-boot status (issue 13, item 5)', () => {
     expect(ok.file).toBe('ready');
   });
 
-  it('measures first-boot work with and without the golden image: only the checks of the baked tools remain', () => {
+  /**
+   * The tools section of a rendered script (from the golden-image probe to the user step), run by
+   * bash with `begin_step`, dnf, apt-get, systemctl… stubbed to log what would run. `present`
+   * are the commands the machine has; `marker` the golden-image marker's content (undefined: none).
+   */
+  function runTools(os: UserDataInput['os'], machine: { present: readonly string[]; marker?: string }): { steps: string[]; installs: string[] } {
+    const script = renderUserData({ ...valid, os });
+    const start = script.indexOf('golden_image_ready() {');
+    const end = script.indexOf('\nbegin_step user\n');
+    const run = mkdtempSync(join(dir, 'tools-'));
+    const bin = join(run, 'bin');
+    execFileSync('mkdir', ['-p', bin]);
+    const log = shq(join(run, 'calls.log'));
+    for (const util of ['grep', 'cat', 'uname', 'mktemp', 'rm']) execFileSync('ln', ['-s', execFileSync('bash', ['-c', `command -v ${util}`], { encoding: 'utf8' }).trim(), join(bin, util)]);
+    for (const tool of machine.present) writeFileSync(join(bin, tool), '#!/bin/bash\nexit 0\n', { mode: 0o755 });
+    for (const installer of ['dnf', 'apt-get', 'systemctl', 'alternatives', 'rpm', 'install_aws_cli']) {
+      writeFileSync(join(bin, installer), `#!/bin/bash\necho "${installer} $*" >>${log}\n${installer === 'rpm' ? 'exit 1' : 'exit 0'}\n`, { mode: 0o755 });
+    }
+    const marker = join(run, 'golden-image');
+    if (machine.marker !== undefined) writeFileSync(marker, `${machine.marker}\n`);
+    const section = script.slice(start, end).replaceAll(GOLDEN_IMAGE_MARKER, marker);
+    const file = join(run, 'tools.sh');
+    // The efs-utils build is skipped by its own `command -v mount.efs` guard when the stub is present.
+    writeFileSync(file, `#!/bin/bash\nset -euo pipefail\nAWS_REGION_NAME=eu-west-1\nbegin_step() { echo "step $1" >>${log}; }\ninstall_aws_cli() { echo "install_aws_cli" >>${log}; }\n${section}\n`);
+    // Only the stubs and a few utilities on PATH: the test machine's own git or psql must not count as baked tools.
+    const r = spawnSync('/bin/bash', [file], { encoding: 'utf8', env: { PATH: bin } });
+    if (r.status !== 0) throw new Error(`tools section failed: ${r.stderr}`);
+    const calls = spawnSync('cat', [join(run, 'calls.log')], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    return { steps: calls.filter((c) => c.startsWith('step ')).map((c) => c.slice(5)), installs: calls.filter((c) => /^(dnf install|apt-get install|install_aws_cli)/.test(c)) };
+  }
+  const ALL_TOOLS = ['amazon-ssm-agent', 'git', 'jq', 'aws', 'mount.efs', 'psql', 'mysql', 'node', 'docker'];
+
+  it('measures first-boot work on a stock image and on a golden image (al2023 5 -> 5 steps, ubuntu-24.04 6 -> 5, rhel-9 7 -> 5; installs 1/5/6 -> 0)', () => {
     const table = OS_IDS.map((os) => {
-      const plain = renderUserData({ ...valid, os });
-      const golden = renderUserData({ ...valid, os, goldenImage: true });
       const installs = (s: string) => (s.match(/^\s*(dnf install|apt-get install|git clone|install_aws_cli$)/gm) ?? []).length;
-      return { os, steps: firstBootSteps({ ...valid, os }).length, goldenSteps: firstBootSteps({ ...valid, os, goldenImage: true }).length, installs: installs(plain), goldenInstalls: installs(golden) };
+      return { os, steps: firstBootSteps({ ...valid, os }).length, goldenSteps: firstBootSteps({ ...valid, os }, 'golden').length, installs: installs(bakeToolsScript(os)) };
     });
     expect(table).toEqual([
-      { os: 'al2023', steps: 5, goldenSteps: 5, installs: 1, goldenInstalls: 0 },
-      { os: 'ubuntu-24.04', steps: 6, goldenSteps: 5, installs: 5, goldenInstalls: 0 },
-      { os: 'rhel-9', steps: 7, goldenSteps: 5, installs: 6, goldenInstalls: 0 },
+      { os: 'al2023', steps: 5, goldenSteps: 5, installs: 1 },
+      { os: 'ubuntu-24.04', steps: 6, goldenSteps: 5, installs: 5 },
+      { os: 'rhel-9', steps: 7, goldenSteps: 5, installs: 6 },
     ]);
+  });
+
+  it.each(OS_IDS)('%s: on a current golden image first boot runs only the check step and installs nothing; the baked steps are the stock ones', (os) => {
+    const golden = runTools(os, { present: ALL_TOOLS, marker: `tools=${toolsFingerprint(os)}` });
+    expect(golden.installs).toEqual([]);
+    expect([...golden.steps, 'user', 'home', 'credentials', 'profile']).toEqual(firstBootSteps({ ...valid, os }, 'golden'));
+    // The image's component installs with exactly the steps a stock first boot runs, then writes the marker.
+    const bake = bakeToolsScript(os);
+    const stockSection = renderUserData({ ...valid, os }).split('\nelse\n')[1]?.split('\nfi\n\nbegin_step user')[0];
+    expect(stockSection).toBeDefined();
+    expect(bake).toContain(stockSection!.trim());
+    expect(bake.trimEnd().split('\n').at(-1)).toBe(`printf '%s\\n' 'tools=${toolsFingerprint(os)}' >${GOLDEN_IMAGE_MARKER}`);
+    expect(shellcheck(bake, `bake-${os}`)).toBe('');
+    expect(shellcheck(checkToolsScript(os), `check-${os}`)).toBe('');
+  });
+
+  it.each<[string, { present: readonly string[]; marker?: string }]>([
+    ['no marker (a stock image, whatever the launch template says)', { present: ALL_TOOLS }],
+    ['a marker of older install steps (an image baked before they changed)', { present: ALL_TOOLS, marker: 'tools=0000000000000000' }],
+    ['a current marker but a tool missing (removed after the bake)', { present: ALL_TOOLS.filter((t) => t !== 'psql'), marker: 'CURRENT' }],
+  ])('installs everything as on a stock image with %s', (_label, machine) => {
     for (const os of OS_IDS) {
-      const golden = renderUserData({ ...valid, os, goldenImage: true });
-      expect(golden).not.toContain('git clone');
-      expect(golden).toContain('for tool in git jq aws mount.efs psql mysql node; do command -v "$tool" >/dev/null; done');
-      expect(shellcheck(golden, `golden-${os}`)).toBe('');
+      const stock = runTools(os, { ...machine, ...(machine.marker === 'CURRENT' ? { marker: `tools=${toolsFingerprint(os)}` } : {}) });
+      expect([...stock.steps, 'user', 'home', 'credentials', 'profile']).toEqual(firstBootSteps({ ...valid, os }));
+      expect(stock.installs.length).toBeGreaterThan(0);
+      expect(stock.installs[0]).toMatch(/^(dnf install|apt-get install)/);
     }
+  });
+
+  it('fingerprints each OS\'s install steps differently', () => {
+    expect(new Set(OS_IDS.map(toolsFingerprint)).size).toBe(OS_IDS.length);
+    expect(toolsFingerprint('al2023')).toMatch(/^[0-9a-f]{16}$/);
   });
 });
 

@@ -88,6 +88,31 @@ describe('reading the VM request from issue fields', () => {
   });
 });
 
+describe('cost center (optional mapped field, issue 13)', () => {
+  const withCost: Settings['fields'] = { ...mapping, costCenter: 'cf_cost' };
+
+  it('goes into the request when filled with a valid tag value, from text or a select option', () => {
+    expect(readVmRequest('OPS-1', { ...valid, cf_cost: 'CC-1234 / R&D'.replace('&', '+') }, withCost, policy)).toMatchObject({ ok: true, request: { costCenter: 'CC-1234 / R+D' } });
+    expect(readVmRequest('OPS-1', { ...valid, cf_cost: { value: 'Zürich:42' } }, withCost, policy)).toMatchObject({ ok: true, request: { costCenter: 'Zürich:42' } });
+    expect(toDraft(readVmRequest('OPS-1', { ...valid, cf_cost: 'CC-1' }, withCost, policy)).values.costCenter).toBe('CC-1');
+  });
+
+  it('is left out when the field is not mapped or empty: no CostCenter tag, no problem', () => {
+    for (const [fields, m] of [[valid, mapping], [{ ...valid, cf_cost: '  ' }, withCost]] as const) {
+      const r = readVmRequest('OPS-1', fields, m, policy);
+      expect(r.ok).toBe(true);
+      expect(r.ok && 'costCenter' in r.request).toBe(false);
+    }
+  });
+
+  it.each([['CC#1'], ['cost; rm -rf'], ['<b>x</b>'], ['x'.repeat(257)]])('refuses %j with a problem on the Cost center field that says why', (value) => {
+    const r = readVmRequest('OPS-1', { ...valid, cf_cost: value }, withCost, policy);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([expect.objectContaining({ field: 'cf_cost', label: 'Cost center', message: expect.stringMatching(/tag value/) })]);
+  });
+});
+
 describe('field values of every Jira type', () => {
   it.each([
     ['  text  ', 'text'],

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
 import { adminResolver } from '../../src/handlers/admin-resolvers';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
@@ -73,6 +74,37 @@ describe('admin.get', () => {
   });
 });
 
+describe('stored settings that cannot be read (issue 10 item 8)', () => {
+  it.each([
+    ['saved by a newer version of the app', (s: Settings) => ({ ...s, version: 2 }), /newer version of the app \(version 2\)/],
+    ['damaged', (s: Settings) => ({ ...s, policy: { ...s.policy, idleDays: 'thirty' } }), /policy\.idleDays does not match/],
+  ])('are reported on the admin page and in the log when %s, never silently replaced by the defaults', async (_n, damage, problem) => {
+    const t = Date.now();
+    forge.kvs.values.set('settings:v1', { value: damage(JSON.parse(JSON.stringify(configure(forge, api))) as Settings), createdAt: t, updatedAt: t });
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    process.env.DEV_VM_SILENT_LOGS = '0';
+    try {
+      const res = await call(R.adminGet, {});
+      expect(res).toMatchObject({ ok: true, data: { settings: { statuses: DEFAULT_SETTINGS.statuses }, storedSettingsUnreadable: { problems: [expect.stringMatching(problem)] } } });
+      expect(logged.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/"level":"error","message":"stored settings unreadable/));
+    } finally {
+      process.env.DEV_VM_SILENT_LOGS = '1';
+      logged.mockRestore();
+    }
+    // Saving replaces them; the page then no longer reports them.
+    expect(await call(R.adminSave, { settings: settingsFor(api), secrets: {} })).toMatchObject({ ok: true, data: { view: { settings: { apiUrl: api.url } } } });
+    const after = await call(R.adminGet, {});
+    expect(after.ok && after.data.storedSettingsUnreadable).toBeUndefined();
+  });
+
+  it('are not reported when readable, including settings stored before versions existed', async () => {
+    configure(forge, api);
+    const res = await call(R.adminGet, {});
+    expect(res.ok && res.data.storedSettingsUnreadable).toBeUndefined();
+    expect(res).toMatchObject({ ok: true, data: { settings: { apiUrl: api.url } } });
+  });
+});
+
 describe('admin.save', () => {
   const secrets = () => ({ accessKeyId: api.credentials.accessKeyId, secretAccessKey: api.credentials.secretAccessKey, hmacSecret: 'h'.repeat(40) });
 
@@ -82,7 +114,8 @@ describe('admin.save', () => {
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     expect(res.data.changed).toEqual(expect.arrayContaining(['apiUrl', 'region', 'statuses.provision', 'fields.client', 'secrets.accessKeyId', 'secrets.secretAccessKey', 'secrets.hmacSecret']));
-    expect(forge.kvs.get('settings:v1')).toEqual(JSON.parse(JSON.stringify(settings)));
+    // Stored with its version (issue 10 item 8), so a later shape can be migrated explicitly.
+    expect(forge.kvs.get('settings:v1')).toEqual({ version: 1, ...JSON.parse(JSON.stringify(settings)) });
     expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);
     expect(JSON.stringify(forge.kvs.get('settings:v1'))).not.toContain(api.credentials.secretAccessKey);
     expect(res.data.view.checklist.every((c) => c.done)).toBe(true);
@@ -98,6 +131,49 @@ describe('admin.save', () => {
     expect(forge.kvs.get('settings:v1')).toMatchObject({ comments: { scheduledStartStop: 'silent' } });
     const bad = await call(R.adminSave, { settings: { ...settingsFor(api), comments: { scheduledStartStop: 'never' } }, secrets: {} });
     expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.comments.scheduledStartStop' } });
+  });
+
+  describe('idle and stop rules (issue 13): sent to the reconciler through the VM API', () => {
+    it('a save sends the policy (PUT /policy) with the policy idle days, once; a change sends it again', async () => {
+      configure(forge, api);
+      const settings = { ...settingsFor(api), idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 45 } };
+      const res = await call(R.adminSave, { settings, secrets: {} });
+      expect(res).toMatchObject({ ok: true, data: { changed: ['idle.idleStopMinutes'], view: { settings: { idle: { idleStopMinutes: 45 } } } } });
+      expect(api.policy).toEqual({ ...DEFAULT_IDLE_RULES, idleStopMinutes: 45, idleDays: settings.policy.idleDays });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(1);
+
+      await call(R.adminSave, { settings, secrets: {} });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(1);
+
+      await call(R.adminSave, { settings: { ...settings, policy: { ...settings.policy, idleDays: 20 } }, secrets: {} });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(2);
+      expect(api.policy).toMatchObject({ idleDays: 20, idleStopMinutes: 45 });
+    });
+
+    it.each([
+      ['a warning not before the termination', { idle: { ...DEFAULT_IDLE_RULES, idleWarningDays: 30 } }, 'idle.idleWarningDays'],
+      ['an idle stop under 15 minutes that is not off', { idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 5 } }, 'settings.idle.idleStopMinutes'],
+    ])('refuses %s naming the field, and sends nothing', async (_name, over, field) => {
+      configure(forge, api);
+      const res = await call(R.adminSave, { settings: { ...settingsFor(api), ...over }, secrets: {} });
+      expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field } });
+      expect(api.calls.filter((c) => c.op === 'updatePolicy')).toEqual([]);
+    });
+
+    it('an AWS stack that cannot take it: the settings are saved, the error has a code and cause, and the next save sends it', async () => {
+      configure(forge, api);
+      api.mode = 'down';
+      const settings = { ...settingsFor(api), idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 90 } };
+      const res = await call(R.adminSave, { settings, secrets: {} });
+      expect(res).toMatchObject({ ok: false, error: { code: 'UPSTREAM_FAILED', field: 'idle' } });
+      if (res.ok) return;
+      expect(res.error.message).toMatch(/^Settings saved, but the idle and stop rules did not reach the AWS stack: .* Reference [0-9a-f]{8}\.$/);
+      expect(forge.kvs.get('settings:v1')).toMatchObject({ idle: { idleStopMinutes: 90 } });
+      api.mode = 'up';
+      const again = await call(R.adminSave, { settings, secrets: {} });
+      expect(again).toMatchObject({ ok: true, data: { changed: [] } });
+      expect(api.policy).toMatchObject({ idleStopMinutes: 90 });
+    });
   });
 
   it('clears a secret with an empty string and leaves absent ones unchanged', async () => {
@@ -124,6 +200,22 @@ describe('admin.save', () => {
       ok: false,
       error: { code: 'VALIDATION_FAILED', field: 'statuses.stop', message: expect.stringContaining('already in statuses.provision') },
     });
+  });
+
+  it('names every problem at once: URL and region, a status in two lists, an unknown status and an unknown field', async () => {
+    const s: Settings = settingsFor(undefined);
+    const res = await call(R.adminSave, {
+      settings: { ...s, apiUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/', statuses: { ...s.statuses, stop: [STATUS.ready, '99999'] }, fields: { ...s.fields, client: 'customfield_99999' } },
+      secrets: {},
+    });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'region' } });
+    expect(!res.ok && res.error.message.split('; ')).toEqual([
+      'set the API URL and the region together',
+      `statuses.stop: status ${STATUS.ready} is already in statuses.provision (a status can mean only one thing)`,
+      'statuses.stop: Jira has no status 99999',
+      'fields.client: Jira has no field customfield_99999',
+    ]);
+    expect(forge.kvs.get('settings:v1')).toBeUndefined();
   });
 
   it('refuses a mapping to a field Jira does not have', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { R, Resolvers, resultOf, type FleetView, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
-import { auditComment } from '../../src/domain/comments';
+import { hourlyPrice } from '../../src/contract/prices';
+import { auditComment, keptDetail } from '../../src/domain/comments';
 import { adfToText } from '../../scripts/preview/adf-text';
 import { ISSUE, PEOPLE, STATUS } from '../../scripts/preview/site';
 import { startStack, type Stack, type Viewer } from '../../scripts/preview/wiring';
@@ -88,23 +89,6 @@ describe('fleet.list', () => {
     expect(await call(R.fleetList, {}, opsLead('WEB'))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await call(R.fleetList, {}, { ...developer, projectKey: 'OPS' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
-
-  it('shows the same cost for a VM as its issue panel does', async () => {
-    await stack.transition(ISSUE.key, STATUS.ready);
-    await stack.runScheduler(new Date(Date.now() + 20 * 60_000));
-    await stack.runScheduler(new Date(Date.now() + 80 * 60_000));
-    const panel = await call(R.panelGet, {}, { ...developer, issueKey: ISSUE.key });
-    if (!panel.ok) throw new Error(panel.error.message);
-    expect(panel.data.cost).toBeDefined();
-    const row = (await everyRow(admin, { project: 'OPS' })).find((r) => r.issueKey === ISSUE.key);
-    expect(row).toBeDefined();
-    expect({ hoursRun: row?.hoursRun, costUsd: row?.costUsd, alwaysOnUsd: row?.alwaysOnUsd, savingUsd: row?.savingUsd }).toEqual({
-      hoursRun: panel.data.cost?.hoursRun,
-      costUsd: panel.data.cost?.costUsd,
-      alwaysOnUsd: panel.data.cost?.alwaysOnUsd,
-      savingUsd: panel.data.cost?.savingUsd,
-    });
-  });
 });
 
 describe('fleet.bulk', () => {
@@ -137,8 +121,83 @@ describe('fleet.bulk', () => {
     for (const r of running) expect(['stopping', 'stopped']).toContain(states.get(r.id));
   });
 
+  const lastCommentText = (issueKey: string) => adfToText(stack.forge.jira.commentsOn(issueKey).at(-1)?.body).replace(/ at .+ \([^)]+\)/, ' at T (zone)');
+  const panelComment = (detail: string) => adfToText(auditComment({ accountId: PEOPLE.admin.accountId }, 'lifecycle', '2026-01-01T00:00:00.000Z', 'UTC', detail)).replace(/ at .+ \([^)]+\)/, ' at T (zone)');
+
+  it('parks VMs (the panel’s Park) with the panel’s lifecycle comment on each issue, and the list then shows them parked', async () => {
+    const picked = (await everyRow(admin, { project: 'WEB', state: 'stopped' })).filter((r) => !r.lifecycle.includes('parked')).slice(0, 2);
+    expect(picked).toHaveLength(2);
+    const res = await call(R.fleetBulk, { action: 'park', vms: picked.map((r) => ({ id: r.id, issueKey: r.issueKey })) }, admin);
+    if (!res.ok) throw new Error(res.error.message);
+    for (const r of res.data.results) expect(r).toMatchObject({ ok: true, parkedAt: expect.stringMatching(/^\d{4}-/) });
+    for (const r of picked) expect(lastCommentText(r.issueKey)).toBe(panelComment('park'));
+    const after = new Map((await everyRow(admin, { project: 'WEB' })).map((r) => [r.id, r]));
+    for (const r of picked) expect(after.get(r.id)?.lifecycle).toContain('parked');
+  });
+
+  it('extends the idle deadline (the panel’s Keep this VM): the warning no longer stands, with the panel’s comment', async () => {
+    const warned = (await everyRow(admin)).filter((r) => r.lifecycle.includes('warned')).slice(0, 2);
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned.every((r) => r.terminateAt !== undefined)).toBe(true);
+    const res = await call(R.fleetBulk, { action: 'keep', vms: warned.map((r) => ({ id: r.id, issueKey: r.issueKey })) }, admin);
+    if (!res.ok) throw new Error(res.error.message);
+    for (const r of res.data.results) expect(r).toMatchObject({ ok: true, keptAt: expect.stringMatching(/^\d{4}-/) });
+    // The panel's Keep this VM words: the idle clock was reset, with the earliest teardown (30 idle days) in the VM's zone.
+    for (const r of res.data.results) {
+      const vm = warned.find((w) => w.id === r.id);
+      if (!vm || !r.keptAt) throw new Error(`no keptAt for ${r.id}`);
+      const detail = keptDetail(r.keptAt, 30, vm.timezone);
+      expect(detail).toMatch(/before .*2026|before .*2027/);
+      expect(lastCommentText(vm.issueKey)).toBe(panelComment(detail));
+    }
+    const after = new Map((await everyRow(admin)).map((r) => [r.id, r]));
+    for (const r of warned) {
+      expect(after.get(r.id)?.lifecycle).not.toContain('warned');
+      expect(after.get(r.id)?.terminateAt).toBeUndefined();
+    }
+  });
+
+  it('parks nothing when a VM is paired with another issue: the VM API refuses it and no comment is written', async () => {
+    const [victim, other] = (await everyRow(admin, { project: 'DATA', state: 'stopped' })).filter((r) => !r.lifecycle.includes('parked'));
+    if (!victim || !other) throw new Error('two stopped DATA VMs expected');
+    const before = stack.forge.jira.commentsOn(other.issueKey).length;
+    const res = await call(R.fleetBulk, { action: 'park', vms: [{ id: victim.id, issueKey: other.issueKey }] }, admin);
+    if (!res.ok) throw new Error(res.error.message);
+    expect(res.data.results).toEqual([{ id: victim.id, ok: false, error: { code: 'NOT_FOUND', message: expect.any(String) } }]);
+    expect(stack.forge.jira.commentsOn(other.issueKey)).toHaveLength(before);
+    const after = (await everyRow(admin, { project: 'DATA' })).find((r) => r.id === victim.id);
+    expect(after?.lifecycle).not.toContain('parked');
+  });
+
   it('refuses more than 20 VMs at once, naming the field', async () => {
     const vms = Array.from({ length: 21 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, issueKey: 'OPS-1' }));
     expect(await call(R.fleetBulk, { action: 'stop', vms }, admin)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'vms' } });
+  });
+});
+
+// Last: its scheduler runs go two hours ahead, and the seeded VMs nobody uses are idle-stopped by then.
+describe('fleet and panel agree', () => {
+  it('shows the same cost for a VM as its issue panel does', async () => {
+    await stack.transition(ISSUE.key, STATUS.ready);
+    await stack.runScheduler(new Date(Date.now() + 20 * 60_000));
+    await stack.runScheduler(new Date(Date.now() + 80 * 60_000));
+    const panel = await call(R.panelGet, {}, { ...developer, issueKey: ISSUE.key });
+    if (!panel.ok) throw new Error(panel.error.message);
+    expect(panel.data.cost).toBeDefined();
+    const row = (await everyRow(admin, { project: 'OPS' })).find((r) => r.issueKey === ISSUE.key);
+    expect(row).toBeDefined();
+    expect({ hoursRun: row?.hoursRun, costUsd: row?.costUsd, alwaysOnUsd: row?.alwaysOnUsd, savingUsd: row?.savingUsd }).toEqual({
+      hoursRun: panel.data.cost?.hoursRun,
+      costUsd: panel.data.cost?.costUsd,
+      alwaysOnUsd: panel.data.cost?.alwaysOnUsd,
+      savingUsd: panel.data.cost?.savingUsd,
+    });
+    // Both priced for the VM's region (the preview's VM API runs in eu-west-1), not us-east-1.
+    expect(row?.region).toBe('eu-west-1');
+    expect(panel.data.cost?.pricesRegion).toBe('eu-west-1');
+    const perHour = hourlyPrice(row?.instanceType ?? '', row?.os ?? '', 'eu-west-1');
+    expect(perHour).toBeDefined();
+    expect(perHour).not.toBe(hourlyPrice(row?.instanceType ?? '', row?.os ?? '', 'us-east-1'));
+    expect(row?.costUsd).toBeCloseTo((row?.hoursRun ?? NaN) * (perHour ?? NaN), 10);
   });
 });

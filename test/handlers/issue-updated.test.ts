@@ -61,6 +61,16 @@ describe('a status change into a provision status', () => {
     expect(forge.queue).toHaveLength(0);
   });
 
+  it('sends the cost center field with the request when it is filled; the VM stored on the issue carries it', async () => {
+    const issue = goodIssue();
+    forge = site([{ ...issue, fields: { ...issue.fields, [FIELD.costCenter]: 'CC-1234' } }]);
+    configure(forge, api);
+    await handleIssueUpdated(toReady(), NOW);
+    expect(provisionCalls()).toHaveLength(1);
+    expect(provisionCalls()[0]!.body).toMatchObject({ issueKey: 'OPS-42', costCenter: 'CC-1234' });
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.costCenter).toBe('CC-1234');
+  });
+
   it('launches one VM however often Forge redelivers the same event', async () => {
     forge = site();
     configure(forge, api);
@@ -119,6 +129,7 @@ describe('invalid request fields', () => {
     ['stop time out of range', { [FIELD.stop]: '24:30' }, 'Stop time', /must be a 24-hour time HH:MM/],
     ['unknown time zone', { [FIELD.timezone]: 'Mars/Olympus' }, 'Time zone', /not an IANA time zone/],
     ['days misspelled', { [FIELD.days]: 'Monday-Friday' }, 'Working days', /must be days such as "MON-FRI"/],
+    ['cost center that cannot be an AWS tag value', { [FIELD.costCenter]: 'CC#12 (R&D)' }, 'Cost center', /"CC#12 \(R&D\)" may contain only letters, digits, spaces and \+ - = \. _ : \/ @ \(it becomes an AWS tag value\)/],
   ];
   it.each(cases)('%s: one comment naming the field and how to fix it, no API call', async (_name, fields, label, message) => {
     const issue = goodIssue();
@@ -293,6 +304,41 @@ describe('stop and terminate statuses', () => {
       expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }, { parked: false }]);
       expect(provisionCalls()).toHaveLength(1);
       expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.parkedAt).toBeUndefined();
+      expect(texts().at(-1)).toContain(`Unparked the dev VM ${id}`);
+    });
+  });
+
+  describe('when closing does nothing (onClose: nothing)', () => {
+    async function provisionedKeepingOnClose(): Promise<string> {
+      forge = site();
+      configure(forge, api, { onClose: 'nothing' });
+      await handleIssueUpdated(toReady(), NOW);
+      const id = DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.id;
+      if (!id) throw new Error('no VM');
+      return id;
+    }
+
+    it('closing and reopening leave the running VM alone: nothing is stopped, parked or unparked, and nothing is said', async () => {
+      const id = await provisionedKeepingOnClose();
+      const before = { calls: api.calls.length, comments: texts().length };
+      forge.jira.issue('OPS-42').statusId = STATUS.done;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10450'), NOW);
+      forge.jira.issue('OPS-42').statusId = STATUS.inProgress;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.done, STATUS.inProgress, '10451'), NOW);
+      expect(api.calls.length).toBe(before.calls);
+      expect(texts().length).toBe(before.comments);
+      expect(api.vms.get(id)?.parkedAt).toBeUndefined();
+      expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm).toMatchObject({ id, state: 'pending' });
+    });
+
+    it('a VM parked by a stop status is still unparked when the issue moves back to work', async () => {
+      const id = await provisionedKeepingOnClose();
+      forge.jira.issue('OPS-42').statusId = STATUS.parked;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.parked, '10452'), NOW);
+      forge.jira.issue('OPS-42').statusId = STATUS.inProgress;
+      await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.parked, STATUS.inProgress, '10453'), NOW);
+      expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }, { parked: false }]);
+      expect(api.vms.get(id)?.parkedAt).toBeUndefined();
       expect(texts().at(-1)).toContain(`Unparked the dev VM ${id}`);
     });
   });

@@ -1,7 +1,7 @@
 import { kvs } from '@forge/kvs';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { adminResolver } from '../../src/handlers/admin-resolvers';
-import { fieldMapping } from '../../src/handlers/vm-service';
+import { defaultVmService } from '../../src/handlers/vm-service';
 import { DEFAULT_SETTINGS } from '../../src/contract/settings';
 import { KVS_MAX_PURGE_DELAY_MS, type ForgeStandIn, type ResolverHandler } from '../../local/forge-runtime';
 import { PEOPLE, site } from '../../local/site-fixtures';
@@ -75,6 +75,7 @@ describe('field-list cache (10 minutes)', () => {
 describe('app-field cache (60 minutes)', () => {
   it('finds the app’s own field created after the lookup was cached once the hour has passed', async () => {
     const own = (key: string) => `ari:cloud:ecosystem::extension/6b1a3f52-8d0e-4c7a-9f3e-2d5b7c9e1a40/env-stand-in/static/${key}`;
+    const { fieldMapping } = defaultVmService();
     const first = await forge.asInvocation(undefined, () => fieldMapping(DEFAULT_SETTINGS));
     expect(first.client).toBeUndefined();
     forge.jira.fields.push({ id: 'customfield_18000', name: 'Dev VM client', custom: true, schemaCustom: own('dev-vm-client') });

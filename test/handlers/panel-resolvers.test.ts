@@ -1,6 +1,7 @@
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import type { Vm } from '../../src/contract/vm-api';
-import { adfToText, type AdfDoc, type AdfInline } from '../../src/domain/adf';
+import { DEFAULT_POLICY } from '../../src/contract/settings';
+import { adfToText, formatInZone, type AdfDoc, type AdfInline } from '../../src/domain/adf';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { buildPanelResolver, panelResolver } from '../../src/handlers/panel-resolvers';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
@@ -174,6 +175,18 @@ describe('actions from the panel', () => {
       const res = await call(R.panelLifecycle, { idleStopMinutes: 5 }, PEOPLE.assignee);
       expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'idleStopMinutes' } });
       expect(api.calls.length).toBe(before);
+    });
+
+    it('Keep this VM answers with a comment: the idle clock was reset, and the new earliest teardown date in the VM zone', async () => {
+      await provision();
+      configure(forge, api, { policy: { ...DEFAULT_POLICY, idleDays: 20 } });
+      const res = await call(R.panelLifecycle, { keep: true }, PEOPLE.assignee);
+      expect(res.ok).toBe(true);
+      const keptAt = res.ok ? res.data.vm?.keptAt : undefined;
+      expect(keptAt).toBeDefined();
+      const earliest = formatInZone(new Date(Date.parse(keptAt as string) + 20 * 86_400_000).toISOString(), 'Europe/Berlin');
+      const last = comments().map((c) => adfToText(c.body as AdfDoc)).pop();
+      expect(last).toMatch(new RegExp(`^@Jo Doe changed the dev VM lifecycle from the Dev VM panel at .*: Keep this VM: the idle clock was reset, so it is not terminated for idleness before ${earliest.replace(/[()/]/g, '\\$&')}\\.$`));
     });
 
     it('forbids lifecycle changes to someone who is not assignee, reporter or admin', async () => {

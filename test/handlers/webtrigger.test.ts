@@ -6,7 +6,7 @@ import { signEvent } from '../../src/domain/hmac';
 import { DevVmProperty } from '../../src/domain/vm-property';
 import { handleLifecycleEvent, type WebTriggerRequest } from '../../src/handlers/webtrigger';
 import type { ForgeStandIn } from '../../local/forge-runtime';
-import { FIELD, HMAC_SECRET, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, goodIssue, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -169,12 +169,26 @@ describe('other lifecycle events', () => {
     configure(forge, undefined);
     seedVm('stopped');
     await handleLifecycleEvent(signed(JSON.stringify(event('vm.idle-warning', { cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z' }))), NOW);
-    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03 10:00 \(Europe\/Berlin\)\. To keep it, start it or use "Keep running"/)]);
+    expect(texts()).toEqual([
+      '@Jo Doe this dev VM has been idle and will be terminated on 2026-12-03 10:00 (Europe/Berlin). To keep it, use Keep this VM in the Dev VM panel before then (using it, a Session Manager session, also resets the idle clock). Its home directory on EFS and its databases are kept either way.',
+    ]);
+    // A real mention of the assignee's account, so Jira notifies them.
+    const body = JSON.stringify(forge.jira.commentsOn('OPS-42')[0]?.body);
+    expect(body).toContain(JSON.stringify({ type: 'mention', attrs: { id: PEOPLE.assignee, text: '@Jo Doe' } }));
+  });
+
+  it('the idle warning of an unassigned issue names the developer instead', async () => {
+    forge = site([goodIssue({ assignee: undefined })]);
+    configure(forge, undefined);
+    seedVm('stopped');
+    await handleLifecycleEvent(signed(JSON.stringify(event('vm.idle-warning', { cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z' }))), NOW);
+    expect(texts()).toEqual([expect.stringMatching(/^jdoe this dev VM has been idle and will be terminated on 2026-12-03 10:00 \(Europe\/Berlin\)\. To keep it, use Keep this VM/)]);
+    expect(JSON.stringify(forge.jira.commentsOn('OPS-42')[0]?.body)).not.toContain('"mention"');
   });
 });
 
 describe('scheduled starts and stops when the admin chose "update the panel only"', () => {
-  const silent = () => configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+  const silent = () => configure(forge, undefined, { comments: { scheduledStartStop: 'silent', deferredStop: 'silent' } });
   /** A VM that has run before: its connection details were posted on the first start. */
   const seedStartedBefore = (state: Vm['state']) =>
     forge.jira.issue('OPS-42').properties.set('dev-vm', { vm: { ...vm, state }, provisionedWriteBackDone: true, idempotencyKey: 'jira:10042:cl10400', updatedAt: '2026-11-26T08:50:00Z' });
@@ -457,7 +471,7 @@ describe('first-boot signals (issue 13, item 5)', () => {
     forge.jira.issue('OPS-42').properties.set('dev-vm', { vm, provisionedWriteBackDone: true, updatedAt: '2026-11-26T08:50:00Z' });
     await send(event('vm.stopped', { cause: 'ec2-event' }));
     expect(texts()).toEqual([expect.stringMatching(/^Dev VM stopped at /)]);
-    configure(forge, undefined, { comments: { scheduledStartStop: 'silent' } });
+    configure(forge, undefined, { comments: { scheduledStartStop: 'silent', deferredStop: 'silent' } });
     await send(event('vm.running', { cause: 'ec2-event', vm: undefined }));
     expect(texts()).toHaveLength(1);
   });
@@ -468,5 +482,35 @@ describe('first-boot signals (issue 13, item 5)', () => {
     await send(event('vm.ready', { cause: 'boot' }));
     await send(event('vm.running', { cause: 'ec2', observedAt: '2026-11-26T09:00:00Z', sequence: 0 }));
     expect(texts().map((t) => t.slice(0, 24))).toEqual(['Dev VM is running since ', 'Your dev VM is ready. Op']);
+  });
+});
+
+describe('a scheduled stop deferred because the VM is busy (issue 13)', () => {
+  const deferred = () =>
+    event('vm.stop-deferred', {
+      cause: 'schedule',
+      deferredUntil: '2026-11-26T17:30:00Z',
+      busy: ['session', 'cpu'],
+      vm: { ...vm, stopDeferred: { until: '2026-11-26T17:30:00.000Z', busy: ['session', 'cpu'] } },
+    });
+
+  it('updates the panel record and posts no comment by default', async () => {
+    forge = site();
+    configure(forge, undefined);
+    seedVm('running');
+    const res = await handleLifecycleEvent(signed(JSON.stringify(deferred())), NOW);
+    expect(res.statusCode).toBe(200);
+    expect(texts()).toEqual([]);
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).vm?.stopDeferred).toEqual({ until: '2026-11-26T17:30:00.000Z', busy: ['session', 'cpu'] });
+  });
+
+  it('posts one line, in the VM zone, when the admin turned the comment on', async () => {
+    forge = site();
+    configure(forge, undefined, { comments: { scheduledStartStop: 'comment', deferredStop: 'comment' } });
+    seedVm('running');
+    await handleLifecycleEvent(signed(JSON.stringify(deferred())), NOW);
+    expect(texts()).toEqual([
+      "Dev VM stop deferred until 2026-11-26 18:30 (Europe/Berlin) (busy: session active / CPU): the end of working hours does not stop a VM in use. It is stopped at the first check it is quiet, and at the admin's maximum deferral at the latest.",
+    ]);
   });
 });

@@ -168,7 +168,7 @@ describe('the synthesized assets, run as Lambda runs them', () => {
     const bucket = `bundle-state-${sfx}`;
     aws.state.buckets.add(bucket);
     aws.seedInstances({ count: 1, tags: { ManagedBy: ENV.MANAGED_BY, JiraIssue: 'OPS-8', AutoSchedule: 'off' } });
-    const env = { ...aws.env(), MANAGED_BY: ENV.MANAGED_BY, SECRET_PREFIX: ENV.SECRET_PREFIX, EVENT_BUS_NAME: 'default', STATE_BUCKET: bucket };
+    const env = { ...aws.env(), MANAGED_BY: ENV.MANAGED_BY, SECRET_PREFIX: ENV.SECRET_PREFIX, EVENT_BUS_NAME: 'default', STATE_BUCKET: bucket, IDLE_POLICY_PARAMETER: '/dev-vm/idle-policy' };
     // Every managed VM of the stand-in, the one the VM API test provisioned included.
     const managed = [...aws.state.instances.values()].filter((i) => i.tags.get('ManagedBy') === ENV.MANAGED_BY).length;
     const [summary] = await runAsset(1, `${runDir}-reconciler`, env, [{}]);

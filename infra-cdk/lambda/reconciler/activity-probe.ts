@@ -26,8 +26,11 @@ export interface ActivityCalls {
 
 export interface ActivityPort {
   readonly counts: ActivityCalls;
-  measure(vms: readonly { id: string; running: boolean }[], now: Date): Promise<Map<string, Activity>>;
+  /** `cpu` overrides the probe's CPU thresholds for this run (the admin's idle policy). */
+  measure(vms: readonly { id: string; running: boolean }[], now: Date, cpu?: CpuThresholds): Promise<Map<string, Activity>>;
 }
+
+export type CpuThresholds = Pick<ActivityThresholds, 'cpuPercent' | 'cpuSustainMinutes'>;
 
 export interface ProbeSettings extends ActivityThresholds {
   /** Sessions started this long ago or later are read from the history (the state remembers older activity). */
@@ -43,11 +46,12 @@ export class ActivityProbe implements ActivityPort {
     private readonly settings: ProbeSettings,
   ) {}
 
-  async measure(vms: readonly { id: string; running: boolean }[], now: Date): Promise<Map<string, Activity>> {
+  async measure(vms: readonly { id: string; running: boolean }[], now: Date, thresholds?: CpuThresholds): Promise<Map<string, Activity>> {
+    const t = { ...this.settings, ...thresholds };
     const ours = new Set(vms.map((v) => v.id));
     const sessions = [...(await this.sessions('Active', ours, now)), ...(await this.sessions('History', ours, now))];
-    const cpu = await this.cpu(vms.filter((v) => v.running).map((v) => v.id), now);
-    return activityFrom(sessions, cpu, now, this.settings);
+    const cpu = await this.cpu(vms.filter((v) => v.running).map((v) => v.id), now, t.cpuSustainMinutes);
+    return activityFrom(sessions, cpu, now, t);
   }
 
   private async sessions(state: SessionState, ours: ReadonlySet<string>, now: Date): Promise<SessionSeen[]> {
@@ -64,10 +68,10 @@ export class ActivityProbe implements ActivityPort {
     return out;
   }
 
-  private async cpu(running: readonly string[], now: Date): Promise<CpuSeries[]> {
+  private async cpu(running: readonly string[], now: Date, sustainMinutes: number): Promise<CpuSeries[]> {
     const periodS = this.settings.periodMinutes * 60;
     // Enough samples for one sustained run plus the latest period CloudWatch may not have yet.
-    const spanMs = (this.settings.cpuSustainMinutes + 3 * this.settings.periodMinutes) * 60_000;
+    const spanMs = (sustainMinutes + 3 * this.settings.periodMinutes) * 60_000;
     const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
     const start = new Date(end.getTime() - spanMs);
     const out: CpuSeries[] = [];

@@ -8,7 +8,8 @@ import { usageFor, type SchedulerState } from '../../../src/domain/scheduler-sta
 import { buildLifecycleEvent, type EventInput, type PublishResult } from '../shared/events';
 import type { Log } from '../shared/powertools';
 import type { StateSnapshot, WriteResult } from '../shared/scheduler-state';
-import type { ActivityPort } from './activity-probe';
+import type { PolicyRead } from '../shared/idle-policy';
+import type { ActivityPort, CpuThresholds } from './activity-probe';
 import { totalCalls, type BatchResult, type FailedId, type FleetGateway } from '../shared/ec2';
 import { tagMap } from '../shared/ec2-tags';
 
@@ -48,7 +49,10 @@ export interface ReconcilerDeps {
   events: EventsPort;
   log: Log;
   metrics: MetricsPort;
+  /** The stack's values; the admin's idle policy (below) replaces its idle and stop rules when saved. */
   options: PlanOptions;
+  /** The admin's idle and stop rules (one SSM parameter, read once per run); absent = the stack's values. */
+  policy?: { read(): Promise<PolicyRead> };
   /** The `vm` of an event (shared/vm-record.ts toVm); undefined when the instance cannot be mapped. */
   toVm?: (instance: Instance, state: SchedulerState, now: Date) => Vm | undefined;
   /** CPU clock for the decision timing; injectable so tests stay deterministic. */
@@ -68,8 +72,14 @@ export interface RunSummary {
   /** Scheduled stops deferred because the VM was busy, and VMs stopped for being idle. */
   stopsDeferred: number;
   idleStopped: number;
+  /** VMs reported failed because their first boot did not signal ready by the boot deadline. */
+  bootsTimedOut: number;
   /** False when sessions/CPU could not be measured this run. */
   activityMeasured: boolean;
+  /** Where this run's idle and stop rules came from: the admin's saved policy, or the stack's values. */
+  policySource: 'parameter' | 'stack';
+  /** The idle stop in force this run (minutes; 0 = off), for the run's log line. */
+  idleStopMinutes: number;
   eventsPublished: number;
   eventsFailed: number;
   ec2Calls: number;
@@ -114,7 +124,10 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     scheduleErrors: 0,
     stopsDeferred: 0,
     idleStopped: 0,
+    bootsTimedOut: 0,
     activityMeasured: false,
+    policySource: 'stack',
+    idleStopMinutes: deps.options.idleStopMinutes ?? 0,
     eventsPublished: 0,
     eventsFailed: 0,
     ec2Calls: 0,
@@ -125,13 +138,26 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     detail: { started: {}, stopped: {}, terminated: {}, skipped: {}, failed: {} },
   };
 
-  const snapshot = await deps.state.read();
-  if (snapshot.problem) deps.log.error('scheduler state unusable', { problem: snapshot.problem });
+  let snapshot: StateSnapshot;
+  try {
+    snapshot = await deps.state.read();
+  } catch (e) {
+    // Unreadable state: this run neither acts nor writes (shared/scheduler-state.ts UnreadableStateError).
+    if (e instanceof Error && e.name === 'UnreadableStateError') {
+      deps.log.error('scheduler state unreadable; not overwriting it, not acting', { problem: e.message });
+      deps.metrics.count('StateUnreadable', 1);
+    }
+    throw e;
+  }
+  if (snapshot.migratedFrom !== undefined) deps.log.info('scheduler state migrated', { from: snapshot.migratedFrom });
   const instances = await deps.fleet.listManaged();
   const byId = new Map(instances.map((i) => [i.InstanceId ?? '', i]));
   summary.seen = instances.length;
 
-  const activity = await measureActivity(deps, instances, now);
+  const rules = await effectiveRules(deps);
+  summary.policySource = rules.source;
+  summary.idleStopMinutes = rules.options.idleStopMinutes ?? 0;
+  const activity = await measureActivity(deps, instances, now, rules.cpu);
   summary.activityMeasured = activity !== undefined;
   if (deps.activity) {
     summary.ssmCalls = deps.activity.counts.describeSessionsPages;
@@ -143,7 +169,7 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
     const o = observe(i);
     return activity ? { ...o, activity: activity.get(o.id) ?? { busy: false } } : o;
   });
-  const p = plan(observed, snapshot.state, now, deps.options);
+  const p = plan(observed, snapshot.state, now, rules.options);
   summary.decisionMs = Math.round((cpu() - d0) * 10) / 10;
 
   // Commit the decisions first; the loser of a race does not act.
@@ -176,13 +202,24 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   const terminations = await deps.fleet.terminateMany(p.terminations.map((d) => d.id));
   record('terminate', p.terminations, terminations);
 
+  // Tags written or removed here are part of what this run's events report (the `vm` they carry).
+  const retag = (ids: readonly string[], key: string, value: string | undefined) => {
+    for (const id of ids) {
+      const i = byId.get(id);
+      if (!i) continue;
+      const rest = (i.Tags ?? []).filter((t) => t.Key !== key);
+      byId.set(id, { ...i, Tags: value === undefined ? rest : [...rest, { Key: key, Value: value }] });
+    }
+  };
   for (const w of p.tagWrites) {
     const r = await deps.fleet.tagMany(w.key, w.value, w.ids);
     for (const f of r.failed) deps.log.warn('could not write tag', { instanceId: f.id, tag: w.key, code: f.code });
+    retag(r.ok, w.key, w.value);
   }
   for (const d of p.tagDeletes) {
     const r = await deps.fleet.untagMany(d.key, d.ids);
     for (const f of r.failed) deps.log.warn('could not delete tag', { instanceId: f.id, tag: d.key, code: f.code });
+    retag(r.ok, d.key, undefined);
   }
 
   // Outcomes the next run must know (capacity retries, failed stops): a second conditional write,
@@ -230,7 +267,20 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   for (const n of p.notices) {
     if (n.type === 'vm.start-failed') summary.detail.failed[n.id] = n.reason;
     if (n.type === 'vm.idle-warning') summary.idleWarnings++;
-    eventFor(n.id, { type: n.type, cause: n.cause, reason: n.reason, ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}) });
+    if (n.type === 'vm.boot-failed') {
+      summary.bootsTimedOut++;
+      summary.detail.failed[n.id] = n.reason;
+    }
+    eventFor(n.id, {
+      type: n.type,
+      cause: n.cause,
+      reason: n.reason,
+      ...(n.terminateAt ? { terminateAt: n.terminateAt } : {}),
+      ...(n.bootStep ? { bootStep: n.bootStep } : {}),
+      ...(n.bootTimedOutMinutes ? { bootTimedOutMinutes: n.bootTimedOutMinutes } : {}),
+      ...(n.deferredUntil ? { deferredUntil: n.deferredUntil } : {}),
+      ...(n.busy ? { busy: n.busy } : {}),
+    });
   }
   for (const s of p.skipped) {
     summary.detail.skipped[s.id] = s.reason;
@@ -265,18 +315,49 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
  * throttled past the SDK's retries): the plan then falls back to the rules that need no
  * measurement, so an outage of SSM or CloudWatch never stops or terminates a VM in use.
  */
-async function measureActivity(deps: ReconcilerDeps, instances: readonly Instance[], now: Date): Promise<Map<string, Activity> | undefined> {
+async function measureActivity(deps: ReconcilerDeps, instances: readonly Instance[], now: Date, cpu: CpuThresholds | undefined): Promise<Map<string, Activity> | undefined> {
   if (!deps.activity) return undefined;
   try {
     return await deps.activity.measure(
       instances.map((i) => ({ id: i.InstanceId ?? '', running: i.State?.Name === 'running' })),
       now,
+      cpu,
     );
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : 'Error';
     deps.log.warn('activity not measured: idle stop and busy deferral are off for this run', { code });
     return undefined;
   }
+}
+
+/**
+ * This run's idle and stop rules: the admin's saved policy over the stack's values. A policy that
+ * cannot be read leaves the stack's values (readIdlePolicy logs why), so a Parameter Store outage
+ * never stops the schedule.
+ */
+async function effectiveRules(deps: ReconcilerDeps): Promise<{ source: 'parameter' | 'stack'; options: PlanOptions; cpu?: CpuThresholds }> {
+  if (!deps.policy) return { source: 'stack', options: deps.options };
+  let read: PolicyRead;
+  try {
+    read = await deps.policy.read();
+  } catch (e) {
+    deps.log.warn('idle policy not read: using the stack values', { code: e instanceof Error ? e.name : 'Error' });
+    return { source: 'stack', options: deps.options };
+  }
+  if (read.source === 'stack') return { source: 'stack', options: deps.options };
+  const p = read.policy;
+  return {
+    source: 'parameter',
+    options: {
+      ...deps.options,
+      idleDays: p.idleDays,
+      idleWarningDays: p.idleWarningDays,
+      idleStopMinutes: p.idleStopMinutes,
+      stopDeferStepMinutes: p.stopDeferStepMinutes,
+      stopDeferMaxMinutes: p.stopDeferMaxMinutes,
+    },
+    cpu: { cpuPercent: p.cpuBusyPercent, cpuSustainMinutes: p.cpuBusyMinutes },
+  };
 }
 
 const MAX_DETAIL = 200;
@@ -301,6 +382,7 @@ function emit(deps: ReconcilerDeps, s: RunSummary): void {
   deps.metrics.count('CloudWatchCalls', s.cloudWatchCalls);
   deps.metrics.count('StopsDeferred', s.stopsDeferred);
   deps.metrics.count('IdleStopped', s.idleStopped);
+  deps.metrics.count('BootsTimedOut', s.bootsTimedOut);
   deps.metrics.count('ActivityUnmeasured', s.activityMeasured ? 0 : 1);
   deps.metrics.milliseconds('DecisionTime', s.decisionMs);
   deps.metrics.milliseconds('Duration', s.durationMs);

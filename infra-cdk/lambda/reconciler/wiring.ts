@@ -5,6 +5,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Log } from '../shared/powertools';
 import type { ReconcilerEnv } from '../shared/env';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { readIdlePolicy } from '../shared/idle-policy';
 import { EventPublisher } from '../shared/events';
 import { SchedulerStateStore } from '../shared/scheduler-state';
 import { NotAManagedVmError, toVm } from '../shared/vm-record';
@@ -26,9 +28,13 @@ export function reconcilerDeps(
   /** Lets a caller observe what was published (the preview shows it); defaults to the publisher. */
   wrapEvents: (publisher: EventPublisher) => ReconcilerDeps['events'] = (p) => p,
 ): ReconcilerDeps {
+  const { ssm } = clients;
+  // Powertools Parameters on the same SSM client; its cache lives as long as these deps (the container).
+  const parameters = new SSMProvider({ awsSdkV3Client: ssm });
   return {
     fleet: new Ec2Gateway(clients.ec2, env.MANAGED_BY),
-    activity: new ActivityProbe(clients.ssm, clients.cloudWatch, {
+    policy: { read: () => readIdlePolicy(parameters, env.IDLE_POLICY_PARAMETER, logger) },
+    activity: new ActivityProbe(ssm, clients.cloudWatch, {
       cpuPercent: env.CPU_BUSY_PERCENT,
       cpuSustainMinutes: env.CPU_BUSY_MINUTES,
       periodMinutes: 5,
@@ -45,6 +51,7 @@ export function reconcilerDeps(
       idleStopMinutes: env.IDLE_STOP_MINUTES,
       stopDeferStepMinutes: env.STOP_DEFER_STEP_MINUTES,
       stopDeferMaxMinutes: env.STOP_DEFER_MAX_MINUTES,
+      bootDeadlineMinutes: env.BOOT_DEADLINE_MINUTES,
     },
     // The reconciler has no database endpoints, so the event's `vm` lists no DB connections; the
     // Forge web trigger keeps the ones it stored when the VM was provisioned.

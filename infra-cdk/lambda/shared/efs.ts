@@ -1,6 +1,7 @@
 import {
   CreateAccessPointCommand,
   DeleteAccessPointCommand,
+  TagResourceCommand,
   paginateDescribeAccessPoints,
   type AccessPointDescription,
   type EFSClient,
@@ -52,8 +53,13 @@ export class EfsGateway {
     return out;
   }
 
-  /** The developer's access point, created (with a newly allocated uid/gid) if there is none. */
-  async ensureHome(developer: string): Promise<HomeAccessPoint> {
+  /**
+   * The developer's access point, created (with a newly allocated uid/gid) if there is none.
+   * `costCenter` becomes its CostCenter tag: at creation, or by TagResource when the existing
+   * access point has another (or none). One home serves all of a developer's VMs, so the tag
+   * follows the latest request: EFS storage is billed to the cost center the developer works for now.
+   */
+  async ensureHome(developer: string, costCenter?: string): Promise<HomeAccessPoint> {
     const dev = DeveloperName.parse(developer);
     let justCreated = false;
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
@@ -61,14 +67,18 @@ export class EfsGateway {
       const mine = all.filter((ap) => tagOf(ap, Tag.ManagedBy) === this.opts.managedBy && tagOf(ap, Tag.DeveloperName) === dev);
       if (mine.length > 0) {
         const settled = await this.settle(dev, all, mine, justCreated);
-        if (settled) return settled;
+        if (settled) {
+          const kept = mine.find((ap) => ap.AccessPointId === settled.accessPointId);
+          if (costCenter !== undefined && kept && tagOf(kept, Tag.CostCenter) !== costCenter) await this.tagCostCenter(settled.accessPointId, costCenter);
+          return settled;
+        }
         continue;
       }
 
       const uid = lowestFreeUid(all, this.opts.uidBase);
       justCreated = true;
       try {
-        await this.create(dev, uid);
+        await this.create(dev, uid, costCenter);
       } catch (e) {
         // Two requests for the same developer and uid share the client token: EFS returns the
         // existing access point or reports the token in use; either way the next lap finds it.
@@ -102,7 +112,12 @@ export class EfsGateway {
     return { accessPointId: keep.AccessPointId, uid, gid };
   }
 
-  private async create(dev: string, uid: number): Promise<void> {
+  /** EFS TagResource: adds or overwrites the key, leaves the other tags (https://docs.aws.amazon.com/efs/latest/ug/API_TagResource.html). */
+  private async tagCostCenter(accessPointId: string, costCenter: string): Promise<void> {
+    await this.client.send(new TagResourceCommand({ ResourceId: accessPointId, Tags: [{ Key: Tag.CostCenter, Value: costCenter }] }));
+  }
+
+  private async create(dev: string, uid: number, costCenter?: string): Promise<void> {
     await this.client.send(
       new CreateAccessPointCommand({
         FileSystemId: this.opts.fileSystemId,
@@ -114,6 +129,7 @@ export class EfsGateway {
           { Key: Tag.Name, Value: `home-${dev}` },
           { Key: Tag.DeveloperName, Value: dev },
           { Key: Tag.ManagedBy, Value: this.opts.managedBy },
+          ...(costCenter !== undefined ? [{ Key: Tag.CostCenter, Value: costCenter }] : []),
         ],
       }),
     );

@@ -53,7 +53,11 @@ const Common = z.object({
   STATE_KEY: z.string().default('scheduler/state.json'),
 });
 
+/** SSM parameter (name) with the admin's idle and stop rules (shared/idle-policy.ts); the VM API writes it, the reconciler reads it. */
+const IdlePolicyParameter = z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter name such as /dev-vm/idle-policy');
+
 export const VmApiEnv = Common.extend({
+  IDLE_POLICY_PARAMETER: IdlePolicyParameter,
   /** Database name space (src/contract/names.ts DbNamespace): prefixes client databases, changes login hashes. Empty: none. */
   DB_NAMESPACE: DbNamespace.default(''),
   /** Private subnets VMs are launched into (comma-separated), spread round-robin. */
@@ -95,6 +99,7 @@ export const VmApiEnv = Common.extend({
 export type VmApiEnv = z.infer<typeof VmApiEnv>;
 
 export const ReconcilerEnv = Common.extend({
+  IDLE_POLICY_PARAMETER: IdlePolicyParameter,
   /** Days a VM may stay stopped before the idle reaper terminates it. */
   IDLE_DAYS: z.coerce.number().int().min(3).max(365).default(30),
   /** Days before termination that the idle warning is sent. */
@@ -111,6 +116,8 @@ export const ReconcilerEnv = Common.extend({
   STOP_DEFER_STEP_MINUTES: z.coerce.number().int().min(5).max(240).default(30),
   /** ...up to this many minutes after the boundary; 0 = never defer. */
   STOP_DEFER_MAX_MINUTES: z.coerce.number().int().min(0).max(720).default(180),
+  /** Minutes after launch by which a VM's first boot must signal ready, else it is reported failed; 0 = off. */
+  BOOT_DEADLINE_MINUTES: z.coerce.number().int().min(0).max(1440).default(30),
   /** Session Manager history read per run (sessions started this long ago or later). */
   ACTIVITY_HISTORY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });

@@ -18,6 +18,12 @@ export interface EventInput {
   cause: LifecycleEvent['cause'];
   reason?: string;
   terminateAt?: string;
+  /** vm.boot-failed: the step the first boot was on, and (boot deadline) the minutes waited. */
+  bootStep?: LifecycleEvent['bootStep'];
+  bootTimedOutMinutes?: number;
+  /** vm.stop-deferred: until when, and what keeps the VM busy. */
+  deferredUntil?: string;
+  busy?: NonNullable<LifecycleEvent['busy']>;
   vm?: Vm;
   /** When that state was observed (the run's DescribeInstances, or the accepted call). */
   observedAt: Date;
@@ -48,6 +54,10 @@ export function buildLifecycleEvent(input: EventInput): BuiltEvent {
     cause: input.cause,
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.terminateAt !== undefined ? { terminateAt: input.terminateAt } : {}),
+    ...(input.bootStep !== undefined ? { bootStep: input.bootStep } : {}),
+    ...(input.bootTimedOutMinutes !== undefined ? { bootTimedOutMinutes: input.bootTimedOutMinutes } : {}),
+    ...(input.deferredUntil !== undefined ? { deferredUntil: input.deferredUntil } : {}),
+    ...(input.busy !== undefined ? { busy: input.busy } : {}),
     ...(input.vm !== undefined ? { vm: { ...input.vm, state } } : {}),
     state,
     observedAt: input.observedAt.toISOString(),

@@ -3,6 +3,7 @@ import { ClientName, clientDatabaseName, DeveloperName } from '../../../src/cont
 import { ClockTime, DaysSpec, DEFAULT_DAYS, Schedule, TimeZoneName } from '../../../src/contract/schedule';
 import { MANAGED_BY, Tag } from '../../../src/contract/tags';
 import { scheduleFromTags as parseScheduleTags } from '../../../src/domain/schedule-tags';
+import { parseStopDeferral } from '../../../src/domain/stop-deferral';
 import { DbConnection, OsId, Usage, Vm, VmState } from '../../../src/contract/vm-api';
 import { tagMap } from './ec2-tags';
 import { developerClientDbSecretName, developerClientLoginName, developerHomePath } from './resource-names';
@@ -156,9 +157,11 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
   const keepRunningUntil = isoOrUndefined(tags.get(Tag.KeepRunningUntil));
   const parkedAt = isoOrUndefined(tags.get(Tag.ParkedAt));
   const keptAt = isoOrUndefined(tags.get(Tag.KeptAt));
+  const stopDeferred = parseStopDeferral(tags.get(Tag.StopDeferredUntil));
   const idleRaw = tags.get(Tag.IdleStopMinutes);
   const idleStopMinutes = idleRaw === 'off' ? ('off' as const) : idleRaw !== undefined && /^\d+$/.test(idleRaw) ? Number(idleRaw) : undefined;
   const stateReason = instance.StateReason?.Message ?? (instance.StateTransitionReason || undefined);
+  const costCenter = tags.get(Tag.CostCenter) || undefined;
 
   const candidate = {
     id,
@@ -177,7 +180,9 @@ function buildVm(instance: Instance, tags: Map<string, string>, id: string, clie
     ...(scheduleError ? { scheduleError } : {}),
     ...(parkedAt ? { parkedAt } : {}),
     ...(keptAt ? { keptAt } : {}),
+    ...(stopDeferred ? { stopDeferred } : {}),
     ...(idleStopMinutes !== undefined ? { idleStopMinutes } : {}),
+    ...(costCenter ? { costCenter } : {}),
     connection: {
       region: ctx.region,
       ssmCommand: ssmCommand(id, ctx.region),

@@ -1,3 +1,4 @@
+import type { IdlePolicy } from '../../../src/contract/idle-policy';
 import type { DbConnection, Usage } from '../../../src/contract/vm-api';
 import type { Ec2Gateway } from '../shared/ec2';
 import type { EfsGateway } from '../shared/efs';
@@ -19,8 +20,14 @@ export interface DeveloperDatabases {
   revoke(input: { client: string; developer: string }): Promise<unknown>;
 }
 
+/** The idle-policy parameter, written on PUT /policy. */
+export interface PolicyWriter {
+  put(policy: IdlePolicy): Promise<void>;
+}
+
 /** Run hours per instance from the scheduler's state; absent when the stack has no reader. */
-export type UsageReader = (instanceIds: readonly string[], now: Date) => Promise<ReadonlyMap<string, Usage>>;
+/** `daily`: with the hours per day of the month (the fleet list's chart only). */
+export type UsageReader = (instanceIds: readonly string[], now: Date, opts?: { daily?: boolean }) => Promise<ReadonlyMap<string, Usage>>;
 
 export interface VmApiDeps {
   env: VmApiEnv;
@@ -34,6 +41,8 @@ export interface VmApiDeps {
   /** Built on first use: it loads pg/mysql2, which only provision and revoke need. */
   databases: () => Promise<DeveloperDatabases>;
   usage?: UsageReader;
+  /** Writes the fleet's idle and stop rules (shared/idle-policy.ts); built on first use (the SSM client). */
+  policy?: PolicyWriter | (() => Promise<PolicyWriter>);
   logger: Log;
   /**
    * Adds fields to this request's one log line (the router sets it per request). Operations

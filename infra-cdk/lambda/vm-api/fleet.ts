@@ -11,7 +11,8 @@ import { vmRecords } from './records';
 /**
  * `GET /vms` without an issue key: the fleet, one page at a time, for the fleet page. A page costs
  * exactly ONE DescribeInstances (filters applied by EC2) and ONE read of the reconciler's state
- * object for the usage of the VMs on it: never a call per VM.
+ * object for the usage of the VMs on it (with hours per day, for the page's chart): never a call
+ * per VM.
  *
  * Terminated instances are left out unless asked for (`state=terminated`): EC2 shows them for
  * about an hour only, so listing them would make the fleet flicker. `failed` is this API's own
@@ -52,5 +53,5 @@ export async function listFleet(deps: VmApiDeps, query: FleetQuery): Promise<Fle
   const wanted = query.state;
   const instances = wanted === undefined ? page.instances : page.instances.filter((i) => vmState(i) === wanted);
   deps.annotate?.({ fleetPage: { asked: query.pageSize, returned: instances.length, more: page.nextToken !== undefined } });
-  return { vms: await vmRecords(deps, instances, { usage: true }), ...(page.nextToken ? { nextPageToken: page.nextToken } : {}) };
+  return { vms: await vmRecords(deps, instances, { usage: 'daily' }), ...(page.nextToken ? { nextPageToken: page.nextToken } : {}) };
 }

@@ -62,6 +62,11 @@ const makeHandler = async (): Promise<VmApiHandler> => {
       });
     }),
     databases: loadDatabases,
+    policy: once(async () => {
+      const [{ createSsmClient }, { putIdlePolicy }] = await Promise.all([import('../shared/clients'), import('../shared/idle-policy')]);
+      const ssm = await createSsmClient();
+      return { put: (policy) => putIdlePolicy(ssm, env.IDLE_POLICY_PARAMETER, policy) };
+    }),
     usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),
     logger,
     now: () => new Date(),

@@ -1,12 +1,13 @@
 import type { Instance, InstanceStateChange } from '@aws-sdk/client-ec2';
 import { ApiError } from '../../../src/contract/errors';
+import type { IdlePolicy } from '../../../src/contract/idle-policy';
 import type { Schedule } from '../../../src/contract/schedule';
 import { Tag } from '../../../src/contract/tags';
 import type { Health, KeepRunningRequest, LifecycleUpdate, RevokeResult, Vm, VmList } from '../../../src/contract/vm-api';
 import { scheduleToTags } from '../../../src/domain/schedule-tags';
 import { toApiError } from '../shared/aws-errors';
 import { withTags } from '../shared/ec2-tags';
-import type { VmApiDeps } from './deps';
+import { ready, type VmApiDeps } from './deps';
 import { vmRecord, vmRecords } from './records';
 
 /**
@@ -137,6 +138,15 @@ export async function updateLifecycle(deps: VmApiDeps, id: string, issueKey: str
   if (Object.keys(set).length) await aws(() => deps.ec2.setTags(id, set));
   if (remove.length) await aws(() => deps.ec2.removeTags(id, remove));
   return vmRecord(deps, withTags(instance, set, remove));
+}
+
+/** The admin's idle and stop rules, validated by the contract, into the one parameter the reconciler reads. */
+export async function updatePolicy(deps: VmApiDeps, policy: IdlePolicy): Promise<IdlePolicy> {
+  if (!deps.policy) throw new ApiError('NOT_FOUND', 'this VM API keeps no idle policy');
+  const writer = await ready(deps.policy);
+  await aws(() => writer.put(policy));
+  deps.annotate?.({ idlePolicy: 'saved' });
+  return policy;
 }
 
 export async function revokeDeveloper(deps: VmApiDeps, client: string, developer: string): Promise<RevokeResult> {

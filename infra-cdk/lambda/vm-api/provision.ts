@@ -72,7 +72,7 @@ export async function provision(deps: VmApiDeps, req: ProvisionRequest): Promise
   if (existing) return sameRequestOrConflict(deps, existing, req);
 
   const connections = await step('database provisioning', async () => (await deps.databases()).provision({ client: req.client, developer: req.developer }), 'databases');
-  const home = await step('EFS home access point', async () => (await ready(deps.efs)).ensureHome(req.developer));
+  const home = await step('EFS home access point', async () => (await ready(deps.efs)).ensureHome(req.developer, req.costCenter));
   const profileArn = await step('instance role and profile', async () => (await ready(deps.iam)).ensureInstanceProfile(req.developer, home.accessPointId));
 
   let userData: string;
@@ -173,6 +173,7 @@ export function instanceTags(req: ProvisionRequest, managedBy: string, now: Date
     { Key: Tag.CreatedAt, Value: now.toISOString() },
     { Key: Tag.IdempotencyKey, Value: req.idempotencyKey },
     { Key: Tag.Os, Value: req.os },
+    ...(req.costCenter ? [{ Key: Tag.CostCenter, Value: req.costCenter }] : []),
   ];
   return tags.map((t) => ({ Key: t.Key as string, Value: t.Value as string }));
 }

@@ -8,9 +8,9 @@ import { dbEndpoints, type VmApiDeps } from './deps';
  * Instances → Vm records. Usage (run hours, from the scheduler's state in S3) is read only when
  * asked: the read operations show it; actions answer without paying for the extra S3 read.
  */
-export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[], opts: { usage?: boolean } = {}): Promise<Vm[]> {
+export async function vmRecords(deps: VmApiDeps, instances: readonly Instance[], opts: { usage?: boolean | 'daily' } = {}): Promise<Vm[]> {
   const ids = instances.map((i) => i.InstanceId).filter((id): id is string => id !== undefined);
-  const usage = opts.usage && deps.usage && ids.length ? await readUsage(deps, ids) : new Map();
+  const usage = opts.usage && deps.usage && ids.length ? await readUsage(deps, ids, opts.usage === 'daily') : new Map();
   const out: Vm[] = [];
   const skipped: string[] = [];
   for (const instance of instances) {
@@ -38,9 +38,9 @@ function context(deps: VmApiDeps) {
 }
 
 /** Usage is a nice-to-have: a failure to read the scheduler's state never fails the request. */
-async function readUsage(deps: VmApiDeps, ids: readonly string[]) {
+async function readUsage(deps: VmApiDeps, ids: readonly string[], daily = false) {
   try {
-    return (await deps.usage?.(ids, deps.now())) ?? new Map();
+    return (await deps.usage?.(ids, deps.now(), daily ? { daily } : undefined)) ?? new Map();
   } catch (e) {
     deps.annotate?.({ usageUnavailable: e instanceof Error ? e.name : 'error' });
     return new Map();

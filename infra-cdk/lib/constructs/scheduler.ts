@@ -7,7 +7,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { ReconcilerEnv } from '../../lambda/shared/env';
-import { InstanceControlPolicy } from '../iam/instance-control';
+import { parameterArn } from '../iam/arns';
+import { InstanceControlPolicy, RECONCILER_TAG_KEYS } from '../iam/instance-control';
 import { StateAccessPolicy } from '../iam/state-access';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
@@ -20,6 +21,9 @@ export interface WorkingHoursSchedulerProps {
   readonly intervalMinutes: number;
   readonly idleDays: number;
   readonly idleWarningDays: number;
+  readonly bootDeadlineMinutes: number;
+  /** Name of the SSM parameter with the admin's idle and stop rules (read once per run). */
+  readonly idlePolicyParameter: string;
   readonly stateBucket: s3.IBucket;
   readonly eventBus: events.IEventBus;
 }
@@ -47,6 +51,8 @@ export class WorkingHoursScheduler extends Construct {
       STOP_DEFER_STEP_MINUTES: '30',
       STOP_DEFER_MAX_MINUTES: '180',
       ACTIVITY_HISTORY_HOURS: '24',
+      BOOT_DEADLINE_MINUTES: String(props.bootDeadlineMinutes),
+      IDLE_POLICY_PARAMETER: props.idlePolicyParameter,
     };
     this.reconciler = props.lambdas.create(this, 'Reconciler', {
       entry: 'reconciler/handler.ts',
@@ -58,7 +64,7 @@ export class WorkingHoursScheduler extends Construct {
       memorySize: 1024,
     });
     const role = this.reconciler.role!;
-    role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true }).policy);
+    role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true, tagKeys: RECONCILER_TAG_KEYS }).policy);
     role.attachInlinePolicy(new StateAccessPolicy(this, 'State', { bucket: props.stateBucket, write: true }).policy);
     // Activity measurement, read-only. Neither action has a resource type or a tag condition key in
     // the Service Authorization Reference (ssm:DescribeSessions, cloudwatch:GetMetricData: "*"),
@@ -71,6 +77,8 @@ export class WorkingHoursScheduler extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ssm:DescribeSessions and cloudwatch:GetMetricData support no resource-level permissions; both are read-only.',
     });
+    // The admin's idle and stop rules: read that one parameter, nothing else of Parameter Store.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadIdlePolicy', actions: ['ssm:GetParameter'], resources: [parameterArn(this, props.idlePolicyParameter)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishLifecycleEvents', actions: ['events:PutEvents'], resources: [props.eventBus.eventBusArn] }));
 
     this.schedule = new scheduler.Schedule(this, 'Every', {

@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { OsId } from '../../../src/contract/vm-api';
 import { VmApiEnv } from '../../lambda/shared/env';
+import { parameterArn } from '../iam/arns';
 import { ForgeInvokerPolicy } from '../iam/forge-invoker';
 import { InstanceControlPolicy } from '../iam/instance-control';
 import { ProvisioningDataPolicy } from '../iam/provisioning-data';
@@ -31,6 +32,8 @@ export interface VmApiProps {
   readonly launchTemplates: Partial<Record<OsId, ec2.LaunchTemplate>>;
   /** SSM parameter of each template's AMI (RunInstances resolves it as the API's role). */
   readonly amiParameters: Partial<Record<OsId, string>>;
+  /** The templates launch this account's golden images (`goldenImage` setting). */
+  readonly goldenImages?: boolean;
   readonly allowedInstanceTypes: readonly string[];
   readonly allowedOs: readonly OsId[];
   readonly fileSystem: efs.IFileSystem;
@@ -38,6 +41,8 @@ export interface VmApiProps {
   readonly mysql?: rds.DatabaseInstance;
   readonly instanceRolePath: string;
   readonly instancePolicy: iam.IManagedPolicy;
+  /** Name of the SSM parameter the admin's idle and stop rules are saved to (PUT /policy). */
+  readonly idlePolicyParameter: string;
   readonly instanceBoundary: iam.IManagedPolicy;
   readonly uidBase: number;
   /** Database name space (DB_NAMESPACE); empty: none. */
@@ -98,6 +103,7 @@ export class VmApi extends Construct {
       DB_NAMESPACE: props.dbNamespace,
       APP_VERSION: props.appVersion,
       FORGE_CALLER_ARN: this.forgeUser.userArn,
+      IDLE_POLICY_PARAMETER: props.idlePolicyParameter,
     };
 
     this.fn = props.lambdas.create(this, 'Function', {
@@ -112,6 +118,8 @@ export class VmApi extends Construct {
     });
     const role = this.fn.role!;
     role.attachInlinePolicy(new InstanceControlPolicy(this, 'InstanceControl', { managedBy: props.managedBy, allowTerminate: true }).policy);
+    // PUT /policy: write (and create, on the first save) that one parameter; read none.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SaveIdlePolicy', actions: ['ssm:PutParameter'], resources: [parameterArn(this, props.idlePolicyParameter)] }));
     role.attachInlinePolicy(
       new LaunchPolicy(this, 'Launch', {
         managedBy: props.managedBy,
@@ -121,6 +129,7 @@ export class VmApi extends Construct {
         instanceRolePath: props.instanceRolePath,
         allowedInstanceTypes: props.allowedInstanceTypes,
         amiParameters: props.allowedOs.map((os) => props.amiParameters[os]!),
+        goldenImages: props.goldenImages ?? false,
       }).policy,
     );
     role.attachInlinePolicy(

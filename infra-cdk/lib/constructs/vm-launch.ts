@@ -21,6 +21,11 @@ export interface VmLaunchProps {
   readonly managedBy: string;
   readonly secretPrefix: string;
   readonly fileSystem: efs.IFileSystem;
+  /**
+   * The golden image's SSM parameter per OS (`goldenImage` setting, constructs/golden-image.ts):
+   * the templates take their image from it instead of the stock public parameter.
+   */
+  readonly goldenImageParameters?: Partial<Record<OsId, string>>;
 }
 
 /** The SSM parameter whose value is the AMI of an OS. */
@@ -54,7 +59,7 @@ export class VmLaunch extends Construct {
     this.templates = {};
     this.amiParameters = {};
     for (const os of props.allowedOs) {
-      const parameter = amiParameter(os, props.architecture, props.rhelAmiParameter);
+      const parameter = props.goldenImageParameters?.[os] ?? amiParameter(os, props.architecture, props.rhelAmiParameter);
       this.amiParameters[os] = parameter;
       const lt = new ec2.LaunchTemplate(this, `Template-${os}`, {
         machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(parameter, {

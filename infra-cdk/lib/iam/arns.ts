@@ -15,3 +15,10 @@ export const secretsUnderPrefix = (scope: IConstruct, prefix: string): string =>
 /** IAM is global: no region in the ARN. */
 export const iamArn = (scope: IConstruct, resource: 'role' | 'instance-profile', path: string, name = '*'): string =>
   Arn.format({ service: 'iam', region: '', resource, resourceName: `${path.replace(/^\//, '')}${name}` }, Stack.of(scope));
+
+/** The SSM parameter with the admin's idle and stop rules (lambda/shared/idle-policy.ts): created by the VM API's first save. */
+export const idlePolicyParameterName = (secretPrefix: string): string => `/${secretPrefix}idle-policy`;
+
+/** `…:parameter/dev-vm/idle-policy` (a name's leading "/" is not repeated in its ARN). */
+export const parameterArn = (scope: IConstruct, name: string): string =>
+  Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });

@@ -7,10 +7,19 @@ import { ec2Arn } from './arns';
 /** Tags that decide who may reach a VM (SSM access is keyed on DeveloperName) or whether IAM lets us touch it: never rewritten after launch. */
 export const PROTECTED_TAG_KEYS = [Tag.ManagedBy, Tag.DeveloperName, Tag.ClientName];
 
+/**
+ * The only tags the reconciler writes or removes (src/domain/reconcile.ts): a malformed schedule's
+ * error and a busy VM's deferred stop. Its tag permission is limited to these keys, so a flaw in
+ * it cannot park, unpark, keep or reschedule a VM.
+ */
+export const RECONCILER_TAG_KEYS: readonly string[] = [Tag.ScheduleError, Tag.StopDeferredUntil];
+
 export interface InstanceControlProps {
   readonly managedBy: string;
   /** Terminate is for the VM API (on request) and the idle reaper; both pass true. */
   readonly allowTerminate: boolean;
+  /** When set, tag writes and deletes may name only these keys (the reconciler); otherwise any but the protected ones. */
+  readonly tagKeys?: readonly string[];
 }
 
 /**
@@ -44,7 +53,13 @@ export class InstanceControlPolicy extends Construct {
           // ForAllValues test alone would hold vacuously: the key must be present (IAM User Guide,
           // "Single-valued vs. multivalued context keys": ForAllValues matches a missing key;
           // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
-          conditions: { ...managed, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': PROTECTED_TAG_KEYS }, Null: { 'aws:TagKeys': 'false' } },
+          conditions: {
+            ...managed,
+            ...(props.tagKeys
+              ? { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...props.tagKeys] } }
+              : { 'ForAllValues:StringNotEquals': { 'aws:TagKeys': PROTECTED_TAG_KEYS } }),
+            Null: { 'aws:TagKeys': 'false' },
+          },
         }),
       ],
     });

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { Tag } from '../../../src/contract/tags';
+import { ACCESS_POINT_TAG_KEYS } from '../../lambda/shared/launch-tags';
 import { developerDbSecretPrefix } from '../../lambda/shared/resource-names';
 import { secretsUnderPrefix } from './arns';
 import { accessPointArns } from './instance-identity';
@@ -26,6 +27,7 @@ export class ProvisioningDataPolicy extends Construct {
   readonly policy: iam.Policy;
   constructor(scope: Construct, id: string, props: ProvisioningDataProps) {
     super(scope, id);
+    const onlyAccessPointTagKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ACCESS_POINT_TAG_KEYS] } };
     const statements = [
       new iam.PolicyStatement({
         sid: 'SecretsUnderPrefix',
@@ -49,6 +51,7 @@ export class ProvisioningDataPolicy extends Construct {
         conditions: {
           StringEquals: { [`aws:RequestTag/${Tag.ManagedBy}`]: props.managedBy },
           Null: { [`aws:RequestTag/${Tag.DeveloperName}`]: 'false' },
+          ...onlyAccessPointTagKeys,
         },
       }),
       new iam.PolicyStatement({
@@ -56,7 +59,21 @@ export class ProvisioningDataPolicy extends Construct {
         sid: 'TagAccessPointsOnCreate',
         actions: ['elasticfilesystem:TagResource'],
         resources: [accessPointArns(this), props.fileSystem.fileSystemArn],
-        conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+        conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' }, ...onlyAccessPointTagKeys },
+      }),
+      new iam.PolicyStatement({
+        // A developer's existing home gets the CostCenter of their latest request (lambda/shared/efs.ts):
+        // that key only, on this stack's access points only. The key must be present: ForAllValues
+        // alone holds for a request without tags (IAM User Guide, "Single-valued vs. multivalued
+        // context keys": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+        sid: 'RetagAccessPointCostCenter',
+        actions: ['elasticfilesystem:TagResource'],
+        resources: [accessPointArns(this)],
+        conditions: {
+          StringEquals: { [`aws:ResourceTag/${Tag.ManagedBy}`]: props.managedBy },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [Tag.CostCenter] },
+          Null: { 'aws:TagKeys': 'false' },
+        },
       }),
       new iam.PolicyStatement({
         // Only to clean up an access point the API itself created but could not finish (uid clash).

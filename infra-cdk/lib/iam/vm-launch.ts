@@ -1,8 +1,9 @@
-import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENVIRONMENT, Tag } from '../../../src/contract/tags';
+import { LAUNCH_TAG_KEYS } from '../../lambda/shared/launch-tags';
 import { HOME_ACCESS_POINT_ROLE_TAG, INSTANCE_ROLE_NAME_PREFIX } from '../../lambda/shared/resource-names';
 import { ec2Arn, iamArn, imageArn } from './arns';
 
@@ -25,6 +26,12 @@ export interface LaunchPolicyProps {
   readonly allowedInstanceTypes: readonly string[];
   /** SSM parameters the launch templates' `resolve:ssm:` image ids name: EC2 reads them as the caller. */
   readonly amiParameters: readonly string[];
+  /**
+   * The templates resolve to this account's golden images (constructs/golden-image.ts): allow
+   * images owned by this account that carry the stack's ManagedBy tag (Image Builder's
+   * distribution tags each AMI it makes), and no other private image.
+   */
+  readonly goldenImages?: boolean;
 }
 
 /** ARN of an SSM parameter by name; AWS public parameters (`/aws/service/...`) have no account in theirs. */
@@ -62,6 +69,10 @@ export class LaunchPolicy extends Construct {
     // tags with bob's profile would give a VM only alice can open bob's secrets and home.
     // Global keys such as aws:RequestTag may be policy variables (IAM User Guide, "IAM policy
     // elements: Variables and tags": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+    // Only the tag keys the API sets at launch (lambda/shared/launch-tags.ts, CostCenter included):
+    // a request carrying any other key is refused, so the launch path cannot be used to stamp
+    // arbitrary tags (e.g. keys other stacks' IAM conditions read) on new resources.
+    const onlyLaunchTagKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...LAUNCH_TAG_KEYS] } };
     const ownProfile = iamArn(this, 'instance-profile', props.instanceRolePath, `${INSTANCE_ROLE_NAME_PREFIX}\${aws:RequestTag/${Tag.DeveloperName}}`);
 
     this.policy = new iam.Policy(this, 'Policy', {
@@ -80,6 +91,7 @@ export class LaunchPolicy extends Construct {
               'ec2:InstanceType': [...props.allowedInstanceTypes],
             },
             Null: requiredTags,
+            ...onlyLaunchTagKeys,
           },
         }),
         new iam.PolicyStatement({
@@ -100,6 +112,18 @@ export class LaunchPolicy extends Construct {
           resources: [imageArn(this)],
           conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': AMI_OWNERS } },
         }),
+        ...(props.goldenImages
+          ? [
+              new iam.PolicyStatement({
+                sid: 'RunInstancesGoldenImages',
+                actions: ['ec2:RunInstances'],
+                resources: [imageArn(this)],
+                // ec2:Owner is the account id for an account's own images (EC2 User Guide, "Condition
+                // keys for Amazon EC2": https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-policy-keys).
+                conditions: { ...fromOurTemplates, StringEquals: { 'ec2:Owner': Aws.ACCOUNT_ID, [`ec2:ResourceTag/${Tag.ManagedBy}`]: props.managedBy } },
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           // A launch template whose image is `resolve:ssm:<name>` makes RunInstances read the
           // parameter with the caller's credentials; without this every launch is refused.
@@ -132,7 +156,7 @@ export class LaunchPolicy extends Construct {
           sid: 'TagOnLaunchOnly',
           actions: ['ec2:CreateTags'],
           resources: [ec2Arn(this, 'instance'), ec2Arn(this, 'volume'), ec2Arn(this, 'network-interface')],
-          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' }, ...onlyLaunchTagKeys },
         }),
         new iam.PolicyStatement({
           // RunInstances with the profile, and AddRoleToInstanceProfile (which IAM also authorises as PassRole).

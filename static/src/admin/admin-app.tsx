@@ -17,6 +17,8 @@ import { timeZones } from '../shared/format';
 import { mutedText, row, Section } from '../shared/ui';
 import { SelectRow, TextRow, ErrorText } from './controls';
 import { IdentitySection } from './identity-section';
+import { UnreadableSettings } from './unreadable-settings';
+import { IdleSection } from './idle-section';
 import type { Option } from './option';
 import { CONNECTION_ADVICE, FIELD_HINTS, validate, type FieldErrors, type SecretDrafts } from './validation';
 
@@ -46,6 +48,13 @@ const CHANGE_LABELS: Record<string, string> = {
   'policy.allowedOs': 'Allowed operating systems',
   'policy.defaultSchedule': 'Default schedule',
   'policy.idleDays': 'Idle days before termination',
+  'idle.idleStopMinutes': 'Idle stop minutes',
+  'idle.idleWarningDays': 'Idle warning days',
+  'idle.cpuBusyPercent': 'CPU activity threshold',
+  'idle.cpuBusyMinutes': 'CPU activity minutes',
+  'idle.stopDeferStepMinutes': 'Busy stop deferral step',
+  'idle.stopDeferMaxMinutes': 'Busy stop deferral maximum',
+  'comments.deferredStop': 'Comment on deferred stops',
   'identity.developers': 'Developers and their Jira users and clients',
   'identity.knownClients': 'Known clients',
   'identity.allowNewClients': 'Allow new clients',
@@ -222,6 +231,7 @@ export function AdminApp() {
       <Heading size="large" as="h1">
         Dev VM settings
       </Heading>
+      <UnreadableSettings unreadable={view.storedSettingsUnreadable} />
 
       <Section title={`First-run checklist: ${done} of ${view.checklist.length} done`} id="checklist-heading">
         <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="checklist">
@@ -430,6 +440,8 @@ export function AdminApp() {
           onChange={(v) => update((s) => ({ ...s, policy: { ...s.policy, idleDays: v === '' ? Number.NaN : Number(v) } }))}
         />
       </Section>
+
+      <IdleSection settings={settings} errors={errors} update={update} />
 
       <div style={{ marginBlockStart: token('space.300'), borderBlockStart: `1px solid ${token('color.border')}`, paddingBlockStart: token('space.200') }}>
         {Object.keys(errors).length > 0 && (

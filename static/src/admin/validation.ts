@@ -48,6 +48,7 @@ export const FIELD_HINTS: Record<string, { hint: string; types: string[] }> = {
   stop: { hint: 'a text field holding HH:MM (e.g. 18:00)', types: ['string'] },
   timezone: { hint: 'a text or select field holding an IANA zone such as Europe/Berlin', types: ['string', 'option'] },
   days: { hint: 'a text field (MON-FRI) or a checkbox / multi-select of days', types: ['string', 'array', 'option'] },
+  costCenter: { hint: 'optional: a short text or a select list (e.g. “CC-1234”); becomes the CostCenter tag in AWS', types: ['string', 'option'] },
   instanceId: { hint: 'a text field the app writes the instance id into', types: ['string'] },
   amiId: { hint: 'a text field the app writes the AMI id into', types: ['string'] },
   privateIp: { hint: 'a text field the app writes the private IP into', types: ['string'] },

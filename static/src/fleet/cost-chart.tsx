@@ -10,23 +10,29 @@ import { mutedText } from '../shared/ui';
  * The canvas is an image with a text summary; the same figures are in the "Per client" table.
  */
 
-/** A design token's current value (canvas cannot use CSS variables), so the chart follows the theme. */
-function resolved(tokenValue: string): string {
-  const m = /^var\((--[^,]+),\s*(.+)\)$/.exec(tokenValue);
+/**
+ * A design token's current value (canvas cannot use CSS variables), so the chart follows the theme.
+ * token() gives `var(--ds-…)`, with a fallback only when one is passed; without a live value and a
+ * fallback a canvas would paint black, so every series would look the same.
+ */
+export function resolved(tokenValue: string): string {
+  const m = /^var\((--[^,)]+)(?:,\s*(.+))?\)$/.exec(tokenValue);
   if (!m) return tokenValue;
   const live = getComputedStyle(document.documentElement).getPropertyValue(m[1] as string).trim();
-  return live || (m[2] as string).trim();
+  return live || (m[2] ?? '').trim() || 'gray';
 }
 
 const TOP = 12;
 
-export function CostChart(props: { totals: Totals[] }) {
+export function CostChart(props: { totals: Totals[]; loading: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
   const top = props.totals.slice(0, TOP);
   const key = JSON.stringify(top.map((t) => [t.key, t.costUsd, t.alwaysOnUsd]));
 
   useEffect(() => {
+    // Drawn once every page of the fleet is in, not again for each page as it arrives.
+    if (props.loading) return;
     let chart: { destroy(): void } | undefined;
     let cancelled = false;
     import('chart.js')
@@ -62,7 +68,7 @@ export function CostChart(props: { totals: Totals[] }) {
       cancelled = true;
       chart?.destroy();
     };
-  }, [key]);
+  }, [key, props.loading]);
 
   if (failed) return <p style={mutedText}>The chart could not be loaded; the figures are in the “Per client” table.</p>;
   const summary = top.map((t) => `${t.key} $${t.costUsd.toFixed(2)} of $${t.alwaysOnUsd.toFixed(2)}`).join('; ');

@@ -1,19 +1,47 @@
 import { useEffect, useMemo, useState } from 'react';
 import { view } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
-import { FLEET_BULK_MAX, R, type FleetBulkResult, type FleetRow } from '../../../src/contract/resolvers';
-import { VM_STATES } from '../../../src/contract/vm-api';
+import { FLEET_BULK_MAX, R, type FleetBulkAction, type FleetBulkResult, type FleetRow } from '../../../src/contract/resolvers';
 import { call } from '../shared/api';
 import { monthLabel, usd } from '../shared/format';
 import { ConfirmDialog, Message, PanelButton } from '../shared/light-controls';
 import { FailureMessage, mutedText, row, Section } from '../shared/ui';
 import { CostChart } from './cost-chart';
-import { applyFilters, COLUMNS, parseHash, projectOf, sortRows, toCsv, toHash, totalsBy, type FleetUrlState, type SortKey, type Totals } from './table-model';
+import { DailyChart } from './daily-chart';
+import { applyFilters, COLUMNS, dailyByClient, parseHash, projectOf, sortRows, STATE_FILTERS, toCsv, toHash, totalsBy, type FleetUrlState, type SortKey, type Totals } from './table-model';
 import { useFleet } from './use-fleet';
 
 /** The fleet page: every VM the caller may see, filters and sorting kept in the URL, totals, CSV and bulk actions. */
 
-type BulkAction = 'stop' | 'terminate';
+type BulkAction = FleetBulkAction;
+
+/** Each bulk action's words: button, dialog (what happens), result title. */
+const BULK: Record<BulkAction, { verb: string; button: string; explains: string }> = {
+  stop: { verb: 'Stop', button: 'Stop selected', explains: 'These VMs stop now; their schedules start them again at the next start time.' },
+  park: {
+    verb: 'Park',
+    button: 'Park selected',
+    explains: 'These VMs are parked: their schedules no longer start them until they are unparked (from the issue panel, or by reopening the issue). Running ones keep running until their next stop.',
+  },
+  keep: {
+    verb: 'Extend idle deadline of',
+    button: 'Extend idle deadline',
+    explains: 'The idle clock of these VMs starts again now, as with “Keep this VM” in the panel: an idle warning no longer stands, and termination comes no earlier than a full idle period from now.',
+  },
+  terminate: { verb: 'Terminate', button: 'Terminate selected', explains: 'These instances are deleted; each developer’s home directory and the client databases are kept.' },
+};
+const vmsText = (n: number): string => `${n} VM${n === 1 ? '' : 's'}`;
+
+/** A row after a bulk action, from the VM API's answer: its state, and park / keep as lifecycle states. */
+function afterBulk(r: FleetRow, action: BulkAction, res: FleetBulkResult['results'][number]): FleetRow {
+  const next: FleetRow = { ...r, ...(res.state ? { state: res.state } : {}) };
+  if (action === 'park' && res.parkedAt) return { ...next, parkedAt: res.parkedAt, lifecycle: r.lifecycle.includes('parked') ? r.lifecycle : ['parked', ...r.lifecycle] };
+  if (action === 'keep') {
+    const { terminateAt: _ended, ...rest } = next;
+    return { ...rest, lifecycle: r.lifecycle.filter((f) => f !== 'warned') };
+  }
+  return next;
+}
 
 function useUrlState(): [FleetUrlState, (next: FleetUrlState) => void] {
   const [s, set] = useState<FleetUrlState>(() => parseHash(window.location.hash));
@@ -101,6 +129,22 @@ function download(csv: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Also read by scripts/bench/fleet.ts and test/browser/fleet-page.test.ts (by name). */
+const FIRST_CONTENT_MARK = 'dev-vm:first-content';
+
+const utcMinute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The state cell's tooltip: when it was parked or idle-stopped, when a warned VM goes, and EC2's reason. */
+function stateDetail(r: FleetRow): string | undefined {
+  const parts = [
+    r.parkedAt ? `parked since ${utcMinute(r.parkedAt)}` : '',
+    r.idleStoppedAt ? `stopped for being idle at ${utcMinute(r.idleStoppedAt)}` : '',
+    r.terminateAt ? `warned as idle: terminated at ${utcMinute(r.terminateAt)} unless used or kept` : '',
+    r.stateReason ?? r.scheduleError ?? '',
+  ].filter(Boolean);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
 export function FleetApp() {
   const fleet = useFleet();
   const [s, setS] = useUrlState();
@@ -113,10 +157,14 @@ export function FleetApp() {
   const shown = useMemo(() => sortRows(applyFilters(fleet.rows, s), s.sort, s.dir), [fleet.rows, s]);
   const byClient = useMemo(() => totalsBy(shown, 'client'), [shown]);
   const byDeveloper = useMemo(() => totalsBy(shown, 'developer'), [shown]);
+  const daily = useMemo(() => dailyByClient(shown), [shown]);
+  const regions = useMemo(() => distinct(fleet.rows, (r) => r.region), [fleet.rows]);
   const sum = useMemo(() => totalsBy(shown.map((r) => ({ ...r, client: 'all' })), 'client')[0], [shown]);
 
   useEffect(() => {
-    if (fleet.meta) performance.mark('dev-vm:first-content');
+    // The bench's "first page on screen" (scripts/bench/fleet.ts): placed after React committed the
+    // first page, with the rows it put in the table, so it cannot be taken before they show.
+    if (fleet.meta) performance.mark(FIRST_CONTENT_MARK, { detail: { rows: document.querySelectorAll('[data-testid="fleet-row"]').length } });
   }, [fleet.meta]);
 
   if (fleet.error) return <FailureMessage title="The fleet could not be loaded" error={fleet.error} testId="fleet-failure" />;
@@ -125,7 +173,7 @@ export function FleetApp() {
   const canAct = meta.canAct;
   const chosen = shown.filter((r) => selected.has(r.id));
 
-  const setFilter = (k: 'client' | 'developer' | 'state' | 'project', v: string | undefined) => {
+  const setFilter = (k: 'client' | 'developer' | 'state' | 'project' | 'costCenter', v: string | undefined) => {
     const next = { ...s, [k]: v } as FleetUrlState;
     if (v === undefined) delete next[k];
     setS(next);
@@ -142,8 +190,11 @@ export function FleetApp() {
       if (res.ok) results.push(...res.data.results);
       else for (const { id } of vms.slice(i, i + FLEET_BULK_MAX)) results.push({ id, ok: false, error: { code: res.error.code, message: res.error.message } });
     }
-    const states = new Map(results.filter((r) => r.ok && r.state).map((r) => [r.id, r.state as FleetRow['state']]));
-    fleet.patchRows((rows) => rows.map((r) => (states.has(r.id) ? { ...r, state: states.get(r.id) as FleetRow['state'] } : r)));
+    const done = new Map(results.filter((r) => r.ok).map((r) => [r.id, r]));
+    fleet.patchRows((rows) => rows.map((r) => {
+      const res = done.get(r.id);
+      return res ? afterBulk(r, action, res) : r;
+    }));
     setSelected(new Set());
     setBulk({ action, results });
     setBusy(false);
@@ -154,14 +205,15 @@ export function FleetApp() {
     <main style={{ padding: token('space.200') }}>
       <h1 style={{ font: token('font.heading.large'), margin: 0 }}>{title}</h1>
       <p style={mutedText} data-testid="fleet-basis">
-        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices as of {meta.pricesAsOf} ({meta.pricesSource}); hours come
-        from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
+        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {meta.pricesAsOf} (
+        {meta.pricesSource}); hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
       </p>
 
       <div style={{ ...row, alignItems: 'flex-end' }} role="group" aria-label="Filters">
         <FilterSelect id="filter-client" label="Client" value={s.client} options={distinct(fleet.rows, (r) => r.client)} onChange={(v) => setFilter('client', v)} />
         <FilterSelect id="filter-developer" label="Developer" value={s.developer} options={distinct(fleet.rows, (r) => r.developer)} onChange={(v) => setFilter('developer', v)} />
-        <FilterSelect id="filter-state" label="State" value={s.state} options={VM_STATES} onChange={(v) => setFilter('state', v)} />
+        <FilterSelect id="filter-state" label="State" value={s.state} options={STATE_FILTERS} onChange={(v) => setFilter('state', v)} />
+        <FilterSelect id="filter-cost-center" label="Cost center" value={s.costCenter} options={distinct(fleet.rows, (r) => r.costCenter ?? '').filter(Boolean)} onChange={(v) => setFilter('costCenter', v)} />
         {meta.scope.kind === 'site' && (
           <FilterSelect id="filter-project" label="Project" value={s.project} options={distinct(fleet.rows, (r) => projectOf(r.issueKey))} onChange={(v) => setFilter('project', v)} />
         )}
@@ -170,19 +222,25 @@ export function FleetApp() {
         </PanelButton>
         {canAct && (
           <>
-            <PanelButton testId="bulk-stop" disabledReason={chosen.length ? undefined : 'Select VMs first'} isLoading={busy} onClick={() => setConfirm('stop')}>
-              Stop selected ({chosen.length})
-            </PanelButton>
-            <PanelButton testId="bulk-terminate" appearance="danger" disabledReason={chosen.length ? undefined : 'Select VMs first'} isLoading={busy} onClick={() => setConfirm('terminate')}>
-              Terminate selected ({chosen.length})
-            </PanelButton>
+            {(['stop', 'park', 'keep', 'terminate'] as const).map((a) => (
+              <PanelButton
+                key={a}
+                testId={`bulk-${a}`}
+                {...(a === 'terminate' ? { appearance: 'danger' as const } : {})}
+                disabledReason={chosen.length ? undefined : 'Select VMs first'}
+                isLoading={busy}
+                onClick={() => setConfirm(a)}
+              >
+                {BULK[a].button} ({chosen.length})
+              </PanelButton>
+            ))}
           </>
         )}
       </div>
 
       {bulk && (
         <div style={{ marginBlockStart: token('space.200') }}>
-          <Message tone={bulk.results.every((r) => r.ok && !r.error) ? 'success' : 'warning'} title={`${bulk.action === 'stop' ? 'Stop' : 'Terminate'}: ${bulk.results.filter((r) => r.ok).length} of ${bulk.results.length} done`} testId="bulk-result" role="status">
+          <Message tone={bulk.results.every((r) => r.ok && !r.error) ? 'success' : 'warning'} title={`${BULK[bulk.action].button}: ${bulk.results.filter((r) => r.ok).length} of ${bulk.results.length} done`} testId="bulk-result" role="status">
             <ul>
               {bulk.results
                 .filter((r) => !r.ok || r.error)
@@ -204,8 +262,12 @@ export function FleetApp() {
         </p>
       )}
 
+      <Section title="Running hours per day, by client" id="daily-heading">
+        <DailyChart data={daily} month={monthLabel(meta.month)} loading={fleet.more} />
+      </Section>
+
       <Section title="Cost this month per client, against 24/7" id="chart-heading">
-        <CostChart totals={byClient} />
+        <CostChart totals={byClient} loading={fleet.more} />
       </Section>
 
       <Section title="Totals of what is shown" id="totals-heading">
@@ -270,7 +332,7 @@ export function FleetApp() {
                         </a>
                       </td>
                     ) : (
-                      <td key={c.key} className={c.numeric ? 'dv-num' : undefined} title={c.key === 'state' ? r.stateReason ?? r.scheduleError : undefined}>
+                      <td key={c.key} className={c.numeric ? 'dv-num' : undefined} title={c.key === 'state' ? stateDetail(r) : undefined}>
                         {c.text(r)}
                       </td>
                     ),
@@ -284,17 +346,14 @@ export function FleetApp() {
 
       {confirm && (
         <ConfirmDialog
-          title={`${confirm === 'stop' ? 'Stop' : 'Terminate'} ${chosen.length} VM${chosen.length === 1 ? '' : 's'}?`}
-          confirmLabel={`${confirm === 'stop' ? 'Stop' : 'Terminate'} ${chosen.length} VM${chosen.length === 1 ? '' : 's'}`}
+          title={`${BULK[confirm].verb} ${vmsText(chosen.length)}?`}
+          confirmLabel={`${BULK[confirm].verb} ${vmsText(chosen.length)}`}
           onCancel={() => setConfirm(undefined)}
           onConfirm={() => void runBulk(confirm)}
           testId="bulk-dialog"
         >
           <p>
-            {confirm === 'terminate'
-              ? 'These instances are deleted; each developer’s home directory and the client databases are kept.'
-              : 'These VMs stop now; their schedules start them again at the next start time.'}{' '}
-            Each issue gets a comment naming you.
+            {BULK[confirm].explains} Each issue gets a comment naming you.
           </p>
           <ul data-testid="bulk-dialog-vms" style={{ maxHeight: '12rem', overflowY: 'auto' }}>
             {chosen.map((r) => (

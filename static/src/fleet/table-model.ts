@@ -1,4 +1,4 @@
-import type { FleetRow } from '../../../src/contract/resolvers';
+import { LIFECYCLE_FLAGS, type FleetRow, type LifecycleFlag } from '../../../src/contract/resolvers';
 import { VM_STATES, type VmState } from '../../../src/contract/vm-api';
 
 /**
@@ -7,20 +7,25 @@ import { VM_STATES, type VmState } from '../../../src/contract/vm-api';
  * exactly what is on screen.
  */
 
+/** The state filter: an EC2 state, or a lifecycle state (parked, idle-stopped, warned). */
+export type StateFilter = VmState | LifecycleFlag;
+export const STATE_FILTERS: readonly StateFilter[] = [...VM_STATES, ...LIFECYCLE_FLAGS];
+
 export interface FleetUrlState {
   client?: string;
   developer?: string;
-  state?: VmState;
+  state?: StateFilter;
   project?: string;
+  costCenter?: string;
   sort: SortKey;
   dir: 'asc' | 'desc';
 }
 
-export const SORT_KEYS = ['issue', 'developer', 'client', 'type', 'state', 'hours', 'lastStart', 'hoursRun', 'cost', 'saving'] as const;
+export const SORT_KEYS = ['issue', 'developer', 'client', 'costCenter', 'type', 'state', 'hours', 'lastStart', 'lastActivity', 'hoursRun', 'cost', 'saving'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const DEFAULT_URL_STATE: FleetUrlState = { sort: 'cost', dir: 'desc' };
 
-const FILTER_KEYS = ['client', 'developer', 'state', 'project'] as const;
+const FILTER_KEYS = ['client', 'developer', 'state', 'project', 'costCenter'] as const;
 
 /** `#client=acme&state=running&sort=cost&dir=desc` ⇄ state; unknown or malformed parts are dropped. */
 export function parseHash(hash: string): FleetUrlState {
@@ -30,6 +35,9 @@ export function parseHash(hash: string): FleetUrlState {
     const v = p.get(k);
     return v && /^[A-Za-z0-9_-]{1,40}$/.test(v) ? v : undefined;
   };
+  // A cost center is any EC2 tag value (src/contract/tags.ts isValidTagValue), so it is checked as one.
+  const costCenter = p.get('costCenter');
+  if (costCenter && costCenter.length <= 256 && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(costCenter)) out.costCenter = costCenter;
   const client = text('client');
   const developer = text('developer');
   const project = text('project');
@@ -37,7 +45,7 @@ export function parseHash(hash: string): FleetUrlState {
   if (client) out.client = client;
   if (developer) out.developer = developer;
   if (project) out.project = project;
-  if (state && (VM_STATES as readonly string[]).includes(state)) out.state = state as VmState;
+  if (state && (STATE_FILTERS as readonly string[]).includes(state)) out.state = state as StateFilter;
   const sort = p.get('sort');
   if (sort && (SORT_KEYS as readonly string[]).includes(sort)) out.sort = sort as SortKey;
   if (p.get('dir') === 'asc' || p.get('dir') === 'desc') out.dir = p.get('dir') as 'asc' | 'desc';
@@ -62,8 +70,9 @@ export function applyFilters(rows: readonly FleetRow[], s: FleetUrlState): Fleet
     (r) =>
       (!s.client || r.client === s.client) &&
       (!s.developer || r.developer === s.developer) &&
-      (!s.state || r.state === s.state) &&
-      (!s.project || projectOf(r.issueKey) === s.project),
+      (!s.state || r.state === s.state || (r.lifecycle as readonly string[]).includes(s.state)) &&
+      (!s.project || projectOf(r.issueKey) === s.project) &&
+      (!s.costCenter || r.costCenter === s.costCenter),
   );
 }
 
@@ -77,14 +86,18 @@ function sortValue(r: FleetRow, key: SortKey): string | number {
       return r.developer;
     case 'client':
       return r.client;
+    case 'costCenter':
+      return r.costCenter ?? '';
     case 'type':
       return `${r.os} ${r.instanceType}`;
     case 'state':
-      return r.state;
+      return stateText(r);
     case 'hours':
       return `${r.timezone} ${r.hours}`;
     case 'lastStart':
       return r.lastStartedAt ?? '';
+    case 'lastActivity':
+      return r.lastActivityAt ?? '';
     case 'hoursRun':
       return r.hoursRun ?? -1;
     case 'cost':
@@ -130,18 +143,24 @@ export function totalsBy(rows: readonly FleetRow[], by: 'client' | 'developer'):
   return [...m.values()].sort((a, b) => b.costUsd - a.costUsd || (a.key < b.key ? -1 : 1));
 }
 
+const minute = (iso: string | undefined): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
 const money = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(2));
 const hrs = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(1));
+
+/** EC2 state, then the lifecycle states: `stopped · parked · warned`. */
+export const stateText = (r: Pick<FleetRow, 'state' | 'lifecycle'>): string => [r.state, ...r.lifecycle].join(' · ');
 
 /** The table's columns: header, sort key and the cell text (what the CSV carries). */
 export const COLUMNS: readonly { key: SortKey; label: string; text: (r: FleetRow) => string; numeric?: boolean }[] = [
   { key: 'issue', label: 'Issue', text: (r) => r.issueKey },
   { key: 'developer', label: 'Developer', text: (r) => r.developer },
   { key: 'client', label: 'Client', text: (r) => r.client },
+  { key: 'costCenter', label: 'Cost center', text: (r) => r.costCenter ?? '' },
   { key: 'type', label: 'OS / type', text: (r) => `${r.os} ${r.instanceType}` },
-  { key: 'state', label: 'State', text: (r) => r.state },
+  { key: 'state', label: 'State', text: stateText },
   { key: 'hours', label: 'Working hours (VM zone)', text: (r) => `${r.hours} ${r.timezone}` },
-  { key: 'lastStart', label: 'Last started (UTC)', text: (r) => (r.lastStartedAt ? r.lastStartedAt.slice(0, 16).replace('T', ' ') : '') },
+  { key: 'lastStart', label: 'Last started (UTC)', text: (r) => minute(r.lastStartedAt) },
+  { key: 'lastActivity', label: 'Last activity (UTC)', text: (r) => minute(r.lastActivityAt) },
   { key: 'hoursRun', label: 'Hours this month', text: (r) => hrs(r.hoursRun), numeric: true },
   { key: 'cost', label: 'Cost this month (USD)', text: (r) => money(r.costUsd), numeric: true },
   { key: 'saving', label: 'Saving vs 24/7 (USD)', text: (r) => money(r.savingUsd), numeric: true },
@@ -156,4 +175,42 @@ export function toCsv(rows: readonly FleetRow[]): string {
   const lines = [COLUMNS.map((c) => cell(c.label)).join(',')];
   for (const r of rows) lines.push(COLUMNS.map((c) => cell(c.text(r))).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+export interface DailySeries {
+  /** Day of the month, `1` … the last day with figures. */
+  days: number[];
+  /** Hours per day of each client (largest month total first); the smallest beyond `top` as one "other clients". */
+  series: { client: string; hours: number[] }[];
+  /** Hours this month that have no day (accounted before per-day records began). */
+  unsplitHours: number;
+}
+
+/**
+ * Running hours per UTC day of the month, stacked by client: the sum over the rows shown of each
+ * VM's hours that day. Rounded to 0.01 h per cell so the chart and its table show the same figures.
+ */
+export function dailyByClient(rows: readonly FleetRow[], top = 8): DailySeries {
+  const length = Math.max(0, ...rows.map((r) => r.dailyHours?.length ?? 0));
+  const byClient = new Map<string, number[]>();
+  let unsplit = 0;
+  for (const r of rows) {
+    const hours = r.dailyHours ?? [];
+    unsplit += r.undatedHours ?? 0;
+    let acc = byClient.get(r.client);
+    if (!acc) byClient.set(r.client, (acc = new Array<number>(length).fill(0)));
+    hours.forEach((h, i) => (acc[i] = (acc[i] ?? 0) + h));
+  }
+  const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const ranked = [...byClient].sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1));
+  const kept = ranked.slice(0, ranked.length > top ? top - 1 : top);
+  const rest = ranked.slice(kept.length);
+  const series = kept.map(([client, hours]) => ({ client, hours }));
+  if (rest.length) series.push({ client: `${rest.length} other clients`, hours: Array.from({ length }, (_, i) => rest.reduce((a, [, h]) => a + (h[i] ?? 0), 0)) });
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    days: Array.from({ length }, (_, i) => i + 1),
+    series: series.map((s) => ({ client: s.client, hours: s.hours.map(round) })),
+    unsplitHours: round(unsplit),
+  };
 }

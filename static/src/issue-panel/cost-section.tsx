@@ -38,7 +38,7 @@ export function CostSection(props: { cost: CostView | undefined; instanceType: s
             ]}
           />
           <p style={{ ...mutedText, marginBlockEnd: 0 }}>
-            Estimated from AWS on-demand prices as of {c.pricesAsOf} ({PRICES_SOURCE}); your bill may differ by region and discounts.
+            Estimated from AWS on-demand prices in {c.pricesRegion} as of {c.pricesAsOf} ({PRICES_SOURCE}); your bill may differ with discounts.
           </p>
         </>
       )}

@@ -1,6 +1,7 @@
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import type { Vm } from '../../../src/contract/vm-api';
+import { stopDeferredText } from './stop-deferred';
 import { PanelButton, Message } from '../shared/light-controls';
 import { Facts, row } from '../shared/ui';
 
@@ -26,12 +27,18 @@ function idleStopText(vm: Vm): string {
 export function LifecycleSection(props: { view: PanelView; vm: Vm; busy: boolean; now: number; onLifecycle: (change: { parked?: boolean; keep?: true; idleStopMinutes?: number | 'off' | null }) => void }) {
   const { vm, view } = props;
   const last = vm.usage?.lastActivityAt;
+  const deferred = stopDeferredText(vm, props.now);
   const disabled = !view.canAct ? (view.cannotActReason ?? 'Only the assignee, the reporter or a Jira administrator can change this VM.') : props.busy ? 'Another change is under way.' : undefined;
   return (
     <div style={{ marginBlockStart: token('space.150') }} data-testid="lifecycle">
       {vm.parkedAt && (
         <Message tone="information" title="Parked: the issue is closed" testId="parked">
           <p>The working hours do not start this VM until the issue is reopened or unparked. Start anyway runs it now; idle stop and the scheduled stop still apply.</p>
+        </Message>
+      )}
+      {deferred && (
+        <Message tone="information" title={deferred} testId="stop-deferred">
+          <p>The end of working hours does not stop a VM in use: it is stopped at the first check it is quiet, and at the administrator's maximum deferral at the latest.</p>
         </Message>
       )}
       <Facts

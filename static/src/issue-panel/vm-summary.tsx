@@ -84,6 +84,7 @@ export function VmFacts(props: { vm: Vm; viewerZone: string }) {
             ['Operating system', OS_LABELS[vm.os]],
             ['Client', vm.client],
             ['Developer', vm.developer],
+            ...(vm.costCenter ? ([['Cost center', vm.costCenter]] as [string, string][]) : []),
             ['Launched', vm.launchTime ? `${formatInstant(vm.launchTime, props.viewerZone)} (${props.viewerZone})` : 'not yet'],
             ...(vm.keepRunningUntil
               ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} your time (${props.viewerZone})${vm.schedule.timezone === props.viewerZone ? '' : `; ${formatInstant(vm.keepRunningUntil, vm.schedule.timezone)} VM’s time (${vm.schedule.timezone})`}`]] as [string, string][])

@@ -58,6 +58,8 @@ export function whatToDo(error: Failure): string {
       return 'The app’s AWS credentials were rejected. Ask a Jira administrator to run Test connection in Jira settings → Apps → Dev VM settings.';
     case 'UPSTREAM_FAILED':
       return 'Try again; if it keeps failing, ask a Jira administrator to run Test connection in Jira settings → Apps → Dev VM settings.';
+    case 'RECORD_UNREADABLE':
+      return 'Error code RECORD_UNREADABLE. The app does nothing for this issue’s VM until its record is repaired, so it cannot launch a second one. Ask a Jira administrator.';
     case 'INTERNAL':
       return 'Something unexpected went wrong. Try again; if it keeps failing, report it with the issue key.';
   }

@@ -13,7 +13,7 @@ describe('scheduler', () => {
     });
   });
 
-  it('gives the reconciler lifecycle control of managed instances, state read/write, PutEvents and read-only activity measurement only', () => {
+  it('gives the reconciler lifecycle control of managed instances, state read/write, PutEvents, read-only activity measurement and its idle policy parameter only', () => {
     const statements = roleStatements(json, id(stack.scheduler.reconciler.role!));
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
@@ -23,8 +23,12 @@ describe('scheduler', () => {
         // X-Ray tracing of every function (lib/lambda-factory.ts); these actions have no resource.
         'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
         'ssm:DescribeSessions', 'cloudwatch:GetMetricData',
+        // The admin's idle and stop rules: that one parameter (test/security/iam-idle-policy.test.ts).
+        'ssm:GetParameter',
       ].sort(),
     );
+    const getParameter = statements.find((st) => has(st, 'ssm:GetParameter'))!;
+    expect(JSON.stringify(getParameter.Resource)).toContain(':parameter/dev-vm/idle-policy"');
     // Besides EC2's Describe* (no resource-level permissions either), only the two read-only
     // measurement actions and X-Ray's trace upload (lib/lambda-factory.ts) are on "*".
     const wildcard = statements.filter((st) => JSON.stringify(st.Resource) === '"*"').flatMap(actionsOf).sort();

@@ -185,8 +185,14 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
   it('creates EFS access points only on this file system with the ManagedBy and DeveloperName tags', () => {
     const [create] = find('elasticfilesystem:CreateAccessPoint');
     expect(create!.Resource).toEqual({ 'Fn::GetAtt': [id(stack.storage.fileSystem), 'Arn'] });
-    expect(create!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': MANAGED_BY }, Null: { 'aws:RequestTag/DeveloperName': 'false' } });
-    expect(find('elasticfilesystem:TagResource')[0]!.Condition).toEqual({ StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } });
+    // Only the access point's own tag keys (CostCenter included, issue 13).
+    const apKeys = { 'aws:TagKeys': ['Name', 'DeveloperName', 'ManagedBy', 'CostCenter'] };
+    expect(create!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': MANAGED_BY }, Null: { 'aws:RequestTag/DeveloperName': 'false' }, 'ForAllValues:StringEquals': apKeys });
+    expect(find('elasticfilesystem:TagResource').map((st) => st.Condition)).toEqual([
+      { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' }, 'ForAllValues:StringEquals': apKeys },
+      // An existing home of this stack gets the CostCenter key, and nothing else.
+      { StringEquals: { 'aws:ResourceTag/ManagedBy': MANAGED_BY }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['CostCenter'] }, Null: { 'aws:TagKeys': 'false' } },
+    ]);
   });
 
   it('reads (not writes) the scheduler state and puts events on the bus', () => {

@@ -107,9 +107,11 @@ describe('tag conditions on every EC2 write', () => {
       const onLaunch = st.Condition?.StringEquals?.['ec2:CreateAction'] === 'RunInstances';
       const managed = st.Condition?.StringEquals?.['ec2:ResourceTag/ManagedBy'] === MANAGED_BY;
       expect(onLaunch || managed).toBe(true);
-      // Either never an identity key, or only the VM's boot-status key (the instance role's signal).
-      const onlyBootStatus = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']) === JSON.stringify([Tag.BootStatus]);
-      if (managed && !onlyBootStatus) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
+      // Either never an identity key, or only the VM's boot-status key (the instance role's signal),
+      // or only the reconciler's own two keys (a schedule error, a deferred stop).
+      const allowList = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']);
+      const onlyOwnKeys = allowList === JSON.stringify([Tag.BootStatus]) || allowList === JSON.stringify([Tag.ScheduleError, Tag.StopDeferredUntil]);
+      if (managed && !onlyOwnKeys) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
     }
   });
 

@@ -60,8 +60,8 @@ describe('activity probe: calls grow with pages, not with VMs', () => {
     expect(metricCalls.map((i) => i.MetricDataQueries?.length)).toEqual([500, 500, 200]); // running VMs only
     expect(metricCalls[0]!.MetricDataQueries![0]!.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: id(0) }] }, Period: 300, Stat: 'Average' });
 
-    expect(activity.get(id(5))).toEqual({ busy: true, lastActiveAt: NOW }); // open session
-    expect(activity.get(id(1000))).toMatchObject({ busy: true }); // first query of the 3rd call: sustained CPU
+    expect(activity.get(id(5))).toEqual({ busy: true, busyBy: ['session'], lastActiveAt: NOW }); // open session
+    expect(activity.get(id(1000))).toMatchObject({ busy: true, busyBy: ['cpu'] }); // first query of the 3rd call: sustained CPU
     expect(activity.get(id(1100))).toEqual({ busy: false, lastActiveAt: new Date('2026-11-25T10:00:00Z') }); // ended session
     expect(activity.has('i-someoneelse00000')).toBe(false); // not one of ours
     expect(activity.has(id(2000))).toBe(false);

@@ -268,4 +268,38 @@ describe('activity (issue 13)', () => {
     const summary = await run(AFTER_STOP, { activity: measured(true, AFTER_STOP), options: { intervalMinutes: 5, idleDays: 30, idleWarningDays: 3, idleStopMinutes: 60 } });
     expect(summary).toMatchObject({ stopped: 0, stopsDeferred: 1 });
   });
+
+  it('shows the deferral on the instance (DevVmStopDeferredUntil) and in the vm.stop-deferred event, removed once stopped', async () => {
+    const id = ec2.add(1, 'running', OFFICE);
+    seedState(BEFORE_STOP);
+    const busySession = { counts: { describeSessionsPages: 2, getMetricData: 1 }, measure: async (vms: readonly { id: string }[]) => new Map(vms.map((v) => [v.id, { busy: true, busyBy: ['session' as const], lastActiveAt: new Date(AFTER_STOP) }])) };
+    const vmDeps = { toVm: withUsage((instance, usage) => toVm(instance, { region: 'eu-west-1', secretPrefix: 'dev-vm/', databases: {}, ...(usage ? { usage } : {}) })) };
+    await run(AFTER_STOP, { ...vmDeps, activity: busySession });
+    // 18:00 EST = 23:00Z; the first 30-minute step ends 23:30Z.
+    expect(ec2.instances.get(id)?.tags.get('DevVmStopDeferredUntil')).toBe('2026-11-25T23:30:00.000Z session');
+    const [announced] = bus.details().filter((e) => e.type === 'vm.stop-deferred');
+    expect(announced).toMatchObject({ instanceId: id, cause: 'schedule', deferredUntil: '2026-11-25T23:30:00.000Z', busy: ['session'], vm: { stopDeferred: { until: '2026-11-25T23:30:00.000Z', busy: ['session'] } } });
+    expect(LifecycleEvent.safeParse(announced).success).toBe(true);
+    await run('2026-11-25T23:33:00Z', { ...vmDeps, activity: measured(false, AFTER_STOP) });
+    expect(ec2.instances.get(id)?.state).toBe('stopping');
+    expect(ec2.instances.get(id)?.tags.has('DevVmStopDeferredUntil')).toBe(false);
+  });
+});
+
+describe('boot deadline (issue 13)', () => {
+  it('reports a VM whose first boot is still on a step 30 minutes after launch: vm.boot-failed naming the step, once, counted by kind', async () => {
+    const id = ec2.add(1, 'running', { ...OFFICE, CreatedAt: '2026-11-25T16:25:00Z', DevVmBootStatus: 'step:home' });
+    const ready = ec2.add(2, 'running', { ...OFFICE, CreatedAt: '2026-11-25T16:25:00Z', DevVmBootStatus: 'ready' });
+    seedState('2026-11-25T16:50:00Z');
+    const summary = await run('2026-11-25T16:55:00Z');
+    expect(summary.bootsTimedOut).toBe(1);
+    expect(metrics.get('BootsTimedOut')).toBe(1);
+    expect(summary.detail.failed[id]).toBe('no ready signal within 30 minutes of launch (still mounting the home directory from EFS)');
+    const events = bus.details().filter((e) => e.type === 'vm.boot-failed');
+    expect(events).toEqual([expect.objectContaining({ instanceId: id, cause: 'boot', bootStep: 'home', bootTimedOutMinutes: 30 })]);
+    expect(events.every((e) => e.instanceId !== ready)).toBe(true);
+    for (const e of events) expect(LifecycleEvent.safeParse(e).success).toBe(true);
+    const again = await run('2026-11-25T17:00:00Z');
+    expect(again.bootsTimedOut).toBe(0);
+  });
 });

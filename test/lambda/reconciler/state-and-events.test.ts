@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildLifecycleEvent, EventPublisher } from '../../../infra-cdk/lambda/shared/events';
-import { readUsage, SchedulerStateStore } from '../../../infra-cdk/lambda/shared/scheduler-state';
+import { readUsage, SchedulerStateStore, UnreadableStateError } from '../../../infra-cdk/lambda/shared/scheduler-state';
 import { FakeS3 } from './fake-aws';
 
 const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
@@ -15,7 +15,7 @@ describe('scheduler state object', () => {
 
   it('starts empty when there is no object, and creates it only if still absent', async () => {
     const snap = await store().read();
-    expect(snap).toEqual({ state: { version: 1, instances: {} }, etag: undefined });
+    expect(snap).toEqual({ state: { version: 2, instances: {} }, etag: undefined });
     expect(await store().write(snap.state, undefined)).toEqual({ ok: true, etag: '"1"' });
     expect(await store().write(snap.state, undefined)).toEqual({ ok: false, reason: 'conflict' });
   });
@@ -27,12 +27,31 @@ describe('scheduler state object', () => {
     expect(await store().write(snap.state, snap.etag)).toEqual({ ok: false, reason: 'conflict' });
   });
 
-  it('replaces a corrupt object with an empty state and says why, instead of stopping the scheduler', async () => {
-    s3.body = JSON.stringify({ version: 1, instances: { 'i-0123456789abcdef0': { firstSeenAt: 'yesterday' } } });
+  it('refuses an unreadable object instead of replacing it with an empty state, and never writes over it', async () => {
+    for (const body of [
+      JSON.stringify({ version: 1, instances: { 'i-0123456789abcdef0': { firstSeenAt: 'yesterday' } } }),
+      JSON.stringify({ version: 3, instances: {} }),
+      '{"version": 2, "instances": ',
+    ]) {
+      s3.body = body;
+      const read = store().read();
+      await expect(read).rejects.toBeInstanceOf(UnreadableStateError);
+      await expect(read).rejects.toThrow(/^s3:\/\/bucket\/scheduler\/state\.json: the state object (\(version 1\) does not match its schema|has version 3|is not JSON).*; it is left untouched$/);
+      expect(s3.body).toBe(body);
+    }
+  });
+
+  it('reads a version 1 object as version 2, keeping the month totals, and says it migrated', async () => {
+    s3.body = JSON.stringify({
+      version: 1,
+      instances: { 'i-0123456789abcdef0': { firstSeenAt: '2026-11-01T00:00:00.000Z', lastObservedAt: '2026-11-25T13:00:00.000Z', lastState: 'running', usage: { month: '2026-11', seconds: 36_000 } } },
+    });
     const snap = await store().read();
-    expect(snap.state).toEqual({ version: 1, instances: {} });
-    expect(snap.etag).toBe('"0"');
-    expect(snap.problem).toMatch(/does not match its schema/);
+    expect(snap.migratedFrom).toBe(1);
+    expect(snap.state).toEqual({
+      version: 2,
+      instances: { 'i-0123456789abcdef0': { firstSeenAt: '2026-11-01T00:00:00.000Z', lastObservedAt: '2026-11-25T13:00:00.000Z', lastState: 'running', usage: { month: '2026-11', seconds: 36_000 } } },
+    });
   });
 
   it('reads the usage of several VMs from one object for the VM API', async () => {

@@ -56,7 +56,7 @@ it('starts 1,200 VMs over the wire in two batches, isolates a capacity failure, 
   const unlucky = ids[700]!;
   const capacity = aws.injectFault({ kind: 'insufficient-capacity', instanceId: unlucky });
   const store = new SchedulerStateStore(clients.s3, 'dev-vm-state', 'scheduler/state.json');
-  await store.write({ version: 1, lastRunAt: '2026-11-25T12:58:00.000Z', instances: {} }, undefined);
+  await store.write({ version: 2, lastRunAt: '2026-11-25T12:58:00.000Z', instances: {} }, undefined);
 
   const first = await runReconciler(deps(), new Date(AFTER_START));
   expect(first.seen).toBe(1200);

@@ -1,4 +1,4 @@
-import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, type AccessPointDescription } from '@aws-sdk/client-efs';
+import { CreateAccessPointCommand, DeleteAccessPointCommand, DescribeAccessPointsCommand, EFSClient, TagResourceCommand, type AccessPointDescription } from '@aws-sdk/client-efs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EfsGateway, lowestFreeUid } from '../../../infra-cdk/lambda/shared/efs';
 
@@ -26,6 +26,11 @@ function fakeEfs(initial: AccessPointDescription[], onCreate?: (aps: AccessPoint
     aps.push(created);
     onCreate?.(aps);
     return created;
+  });
+  efsMock.on(TagResourceCommand).callsFake((input) => {
+    const target = aps.find((a) => a.AccessPointId === input.ResourceId);
+    if (target) target.Tags = [...(target.Tags ?? []).filter((t) => !input.Tags.some((n: { Key: string }) => n.Key === t.Key)), ...input.Tags];
+    return {};
   });
   efsMock.on(DeleteAccessPointCommand).callsFake((input) => {
     aps = aps.filter((a) => a.AccessPointId !== input.AccessPointId);
@@ -93,5 +98,38 @@ describe('EFS home access points', () => {
     fakeEfs([]);
     await expect(gateway().ensureHome('../etc')).rejects.toThrow();
     expect(efsMock.calls()).toHaveLength(0);
+  });
+
+  describe('CostCenter tag (issue 13)', () => {
+    const costTag = (a: AccessPointDescription | undefined) => a?.Tags?.find((t) => t.Key === 'CostCenter')?.Value;
+
+    it('is set at creation, with no separate tagging call', async () => {
+      const efs = fakeEfs([]);
+      await gateway().ensureHome('jdoe', 'CC-1234');
+      expect(efsMock.commandCalls(CreateAccessPointCommand)[0]!.args[0].input.Tags).toContainEqual({ Key: 'CostCenter', Value: 'CC-1234' });
+      expect(efsMock.commandCalls(TagResourceCommand)).toHaveLength(0);
+      expect(costTag(efs.list()[0])).toBe('CC-1234');
+    });
+
+    it('is added to an existing home with TagResource, and changed when a later request names another cost center', async () => {
+      const efs = fakeEfs([ap('fsap-a', 20000, 'jdoe')]);
+      await gateway().ensureHome('jdoe', 'CC-1');
+      await gateway().ensureHome('jdoe', 'CC-2');
+      expect(efsMock.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([
+        { ResourceId: 'fsap-a', Tags: [{ Key: 'CostCenter', Value: 'CC-1' }] },
+        { ResourceId: 'fsap-a', Tags: [{ Key: 'CostCenter', Value: 'CC-2' }] },
+      ]);
+      expect(costTag(efs.list()[0])).toBe('CC-2');
+      // The other tags stay.
+      expect(efs.list()[0]!.Tags).toContainEqual({ Key: 'DeveloperName', Value: 'jdoe' });
+    });
+
+    it('makes no call when the home already has that cost center, or when the request has none', async () => {
+      fakeEfs([{ ...ap('fsap-a', 20000, 'jdoe'), Tags: [...ap('fsap-a', 20000, 'jdoe').Tags!, { Key: 'CostCenter', Value: 'CC-1' }] }]);
+      await gateway().ensureHome('jdoe', 'CC-1');
+      await gateway().ensureHome('jdoe');
+      expect(efsMock.commandCalls(TagResourceCommand)).toHaveLength(0);
+      expect(efsMock.commandCalls(CreateAccessPointCommand)).toHaveLength(0);
+    });
   });
 });

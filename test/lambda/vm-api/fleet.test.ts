@@ -66,9 +66,9 @@ beforeAll(async () => {
   let n = 0;
   for (const id of fleet.keys()) {
     n++;
-    instances[id] = { firstSeenAt: now.toISOString(), lastObservedAt: now.toISOString(), lastState: 'running', usage: { month: utcMonth(now), seconds: 3600 * n } };
+    instances[id] = { firstSeenAt: now.toISOString(), lastObservedAt: now.toISOString(), lastState: 'running', usage: { month: utcMonth(now), seconds: 3600 * n, days: { '1': 3600 * n } } };
   }
-  await putState({ version: 1, lastRunAt: now.toISOString(), instances });
+  await putState({ version: 2, lastRunAt: now.toISOString(), instances });
 });
 afterAll(async () => {
   await aws.close();
@@ -148,14 +148,20 @@ describe('GET /vms: the fleet list', () => {
     fleet.delete(id);
   });
 
-  it('gives a VM the same usage as the issue list (GET /vms?issueKey=) does', async () => {
+  it('gives a VM the same usage as the issue list (GET /vms?issueKey=) does, plus its hours per day', async () => {
     const [id, f] = [...fleet].find(([, v]) => v.issueKey === 'OPS-17') ?? [];
     const one = parse(await handler(event('GET', '/vms', { query: { issueKey: f?.issueKey ?? '' } })));
     const byIssue = VmList.parse(one.body).vms[0];
     const { vms } = await allPages({ project: 'OPS' });
     const inFleet = vms.find((v) => v.id === id);
     expect(byIssue?.usage).toBeDefined();
-    expect(inFleet?.usage).toEqual(byIssue?.usage);
+    const { dailyHours, ...rest } = inFleet?.usage ?? { dailyHours: undefined };
+    expect(rest).toEqual(byIssue?.usage);
+    // The panel's answer stays small: the days are for the fleet page's chart only.
+    expect(byIssue?.usage?.dailyHours).toBeUndefined();
+    expect(dailyHours).toHaveLength(new Date().getUTCDate());
+    expect(dailyHours?.[0]).toBe(byIssue?.usage?.hoursRun);
+    expect(dailyHours?.slice(1).every((h) => h === 0)).toBe(true);
   });
 
   it.each([

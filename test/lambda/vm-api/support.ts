@@ -21,6 +21,7 @@ export const ENV = {
   INSTANCE_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/dev-vm-boundary',
   APP_VERSION: '1.2.3',
   FORGE_CALLER_ARN: 'arn:aws:iam::123456789012:user/dev-vm/forge-app',
+  IDLE_POLICY_PARAMETER: '/dev-vm/idle-policy',
 };
 
 export const NOW = new Date('2026-11-26T10:00:00.000Z');

@@ -68,6 +68,25 @@ describe('POST /vms (provision)', () => {
     }
   });
 
+  it('tags the instance, its root volume and the developer\'s home access point with the request\'s cost center, and shows it on the VM', async () => {
+    const res = await api.call('POST', '/vms', { body: { ...provisionBody, costCenter: 'CC-1234' } });
+    expect(res.status).toBe(202);
+    expect((res.body as Vm).costCenter).toBe('CC-1234');
+    const input = ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input;
+    for (const spec of ['instance', 'volume']) {
+      expect(input.TagSpecifications?.find((t) => t.ResourceType === spec)?.Tags).toContainEqual({ Key: 'CostCenter', Value: 'CC-1234' });
+    }
+    expect(efsMock.commandCalls(CreateAccessPointCommand)[0]?.args[0].input.Tags).toContainEqual({ Key: 'CostCenter', Value: 'CC-1234' });
+  });
+
+  it('refuses a cost center that is not a valid tag value, naming the field, before creating anything', async () => {
+    const res = await api.call('POST', '/vms', { body: { ...provisionBody, costCenter: 'CC#1;' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/costCenter/);
+    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    expect(efsMock.commandCalls(CreateAccessPointCommand)).toHaveLength(0);
+  });
+
   it('returns the same VM for the same idempotency key and launches only once', async () => {
     const first = await api.call('POST', '/vms', { body: provisionBody });
     const second = await api.call('POST', '/vms', { body: provisionBody });
