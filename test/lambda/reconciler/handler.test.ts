@@ -18,6 +18,7 @@ describe('reconciler handler wiring', () => {
       SECRET_PREFIX: 'dev-vm/',
       EVENT_BUS_NAME: 'dev-vm-bus',
       STATE_BUCKET: 'state-bucket',
+      IDLE_POLICY_PARAMETER: '/dev-vm/idle-policy',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
