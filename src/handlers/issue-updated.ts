@@ -54,7 +54,7 @@ async function processIssueUpdated(event: unknown, now: Date): Promise<void> {
   const listed = [...lists.provision, ...lists.stop, ...lists.terminate].includes(change.toStatusId);
   // With onClose `nothing` only a stop status parks a VM, so only a move out of one can unpark it;
   // every other unlisted change needs no look at the issue.
-  if (!listed && settings.onClose === 'nothing' && !lists.stop.includes(change.fromStatusId)) return;
+  if (!listed && settings.onClose === 'nothing' && !(change.fromStatusId !== undefined && lists.stop.includes(change.fromStatusId))) return;
 
   const mapping = lists.provision.includes(change.toStatusId) ? await fieldMapping(settings) : settings.fields;
   const mapped = Object.values(mapping).filter((id): id is string => typeof id === 'string');
