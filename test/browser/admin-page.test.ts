@@ -173,6 +173,31 @@ describe('the admin page in a real browser', () => {
     });
   });
 
+  it('edits the idle and stop rules; a save sends them to the AWS stack for the reconciler (issue 13)', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('idle-idleStopMinutes').waitFor();
+    expect(await page.getByTestId('idle-idleStopMinutes').inputValue()).toBe('60');
+
+    // Bad value: named next to its field, nothing sent.
+    await page.getByTestId('idle-idleStopMinutes').fill('5');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-invalid').waitFor();
+    expect(await page.getByTestId('field-error').allTextContents()).toContain('use 0 (off) or at least 15 minutes');
+    expect(api.policy).toBeUndefined();
+
+    await page.getByTestId('idle-idleStopMinutes').fill('45');
+    await page.getByTestId('idle-stopDeferMaxMinutes').fill('120');
+    await page.getByLabel(/Comment on the issue when a scheduled stop is deferred/).check();
+    await page.getByTestId('save').click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    expect(await text(page, 'save-result')).toBe('SavedChanged: Comment on deferred stops, Idle stop minutes, Busy stop deferral maximum.');
+    expect(api.policy).toEqual({ idleDays: 30, idleWarningDays: 3, idleStopMinutes: 45, cpuBusyPercent: 10, cpuBusyMinutes: 15, stopDeferStepMinutes: 30, stopDeferMaxMinutes: 120 });
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ idle: { idleStopMinutes: 45, stopDeferMaxMinutes: 120 }, comments: { deferredStop: 'comment' } });
+    await accessible(page, 'idle-rules-saved');
+  });
+
   it('explains why a connection test fails and what to check', async () => {
     forge = site();
     configure(forge, api);

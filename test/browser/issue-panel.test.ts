@@ -451,6 +451,27 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'vm-facts')).not.toContain('Cost center');
   });
 
+  it('says a scheduled stop is deferred while the VM is busy, and Keep this VM answers with the new earliest teardown (issue 13)', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const now = new Date();
+    const until = new Date(Math.ceil((now.getTime() + 20 * 60_000) / 60_000) * 60_000);
+    ec2Moves('running', { launchTime: now.toISOString(), stopDeferred: { until: until.toISOString(), busy: ['session', 'cpu'] } });
+    await waitForState(page, 'running');
+    const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(until);
+    await page.getByTestId('stop-deferred').waitFor();
+    expect(await text(page, 'stop-deferred')).toContain(`Stop deferred until ${hhmm} (busy: session active / CPU)`);
+    await accessible(page, 'stop-deferred');
+
+    await page.getByTestId('action-keep-vm').click();
+    const lastComment = () => forge?.jira.commentsOn('OPS-42').map((c) => adfToText(c.body as AdfDoc)).at(-1) ?? '';
+    for (let i = 0; i < 150 && !lastComment().includes('Keep this VM'); i++) await page.waitForTimeout(100);
+    expect(lastComment()).toMatch(/Keep this VM: the idle clock was reset, so it is not terminated for idleness before \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Europe\/Berlin\)\.$/);
+  });
+
   it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {
     forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
