@@ -1,4 +1,5 @@
-import type { DbConnection, Usage } from '../../../src/contract/vm-api';
+import type { ConnectionTestEvent } from '../../../src/contract/events';
+import type { DbConnection, TestDelivery, Usage } from '../../../src/contract/vm-api';
 import type { Ec2Gateway } from '../shared/ec2';
 import type { EfsGateway } from '../shared/efs';
 import type { VmApiEnv } from '../shared/env';
@@ -22,6 +23,12 @@ export interface DeveloperDatabases {
 /** Run hours per instance from the scheduler's state; absent when the stack has no reader. */
 export type UsageReader = (instanceIds: readonly string[], now: Date) => Promise<ReadonlyMap<string, Usage>>;
 
+/** What POST /test-event needs from AWS (test-event.ts): the lifecycle bus and the notifier's report. */
+export interface TestEventChannel {
+  publish(event: ConnectionTestEvent): Promise<void>;
+  outcome(nonce: string): Promise<TestDelivery | undefined>;
+}
+
 export interface VmApiDeps {
   env: VmApiEnv;
   ec2: Ec2Gateway;
@@ -34,6 +41,8 @@ export interface VmApiDeps {
   /** Built on first use: it loads pg/mysql2, which only provision and revoke need. */
   databases: () => Promise<DeveloperDatabases>;
   usage?: UsageReader;
+  /** The connection test's bus and report (test-event.ts); absent: POST /test-event answers 500. */
+  testEvents?: TestEventChannel;
   logger: Log;
   /**
    * Adds fields to this request's one log line (the router sets it per request). Operations
