@@ -1,10 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { webTrigger } from '@forge/api';
 import Resolver from '@forge/resolver';
-import { R, type AdminView, type ConnectionTestResult } from '../contract/resolvers';
+import { R, type AdminView, type ConnectionTestResult, type EventTestResult } from '../contract/resolvers';
+import type { TestDelivery } from '../contract/vm-api';
 import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
 import type { JiraField } from '../adapters/jira-client';
-import { dropCached, getCached, loadSecrets, loadSettings, putCached, saveSecrets, saveSettings, type Secrets } from '../adapters/kvs-store';
+import {
+  dropCached,
+  forgetRoundTrip,
+  getCached,
+  loadRoundTrip,
+  loadSecrets,
+  loadSettings,
+  openConnectionTest,
+  putCached,
+  readConnectionTest,
+  saveRoundTrip,
+  saveSecrets,
+  saveSettings,
+  type Secrets,
+} from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { define, ResolverError } from './resolver-kit';
@@ -40,20 +56,26 @@ async function jiraFields(): Promise<FieldOption[]> {
   return fields;
 }
 
-function checklist(settings: Settings, secrets: Secrets, webtriggerUrl: string | undefined): AdminView['checklist'] {
+function checklist(settings: Settings, secrets: Secrets, roundTrip: { at: string } | undefined): AdminView['checklist'] {
   return [
     { id: 'apiUrl', label: 'API URL (stack output ApiUrl)', done: settings.apiUrl !== undefined },
     { id: 'region', label: 'AWS region of the stack', done: settings.region !== undefined },
     { id: 'accessKey', label: 'Access key id and secret of the stack’s Forge caller user', done: secrets.accessKeyId !== undefined && secrets.secretAccessKey !== undefined },
-    { id: 'hmacSecret', label: 'Web trigger signing secret (the secret named by the stack output HmacSecretName)', done: secrets.hmacSecret !== undefined },
-    { id: 'webtrigger', label: 'Web trigger URL given to the stack', done: webtriggerUrl !== undefined },
+    { id: 'hmacSecret', label: 'Lifecycle events signing secret (the secret named by the stack output HmacSecretName)', done: secrets.hmacSecret !== undefined },
+    // Done only when a signed test event made it from the stack to this app (Test connection):
+    // the app reading its own URL proves nothing about what the stack was given.
+    {
+      id: 'webtrigger',
+      label: roundTrip ? `Lifecycle events URL given to the stack (test event arrived and verified ${roundTrip.at.slice(0, 16).replace('T', ' ')} UTC)` : 'Lifecycle events URL given to the stack (run Test connection to check)',
+      done: roundTrip !== undefined,
+    },
     { id: 'provisionStatus', label: 'At least one status that provisions a VM', done: settings.statuses.provision.length > 0 },
     { id: 'fields', label: 'Client and Developer fields mapped', done: settings.fields.client !== undefined && settings.fields.developer !== undefined },
   ];
 }
 
 async function view(): Promise<AdminView> {
-  const [saved, secrets] = await Promise.all([loadSettings(), loadSecrets()]);
+  const [saved, secrets, roundTrip] = await Promise.all([loadSettings(), loadSecrets(), loadRoundTrip()]);
   // Roles left unmapped show the app's own fields, so saving the page adopts them.
   const settings: Settings = { ...saved, fields: await fieldMapping(saved) };
   let webtriggerUrl: string | undefined;
@@ -70,7 +92,7 @@ async function view(): Promise<AdminView> {
       hasHmacSecret: secrets.hmacSecret !== undefined,
     },
     ...(webtriggerUrl ? { webtriggerUrl } : {}),
-    checklist: checklist(settings, secrets, webtriggerUrl),
+    checklist: checklist(settings, secrets, roundTrip),
   };
 }
 
@@ -125,6 +147,62 @@ function connectionReason(e: VmApiError): string {
   return e.kind === 'rejected' ? 'http' : e.kind;
 }
 
+/**
+ * The API waits up to 12 s for the notifier's report (infra-cdk/lambda/vm-api/test-event.ts); the
+ * resolver must answer within 25 s (https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/),
+ * after the health call.
+ */
+const TEST_EVENT_TIMEOUT_MS = 15_000;
+
+type Api = NonNullable<Awaited<ReturnType<typeof loadConfig>>['api']>;
+
+/**
+ * The stack sends a signed test event to the Lifecycle events URL (POST /test-event); the web
+ * trigger records its verdict under the nonce opened here. Both reports together say where the
+ * chain breaks: the app saw it verified, saw it with another signature, or never saw it (and the
+ * stack says what the URL answered it).
+ */
+async function testEventRoundTrip(api: Api): Promise<EventTestResult> {
+  const nonce = randomBytes(18).toString('base64url');
+  await openConnectionTest(nonce, Date.now());
+  let delivery: TestDelivery;
+  try {
+    delivery = await api.call('sendTestEvent', { body: { nonce } }, { timeoutMs: TEST_EVENT_TIMEOUT_MS });
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    log.warn('test event not sent', { kind: e.kind, ...(e.status !== undefined ? { status: e.status } : {}) });
+    return { outcome: 'stack-failed', message: `The stack could not send a test event (${e.message}).`, ...(e.status !== undefined ? { status: e.status } : {}) };
+  }
+  const verdict = await readConnectionTest(nonce, Date.now());
+  return eventTestResult(verdict?.state === 'verified' ? 'verified' : verdict?.state === 'refused' ? (verdict.reason ?? 'bad-signature') : undefined, delivery);
+}
+
+/** The two reports in the admin's words. `verdict`: the web trigger's (undefined: it never saw the event). */
+export function eventTestResult(verdict: 'verified' | string | undefined, delivery: TestDelivery): EventTestResult {
+  if (verdict === 'verified') return { outcome: 'verified', message: 'A signed test event from the stack arrived at the Lifecycle events URL and verified.' };
+  if (verdict !== undefined) {
+    const why =
+      verdict === 'no-secret'
+        ? 'this app has no signing secret saved'
+        : verdict === 'stale-timestamp'
+          ? 'its timestamp is more than 5 minutes off this app’s clock'
+          : 'it was signed with a different secret than the one saved here';
+    return { outcome: 'wrong-secret', message: `A test event from the stack arrived, but its signature did not verify: ${why}. The app ignores such events.` };
+  }
+  switch (delivery.state) {
+    case 'answered':
+      return delivery.status >= 200 && delivery.status < 300
+        ? { outcome: 'not-arrived', status: delivery.status, message: `The URL the stack has answered HTTP ${delivery.status}, but this app never received the test event: the stack has the Lifecycle events URL of another installation.` }
+        : { outcome: 'not-arrived', status: delivery.status, message: `The test event did not arrive: the URL the stack has answered HTTP ${delivery.status}${delivery.status === 404 ? ' (no web trigger there: not deployed, or a wrong URL)' : ''}.` };
+    case 'not-configured':
+      return { outcome: 'not-arrived', message: 'The test event was not sent: the stack has no Lifecycle events URL yet.' };
+    case 'unreachable':
+      return { outcome: 'not-arrived', message: `The test event did not arrive: nothing answered at the URL the stack has (${delivery.detail === 'timeout' ? 'no answer in time' : 'connection failed'}).` };
+    case 'pending':
+      return { outcome: 'not-arrived', message: 'The test event did not arrive: the stack reported no delivery in time. Check the stack’s notifier logs.' };
+  }
+}
+
 export function buildAdminResolver(): Resolver {
   const resolver = new Resolver();
   define(resolver, R.adminGet, async () => {
@@ -140,6 +218,8 @@ export function buildAdminResolver(): Resolver {
     const changed = changedPaths(before, settings);
     if (changed.length > 0) await saveSettings(settings);
     const secretChanges = await saveSecrets(secrets);
+    // Another stack or another secret: the last round trip no longer proves anything.
+    if (secretChanges.includes('hmacSecret') || changed.includes('apiUrl') || changed.includes('region')) await forgetRoundTrip();
     // Mapped fields may be new custom fields: let the next list show them.
     if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
     log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
@@ -150,16 +230,28 @@ export function buildAdminResolver(): Resolver {
     await requireAdmin();
     const { api, missing, settings } = await loadConfig();
     if (!api) return { ok: false, reason: 'not-configured', message: `Set ${missing.join(', ')} first.` };
+    let connected: string;
     try {
       const health = await api.call('health');
       if (settings.region && health.region !== settings.region) {
         return { ok: false, reason: 'bad-response', message: `The API runs in ${health.region} but the settings say ${settings.region}; signatures will not match.`, status: 200 };
       }
-      return { ok: true, message: `Connected to VM API ${health.version} in ${health.region}.`, status: 200 };
+      connected = `Connected to VM API ${health.version} in ${health.region}.`;
     } catch (e) {
       if (!(e instanceof VmApiError)) throw e;
       return { ok: false, reason: connectionReason(e), message: e.message, ...(e.status !== undefined ? { status: e.status } : {}) };
     }
+    const events = await testEventRoundTrip(api);
+    if (events.outcome === 'verified') await saveRoundTrip(new Date().toISOString());
+    const { checklist } = await view();
+    return {
+      ok: events.outcome === 'verified',
+      ...(events.outcome === 'verified' ? {} : { reason: `events-${events.outcome}` }),
+      message: connected,
+      status: 200,
+      events,
+      checklist,
+    };
   });
 
   define(resolver, R.adminListStatuses, async () => {

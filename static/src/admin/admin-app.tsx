@@ -54,7 +54,7 @@ export function AdminApp() {
         Dev VM settings
       </Heading>
       <Checklist items={a.view.checklist} />
-      <ConnectionSection {...section} view={a.view} secrets={a.secrets} setSecrets={a.setSecrets} flag={a.flag} />
+      <ConnectionSection {...section} view={a.view} secrets={a.secrets} setSecrets={a.setSecrets} flag={a.flag} onChecklist={a.showChecklist} />
       <WorkflowSection {...section} statuses={a.statusList} statusOptions={a.statusOptions} />
       <FieldsSection {...section} fields={a.fieldList} fieldOptions={a.fieldOptions} fieldType={a.fieldType} />
       <IdentitySection {...section} />

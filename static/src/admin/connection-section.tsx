@@ -8,7 +8,7 @@ import type { RaiseFlag } from './use-admin-settings';
 import type { SecretDrafts } from './validation';
 
 /** The AWS stack's address and the app's keys (secrets are write-only), then the connection test. */
-export function ConnectionSection(props: SectionProps & { view: AdminView; secrets: SecretDrafts; setSecrets: Dispatch<SetStateAction<SecretDrafts>>; flag: RaiseFlag }) {
+export function ConnectionSection(props: SectionProps & { view: AdminView; secrets: SecretDrafts; setSecrets: Dispatch<SetStateAction<SecretDrafts>>; flag: RaiseFlag; onChecklist: (items: AdminView['checklist']) => void }) {
   const { settings, view, secrets, setSecrets, update } = props;
   const e = (path: string) => props.errors[path];
   return (
@@ -51,7 +51,7 @@ export function ConnectionSection(props: SectionProps & { view: AdminView; secre
           Web trigger URL (give it to the stack): <code data-testid="webtrigger-url">{view.webtriggerUrl}</code>
         </p>
       )}
-      <ConnectionTest flag={props.flag} />
+      <ConnectionTest flag={props.flag} onChecklist={props.onChecklist} />
     </Section>
   );
 }

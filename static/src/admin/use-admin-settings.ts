@@ -78,6 +78,9 @@ export function useAdminSettings() {
     void load();
   }, [load]);
 
+  /** A connection test's answer carries the checklist as it now stands. */
+  const showChecklist = useCallback((checklist: AdminView['checklist']) => setView((v) => (v ? { ...v, checklist } : v)), []);
+
   const update = useCallback((fn: (s: SettingsInput) => SettingsInput) => {
     setSaved(null);
     setSettings((s) => (s ? fn(s) : s));
@@ -130,7 +133,7 @@ export function useAdminSettings() {
 
   return {
     view,
-    setView,
+    showChecklist,
     loadError,
     load,
     settings,
