@@ -82,6 +82,7 @@ export class DevVmStack extends Stack {
       lambdas,
       secretPrefix: config.secretPrefix,
       webtriggerUrl: config.webtriggerUrl,
+      stateBucket: this.storage.stateBucket,
       common,
     });
     const withBus: CommonEnv = { ...common, EVENT_BUS_NAME: this.events.bus.eventBusName };

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -12,6 +13,7 @@ import { EVENT_SOURCE } from '../../../src/contract/events';
 import { AWS_EVENT_RULES, type EventPattern } from '../../lambda/notifier/aws-events';
 import { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } from '../../lambda/notifier/deliver';
 import { NotifierEnv } from '../../lambda/shared/env';
+import { TestDeliveryPolicy } from '../iam/state-access';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
 import type { CommonEnv } from './common-env';
@@ -20,6 +22,8 @@ export interface LifecycleEventsProps {
   readonly lambdas: LambdaFactory;
   readonly secretPrefix: string;
   readonly webtriggerUrl: string;
+  /** The state bucket: the notifier leaves connection-test reports there for the VM API. */
+  readonly stateBucket: s3.IBucket;
   /** Common variables except EVENT_BUS_NAME, which this construct owns. */
   readonly common: Omit<CommonEnv, 'EVENT_BUS_NAME'>;
 }
@@ -87,6 +91,7 @@ export class LifecycleEvents extends Construct {
     this.notifier.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.webtriggerUrlParameter.parameterArn] }),
     );
+    this.notifier.role!.attachInlinePolicy(new TestDeliveryPolicy(this, 'TestDeliveries', { bucket: props.stateBucket, write: true }).policy);
     // Lambda's own async retries cover a web trigger that is briefly down; what still fails is kept.
     this.notifier.configureAsyncInvoke({
       retryAttempts: 2,

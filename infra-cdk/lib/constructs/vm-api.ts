@@ -13,7 +13,7 @@ import { VmApiEnv } from '../../lambda/shared/env';
 import { ForgeInvokerPolicy } from '../iam/forge-invoker';
 import { InstanceControlPolicy } from '../iam/instance-control';
 import { ProvisioningDataPolicy } from '../iam/provisioning-data';
-import { StateAccessPolicy } from '../iam/state-access';
+import { StateAccessPolicy, TestDeliveryPolicy } from '../iam/state-access';
 import { InstanceRoleAdminPolicy, LaunchPolicy } from '../iam/vm-launch';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
@@ -141,6 +141,9 @@ export class VmApi extends Construct {
       }).policy,
     );
     role.attachInlinePolicy(new StateAccessPolicy(this, 'State', { bucket: props.stateBucket, write: false }).policy);
+    // Connection test (POST /test-event): the test event goes on the bus (PutEvents, granted with
+    // the provisioning data above), the notifier's report is read back from the bucket.
+    role.attachInlinePolicy(new TestDeliveryPolicy(this, 'TestDeliveries', { bucket: props.stateBucket, write: false }).policy);
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
 
