@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Instance } from '@aws-sdk/client-ec2';
-import type { LifecycleEvent } from '../../src/contract/events';
+import { CONNECTION_TEST_TYPE, type LifecycleEvent } from '../../src/contract/events';
 import type { Settings } from '../../src/contract/settings';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
 import type { WebTriggerRequest, WebTriggerResponse } from '../../src/handlers/webtrigger';
@@ -356,8 +356,9 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     if (standIn) {
       const all = standIn.state.events.slice(delivered);
       delivered = standIn.state.events.length;
-      // The stack's bus only: AWS's own events (default bus) go through deliverAwsEvents.
-      return all.filter((e) => e.eventBusName !== DEFAULT_BUS).map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
+      // The stack's bus only: AWS's own events (default bus) go through deliverAwsEvents, and
+      // connection tests through the pump below.
+      return all.filter((e) => e.eventBusName !== DEFAULT_BUS && e.detailType !== CONNECTION_TEST_TYPE).map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
     }
     const all = teed.splice(0, teed.length);
     return all.map((e) => ({ source: 'dev-vm-for-jira', 'detail-type': e.type, id: e.id, detail: e }));
@@ -383,6 +384,28 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     }
     return out;
   };
+
+  // On AWS the bus rule invokes the notifier within a second; here lifecycle events wait for a
+  // scheduler run (the preview's clock), but a connection test is answered while the admin's
+  // request waits for it (infra-cdk/lambda/vm-api/test-event.ts), so those are delivered at once.
+  if (standIn) {
+    const aws = standIn;
+    let pumped = aws.state.events.length;
+    let busy = false;
+    const pump = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const fresh = aws.state.events.slice(pumped);
+      pumped = aws.state.events.length;
+      void (async () => {
+        for (const e of fresh) {
+          if (e.eventBusName === DEFAULT_BUS || e.detailType !== CONNECTION_TEST_TYPE) continue;
+          await lambdas.notify({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }).catch((err: unknown) => console.error('[preview] connection test delivery:', err instanceof Error ? err.message : err));
+        }
+      })().finally(() => (busy = false));
+    }, 200);
+    closers.push(async () => clearInterval(pump));
+  }
 
   const runScheduler = async (now: Date): Promise<SchedulerRun> => {
     standIn?.advance(0);
