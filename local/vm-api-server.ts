@@ -40,7 +40,7 @@ export interface VmApiStandIn {
   /** Requests the last check found valid, with what was verified (for the SigV4 test). */
   verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
   /**
-   * The stack's side of the connection test: the web trigger URL its SSM parameter holds (the
+   * The stack's side of the connection test: the Lifecycle events URL its SSM parameter holds (the
    * stack's placeholder `not-configured` when unset) and the HMAC secret it signs with.
    * POST /test-event delivers the test event through the REAL notifier code (deliver.ts).
    */

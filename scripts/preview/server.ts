@@ -16,7 +16,7 @@ import { startStack, type SchedulerRun, type Stack, type StackOptions } from './
 /**
  * The preview's one HTTP server: the frame page, the two Custom UI pages (test builds) and what
  * Jira does around them (/__invoke runs the real resolvers as the viewer, /__context is
- * view.getContext()), the web trigger URL the notifier delivers to, and the frame's controls
+ * view.getContext()), the Lifecycle events URL the notifier delivers to, and the frame's controls
  * (transition, run the scheduler at a chosen time, state for the side panels).
  */
 
@@ -76,7 +76,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   const b0 = performance.now();
   if (options.pages !== false) await ensurePages(log);
   const buildMs = performance.now() - b0;
-  // The server listens first: the web trigger URL (this server's) is part of the site's setup.
+  // The server listens first: the Lifecycle events URL (this server's) is part of the site's setup.
   let stack!: Stack;
   let panelViewer: 'developer' | 'admin' = 'developer';
   let lastRun: SchedulerRun | undefined;

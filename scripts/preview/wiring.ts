@@ -50,7 +50,7 @@ export interface StackOptions {
   onClose?: Settings['onClose'];
   /** Seconds EC2 transitions take on the stand-in (0: settled at the next request). */
   transitionSeconds?: number;
-  /** The web trigger URL the notifier delivers to and the admin page shows (the preview's own endpoint). */
+  /** The Lifecycle events URL the notifier delivers to and the admin page shows (the preview's own endpoint). */
   webtriggerUrl?: string;
   /** Powertools log level of the Lambda code (default WARN). */
   lambdaLogLevel?: string;
@@ -276,7 +276,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);
-  // The admin gives the stack the web trigger URL (SSM parameter); unset, the notifier drops events.
+  // The admin gives the stack the Lifecycle events URL (SSM parameter); unset, the notifier drops events.
   if (options.webtriggerUrl) await ssm.send(new PutParameterCommand({ Name: WEBTRIGGER_PARAMETER, Value: options.webtriggerUrl, Type: 'String', Overwrite: true }));
 
   // ---- The Lambdas, loaded now that their environment is in place.
@@ -348,7 +348,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     return { from, to: toStatusId, queued };
   };
 
-  // ---- Lifecycle events → notifier (real deliver.ts) → the web trigger URL over HTTP.
+  // ---- Lifecycle events → notifier (real deliver.ts) → the Lifecycle events URL over HTTP.
   let delivered = 0;
   let deliveredAws = 0;
   const teed: LifecycleEvent[] = [];

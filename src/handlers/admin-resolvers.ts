@@ -82,7 +82,7 @@ async function view(): Promise<AdminView> {
   try {
     webtriggerUrl = await webTrigger.getUrl(LIFECYCLE_WEBTRIGGER_KEY);
   } catch (e) {
-    log.warn('web trigger URL unavailable', { error: errorName(e) });
+    log.warn('Lifecycle events URL unavailable', { error: errorName(e) });
   }
   return {
     settings,

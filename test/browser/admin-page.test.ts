@@ -108,7 +108,7 @@ describe('the admin page in a real browser', () => {
     await page.getByText('Saved', { exact: true }).waitFor();
     const saved = await text(page, 'save-result');
     expect(saved).toBe(
-      'SavedChanged: API URL, Daily scheduled starts and stops, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Web trigger signing secret.',
+      'SavedChanged: API URL, Daily scheduled starts and stops, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Lifecycle events signing secret.',
     );
     await page.getByTestId('flag').waitFor({ state: 'detached' }); // the stale "not saved" flag goes
     expect((await checklist(page)).filter((c) => !c.done).map((c) => c.label)).toEqual(['Lifecycle events URL given to the stack (run Test connection to check)']);

@@ -44,7 +44,7 @@ describe('only Jira administrators', () => {
 });
 
 describe('admin.get', () => {
-  it('shows defaults, a checklist of what is missing and the web trigger URL, with no secret', async () => {
+  it('shows defaults, a checklist of what is missing and the Lifecycle events URL, with no secret', async () => {
     const res = await call(R.adminGet, {});
     expect(res).toMatchObject({
       ok: true,

@@ -480,7 +480,7 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     expect(master).toEqual(expect.arrayContaining([ref(stack.databases.postgres!.secret!), ref(stack.databases.mysql!.secret!)]));
   });
 
-  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', async () => {
+  it('writes and reads only developers\' DB secrets (and reads the masters): never the Lifecycle events signing secret or the Forge access key', async () => {
     const apiRole = { identity: [resolveDocument({ Version: '2012-10-17' as const, Statement: statements }, json)] };
     const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${name}-AbCdEf`;
     const decideOn = (action: string, name: string) => decide(apiRole, { action, resource: secret(name) });
@@ -650,7 +650,7 @@ describe('operational alarms', () => {
 });
 
 describe('outputs', () => {
-  it('names everything the admin needs for the Forge admin page and the README', () => {
+  it('names everything the admin needs for the Dev VM settings page and the README', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
       [
         'ApiUrl', 'DeveloperGroupName', 'EfsFileSystemId', 'EventBusName', 'ForgeAccessKeySecretName', 'HmacSecretName', 'MysqlEndpoint',

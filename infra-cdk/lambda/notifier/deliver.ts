@@ -30,7 +30,7 @@ export type EventBridgeEnvelope = AwsEnvelope;
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; ok: boolean }>;
 
 export interface NotifierDeps {
-  /** The web trigger URL, or undefined when not configured. */
+  /** The Lifecycle events URL, or undefined when not configured. */
   webtriggerUrl(): Promise<string | undefined>;
   secret(): Promise<string>;
   /** Forget the cached secret (after the receiver rejected our signature: it may have been rotated). */
@@ -109,7 +109,7 @@ export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps,
   const event = parsed.data;
   const url = usableUrl(await deps.webtriggerUrl());
   if (!url) {
-    deps.log.info('web trigger URL not configured; event dropped', { eventId: event.id, type: event.type, instanceId: event.instanceId });
+    deps.log.info('Lifecycle events URL not configured; event dropped', { eventId: event.id, type: event.type, instanceId: event.instanceId });
     return { delivered: false, reason: 'not-configured', eventId: event.id };
   }
   // The body is serialised once; the signature covers exactly these bytes.
@@ -124,7 +124,7 @@ export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps,
 
 /**
  * Sign `body` and POST it to the URL; the HTTP status, or WebtriggerDeliveryError when nothing
- * answered. Only the host is logged or put in errors: a web trigger URL is itself a credential.
+ * answered. Only the host is logged or put in errors: a Lifecycle events URL is itself a credential.
  */
 async function postSigned(url: string, body: string, deps: NotifierDeps, timeoutMs: number, now: Date): Promise<number> {
   const { timestamp, signature } = signEvent(await deps.secret(), body, now);

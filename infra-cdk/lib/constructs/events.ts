@@ -46,19 +46,19 @@ export class LifecycleEvents extends Construct {
 
     this.hmacSecret = new secretsmanager.Secret(this, 'HmacSecret', {
       secretName: `${props.secretPrefix}webtrigger-hmac`,
-      description: 'HMAC-SHA256 key shared with the Forge app (admin page) to sign lifecycle events',
+      description: 'Lifecycle events signing secret: HMAC-SHA256 key the notifier signs lifecycle events with; paste into the Dev VM settings page',
       // 64 characters from [A-Za-z0-9]: ~380 bits, and safe to paste into a form field.
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.hmacSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The key is also pasted into the Forge admin page; rotating it is a manual two-sided step (README), automatic rotation would break delivery.',
+      reason: 'The key is also pasted into the Dev VM settings page; rotating it is a manual two-sided step (README), automatic rotation would break delivery.',
     });
 
     this.webtriggerUrlParameter = new ssm.StringParameter(this, 'WebtriggerUrl', {
       parameterName: `/${props.secretPrefix}webtrigger-url`,
-      description: 'Forge web trigger URL receiving lifecycle events; "not-configured" until the admin sets it',
+      description: 'Lifecycle events URL (the Forge app\'s web trigger); "not-configured" until the deployment setting webtriggerUrl gives it',
       stringValue: props.webtriggerUrl,
     });
 

@@ -60,7 +60,7 @@ export interface VmApiProps {
  * The Forge app's principal is an IAM user whose only permission is invoking that URL: Forge has
  * no AWS identity of its own to federate, so a long-term key is unavoidable. The key is written to
  * a Secrets Manager secret (never to the template or an output); the admin copies it from there
- * into the Forge admin page.
+ * into the Dev VM settings page.
  */
 export class VmApi extends Construct {
   readonly fn: lambda.Function;
@@ -151,7 +151,7 @@ export class VmApi extends Construct {
     const key = new iam.AccessKey(this, 'ForgeKey', { user: this.forgeUser, serial: props.forgeKeySerial });
     this.forgeKeySecret = new secretsmanager.Secret(this, 'ForgeKeySecret', {
       secretName: `${props.secretPrefix}forge-access-key`,
-      description: 'Access key of the Forge app principal (may only invoke the VM API function URL); paste into the Forge admin page',
+      description: 'Access key of the Forge app principal (may only invoke the VM API function URL); paste into the Dev VM settings page',
       secretObjectValue: {
         accessKeyId: SecretValue.unsafePlainText(key.accessKeyId),
         secretAccessKey: key.secretAccessKey,
@@ -159,7 +159,7 @@ export class VmApi extends Construct {
     });
     Validations.of(this.forgeKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'An IAM access key cannot be rotated by Secrets Manager alone: the new key must also be pasted into the Forge admin page (README, "Rotating the Forge key").',
+      reason: 'An IAM access key cannot be rotated by Secrets Manager alone: the new key must also be pasted into the Dev VM settings page (README, "Rotating the Forge key").',
     });
   }
 }

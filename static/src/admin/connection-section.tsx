@@ -37,18 +37,18 @@ export function ConnectionSection(props: SectionProps & { view: AdminView; secre
       />
       <TextRow
         id="hmacSecret"
-        label="Web trigger signing secret (HMAC)"
+        label="Lifecycle events signing secret"
         type="password"
         autoComplete="new-password"
         value={secrets.hmacSecret}
         placeholder={view.secrets.hasHmacSecret ? '•••••••• saved' : ''}
         error={e('secrets.hmacSecret')}
-        help={view.secrets.hasHmacSecret ? 'Saved, and never shown again. Leave empty to keep it.' : 'The value of the secret named by the stack output HmacSecretName; the app checks every lifecycle event with it.'}
+        help={view.secrets.hasHmacSecret ? 'Saved, and never shown again. Leave empty to keep it.' : 'The value of the secret named by the stack output HmacSecretName (HMAC-SHA256); the app checks every lifecycle event with it.'}
         onChange={(v) => setSecrets((s) => ({ ...s, hmacSecret: v }))}
       />
       {view.webtriggerUrl && (
         <p style={mutedText}>
-          Web trigger URL (give it to the stack): <code data-testid="webtrigger-url">{view.webtriggerUrl}</code>
+          Lifecycle events URL (give it to the stack as webtriggerUrl): <code data-testid="webtrigger-url">{view.webtriggerUrl}</code>
         </p>
       )}
       <ConnectionTest flag={props.flag} onChecklist={props.onChecklist} />

@@ -32,7 +32,7 @@ const CHANGE_LABELS: Record<string, string> = {
   'identity.allowNewClients': 'Allow new clients',
   'secrets.accessKeyId': 'Access key id',
   'secrets.secretAccessKey': 'Secret access key',
-  'secrets.hmacSecret': 'Web trigger signing secret',
+  'secrets.hmacSecret': 'Lifecycle events signing secret',
 };
 export function changeLabel(path: string): string {
   const [head, role] = path.split('.');

@@ -97,7 +97,7 @@ describe('notifier', () => {
       ssm.on(GetParameterCommand).resolves({ Parameter: { Name: URL_PARAM, Value: value } });
       await expect(deliver(envelope(event), deps(), NOW)).resolves.toEqual({ delivered: false, reason: 'not-configured', eventId: event.id });
       expect(sent).toEqual([]);
-      expect(logs).toContain('web trigger URL not configured; event dropped');
+      expect(logs).toContain('Lifecycle events URL not configured; event dropped');
     },
   );
 
@@ -211,7 +211,7 @@ describe('connection test events', () => {
   });
 });
 
-describe('web trigger URL check', () => {
+describe('Lifecycle events URL check', () => {
   it('accepts https and loopback http only', () => {
     expect(usableUrl('https://abc.hello.atlassian-dev.net/x1/abc')).toBe('https://abc.hello.atlassian-dev.net/x1/abc');
     expect(usableUrl('http://127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080/hook');
