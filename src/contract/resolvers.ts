@@ -43,6 +43,11 @@ export const ResolverFailure = z.object({
      * `message` is its cause and already says what to do.
      */
     userCode: z.string().regex(/^[A-Z_]{1,40}$/).optional(),
+    /**
+     * VALIDATION_FAILED of a settings page: every problem at once, each with the setting's path as
+     * the page names its inputs (`policy.idleDays`), its label and the words to show.
+     */
+    problems: z.array(z.object({ field: z.string(), label: z.string(), message: z.string() })).optional(),
   }),
 });
 export type ResolverFailure = z.infer<typeof ResolverFailure>;

@@ -5,6 +5,7 @@ import { R, type AdminView, type ConnectionTestResult, type EventTestResult } fr
 import type { TestDelivery } from '../contract/vm-api';
 import { maskAccessKeyId, type SecretsInput, type Settings } from '../contract/settings';
 import { apiEndpointProblems } from '../domain/egress';
+import { settingLabel } from '../domain/setting-labels';
 import type { JiraField } from '../adapters/jira-client';
 import {
   dropCached,
@@ -23,7 +24,7 @@ import {
 } from '../adapters/kvs-store';
 import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
-import { define, ResolverError } from './resolver-kit';
+import { define, problemsError, ResolverError } from './resolver-kit';
 import { fieldMapping, jira, loadConfig } from './vm-service';
 
 /**
@@ -106,13 +107,17 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
 }
 
+/**
+ * The checks the contract cannot make (Jira's statuses and fields, the URL against the region),
+ * every problem at once, each under its setting's label.
+ */
 async function validateSettings(settings: Settings): Promise<void> {
+  const problems: { field: string; label: string; message: string }[] = [];
+  const add = (field: string, message: string) => problems.push({ field, label: settingLabel(field), message });
   if ((settings.apiUrl === undefined) !== (settings.region === undefined)) {
-    throw new ResolverError('VALIDATION_FAILED', 'set the API URL and the region together', settings.apiUrl === undefined ? 'apiUrl' : 'region');
-  }
-  if (settings.apiUrl && settings.region) {
-    const problem = apiEndpointProblems(settings.apiUrl, settings.region)[0];
-    if (problem) throw new ResolverError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, problem.field);
+    add(settings.apiUrl === undefined ? 'apiUrl' : 'region', 'set the API URL and the region together');
+  } else if (settings.apiUrl && settings.region) {
+    for (const problem of apiEndpointProblems(settings.apiUrl, settings.region)) add(problem.field, problem.message);
   }
   const lists = settings.statuses;
   const named: [string, string][] = [
@@ -123,23 +128,20 @@ async function validateSettings(settings: Settings): Promise<void> {
   const seen = new Map<string, string>();
   for (const [path, id] of named) {
     const other = seen.get(id);
-    if (other && other !== path) throw new ResolverError('VALIDATION_FAILED', `${path}: status ${id} is already in ${other}; a status can mean only one thing`, path);
+    if (other && other !== path) add(path, `status ${id} is already in ${settingLabel(other)}; a status can mean only one thing`);
     seen.set(id, path);
   }
   const toCheck: [string, string][] = lists.provisioned ? [...named, ['statuses.provisioned', lists.provisioned]] : named;
   if (toCheck.length > 0) {
     const known = new Set((await jira.listStatuses('user')).map((st) => st.id));
-    for (const [path, id] of toCheck) {
-      if (!known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no status ${id}`, path);
-    }
+    for (const [path, id] of toCheck) if (!known.has(id)) add(path, `Jira has no status ${id}`);
   }
   const mappedIds = [...Object.entries(settings.fields).map(([r, id]) => [`fields.${r}`, id]), ...Object.entries(settings.writeBack).map(([r, id]) => [`writeBack.${r}`, id])];
   if (mappedIds.length > 0) {
     const known = new Set((await jiraFields()).map((f) => f.id));
-    for (const [path, id] of mappedIds) {
-      if (id && !known.has(id)) throw new ResolverError('VALIDATION_FAILED', `${path}: Jira has no field ${id}`, path);
-    }
+    for (const [path, id] of mappedIds) if (path && id && !known.has(id)) add(path, `Jira has no field ${id}`);
   }
+  if (problems.length > 0) throw problemsError(problems);
 }
 
 /** A refused or reset connection is `network` (nothing answered), not an error the API sent. */
@@ -210,7 +212,10 @@ export function buildAdminResolver(): Resolver {
     return view();
   });
 
-  define(resolver, R.adminSave, async (payload) => {
+  define(
+    resolver,
+    R.adminSave,
+    async (payload) => {
     await requireAdmin();
     const { settings, secrets } = payload as { settings: Settings; secrets: SecretsInput };
     await validateSettings(settings);
@@ -224,7 +229,9 @@ export function buildAdminResolver(): Resolver {
     if (changed.some((c) => c.startsWith('fields') || c.startsWith('writeBack'))) await dropCached(FIELDS_CACHE_KEY);
     log.info('settings saved', { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)].join(',') });
     return { changed: [...changed, ...secretChanges.map((s) => `secrets.${s}`)], view: await view() };
-  });
+    },
+    { label: settingLabel, prefix: 'settings.' },
+  );
 
   define(resolver, R.adminTestConnection, async (): Promise<ConnectionTestResult> => {
     await requireAdmin();

@@ -243,6 +243,31 @@ describe('the admin page in a real browser', () => {
     expect(await text(page, 'statuses-provision-row')).not.toContain(STATUS.ready);
   });
 
+  it('shows every problem the server finds in one save next to its input, by label, never as a setting path', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('statuses-stop-row').getByText('Parked — category: In Progress').waitFor();
+    // Two problems only the server can see: the URL's region against the region, a status in two lists.
+    await page.getByTestId('apiUrl').fill('https://abc123.lambda-url.eu-west-1.on.aws/');
+    await page.getByTestId('region').fill('us-east-1');
+    await choose(page, 'statuses-stop', 'Ready');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-failure').waitFor();
+    const failure = await text(page, 'save-failure');
+    expect(failure).toContain('Region: must be eu-west-1, the region in the API URL');
+    expect(failure).toContain('Stopping statuses: status 10001 is already in Provisioning statuses; a status can mean only one thing');
+    expect(await text(page, 'save-invalid')).toBe(
+      'Some values need fixing before savingRegion: must be eu-west-1, the region in the API URL' +
+        'Stopping statuses: status 10001 is already in Provisioning statuses; a status can mean only one thing',
+    );
+    expect(await page.getByTestId('region').getAttribute('aria-invalid')).toBe('true');
+    expect(await text(page, 'statuses-stop-row')).toContain('status 10001 is already in Provisioning statuses');
+    const shown = [failure, await text(page, 'save-invalid'), ...(await page.getByTestId('flag').allTextContents())].join(' ');
+    expect(shown).not.toMatch(/\b(settings|policy|statuses|identity|secrets)\.\w|Too small|expected/);
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ region: 'eu-west-1' });
+  });
+
   it('tells a viewer who is not a Jira administrator why the page is closed to them', async () => {
     forge = site();
     rig.viewer = { accountId: PEOPLE.other, timezone: 'Europe/London' };

@@ -57,7 +57,7 @@ describe('one name per thing', () => {
       ...Object.values(json.Resources).map((r) => String(r.Properties?.['Description'] ?? '')),
     ].filter(Boolean);
     expect(descriptions.flatMap((d) => hits(d, [...RETIRED, ...RETIRED_IN_PROSE]))).toEqual([]);
-    const outputs = json.Outputs as Record<string, { Description: string }>;
+    const outputs = (json.Outputs ?? {}) as unknown as Record<string, { Description: string }>;
     expect(outputs.HmacSecretName?.Description).toBe('Secret with the Lifecycle events signing secret (Dev VM settings page: Lifecycle events signing secret)');
     expect(outputs.WebtriggerUrlParameterName?.Description).toContain('Lifecycle events URL');
     for (const key of ['ApiUrl', 'Region', 'ForgeAccessKeySecretName']) expect(outputs[key]?.Description).toContain('Dev VM settings page');

@@ -125,8 +125,40 @@ describe('admin.save', () => {
     expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: ['99999'] } }, secrets: {} })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'statuses.stop' } });
     expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: [STATUS.ready] } }, secrets: {} })).toMatchObject({
       ok: false,
-      error: { code: 'VALIDATION_FAILED', field: 'statuses.stop', message: expect.stringContaining('already in statuses.provision') },
+      error: {
+        code: 'VALIDATION_FAILED',
+        field: 'statuses.stop',
+        message: `Stopping statuses: status ${STATUS.ready} is already in Provisioning statuses; a status can mean only one thing`,
+        problems: [{ field: 'statuses.stop', label: 'Stopping statuses', message: `status ${STATUS.ready} is already in Provisioning statuses; a status can mean only one thing` }],
+      },
     });
+  });
+
+  it('reports every bad field of one save at once, each under its label, never as a path or in zod’s words', async () => {
+    const s: Settings = settingsFor(undefined);
+    const bad = { ...s, region: 'Europe', policy: { ...s.policy, idleDays: 1, allowedOs: [] }, identity: { ...s.identity, knownClients: ['Not A Client!'] } };
+    const res = await call(R.adminSave, { settings: bad, secrets: { accessKeyId: 'not-a-key' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    if (res.ok) return;
+    expect(res.error.problems).toEqual([
+      { field: 'region', label: 'Region', message: 'must be an AWS region such as "eu-west-1"' },
+      { field: 'policy.allowedOs', label: 'Allowed operating systems', message: 'allow at least one operating system' },
+      { field: 'policy.idleDays', label: 'Idle days', message: 'at least 3' },
+      { field: 'identity.knownClients.0', label: 'Known clients (entry 1)', message: expect.any(String) },
+      { field: 'secrets.accessKeyId', label: 'Access key id', message: 'must be an AWS access key id (AKIA…)' },
+    ]);
+    expect(res.error.message).toContain('Idle days: at least 3');
+    expect(res.error.message).not.toMatch(/\b(settings|policy|identity|statuses|secrets|fields|writeBack|comments)\.\w|Too small|expected number|Invalid/);
+    expect(forge.kvs.get('settings:v1')).toBeUndefined();
+  });
+
+  it('reports every problem Jira finds at once too (unknown status and unknown field)', async () => {
+    const s: Settings = settingsFor(undefined);
+    const res = await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, terminate: ['99999'] }, fields: { ...s.fields, os: 'customfield_99999' } }, secrets: {} });
+    expect(res.ok ? [] : res.error.problems).toEqual([
+      { field: 'statuses.terminate', label: 'Terminating statuses', message: 'Jira has no status 99999' },
+      { field: 'fields.os', label: 'Operating system field', message: 'Jira has no field customfield_99999' },
+    ]);
   });
 
   it('refuses a mapping to a field Jira does not have', async () => {

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { token } from '@atlaskit/tokens';
 import { DAY_NAMES, type DayName } from '../../../src/contract/schedule';
+import { settingLabel } from '../../../src/domain/setting-labels';
 import { DAY_LABELS, daysFromSpec, specFromDays } from '../shared/days';
 import { timeZones } from '../shared/format';
 import { row } from '../shared/ui';
@@ -56,7 +57,7 @@ export function DefaultSchedule(props: SectionProps) {
         ))}
       </div>
       {(['start', 'stop', 'timezone', 'days'] as const).map((k) => (
-        <ErrorText key={k} id={`default-${k}-error`} error={err(k) ? `${k}: ${err(k)}` : undefined} />
+        <ErrorText key={k} id={`default-${k}-error`} error={err(k) ? `${settingLabel(`policy.defaultSchedule.${k}`)}: ${err(k)}` : undefined} />
       ))}
     </fieldset>
   );

@@ -4,7 +4,7 @@ import { FIELD_ROLE_LABELS, FIELD_ROLES, WRITE_BACK_ROLES } from '../../../src/c
 import { whatToDo } from '../shared/api';
 import { mutedText, Section } from '../shared/ui';
 import { SelectRow } from './controls';
-import { WRITE_BACK_LABELS } from './labels';
+import { WRITE_BACK_LABELS } from '../../../src/domain/setting-labels';
 import type { Option } from './option';
 import type { SectionProps } from './section-props';
 import type { ListState } from './use-admin-settings';

@@ -2,7 +2,7 @@ import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { whatToDo, type Failure } from '../shared/api';
-import { changeLabel } from './labels';
+import { settingLabel } from '../../../src/domain/setting-labels';
 import type { FieldErrors } from './validation';
 
 /** The page's foot: what stops the save, why a save failed, what it changed, and the Save button. */
@@ -16,7 +16,7 @@ export function SaveBar(props: { errors: FieldErrors; saveError: Failure | null;
             <ul>
               {Object.entries(errors).map(([k, v]) => (
                 <li key={k}>
-                  <strong>{k}</strong>: {v}
+                  <strong>{settingLabel(k)}</strong>: {v}
                 </li>
               ))}
             </ul>
@@ -34,7 +34,7 @@ export function SaveBar(props: { errors: FieldErrors; saveError: Failure | null;
       <div role="status" data-testid="save-result" style={{ marginBlockEnd: token('space.150') }}>
         {saved && (
           <SectionMessage appearance="success" title={saved.length ? 'Saved' : 'Nothing to save'}>
-            <p>{saved.length ? `Changed: ${saved.map(changeLabel).join(', ')}.` : 'These settings were already saved.'}</p>
+            <p>{saved.length ? `Changed: ${saved.map(settingLabel).join(', ')}.` : 'These settings were already saved.'}</p>
           </SectionMessage>
         )}
       </div>

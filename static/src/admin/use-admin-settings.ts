@@ -2,7 +2,6 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { R, type AdminView } from '../../../src/contract/resolvers';
 import type { SettingsInput } from '../../../src/contract/settings';
 import { call, whatToDo, type Failure, type Outcome } from '../shared/api';
-import { changeLabel } from './labels';
 import type { Option } from './option';
 import { validate, type FieldErrors, type SecretDrafts } from './validation';
 
@@ -102,14 +101,12 @@ export function useAdminSettings() {
     setSaving(false);
     if (!r.ok) {
       setSaveError(r.error);
-      // The server lists `payload.path: words` per problem; the page shows each under its label, and
-      // the first next to its input (the inputs use the settings path, without "settings.").
-      const parts = r.error.message.split('; ').map((part) => /^([\w.]+): (.*)$/.exec(part));
-      const path = r.error.field?.replace(/^settings\./, '');
-      const first = parts[0]?.[2];
-      if (path) setErrors({ [path]: first ?? r.error.message });
-      const readable = parts.every(Boolean) ? parts.map((m) => `${changeLabel((m?.[1] ?? '').replace(/^settings\./, ''))}: ${m?.[2] ?? ''}`).join('; ') : r.error.message;
-      flag({ appearance: 'error', title: 'Settings not saved', description: `${readable}. ${whatToDo(r.error)}` });
+      // The server names every problem with its setting (the inputs' names) and its label; each is
+      // shown next to its input, and the message already reads "Idle days: at least 3; …".
+      const problems = r.error.problems ?? [];
+      if (problems.length > 0) setErrors(Object.fromEntries(problems.map((p) => [p.field, p.message])));
+      else if (r.error.field) setErrors({ [r.error.field.replace(/^settings\./, '')]: r.error.message });
+      flag({ appearance: 'error', title: 'Settings not saved', description: `${r.error.message}. ${whatToDo(r.error)}` });
       return;
     }
     setView(r.data.view);
