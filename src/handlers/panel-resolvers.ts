@@ -9,10 +9,11 @@ import { checkProvisionStatus } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { MAX_PROVISION_ATTEMPTS, pendingIsStale } from '../domain/retry';
 import { nextBoundaries } from '../domain/schedule';
+import { scheduleFieldValues } from '../domain/schedule-fields';
 import { vmCost } from '../domain/vm-cost';
 import { DEV_VM_PROPERTY, parseDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
 import { idempotencyKeyFor, readVmRequest, toDraft, withKeptSchedule } from '../domain/vm-request';
-import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
+import { IssueStatus, JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
 import { fieldMapping, identityRefusal, jira, loadConfig, provisionAttempt, trustedVm, vmAction, writeProperty, type AppConfig, type StoredProperty } from './vm-service';
@@ -38,6 +39,8 @@ interface Loaded {
   isAdmin: boolean | undefined;
   /** The caller's name when the issue shows it (assignee or reporter), for the audit comment's mention. */
   callerName: string | undefined;
+  /** The issue's mapped fields as read (their current shapes tell how to write a schedule back). */
+  fields: Readonly<Record<string, unknown>>;
 }
 
 async function load(caller: CallerContext, now: Date, refresh: boolean): Promise<Loaded> {
@@ -104,7 +107,7 @@ async function load(caller: CallerContext, now: Date, refresh: boolean): Promise
   }
   const cost = vm ? vmCost(vm) : undefined;
   if (cost) view.cost = cost;
-  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin, callerName };
+  return { view, config, prop, vm, issueId: issue.id, mapping, people, isAdmin, callerName, fields: issue.fields };
 }
 
 /** `{ [key]: iso }` when `value` is a readable instant (normalised to ISO), `{}` otherwise. */
@@ -257,8 +260,11 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
-    // Kept with the app's record too: the next VM of this issue starts with these hours.
-    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: updated.schedule }, now.toISOString());
+    // The next VM of this issue starts with these hours. Precedence: when all four schedule fields
+    // are mapped and took the edit, the issue's fields say it (and a later edit of them counts);
+    // otherwise the app's record keeps the edit and wins over the fields (vm-request withKeptSchedule).
+    const inFields = await writeScheduleToFields(loaded, updated.schedule);
+    await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: inFields ? undefined : updated.schedule }, now.toISOString());
     await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return (await load(caller, now, false)).view;
   });
@@ -266,6 +272,25 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
 }
 
 export const panelResolver = buildPanelResolver().getDefinitions();
+
+/**
+ * A panel schedule edit written to the issue's mapped schedule fields, as the person who made it
+ * (their Edit issues permission and the edit screen apply; the issue's history names them). True
+ * when every schedule field is mapped and Jira took the values; a refusal (a field not on the
+ * edit screen, an option the field lacks, no permission) leaves the edit with the app's record.
+ */
+async function writeScheduleToFields(loaded: Loaded, schedule: Schedule): Promise<boolean> {
+  const { fields, complete } = scheduleFieldValues(schedule, loaded.mapping, loaded.fields);
+  if (Object.keys(fields).length === 0) return false;
+  try {
+    await jira.editFields(loaded.view.issueKey, fields, 'user');
+    return complete;
+  } catch (e) {
+    if (!(e instanceof JiraApiError)) throw e;
+    log.info('schedule not written to the issue fields; kept with the app record', { issueKey: loaded.view.issueKey, status: e.status });
+    return false;
+  }
+}
 
 /** How stale the stored usage may get before a panel view writes it back (see worthStoring). */
 const USAGE_REWRITE_MS = 60 * 60 * 1000;
