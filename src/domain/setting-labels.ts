@@ -56,7 +56,7 @@ export function settingLabel(path: string): string {
   if (head === 'writeBack' && second && second in WRITE_BACK_LABELS) return `${WRITE_BACK_LABELS[second as WriteBackRole]} write-back field`;
   if (head === 'identity' && second === 'developers' && third !== undefined && /^\d+$/.test(third)) {
     const row = `Developer row ${Number(third) + 1}`;
-    return fourth && ROW_PARTS[fourth] ? `${row}: ${ROW_PARTS[fourth]}` : row;
+    return fourth && ROW_PARTS[fourth] ? `${row}, ${ROW_PARTS[fourth]}` : row;
   }
   if (head === 'identity' && second === 'knownClients' && third !== undefined && /^\d+$/.test(third)) return `Known clients (entry ${Number(third) + 1})`;
   for (let n = parts.length; n > 0; n--) {

@@ -35,7 +35,7 @@ describe('settingLabel', () => {
 
   it('names rows by number and reads the payload path the resolver reports', () => {
     expect(settingLabel('settings.policy.idleDays')).toBe('Idle days');
-    expect(settingLabel('identity.developers.2.clients.0')).toBe('Developer row 3: allowed clients');
+    expect(settingLabel('identity.developers.2.clients.0')).toBe('Developer row 3, allowed clients');
     expect(settingLabel('identity.knownClients.1')).toBe('Known clients (entry 2)');
     expect(settingLabel('fields.client')).toBe('Client field');
     expect(settingLabel('policy.defaultSchedule.stop')).toBe('Default schedule stop');
