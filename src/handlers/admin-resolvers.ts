@@ -173,14 +173,21 @@ async function testEventRoundTrip(api: Api): Promise<EventTestResult> {
   } catch (e) {
     if (!(e instanceof VmApiError)) throw e;
     log.warn('test event not sent', { kind: e.kind, ...(e.status !== undefined ? { status: e.status } : {}) });
-    return { outcome: 'stack-failed', message: `The stack could not send a test event (${e.message}).`, ...(e.status !== undefined ? { status: e.status } : {}) };
+    return stackFailedResult(e.status);
   }
   const verdict = await readConnectionTest(nonce, Date.now());
   return eventTestResult(verdict?.state === 'verified' ? 'verified' : verdict?.state === 'refused' ? (verdict.reason ?? 'bad-signature') : undefined, delivery);
 }
 
+/** The API did not send the test event; its own message stays in the log (it may name internals). */
+export function stackFailedResult(status: number | undefined): EventTestResult {
+  // A stack deployed before the connection test has no such route.
+  if (status === 404 || status === 405) return { outcome: 'stack-failed', status, message: 'The stack does not know the connection test yet (deployed before it): run npx cdk deploy in infra-cdk/ and test again.' };
+  return { outcome: 'stack-failed', ...(status !== undefined ? { status } : {}), message: `The stack could not send a test event${status !== undefined ? ` (it answered HTTP ${status})` : ' (no answer)'}.` };
+}
+
 /** The two reports in the admin's words. `verdict`: the web trigger's (undefined: it never saw the event). */
-export function eventTestResult(verdict: 'verified' | string | undefined, delivery: TestDelivery): EventTestResult {
+export function eventTestResult(verdict: string | undefined, delivery: TestDelivery): EventTestResult {
   if (verdict === 'verified') return { outcome: 'verified', message: 'A signed test event from the stack arrived at the Lifecycle events URL and verified.' };
   if (verdict !== undefined) {
     const why =

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
-import { adminResolver } from '../../src/handlers/admin-resolvers';
+import { adminResolver, stackFailedResult } from '../../src/handlers/admin-resolvers';
 import { onLifecycleEvent } from '../../src/handlers/webtrigger';
 import { startWebTriggerServer, type WebTriggerServer } from '../../local/webtrigger-server';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
@@ -268,6 +268,11 @@ describe('admin.testConnection: the lifecycle events round trip', () => {
     expect(await webtriggerItem()).toMatchObject({ done: true });
     await call(R.adminSave, { settings: settingsFor(api), secrets: { hmacSecret: 'n'.repeat(40) } });
     expect(await webtriggerItem()).toMatchObject({ done: false });
+  });
+
+  it('names a stack deployed before the connection test, and never passes the API’s own message on', () => {
+    expect(stackFailedResult(404)).toEqual({ outcome: 'stack-failed', status: 404, message: 'The stack does not know the connection test yet (deployed before it): run npx cdk deploy in infra-cdk/ and test again.' });
+    expect(stackFailedResult(502)).toEqual({ outcome: 'stack-failed', status: 502, message: 'The stack could not send a test event (it answered HTTP 502).' });
   });
 
   it('a test event nobody asked for (unknown nonce, even correctly signed) is refused and records nothing', async () => {
