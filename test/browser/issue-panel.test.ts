@@ -164,6 +164,9 @@ describe('the issue panel in a real browser', () => {
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('edit-schedule');
     expect(await text(page, 'schedule-facts')).toContain('09:00 to 17:00, Mon–Sat (Asia/Tokyo)');
     expect(api.calls.filter((c) => c.op === 'updateSchedule').map((c) => c.body)).toEqual([{ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true }]);
+    // Written back to the issue's schedule fields (Jira's edit issue, as the developer).
+    const issueFields = forge.jira.issue('OPS-42').fields;
+    expect([issueFields[FIELD.start], issueFields[FIELD.stop], issueFields[FIELD.timezone], issueFields[FIELD.days]]).toEqual(['09:00', '17:00', 'Asia/Tokyo', ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'].map((value) => ({ value }))]);
 
     // Terminate asks first, naming what is kept; cancel keeps the VM.
     await page.getByTestId('action-terminate').click();
@@ -194,17 +197,18 @@ describe('the issue panel in a real browser', () => {
     await accessible(page, 'terminated');
 
     // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the
-    // panel, not the issue's old fields, and the next VM gets them.
-    await page.getByTestId('draft-schedule-kept').waitFor();
+    // panel, now read from the issue's fields it was written to, and the next VM gets them.
+    await page.getByTestId('draft-values').waitFor();
     const draft = await text(page, 'draft-values');
     expect(draft).toContain('09:00');
     expect(draft).toContain('17:00');
     expect(draft).toContain('Asia/Tokyo');
-    expect(draft).toContain('MON-SAT');
+    expect(draft).toContain('MON,TUE,WED,THU,FRI,SAT');
+    expect(await page.getByTestId('draft-schedule-kept').count()).toBe(0);
     await page.getByTestId('action-provision').click();
     await waitForState(page, 'pending');
     const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
-    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
+    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON,TUE,WED,THU,FRI,SAT', enabled: true });
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {

@@ -482,7 +482,7 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     expect(master).toEqual(expect.arrayContaining([ref(stack.databases.postgres!.secret!), ref(stack.databases.mysql!.secret!)]));
   });
 
-  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', async () => {
+  it('writes and reads only developers\' DB secrets (and reads the masters): never the Lifecycle events signing secret or the Forge access key', async () => {
     const apiRole = { identity: [resolveDocument({ Version: '2012-10-17' as const, Statement: statements }, json)] };
     const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${name}-AbCdEf`;
     const decideOn = (action: string, name: string) => decide(apiRole, { action, resource: secret(name) });
@@ -508,7 +508,8 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
   });
 
   it('reads (not writes) the scheduler state and puts events on the bus', () => {
-    expect(find('s3:GetObject')).toHaveLength(1);
+    // The scheduler's state, and the connection test's reports (POST /test-event).
+    expect(find('s3:GetObject').map((st) => JSON.stringify(st.Resource).match(/\/(\w[\w-]*)\/\*/)?.[1])).toEqual(['scheduler', 'connection-tests']);
     expect(find('s3:PutObject')).toHaveLength(0);
     expect(find('events:PutEvents')[0]!.Resource).toEqual({ 'Fn::GetAtt': [id(stack.events.bus), 'Arn'] });
   });
@@ -593,6 +594,20 @@ describe('lifecycle events and the notifier', () => {
     expect(statements.find((st) => has(st, 'secretsmanager:GetSecretValue'))!.Resource).toEqual(ref(stack.events.hmacSecret));
     expect(JSON.stringify(statements.find((st) => has(st, 'ssm:GetParameter'))!.Resource)).toContain(id(stack.events.webtriggerUrlParameter));
   });
+
+  it('connection test: the notifier may only write reports under connection-tests/, the VM API only read them there', () => {
+    const bucket = id(stack.storage.stateBucket);
+    const prefix = JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/connection-tests/*']] });
+    const notifier = roleStatements(json, id(stack.events.notifier.role!)).filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    expect(notifier.map((st) => [actionsOf(st), resourcesText(st)])).toEqual([[['s3:PutObject'], prefix]]);
+    const api = roleStatements(json, id(stack.api.fn.role!)).filter((st) => String(st.Sid ?? '').endsWith('TestDeliveries'));
+    expect(api.map((st) => actionsOf(st)).sort()).toEqual([['s3:GetObject'], ['s3:ListBucket']]);
+    expect(api.find((st) => has(st, 's3:GetObject'))!.Resource).toEqual(JSON.parse(prefix));
+    expect(api.find((st) => has(st, 's3:ListBucket'))!.Condition).toEqual({ StringLike: { 's3:prefix': 'connection-tests/*' } });
+    // The reports live a day at most.
+    const rules = (json.Resources[bucket]!.Properties!.LifecycleConfiguration as { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] }).Rules;
+    expect(rules.find((r) => r.Id === 'expire-connection-tests')).toMatchObject({ Prefix: 'connection-tests/', ExpirationInDays: 1 });
+  });
 });
 
 describe('CloudTrail (issue 7)', () => {
@@ -647,7 +662,7 @@ describe('operational alarms', () => {
 });
 
 describe('outputs', () => {
-  it('names everything the admin needs for the Forge admin page and the README', () => {
+  it('names everything the admin needs for the Dev VM settings page and the README', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
       [
         'ApiUrl', 'DeveloperGroupName', 'EfsFileSystemId', 'EventBusName', 'ForgeAccessKeySecretName', 'HmacSecretName', 'MysqlEndpoint',
