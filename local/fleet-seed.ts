@@ -122,6 +122,9 @@ export async function seedFleet(aws: AwsStandIn, jira: JiraStandIn | undefined, 
     if (warned) lifecycle.push('warned');
     const [id] = aws.seedInstances({ count: 1, state, instanceType: pick(TYPES), tags, launchTime: lastStart });
     if (!id) throw new Error('the AWS stand-in seeded no instance');
+    // A running VM of the demo fleet is in use: its developer has a Session Manager session open
+    // (the reconciler measures activity, and would otherwise idle-stop the whole fleet).
+    if (state === 'running') aws.state.sessions.push({ sessionId: `${developer}-${id.slice(2)}`, target: id, owner: `arn:aws:iam::${aws.state.accountId}:user/${developer}`, status: 'Connected', startDate: lastStart + 60_000 });
     // Office hours run about a third of the time; an unscheduled VM runs around the clock.
     const since = Math.max(monthStart, createdAt);
     const share = tags[Tag.AutoSchedule] === 'off' ? 1 : 0.2 + rnd() * 0.2;

@@ -7,7 +7,9 @@ import { ApiError, validationError } from '../src/contract/errors';
 import type { IdlePolicy } from '../src/contract/idle-policy';
 import { clientDatabaseName } from '../src/contract/names';
 import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
-import { VmApi, matchRoute, selectOperation, type LifecycleUpdate, type ProvisionRequest, type Vm, type VmApiOperation } from '../src/contract/vm-api';
+import { CONNECTION_TEST_TYPE, EVENT_SOURCE } from '../src/contract/events';
+import { VmApi, matchRoute, selectOperation, type LifecycleUpdate, type ProvisionRequest, type TestDelivery, type Vm, type VmApiOperation } from '../src/contract/vm-api';
+import { deliver } from '../infra-cdk/lambda/notifier/deliver';
 
 /**
  * A local stand-in for the VM API's Lambda function URL (AWS_IAM auth). It authenticates every
@@ -40,6 +42,12 @@ export interface VmApiStandIn {
   verified: { method: string; path: string; query: string; signedHeaders: string[]; bodySha256: string }[];
   /** The idle policy last saved with PUT /policy (the real API writes it to one SSM parameter). */
   policy: IdlePolicy | undefined;
+  /**
+   * The stack's side of the connection test: the Lifecycle events URL its SSM parameter holds (the
+   * stack's placeholder `not-configured` when unset) and the HMAC secret it signs with.
+   * POST /test-event delivers the test event through the REAL notifier code (deliver.ts).
+   */
+  lifecycle: { url: string; secret: string };
   /** Forget every VM, key and call, and answer again (between tests). */
   reset(): void;
   close(): Promise<void>;
@@ -158,6 +166,30 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
   const calls: VmApiCall[] = [];
   const verified: VmApiStandIn['verified'] = [];
   const state: { mode: VmApiStandIn['mode']; nextError: ApiError | undefined; policy: IdlePolicy | undefined } = { mode: 'up', nextError: undefined, policy: undefined };
+  const lifecycle: VmApiStandIn['lifecycle'] = { url: 'not-configured', secret: randomBytes(32).toString('hex') };
+
+  /** As the stack does it: the test event through the notifier (bus delivery is immediate here), its report read back. */
+  const sendTestEvent = async (nonce: string): Promise<TestDelivery> => {
+    let report: TestDelivery = { state: 'pending' };
+    const now = new Date();
+    await deliver(
+      { source: EVENT_SOURCE, 'detail-type': CONNECTION_TEST_TYPE, id: randomUUID(), detail: { id: randomUUID(), type: CONNECTION_TEST_TYPE, time: now.toISOString(), nonce } },
+      {
+        webtriggerUrl: async () => lifecycle.url,
+        secret: async () => lifecycle.secret,
+        forgetSecret: () => undefined,
+        fetch: (u, init) => fetch(u, init),
+        lookupInstance: async () => undefined,
+        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        timeoutMs: 5_000,
+        recordTestDelivery: async (_nonce, outcome) => {
+          report = outcome;
+        },
+      },
+      now,
+    );
+    return report;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -284,6 +316,9 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
           state.policy = body as IdlePolicy;
           result = body;
           break;
+        case 'sendTestEvent':
+          result = await sendTestEvent((body as { nonce: string }).nonce);
+          break;
         default:
           throw new ApiError('NOT_FOUND', `${op} is not served by the stand-in`);
       }
@@ -311,6 +346,7 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
     calls,
     vms,
     verified,
+    lifecycle,
     get mode() {
       return state.mode;
     },
@@ -334,6 +370,7 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
       verified.length = 0;
       state.mode = 'up';
       state.nextError = undefined;
+      lifecycle.url = 'not-configured';
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -33,7 +33,7 @@ import { UserDataInput } from '../../src/domain/user-data';
  * | managedBy               | dev-vm-for-jira (MANAGED_BY)              | value of the ManagedBy tag IAM conditions key on   |
  * | uidBase                 | 20000                                     | first POSIX uid/gid of developers' EFS homes (1000 to MAX_UID_BASE) |
  * | dbNamespace             | (empty: none)                             | prefix of client databases, so two stacks can share RDS |
- * | webtriggerUrl           | not-configured                            | Forge web trigger URL for lifecycle events         |
+ * | webtriggerUrl           | not-configured                            | Lifecycle events URL (the app's web trigger)       |
  * | forgeKeySerial          | 1                                         | bump to replace the Forge principal's access key   |
  * | alarmEmail              | (none: alarms show in the console only)   | e-mail address the operational alarms are sent to  |
  */

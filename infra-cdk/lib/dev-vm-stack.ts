@@ -98,6 +98,7 @@ export class DevVmStack extends Stack {
       lambdas,
       secretPrefix: config.secretPrefix,
       webtriggerUrl: config.webtriggerUrl,
+      stateBucket: this.storage.stateBucket,
       common,
     });
     const withBus: CommonEnv = { ...common, EVENT_BUS_NAME: this.events.bus.eventBusName };
@@ -159,11 +160,11 @@ export class DevVmStack extends Stack {
 
   private outputs(): void {
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out('ApiUrl', this.api.url.url, 'VM API function URL (Forge admin page: API URL)');
-    out('Region', Aws.REGION, 'Region of the stack (Forge admin page: region)');
-    out('ForgeAccessKeySecretName', this.api.forgeKeySecret.secretName, 'Secret with the Forge principal\'s access key (Forge admin page: access key id / secret)');
-    out('HmacSecretName', this.events.hmacSecret.secretName, 'Secret with the HMAC key for lifecycle events (Forge admin page: signing secret)');
-    out('WebtriggerUrlParameterName', this.events.webtriggerUrlParameter.parameterName, 'SSM parameter to set to the Forge web trigger URL');
+    out('ApiUrl', this.api.url.url, 'VM API function URL (Dev VM settings page: API URL)');
+    out('Region', Aws.REGION, 'Region of the stack (Dev VM settings page: region)');
+    out('ForgeAccessKeySecretName', this.api.forgeKeySecret.secretName, 'Secret with the Forge principal\'s access key (Dev VM settings page: access key id / secret access key)');
+    out('HmacSecretName', this.events.hmacSecret.secretName, 'Secret with the Lifecycle events signing secret (Dev VM settings page: Lifecycle events signing secret)');
+    out('WebtriggerUrlParameterName', this.events.webtriggerUrlParameter.parameterName, 'SSM parameter with the Lifecycle events URL (deployment setting webtriggerUrl, shown on the Dev VM settings page)');
     out('EfsFileSystemId', this.storage.fileSystem.fileSystemId, 'EFS file system with the developers\' homes');
     out('StateBucketName', this.storage.stateBucket.bucketName, 'S3 bucket with the scheduler\'s state');
     out('EventBusName', this.events.bus.eventBusName, 'EventBridge bus of lifecycle events');

@@ -125,3 +125,36 @@ export async function dropDatabaseObjects(o: { databases: string[]; pgRoles: str
 }
 
 export const masterNames = (suffix: string): { postgres: string; mysql: string } => ({ postgres: masterName('pg', suffix), mysql: masterName('my', suffix) });
+
+/**
+ * Whether the preview's master login still works: another preview (or a test run) with the same
+ * name space re-passwords or drops it, and this preview's client databases then fail to provision
+ * while it looks healthy. Logs in as the master itself, with the password this preview holds.
+ */
+export type LoginHealth = { ok: true } | { ok: false; reason: string };
+
+export async function checkMasterLogin(master: MasterLogin): Promise<LoginHealth> {
+  try {
+    if (master.engine === 'postgres') {
+      const c = new Client({ host: master.host, port: master.port, user: master.username, password: master.password, database: 'postgres', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      c.on('error', () => undefined);
+      await c.connect();
+      await c.end().catch(() => undefined);
+    } else {
+      const c = await mysql.createConnection({ host: master.host, port: master.port, user: master.username, password: master.password, connectTimeout: CONNECT_TIMEOUT_MS });
+      await c.end().catch(() => undefined);
+    }
+    return { ok: true };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // PostgreSQL 28P01 / 28000, MariaDB ER_ACCESS_DENIED_ERROR (1045): the login is gone or re-passworded.
+    const code = (e as { code?: unknown }).code;
+    const denied = code === '28P01' || code === '28000' || code === 'ER_ACCESS_DENIED_ERROR' || /password authentication failed|Access denied|does not exist/i.test(message);
+    return {
+      ok: false,
+      reason: denied
+        ? `the master login ${master.username} no longer accepts this preview's password (another preview or test run with the same name space reset or dropped it); stop the other one and restart npm start`
+        : `cannot log in as ${master.username} (${message})`,
+    };
+  }
+}

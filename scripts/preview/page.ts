@@ -175,7 +175,7 @@ export function framePage(o: { issueKey: string }): string {
     let s; try { s = await (await fetch('/__preview/state')).json(); } catch { return; }
     $('aws-badge').textContent = 'AWS: ' + s.awsLabel;
     $('aws-label').textContent = s.awsLabel;
-    $('db-badges').replaceChildren(...s.engines.map((e) => { const b = el('span', { class: 'badge ' + (e.enabled ? 'ok' : 'off'), title: e.enabled ? e.host : e.reason, style: 'margin-right:6px' }, (e.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL') + (e.enabled ? ': local ' + e.host : ': not reachable, switched off')); return b; }));
+    $('db-badges').replaceChildren(...s.engines.map((e) => { const lost = e.enabled && e.loginLost; const b = el('span', { class: 'badge ' + (e.enabled && !lost ? 'ok' : 'off'), title: lost ? e.loginLost : e.enabled ? e.host : e.reason, 'data-testid': 'db-badge-' + e.engine, style: 'margin-right:6px' }, (e.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL') + (lost ? ': login lost (another preview reset it; restart npm start)' : e.enabled ? ': local ' + e.host : ': not reachable, switched off')); return b; }));
     $('violations').hidden = s.violations.length === 0; $('violations').textContent = s.violations.length + ' Jira contract violation(s): ' + s.violations.join('; ');
     $('issue-title').textContent = s.issue.summary;
     const st = $('issue-status'); st.textContent = s.issue.status.name; st.className = 'lozenge s-' + s.issue.status.id;

@@ -8,6 +8,7 @@ import { Tag } from '../../src/contract/tags';
 import { localToInstant, normalizeTimeZone } from '../../src/domain/schedule';
 import { adfToText } from './adf-text';
 import { buildDir, ensurePages } from './build-pages';
+import { checkMasterLogin, type LoginHealth } from './databases';
 import { framePage } from './page';
 import { allowedHosts, checkRequest } from './request-guard';
 import { ISSUE, PEOPLE } from './site';
@@ -16,7 +17,7 @@ import { startStack, type SchedulerRun, type Stack, type StackOptions } from './
 /**
  * The preview's one HTTP server: the frame page, the two Custom UI pages (test builds) and what
  * Jira does around them (/__invoke runs the real resolvers as the viewer, /__context is
- * view.getContext()), the web trigger URL the notifier delivers to, and the frame's controls
+ * view.getContext()), the Lifecycle events URL the notifier delivers to, and the frame's controls
  * (transition, run the scheduler at a chosen time, state for the side panels).
  */
 
@@ -26,6 +27,8 @@ export interface PreviewOptions extends Partial<StackOptions> {
   log?: (line: string) => void;
   /** Build the Custom UI pages if missing or stale (default true; the end-to-end test needs none). */
   pages?: boolean;
+  /** How often the page's state re-checks the database master logins (default 10 s). */
+  loginCheckMs?: number;
 }
 
 export interface Preview {
@@ -76,7 +79,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   const b0 = performance.now();
   if (options.pages !== false) await ensurePages(log);
   const buildMs = performance.now() - b0;
-  // The server listens first: the web trigger URL (this server's) is part of the site's setup.
+  // The server listens first: the Lifecycle events URL (this server's) is part of the site's setup.
   let stack!: Stack;
   let panelViewer: 'developer' | 'admin' = 'developer';
   let lastRun: SchedulerRun | undefined;
@@ -97,6 +100,23 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     return { page: 'issue-panel', accountId: (panelViewer === 'admin' ? PEOPLE.admin : PEOPLE.developer).accountId, issueKey: ISSUE.key };
   };
 
+  // The page polls every 2 s; a login check per engine every 10 s is enough to notice a reset.
+  const LOGIN_CHECK_MS = options.loginCheckMs ?? 10_000;
+  let loginChecked: { at: number; health: Map<string, LoginHealth> } | undefined;
+  const engineHealth = async () => {
+    if (!loginChecked || Date.now() - loginChecked.at >= LOGIN_CHECK_MS) {
+      const health = new Map<string, LoginHealth>();
+      for (const e of stack.engines) if (e.enabled) health.set(e.engine, await checkMasterLogin(e.master));
+      loginChecked = { at: Date.now(), health };
+    }
+    const checked = loginChecked.health;
+    return stack.engines.map((e) => {
+      if (!e.enabled) return { engine: e.engine, enabled: false, reason: e.reason };
+      const h = checked.get(e.engine);
+      return { engine: e.engine, enabled: true, host: `${e.master.host}:${e.master.port}`, ...(h && !h.ok ? { loginLost: h.reason } : {}) };
+    });
+  };
+
   const state = async () => {
     const issue = stack.forge.jira.issue(ISSUE.key);
     const statusName = (id: string) => stack.forge.jira.statuses.find((s) => s.id === id)?.name ?? id;
@@ -104,7 +124,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     const full = 'accessPoints' in aws ? aws : undefined;
     return {
       awsLabel: stack.awsLabel,
-      engines: stack.engines.map((e) => (e.enabled ? { engine: e.engine, enabled: true, host: `${e.master.host}:${e.master.port}` } : { engine: e.engine, enabled: false, reason: e.reason })),
+      engines: await engineHealth(),
       viewer: panelViewer,
       issue: {
         key: issue.key,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Instance } from '@aws-sdk/client-ec2';
-import type { LifecycleEvent } from '../../src/contract/events';
+import { CONNECTION_TEST_TYPE, type LifecycleEvent } from '../../src/contract/events';
 import type { Settings } from '../../src/contract/settings';
 import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
@@ -51,7 +51,7 @@ export interface StackOptions {
   onClose?: Settings['onClose'];
   /** Seconds EC2 transitions take on the stand-in (0: settled at the next request). */
   transitionSeconds?: number;
-  /** The web trigger URL the notifier delivers to and the admin page shows (the preview's own endpoint). */
+  /** The Lifecycle events URL the notifier delivers to and the admin page shows (the preview's own endpoint). */
   webtriggerUrl?: string;
   /** Powertools log level of the Lambda code (default WARN). */
   lambdaLogLevel?: string;
@@ -281,7 +281,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   Object.assign(process.env, env);
   const hmacSecret = randomBytes(32).toString('hex');
   await putSecret(HMAC_SECRET_NAME, hmacSecret);
-  // The admin gives the stack the web trigger URL (SSM parameter); unset, the notifier drops events.
+  // The admin gives the stack the Lifecycle events URL (SSM parameter); unset, the notifier drops events.
   if (options.webtriggerUrl) await ssm.send(new PutParameterCommand({ Name: WEBTRIGGER_PARAMETER, Value: options.webtriggerUrl, Type: 'String', Overwrite: true }));
 
   // ---- The Lambdas, loaded now that their environment is in place.
@@ -353,7 +353,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     return { from, to: toStatusId, queued };
   };
 
-  // ---- Lifecycle events → notifier (real deliver.ts) → the web trigger URL over HTTP.
+  // ---- Lifecycle events → notifier (real deliver.ts) → the Lifecycle events URL over HTTP.
   let delivered = 0;
   let deliveredAws = 0;
   const teed: LifecycleEvent[] = [];
@@ -361,8 +361,9 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     if (standIn) {
       const all = standIn.state.events.slice(delivered);
       delivered = standIn.state.events.length;
-      // The stack's bus only: AWS's own events (default bus) go through deliverAwsEvents.
-      return all.filter((e) => e.eventBusName !== DEFAULT_BUS).map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
+      // The stack's bus only: AWS's own events (default bus) go through deliverAwsEvents, and
+      // connection tests through the pump below.
+      return all.filter((e) => e.eventBusName !== DEFAULT_BUS && e.detailType !== CONNECTION_TEST_TYPE).map((e) => ({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }));
     }
     const all = teed.splice(0, teed.length);
     return all.map((e) => ({ source: 'dev-vm-for-jira', 'detail-type': e.type, id: e.id, detail: e }));
@@ -388,6 +389,28 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     }
     return out;
   };
+
+  // On AWS the bus rule invokes the notifier within a second; here lifecycle events wait for a
+  // scheduler run (the preview's clock), but a connection test is answered while the admin's
+  // request waits for it (infra-cdk/lambda/vm-api/test-event.ts), so those are delivered at once.
+  if (standIn) {
+    const aws = standIn;
+    let pumped = aws.state.events.length;
+    let busy = false;
+    const pump = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const fresh = aws.state.events.slice(pumped);
+      pumped = aws.state.events.length;
+      void (async () => {
+        for (const e of fresh) {
+          if (e.eventBusName === DEFAULT_BUS || e.detailType !== CONNECTION_TEST_TYPE) continue;
+          await lambdas.notify({ source: e.source, 'detail-type': e.detailType, id: e.eventId, detail: e.detail }).catch((err: unknown) => console.error('[preview] connection test delivery:', err instanceof Error ? err.message : err));
+        }
+      })().finally(() => (busy = false));
+    }, 200);
+    closers.push(async () => clearInterval(pump));
+  }
 
   const runScheduler = async (now: Date): Promise<SchedulerRun> => {
     standIn?.advance(0);

@@ -119,8 +119,8 @@ export class JiraClient {
    * No `notifyUsers=false`: turning notifications off needs Administer Jira or Administer
    * Projects, which the app's user usually lacks, and many sites then refuse the whole edit (403).
    */
-  async editFields(issueKey: string, fields: Record<string, unknown>): Promise<void> {
-    await this.request('app', 'edit issue', route`/rest/api/3/issue/${issueKey}`, { method: 'PUT', body: JSON.stringify({ fields }) });
+  async editFields(issueKey: string, fields: Record<string, unknown>, actor: Actor = 'app'): Promise<void> {
+    await this.request(actor, 'edit issue', route`/rest/api/3/issue/${issueKey}`, { method: 'PUT', body: JSON.stringify({ fields }) });
   }
 
   listFields(actor: Actor): Promise<JiraField[]> {

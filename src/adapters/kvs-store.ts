@@ -238,3 +238,57 @@ export async function loadSentIdlePolicy(): Promise<unknown> {
 export async function saveSentIdlePolicy(policy: unknown): Promise<void> {
   await kvs.set('idle-policy-sent', policy);
 }
+
+/**
+ * The connection test's round trip (admin page, Test connection). The app opens a test under an
+ * unguessable nonce before asking the stack to send its test event; the web trigger may only
+ * answer an open test (so nobody can create records through the public URL), with "verified" or
+ * "refused" and why. Expiry is in the value as well as in the TTL: KVS may return an expired key
+ * for up to 48 hours (https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/).
+ */
+export const ConnectionTestRecord = z.object({
+  state: z.enum(['open', 'verified', 'refused']),
+  /** For `refused`: why the signature did not verify (src/domain/hmac.ts VerifyResult), or `no-secret`. */
+  reason: z.string().optional(),
+  openedAt: z.number(),
+  expiresAt: z.number(),
+});
+export type ConnectionTestRecord = z.infer<typeof ConnectionTestRecord>;
+const CONNECTION_TEST_MINUTES = 10;
+const connectionTestKey = (nonce: string): string => `connection-test:${nonce}`;
+
+export async function openConnectionTest(nonce: string, now: number): Promise<void> {
+  const record: ConnectionTestRecord = { state: 'open', openedAt: now, expiresAt: now + CONNECTION_TEST_MINUTES * 60_000 };
+  await kvs.set(connectionTestKey(nonce), record, { ttl: { value: CONNECTION_TEST_MINUTES + 5, unit: 'MINUTES' } });
+}
+
+export async function readConnectionTest(nonce: string, now: number): Promise<ConnectionTestRecord | undefined> {
+  const parsed = ConnectionTestRecord.safeParse(await kvs.get<unknown>(connectionTestKey(nonce)));
+  return parsed.success && parsed.data.expiresAt > now ? parsed.data : undefined;
+}
+
+/** The web trigger's verdict on an open test; false (nothing written) when no such test is open. */
+export async function answerConnectionTest(nonce: string, verdict: { state: 'verified' } | { state: 'refused'; reason: string }, now: number): Promise<boolean> {
+  const open = await readConnectionTest(nonce, now);
+  if (!open || open.state !== 'open') return false;
+  await kvs.set(connectionTestKey(nonce), { ...open, ...verdict }, { ttl: { value: CONNECTION_TEST_MINUTES + 5, unit: 'MINUTES' } });
+  return true;
+}
+
+/** When the last connection test's signed event arrived and verified (the checklist's proof that the stack has the URL and the secret). */
+const ROUND_TRIP_KEY = 'connection-round-trip:v1';
+const RoundTrip = z.object({ at: z.string() });
+export async function loadRoundTrip(): Promise<{ at: string } | undefined> {
+  const parsed = RoundTrip.safeParse(await kvs.get<unknown>(ROUND_TRIP_KEY));
+  return parsed.success ? parsed.data : undefined;
+}
+export async function saveRoundTrip(at: string): Promise<void> {
+  await kvs.set(ROUND_TRIP_KEY, { at });
+}
+export async function forgetRoundTrip(): Promise<void> {
+  try {
+    await kvs.delete(ROUND_TRIP_KEY);
+  } catch (e) {
+    if (!(e instanceof ForgeKvsAPIError && e.responseDetails.status === 404)) throw e;
+  }
+}

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ClientName, DeveloperName, InstanceId, IssueKey } from './names';
-import { Vm, VmState } from './vm-api';
+import { TestNonce, Vm, VmState } from './vm-api';
 
 /**
  * Lifecycle events the AWS side publishes (EventBridge, source `dev-vm-for-jira`) and the
@@ -90,3 +90,25 @@ export const TIMESTAMP_HEADER = 'x-devvm-timestamp';
 export const SIGNATURE_VERSION = 'v1';
 export const MAX_SKEW_SECONDS = 300;
 export const signedPayload = (timestamp: string, rawBody: string): string => `${timestamp}.${rawBody}`;
+
+/**
+ * The connection test's event (admin page, "Test connection"): the app asks the VM API for it
+ * with a fresh nonce, the API puts it on the lifecycle bus, and the notifier signs and delivers it
+ * to the Lifecycle events URL exactly as it delivers lifecycle events. The web trigger verifies
+ * it, records the nonce's verdict and acts on nothing else; the notifier records the HTTP status
+ * it got (TestDelivery) where the API can read it back.
+ */
+export const CONNECTION_TEST_TYPE = 'connection.test';
+export const ConnectionTestEvent = z
+  .object({
+    id: z.string().uuid(),
+    type: z.literal(CONNECTION_TEST_TYPE),
+    time: z.string().datetime({ offset: true }),
+    nonce: TestNonce,
+  })
+  .strict();
+export type ConnectionTestEvent = z.infer<typeof ConnectionTestEvent>;
+
+/** Where (in the stack's state bucket) the notifier leaves a test delivery's outcome for the API. */
+export const TEST_DELIVERY_PREFIX = 'connection-tests/';
+export const testDeliveryKey = (nonce: string): string => `${TEST_DELIVERY_PREFIX}${nonce}.json`;

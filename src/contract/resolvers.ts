@@ -44,6 +44,11 @@ export const ResolverFailure = z.object({
      * `message` is its cause and already says what to do.
      */
     userCode: z.string().regex(/^[A-Z_]{1,40}$/).optional(),
+    /**
+     * VALIDATION_FAILED of a settings page: every problem at once, each with the setting's path as
+     * the page names its inputs (`policy.idleDays`), its label and the words to show.
+     */
+    problems: z.array(z.object({ field: z.string(), label: z.string(), message: z.string() })).optional(),
   }),
 });
 export type ResolverFailure = z.infer<typeof ResolverFailure>;
@@ -137,12 +142,31 @@ export const AdminView = z.object({
 });
 export type AdminView = z.infer<typeof AdminView>;
 
+/**
+ * The second half of Test connection: the stack's signed test event to the Lifecycle events URL.
+ * `verified`: it arrived and its signature checked out; `wrong-secret`: it arrived signed with
+ * another secret; `not-arrived`: the stack sent it but this app never saw it (`status` is what
+ * the URL answered the stack, e.g. 404); `stack-failed`: the stack could not send it.
+ */
+export const EVENT_TEST_OUTCOMES = ['verified', 'wrong-secret', 'not-arrived', 'stack-failed'] as const;
+export const EventTestResult = z.object({ outcome: z.enum(EVENT_TEST_OUTCOMES), message: z.string(), status: z.number().optional() });
+export type EventTestResult = z.infer<typeof EventTestResult>;
+
 export const ConnectionTestResult = z.object({
+  /** True only when the API answered AND the test event arrived and verified. */
   ok: z.boolean(),
-  /** `dns`, `timeout`, `signature` (403), `not-found` (404), `not-configured`, `bad-response`, `http`, `network` (nothing answered). */
+  /**
+   * Why not: `dns`, `timeout`, `signature` (403), `not-found` (404), `not-configured`,
+   * `bad-response`, `http`, `network` (nothing answered) for the API call; `events-<outcome>` for
+   * the test event.
+   */
   reason: z.string().optional(),
   message: z.string(),
   status: z.number().optional(),
+  /** The test event's round trip; absent when the API itself could not be reached. */
+  events: EventTestResult.optional(),
+  /** The checklist after the test (its Lifecycle events URL item follows the round trip). */
+  checklist: z.array(ChecklistItem).optional(),
 });
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
 

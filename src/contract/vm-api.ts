@@ -167,6 +167,24 @@ export const Health = z.object({
 });
 export type Health = z.infer<typeof Health>;
 
+/**
+ * The connection test's nonce (src/contract/events.ts ConnectionTestEvent): 128 bits or more of
+ * randomness, base64url, so only the app's own test can be answered.
+ */
+export const TestNonce = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22 to 64 base64url characters');
+
+/**
+ * What the notifier got when it delivered a test event: the URL's HTTP status, or that the stack
+ * has no Lifecycle events URL yet, or that nothing answered (timeout, refused, DNS).
+ */
+export const TestDelivery = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('pending') }),
+  z.object({ state: z.literal('answered'), status: z.number().int().min(100).max(599), at: z.string().datetime({ offset: true }) }),
+  z.object({ state: z.literal('not-configured'), at: z.string().datetime({ offset: true }) }),
+  z.object({ state: z.literal('unreachable'), detail: z.enum(['timeout', 'network']), at: z.string().datetime({ offset: true }) }),
+]);
+export type TestDelivery = z.infer<typeof TestDelivery>;
+
 /** Jira project keys, as in the issue keys (`OPS` of `OPS-42`). */
 export const ProjectKey = z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key such as "OPS"');
 export type ProjectKey = z.infer<typeof ProjectKey>;
@@ -238,6 +256,12 @@ export const VmApi = {
   updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: Instance, query: InstanceQuery, body: LifecycleUpdate, response: Vm, status: 200 },
   /** The fleet's idle and stop rules (admin page → one SSM parameter the reconciler reads each run). */
   updatePolicy: { method: 'PUT', path: '/policy', params: Empty, query: Empty, body: IdlePolicy, response: IdlePolicy, status: 200 },
+  /**
+   * The connection test's round trip: a signed test event through the bus and the notifier to the
+   * Lifecycle events URL. Answers what the notifier got from that URL, or `pending` when it has
+   * not reported within the API's wait.
+   */
+  sendTestEvent: { method: 'POST', path: '/test-event', params: Empty, query: Empty, body: z.object({ nonce: TestNonce }).strict(), response: TestDelivery, status: 200 },
   revokeDeveloper: {
     method: 'DELETE',
     path: '/clients/{client}/developers/{developer}',

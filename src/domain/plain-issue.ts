@@ -20,7 +20,11 @@ const unit = (origin: string | undefined, n: number | bigint): string => {
   return String(n);
 };
 
+/** zod's own wording (its defaults start so); a message written into our schemas is already plain. */
+const ZOD_WORDING = /^(Invalid|Too (small|big)|Expected|Required)/;
+
 export function plainIssueMessage(i: IssueLike): string {
+  if (!ZOD_WORDING.test(i.message)) return i.message;
   switch (i.code) {
     case 'too_small':
       if (i.minimum === undefined) break;
@@ -36,6 +40,5 @@ export function plainIssueMessage(i: IssueLike): string {
     default:
       break;
   }
-  // zod's own wording for the rest starts with "Invalid"; a message from our schemas is kept.
-  return /^(Invalid|Too (small|big))/.test(i.message) ? 'not a valid value' : i.message;
+  return 'not a valid value';
 }

@@ -1,5 +1,6 @@
 import Resolver from '@forge/resolver';
 import { R, type PanelView } from '../contract/resolvers';
+import type { Schedule } from '../contract/schedule';
 import type { Vm } from '../contract/vm-api';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
@@ -9,8 +10,9 @@ import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { isoOrEmpty, panelView, worthStoring, type Freshness, type PanelFacts } from '../domain/panel-view';
 import { panelKey, provisionKey } from '../domain/provision-policy';
 import { DEV_VM_PROPERTY, readDevVmProperty, withKnownUsage, type DevVmProperty } from '../domain/vm-property';
+import { scheduleFieldValues } from '../domain/schedule-fields';
 import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
-import { IssueStatus, userAccountId, userDisplayName } from '../adapters/jira-client';
+import { IssueStatus, JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
 import { define, ResolverError, type CallerContext } from './resolver-kit';
 import { defaultVmService, type AppConfig, type StoredProperty, type VmService } from './vm-service';
@@ -219,8 +221,11 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     const loaded = await loadForAction(caller, now);
     const { vm, prop } = requireLiveVm(loaded);
     const updated = withKnownUsage(await loaded.api.call('updateSchedule', { params: { id: vm.id }, query: { issueKey: loaded.view.issueKey }, body: schedule }), vm);
-    // Kept with the app's record too: the next VM of this issue starts with these hours.
-    const written = await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: updated.schedule }, now.toISOString());
+    // The next VM of this issue starts with these hours. Precedence: when all four schedule fields
+    // are mapped and took the edit, the issue's fields say it (and a later edit of them counts);
+    // otherwise the app's record keeps the edit and wins over the fields (vm-request withKeptSchedule).
+    const inFields = await writeScheduleToFields(svc, loaded, updated.schedule);
+    const written = await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: inFields ? undefined : updated.schedule }, now.toISOString());
     await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return viewAfter(loaded, updated, written, now);
   });
@@ -228,3 +233,22 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
 }
 
 export const panelResolver = buildPanelResolver().getDefinitions();
+
+/**
+ * A panel schedule edit written to the issue's mapped schedule fields, as the person who made it
+ * (their Edit issues permission and the edit screen apply; the issue's history names them). True
+ * when every schedule field is mapped and Jira took the values; a refusal (a field not on the
+ * edit screen, an option the field lacks, no permission) leaves the edit with the app's record.
+ */
+async function writeScheduleToFields(svc: VmService, loaded: Loaded, schedule: Schedule): Promise<boolean> {
+  const { fields, complete } = scheduleFieldValues(schedule, loaded.mapping, loaded.facts.fields);
+  if (Object.keys(fields).length === 0) return false;
+  try {
+    await svc.jira.editFields(loaded.view.issueKey, fields, 'user');
+    return complete;
+  } catch (e) {
+    if (!(e instanceof JiraApiError)) throw e;
+    log.info('schedule not written to the issue fields; kept with the app record', { issueKey: loaded.view.issueKey, status: e.status });
+    return false;
+  }
+}

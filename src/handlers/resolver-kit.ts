@@ -21,9 +21,17 @@ export class ResolverError extends Error {
     message: string,
     readonly field?: string,
     readonly userCode?: string,
+    readonly problems?: Problem[],
   ) {
     super(message);
   }
+}
+
+type Problem = NonNullable<ResolverFailure['error']['problems']>[number];
+
+/** A VALIDATION_FAILED answer listing every problem by its label ("Idle days: at least 3"), never by path. */
+export function problemsError(problems: Problem[]): ResolverError {
+  return new ResolverError('VALIDATION_FAILED', problems.map((p) => `${p.label}: ${p.message}`).join('; '), problems[0]?.field, undefined, problems);
 }
 
 /** What a resolver learns about its caller; taken from Forge's context, never from the payload. */
@@ -55,7 +63,8 @@ export type Handler<N extends ResolverName> = (payload: ResolverInput<N>, caller
 const PAYLOADS: { readonly [K in ResolverName]: { readonly payload: z.ZodType<ResolverInput<K>> } } = Resolvers;
 
 function failure(e: unknown): ResolverFailure {
-  if (e instanceof ResolverError) return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.userCode ? { userCode: e.userCode } : {}) } };
+  if (e instanceof ResolverError)
+    return { ok: false, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.userCode ? { userCode: e.userCode } : {}), ...(e.problems ? { problems: e.problems } : {}) } };
   if (e instanceof VmApiError) {
     // The one mapping of failures to what people are told (user-errors.ts); the API's own
     // message stays in the log under the reference.
@@ -71,9 +80,28 @@ function failure(e: unknown): ResolverFailure {
   return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong on the server; the details are in the app log.' } };
 }
 
-export function define<N extends ResolverName>(resolver: Resolver, name: N, handler: Handler<N>): void {
+/**
+ * `label`: the payload's problems are answered by label (a settings page), `field` being the path
+ * after `prefix` (the page's input names); without it, by payload path.
+ */
+export interface DefineOptions {
+  label?: (path: string) => string;
+  prefix?: string;
+}
+
+export function define<N extends ResolverName>(resolver: Resolver, name: N, handler: Handler<N>, options: DefineOptions = {}): void {
   resolver.define(name, async ({ payload, context }: { payload: unknown; context: unknown }): Promise<ResolverResult<N>> => {
     const parsed = PAYLOADS[name].payload.safeParse(payload ?? {});
+    if (!parsed.success && options.label) {
+      const label = options.label;
+      const problems = parsed.error.issues.map((i) => {
+        const path = i.path.map(String).join('.');
+        return { field: options.prefix && path.startsWith(options.prefix) ? path.slice(options.prefix.length) : path, label: label(path), message: plainIssueMessage(i as IssueLike) };
+      });
+      const e = problemsError(problems);
+      const first = parsed.error.issues[0]?.path.map(String).join('.');
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message: e.message, ...(first ? { field: first } : {}), problems } };
+    }
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.map(String).join('.') || undefined;

@@ -1,4 +1,4 @@
-import { LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
+import { CONNECTION_TEST_TYPE, ConnectionTestEvent, LifecycleEvent, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../contract/events';
 import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
@@ -50,6 +50,7 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   const { claimEventId, forgetEventId, loadSecret, markEventDone } = svc.store;
   if ((request.method ?? 'POST').toUpperCase() !== 'POST') return reply(405);
   const rawBody = request.body ?? '';
+  if (isConnectionTest(rawBody)) return handleConnectionTest(svc, request, rawBody, now);
   const secret = await loadSecret('hmacSecret');
   if (!secret) {
     log.warn('lifecycle event refused: no HMAC secret configured');
@@ -99,6 +100,34 @@ export async function handleLifecycleEvent(request: WebTriggerRequest, now: Date
   }
   await markEventDone(event.id, SEEN_TTL_MINUTES, now.getTime());
   return reply(200);
+}
+
+/** A cheap look at the body's type; the test's own handler validates it fully. */
+function isConnectionTest(rawBody: string): boolean {
+  if (!rawBody.includes(CONNECTION_TEST_TYPE)) return false;
+  try {
+    return (JSON.parse(rawBody) as { type?: unknown } | null)?.type === CONNECTION_TEST_TYPE;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The connection test's event (src/contract/events.ts ConnectionTestEvent): its verdict is
+ * recorded for the admin's open test of that nonce, and nothing else happens. A wrong signature is
+ * recorded too (that is what the test is for: "the stack signs with another secret"), which is
+ * safe because only a test the app opened itself, under a nonce nobody else knows, can be
+ * answered; any other request changes nothing. The answer is 200 only for a verified event.
+ */
+async function handleConnectionTest(svc: VmService, request: WebTriggerRequest, rawBody: string, now: Date): Promise<WebTriggerResponse> {
+  const parsed = ConnectionTestEvent.safeParse(JSON.parse(rawBody));
+  if (!parsed.success) return reply(400);
+  const { nonce } = parsed.data;
+  const secret = await svc.store.loadSecret('hmacSecret');
+  const verdict = secret ? verifySignature(secret, rawBody, { timestamp: header(request, TIMESTAMP_HEADER), signature: header(request, SIGNATURE_HEADER) }, now) : { ok: false as const, reason: 'no-secret' };
+  const answered = await svc.store.answerConnectionTest(nonce, verdict.ok ? { state: 'verified' } : { state: 'refused', reason: verdict.reason }, now.getTime());
+  log.info('connection test event', { verified: verdict.ok, ...(verdict.ok ? {} : { reason: verdict.reason }), openTest: answered });
+  return verdict.ok && answered ? reply(200) : reply(401);
 }
 
 async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
-import { adminResolver } from '../../src/index';
+import { adminResolver, onLifecycleEvent } from '../../src/index';
+import { startWebTriggerServer, type WebTriggerServer } from '../../local/webtrigger-server';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../../local/site-fixtures';
@@ -35,7 +36,10 @@ beforeEach(() => {
   rig.pageErrors.length = 0;
   rig.viewer = { accountId: PEOPLE.admin, timezone: 'Europe/London' };
 });
-afterEach(() => {
+let trigger: WebTriggerServer | undefined;
+afterEach(async () => {
+  await trigger?.close();
+  trigger = undefined;
   // Served under Forge's content policy: a blocked style or script would show here.
   expect(rig.pageErrors.filter((e) => /Content Security Policy|uncaught/.test(e))).toEqual([]);
   if (forge) {
@@ -65,7 +69,8 @@ describe('the admin page in a real browser', () => {
     await page.getByTestId('checklist').waitFor();
     const before = await checklist(page);
     expect(before.find((c) => c.label.startsWith('API URL'))?.done).toBe(false);
-    expect(before.filter((c) => c.done).map((c) => c.label)).toEqual([expect.stringContaining('Web trigger URL')]);
+    // Nothing is done on a fresh site: the app reading its own URL proves nothing about the stack.
+    expect(before.filter((c) => c.done).map((c) => c.label)).toEqual([]);
     expect(await text(page, 'webtrigger-url')).toBe(forge.webtriggerUrl);
     await accessible(page, 'first-run');
 
@@ -103,10 +108,10 @@ describe('the admin page in a real browser', () => {
     await page.getByText('Saved', { exact: true }).waitFor();
     const saved = await text(page, 'save-result');
     expect(saved).toBe(
-      'SavedChanged: API URL, Daily scheduled starts and stops, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Web trigger signing secret.',
+      'SavedChanged: API URL, Daily scheduled starts and stops, Client field, Developer field, Instance type field, Region, Provisioning statuses, Access key id, Secret access key, Lifecycle events signing secret.',
     );
     await page.getByTestId('flag').waitFor({ state: 'detached' }); // the stale "not saved" flag goes
-    expect((await checklist(page)).every((c) => c.done)).toBe(true);
+    expect((await checklist(page)).filter((c) => !c.done).map((c) => c.label)).toEqual(['Lifecycle events URL given to the stack (run Test connection to check)']);
     expect(forge.kvs.get('settings:v1')).toMatchObject({ comments: { scheduledStartStop: 'silent' } });
 
     // Stored where they belong, and never sent back to the page.
@@ -119,12 +124,57 @@ describe('the admin page in a real browser', () => {
     expect(await page.getByTestId('accessKeyId').getAttribute('placeholder')).toBe(`Saved: ${api.credentials.accessKeyId.slice(0, 4)}${'•'.repeat(12)}${api.credentials.accessKeyId.slice(-4)}`);
     await accessible(page, 'saved');
 
-    // Test connection, by keyboard, against the stand-in: connected.
+    // Test connection, by keyboard, against the stand-in: connected both ways (the stack has the
+    // URL of this site's web trigger and the secret just saved), and the checklist is complete.
+    trigger = await startWebTriggerServer(forge, onLifecycleEvent);
+    api.lifecycle.url = trigger.url;
+    api.lifecycle.secret = HMAC_SECRET;
     await tabTo(page, 'test-connection');
     expect(await focusIsVisible(page)).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByText('Connected', { exact: true }).waitFor();
     expect(await text(page, 'test-result')).toContain(`in ${api.region}`);
+    expect(await text(page, 'test-events')).toBe('A signed test event from the stack arrived at the Lifecycle events URL and verified.');
+    expect((await checklist(page)).every((c) => c.done)).toBe(true);
+    expect((await checklist(page)).find((c) => c.label.startsWith('Lifecycle events URL'))?.label).toMatch(/test event arrived and verified \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+  });
+
+  it('names each way the lifecycle events round trip fails, and what to do', async () => {
+    forge = site();
+    configure(forge, api);
+    trigger = await startWebTriggerServer(forge, onLifecycleEvent);
+    const { page } = await rig.open();
+    const run = async (title: string) => {
+      await page.getByTestId('test-connection').click();
+      await page.getByTestId('test-result').getByText(title, { exact: true }).waitFor();
+      return text(page, 'test-result');
+    };
+
+    // Arrived, signed with another secret than the one saved in the app.
+    api.lifecycle.url = trigger.url;
+    api.lifecycle.secret = 'another-secret-0123456789abcdef0123456789';
+    const wrong = await run('Connected to the VM API, but lifecycle events are signed with another secret');
+    expect(wrong).toContain('A test event from the stack arrived, but its signature did not verify: it was signed with a different secret than the one saved here.');
+    expect(wrong).toContain('Copy the value of the secret named by the stack output HmacSecretName into “Lifecycle events signing secret” above');
+    await accessible(page, 'test-wrong-secret');
+
+    // Not arrived: the stack's URL has no web trigger behind it.
+    api.lifecycle.url = trigger.missingUrl;
+    api.lifecycle.secret = HMAC_SECRET;
+    const missing = await run('Connected to the VM API, but lifecycle events do not arrive');
+    expect(missing).toContain('The test event did not arrive: the URL the stack has answered HTTP 404 (no web trigger there: not deployed, or a wrong URL).');
+    expect(missing).toContain('Give the stack the Lifecycle events URL shown above');
+    expect(missing.match(/HTTP 404/g)).toHaveLength(1);
+
+    // Not arrived: the stack has no URL at all yet.
+    api.lifecycle.url = 'not-configured';
+    expect(await run('Connected to the VM API, but lifecycle events do not arrive')).toContain('The test event was not sent: the stack has no Lifecycle events URL yet.');
+
+    // The stack itself is not reachable (every call fails): no round trip is attempted.
+    api.mode = 'down';
+    const down = await run('Connection failed (http)');
+    expect(down).not.toContain('test event');
+    expect((await checklist(page)).find((c) => c.label.startsWith('Lifecycle events URL'))?.done).toBe(false);
   });
 
   it('maps developers to Jira users picked by search, lists every map problem at once, and saves the map', async () => {
@@ -173,6 +223,31 @@ describe('the admin page in a real browser', () => {
     });
   });
 
+  it('edits the idle and stop rules; a save sends them to the AWS stack for the reconciler (issue 13)', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('idle-idleStopMinutes').waitFor();
+    expect(await page.getByTestId('idle-idleStopMinutes').inputValue()).toBe('60');
+
+    // Bad value: named next to its field, nothing sent.
+    await page.getByTestId('idle-idleStopMinutes').fill('5');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-invalid').waitFor();
+    expect(await page.getByTestId('field-error').allTextContents()).toContain('use 0 (off) or at least 15 minutes');
+    expect(api.policy).toBeUndefined();
+
+    await page.getByTestId('idle-idleStopMinutes').fill('45');
+    await page.getByTestId('idle-stopDeferMaxMinutes').fill('120');
+    await page.getByLabel(/Comment on the issue when a scheduled stop is deferred/).check();
+    await page.getByTestId('save').click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    expect(await text(page, 'save-result')).toBe('SavedChanged: Comment on deferred stops, Idle stop minutes, Busy stop deferral maximum.');
+    expect(api.policy).toEqual({ idleDays: 30, idleWarningDays: 3, idleStopMinutes: 45, cpuBusyPercent: 10, cpuBusyMinutes: 15, stopDeferStepMinutes: 30, stopDeferMaxMinutes: 120 });
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ idle: { idleStopMinutes: 45, stopDeferMaxMinutes: 120 }, comments: { deferredStop: 'comment' } });
+    await accessible(page, 'idle-rules-saved');
+  });
+
   it('explains why a connection test fails and what to check', async () => {
     forge = site();
     configure(forge, api);
@@ -191,6 +266,31 @@ describe('the admin page in a real browser', () => {
     await page.getByTestId('statuses-provision-row').getByText('Ready — category: In Progress').waitFor();
     await page.getByTestId('field-client-row').getByText(`Client — string (${FIELD.client})`).waitFor();
     expect(await text(page, 'statuses-provision-row')).not.toContain(STATUS.ready);
+  });
+
+  it('shows every problem the server finds in one save next to its input, by label, never as a setting path', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('statuses-stop-row').getByText('Parked — category: In Progress').waitFor();
+    // Two problems only the server can see: the URL's region against the region, a status in two lists.
+    await page.getByTestId('apiUrl').fill('https://abc123.lambda-url.eu-west-1.on.aws/');
+    await page.getByTestId('region').fill('us-east-1');
+    await choose(page, 'statuses-stop', 'Ready');
+    await page.getByTestId('save').click();
+    await page.getByTestId('save-failure').waitFor();
+    const failure = await text(page, 'save-failure');
+    expect(failure).toContain('Region: must be eu-west-1, the region in the API URL');
+    expect(failure).toContain('Stopping statuses: status 10001 is already in Provisioning statuses (a status can mean only one thing)');
+    expect(await text(page, 'save-invalid')).toBe(
+      'Some values need fixing before savingRegion: must be eu-west-1, the region in the API URL' +
+        'Stopping statuses: status 10001 is already in Provisioning statuses (a status can mean only one thing)',
+    );
+    expect(await page.getByTestId('region').getAttribute('aria-invalid')).toBe('true');
+    expect(await text(page, 'statuses-stop-row')).toContain('status 10001 is already in Provisioning statuses');
+    const shown = [failure, await text(page, 'save-invalid'), ...(await page.getByTestId('flag').allTextContents())].join(' ');
+    expect(shown).not.toMatch(/\b(settings|policy|statuses|identity|secrets)\.\w|Too small|expected/);
+    expect(forge.kvs.get('settings:v1')).toMatchObject({ region: 'eu-west-1' });
   });
 
   it('tells a viewer who is not a Jira administrator why the page is closed to them', async () => {

@@ -164,6 +164,9 @@ describe('the issue panel in a real browser', () => {
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('edit-schedule');
     expect(await text(page, 'schedule-facts')).toContain('09:00 to 17:00, Mon–Sat (Asia/Tokyo)');
     expect(api.calls.filter((c) => c.op === 'updateSchedule').map((c) => c.body)).toEqual([{ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true }]);
+    // Written back to the issue's schedule fields (Jira's edit issue, as the developer).
+    const issueFields = forge.jira.issue('OPS-42').fields;
+    expect([issueFields[FIELD.start], issueFields[FIELD.stop], issueFields[FIELD.timezone], issueFields[FIELD.days]]).toEqual(['09:00', '17:00', 'Asia/Tokyo', ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'].map((value) => ({ value }))]);
 
     // Terminate asks first, naming what is kept; cancel keeps the VM.
     await page.getByTestId('action-terminate').click();
@@ -194,17 +197,18 @@ describe('the issue panel in a real browser', () => {
     await accessible(page, 'terminated');
 
     // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the
-    // panel, not the issue's old fields, and the next VM gets them.
-    await page.getByTestId('draft-schedule-kept').waitFor();
+    // panel, now read from the issue's fields it was written to, and the next VM gets them.
+    await page.getByTestId('draft-values').waitFor();
     const draft = await text(page, 'draft-values');
     expect(draft).toContain('09:00');
     expect(draft).toContain('17:00');
     expect(draft).toContain('Asia/Tokyo');
-    expect(draft).toContain('MON-SAT');
+    expect(draft).toContain('MON,TUE,WED,THU,FRI,SAT');
+    expect(await page.getByTestId('draft-schedule-kept').count()).toBe(0);
     await page.getByTestId('action-provision').click();
     await waitForState(page, 'pending');
     const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
-    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
+    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON,TUE,WED,THU,FRI,SAT', enabled: true });
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
@@ -449,6 +453,27 @@ describe('the issue panel in a real browser', () => {
     api.vms.set(untagged.id, untagged);
     await waitForState(page, 'running');
     expect(await text(page, 'vm-facts')).not.toContain('Cost center');
+  });
+
+  it('says a scheduled stop is deferred while the VM is busy, and Keep this VM answers with the new earliest teardown (issue 13)', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    const now = new Date();
+    const until = new Date(Math.ceil((now.getTime() + 20 * 60_000) / 60_000) * 60_000);
+    ec2Moves('running', { launchTime: now.toISOString(), stopDeferred: { until: until.toISOString(), busy: ['session', 'cpu'] } });
+    await waitForState(page, 'running');
+    const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(until);
+    await page.getByTestId('stop-deferred').waitFor();
+    expect(await text(page, 'stop-deferred')).toContain(`Stop deferred until ${hhmm} (busy: session active / CPU)`);
+    await accessible(page, 'stop-deferred');
+
+    await page.getByTestId('action-keep-vm').click();
+    const lastComment = () => forge?.jira.commentsOn('OPS-42').map((c) => adfToText(c.body as AdfDoc)).at(-1) ?? '';
+    for (let i = 0; i < 150 && !lastComment().includes('Keep this VM'); i++) await page.waitForTimeout(100);
+    expect(lastComment()).toMatch(/Keep this VM: the idle clock was reset, so it is not terminated for idleness before \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Europe\/Berlin\)\.$/);
   });
 
   it('says why there is no cost estimate: a priced type with no hours yet is not "no price"', async () => {

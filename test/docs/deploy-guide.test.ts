@@ -93,7 +93,7 @@ describe('the deploy guide (README "Deploy" and infra-cdk/README.md)', () => {
     const admin = manifest.modules['jira:adminPage'][0]?.title as string;
     expect(guide).toContain(`*${admin}*`);
     const fields = manifest.modules['jira:customField'].map((f) => f.name);
-    const jiraStep = guide.slice(guide.indexOf('**Jira project**'), guide.indexOf('**Admin page**'));
+    const jiraStep = guide.slice(guide.indexOf('**Jira project**'), guide.indexOf('**Settings page**'));
     const quotedFields = [...jiraStep.matchAll(/"(Dev VM [^"]+)"/g)].map((m) => m[1] as string).filter((n) => n !== 'Dev VM request');
     expect(quotedFields.sort()).toEqual([...fields].sort());
   });
@@ -101,7 +101,7 @@ describe('the deploy guide (README "Deploy" and infra-cdk/README.md)', () => {
   it('makes the workflow statuses and the app fields before the admin page asks for them', () => {
     const at = (text: string) => guide.indexOf(text);
     expect(at('**Jira project**')).toBeGreaterThan(at('**Forge app.**'));
-    expect(at('**Admin page**')).toBeGreaterThan(at('**Jira project**'));
-    expect(at('**AWS stack.**')).toBeLessThan(at('**Admin page**'));
+    expect(at('**Settings page**')).toBeGreaterThan(at('**Jira project**'));
+    expect(at('**AWS stack.**')).toBeLessThan(at('**Settings page**'));
   });
 });

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { DEFAULT_IDLE_RULES } from '../../src/contract/idle-policy';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contract/settings';
-import { adminResolver } from '../../src/handlers/admin-resolvers';
+import { adminResolver, stackFailedResult } from '../../src/handlers/admin-resolvers';
+import { onLifecycleEvent } from '../../src/handlers/webtrigger';
+import { startWebTriggerServer, type WebTriggerServer } from '../../local/webtrigger-server';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { FIELD, PEOPLE, STATUS, configure, settingsFor, site } from '../../local/site-fixtures';
+import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, settingsFor, site } from '../../local/site-fixtures';
 
 process.env.DEV_VM_SILENT_LOGS = '1';
 
@@ -43,14 +45,15 @@ describe('only Jira administrators', () => {
 });
 
 describe('admin.get', () => {
-  it('shows defaults, a checklist of what is missing and the web trigger URL, with no secret', async () => {
+  it('shows defaults, a checklist of what is missing and the Lifecycle events URL, with no secret', async () => {
     const res = await call(R.adminGet, {});
     expect(res).toMatchObject({
       ok: true,
       data: { settings: DEFAULT_SETTINGS, secrets: { hasSecretAccessKey: false, hasHmacSecret: false }, webtriggerUrl: forge.webtriggerUrl },
     });
     if (!res.ok) return;
-    expect(res.data.checklist.filter((c) => !c.done).map((c) => c.id)).toEqual(['apiUrl', 'region', 'accessKey', 'hmacSecret', 'provisionStatus', 'fields']);
+    // Reading its own URL proves nothing about what the stack was given: only a round trip does.
+    expect(res.data.checklist.filter((c) => !c.done).map((c) => c.id)).toEqual(['apiUrl', 'region', 'accessKey', 'hmacSecret', 'webtrigger', 'provisionStatus', 'fields']);
   });
 
   it('masks the access key id and never returns a secret value', async () => {
@@ -118,7 +121,7 @@ describe('admin.save', () => {
     expect(forge.kvs.get('settings:v1')).toEqual({ version: 1, ...JSON.parse(JSON.stringify(settings)) });
     expect(forge.kvs.getSecret('secret:aws-secret-access-key')).toBe(api.credentials.secretAccessKey);
     expect(JSON.stringify(forge.kvs.get('settings:v1'))).not.toContain(api.credentials.secretAccessKey);
-    expect(res.data.view.checklist.every((c) => c.done)).toBe(true);
+    expect(res.data.view.checklist.filter((c) => !c.done).map((c) => c.id)).toEqual(['webtrigger']);
 
     const again = await call(R.adminSave, { settings, secrets: {} });
     expect(again).toMatchObject({ ok: true, data: { changed: [] } });
@@ -198,7 +201,12 @@ describe('admin.save', () => {
     expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: ['99999'] } }, secrets: {} })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'statuses.stop' } });
     expect(await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, stop: [STATUS.ready] } }, secrets: {} })).toMatchObject({
       ok: false,
-      error: { code: 'VALIDATION_FAILED', field: 'statuses.stop', message: expect.stringContaining('already in statuses.provision') },
+      error: {
+        code: 'VALIDATION_FAILED',
+        field: 'statuses.stop',
+        message: `Stopping statuses: status ${STATUS.ready} is already in Provisioning statuses (a status can mean only one thing)`,
+        problems: [{ field: 'statuses.stop', label: 'Stopping statuses', message: `status ${STATUS.ready} is already in Provisioning statuses (a status can mean only one thing)` }],
+      },
     });
   });
 
@@ -209,13 +217,40 @@ describe('admin.save', () => {
       secrets: {},
     });
     expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'region' } });
-    expect(!res.ok && res.error.message.split('; ')).toEqual([
-      'set the API URL and the region together',
-      `statuses.stop: status ${STATUS.ready} is already in statuses.provision (a status can mean only one thing)`,
-      'statuses.stop: Jira has no status 99999',
-      'fields.client: Jira has no field customfield_99999',
+    expect(res.ok ? [] : res.error.problems).toEqual([
+      { field: 'region', label: 'Region', message: 'set the API URL and the region together' },
+      { field: 'statuses.stop', label: 'Stopping statuses', message: `status ${STATUS.ready} is already in Provisioning statuses (a status can mean only one thing)` },
+      { field: 'statuses.stop', label: 'Stopping statuses', message: 'Jira has no status 99999' },
+      { field: 'fields.client', label: 'Client field', message: 'Jira has no field customfield_99999' },
     ]);
     expect(forge.kvs.get('settings:v1')).toBeUndefined();
+  });
+
+  it('reports every bad field of one save at once, each under its label, never as a path or in zod’s words', async () => {
+    const s: Settings = settingsFor(undefined);
+    const bad = { ...s, region: 'Europe', policy: { ...s.policy, idleDays: 1, allowedOs: [] }, identity: { ...s.identity, knownClients: ['Not A Client!'] } };
+    const res = await call(R.adminSave, { settings: bad, secrets: { accessKeyId: 'not-a-key' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    if (res.ok) return;
+    expect(res.error.problems).toEqual([
+      { field: 'region', label: 'Region', message: 'must be an AWS region such as "eu-west-1"' },
+      { field: 'policy.allowedOs', label: 'Allowed operating systems', message: 'allow at least one operating system' },
+      { field: 'policy.idleDays', label: 'Idle days', message: 'at least 3' },
+      { field: 'identity.knownClients.0', label: 'Known clients (entry 1)', message: expect.any(String) },
+      { field: 'secrets.accessKeyId', label: 'Access key id', message: 'must be an AWS access key id (AKIA…)' },
+    ]);
+    expect(res.error.message).toContain('Idle days: at least 3');
+    expect(res.error.message).not.toMatch(/\b(settings|policy|identity|statuses|secrets|fields|writeBack|comments)\.\w|Too small|expected number|Invalid/);
+    expect(forge.kvs.get('settings:v1')).toBeUndefined();
+  });
+
+  it('reports every problem Jira finds at once too (unknown status and unknown field)', async () => {
+    const s: Settings = settingsFor(undefined);
+    const res = await call(R.adminSave, { settings: { ...s, statuses: { ...s.statuses, terminate: ['99999'] }, fields: { ...s.fields, os: 'customfield_99999' } }, secrets: {} });
+    expect(res.ok ? [] : res.error.problems).toEqual([
+      { field: 'statuses.terminate', label: 'Terminating statuses', message: 'Jira has no status 99999' },
+      { field: 'fields.os', label: 'Operating system field', message: 'Jira has no field customfield_99999' },
+    ]);
   });
 
   it('refuses a mapping to a field Jira does not have', async () => {
@@ -236,11 +271,12 @@ describe('admin.testConnection', () => {
     expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'not-configured' } });
   });
 
-  it('connects with a signed GET /health', async () => {
+  it('calls a signed GET /health, then asks the stack for its signed test event', async () => {
     configure(forge, api);
     const res = await call(R.adminTestConnection, {});
-    expect(res).toMatchObject({ ok: true, data: { ok: true, message: expect.stringContaining('eu-west-1') } });
-    expect(api.verified.map((v) => `${v.method} ${v.path}`)).toEqual(['GET /health']);
+    // The stack has no Lifecycle events URL yet: the API answers, the events do not arrive.
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'events-not-arrived', message: expect.stringContaining('eu-west-1'), events: { outcome: 'not-arrived' } } });
+    expect(api.verified.map((v) => `${v.method} ${v.path}`)).toEqual(['GET /health', 'POST /test-event']);
   });
 
   it('names a bad signature (403)', async () => {
@@ -261,6 +297,84 @@ describe('admin.testConnection', () => {
     expect(await call(R.adminTestConnection, {})).toMatchObject({ ok: true, data: { ok: false, reason: 'not-found', status: 404 } });
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+  });
+});
+
+describe('admin.testConnection: the lifecycle events round trip', () => {
+  let trigger: WebTriggerServer;
+  beforeEach(async () => {
+    configure(forge, api);
+    trigger = await startWebTriggerServer(forge, onLifecycleEvent);
+  });
+  afterEach(() => trigger.close());
+  const webtriggerItem = async () => {
+    const v = await call(R.adminGet, {});
+    return v.ok ? v.data.checklist.find((c) => c.id === 'webtrigger') : undefined;
+  };
+
+  it('arrived and verified: the checklist item is done, with the time of the round trip', async () => {
+    expect(await webtriggerItem()).toMatchObject({ done: false });
+    api.lifecycle.url = trigger.url;
+    api.lifecycle.secret = HMAC_SECRET;
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: true, events: { outcome: 'verified', message: 'A signed test event from the stack arrived at the Lifecycle events URL and verified.' } } });
+    expect(res.ok && res.data.reason).toBeUndefined();
+    expect(res.ok && res.data.checklist?.find((c) => c.id === 'webtrigger')).toMatchObject({ done: true, label: expect.stringMatching(/arrived and verified \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/) });
+    expect(await webtriggerItem()).toMatchObject({ done: true });
+    expect(trigger.calls).toEqual([{ status: 200 }]);
+    // The event changed nothing in Jira: no comment, no property.
+    expect(forge.jira.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('arrived with a wrong signature: named as a secret mismatch, recorded, not acted on, checklist not done', async () => {
+    api.lifecycle.url = trigger.url;
+    api.lifecycle.secret = 'another-secret-0123456789abcdef0123456789';
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'events-wrong-secret', events: { outcome: 'wrong-secret', message: expect.stringContaining('signed with a different secret') } } });
+    expect(trigger.calls).toEqual([{ status: 401 }]);
+    expect(await webtriggerItem()).toMatchObject({ done: false });
+    expect(forge.jira.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('not arrived: the stack reports what the URL answered (404: no web trigger there)', async () => {
+    api.lifecycle.url = trigger.missingUrl;
+    api.lifecycle.secret = HMAC_SECRET;
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'events-not-arrived', events: { outcome: 'not-arrived', status: 404, message: expect.stringContaining('answered HTTP 404 (no web trigger there') } } });
+    expect(trigger.calls).toEqual([]);
+    expect(await webtriggerItem()).toMatchObject({ done: false });
+  });
+
+  it('stack not reachable: the API call fails, and no test event is asked for', async () => {
+    api.mode = 'down';
+    const res = await call(R.adminTestConnection, {});
+    expect(res).toMatchObject({ ok: true, data: { ok: false, reason: 'http', status: 503 } });
+    expect(res.ok && res.data.events).toBeUndefined();
+    expect(api.calls.map((c) => c.path)).toEqual(['/health']);
+  });
+
+  it('a new signing secret or another stack makes the round trip count for nothing until tested again', async () => {
+    api.lifecycle.url = trigger.url;
+    api.lifecycle.secret = HMAC_SECRET;
+    await call(R.adminTestConnection, {});
+    expect(await webtriggerItem()).toMatchObject({ done: true });
+    await call(R.adminSave, { settings: settingsFor(api), secrets: { hmacSecret: 'n'.repeat(40) } });
+    expect(await webtriggerItem()).toMatchObject({ done: false });
+  });
+
+  it('names a stack deployed before the connection test, and never passes the API’s own message on', () => {
+    expect(stackFailedResult(404)).toEqual({ outcome: 'stack-failed', status: 404, message: 'The stack does not know the connection test yet (deployed before it): run npx cdk deploy in infra-cdk/ and test again.' });
+    expect(stackFailedResult(502)).toEqual({ outcome: 'stack-failed', status: 502, message: 'The stack could not send a test event (it answered HTTP 502).' });
+  });
+
+  it('a test event nobody asked for (unknown nonce, even correctly signed) is refused and records nothing', async () => {
+    const body = JSON.stringify({ id: '0b6b1f2e-8d3c-4c55-9b7e-5f1a2c3d4e5f', type: 'connection.test', time: new Date().toISOString(), nonce: 'guessed-nonce-0123456789abcdef' });
+    const { signEvent } = await import('../../src/domain/hmac');
+    const { timestamp, signature } = signEvent(HMAC_SECRET, body, new Date());
+    const res = await fetch(trigger.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devvm-timestamp': timestamp, 'x-devvm-signature': signature }, body });
+    expect(res.status).toBe(401);
+    expect([...forge.kvs.values.keys()].filter((k) => k.startsWith('connection-test:'))).toEqual([]);
+    expect(await webtriggerItem()).toMatchObject({ done: false });
   });
 });
 

@@ -211,6 +211,40 @@ describe('actions from the panel', () => {
     expect(comments().map((c) => adfToText(c.body as AdfDoc))).toContainEqual(expect.stringContaining('Mon–Thu 07:00–15:00 (America/New_York)'));
   });
 
+  it('writes a schedule edit back to the mapped fields as the person, in each field’s shape; the next VM is offered the issue’s fields', async () => {
+    const vm = await provision();
+    const edit = { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU' };
+    expect(await call(R.panelUpdateSchedule, { schedule: edit }, PEOPLE.assignee)).toMatchObject({ ok: true });
+    const fields = forge.jira.issue('OPS-42').fields;
+    // Text fields take text; the days checkbox takes its options (it held a list of {value}).
+    expect([fields[FIELD.start], fields[FIELD.stop], fields[FIELD.timezone], fields[FIELD.days]]).toEqual(['07:00', '15:00', 'America/New_York', [{ value: 'MON' }, { value: 'TUE' }, { value: 'WED' }, { value: 'THU' }]]);
+    expect(forge.jira.calls.filter((c) => c.method === 'PUT' && c.path === '/rest/api/3/issue/{issueIdOrKey}')).toEqual([expect.objectContaining({ actor: PEOPLE.assignee, status: 204 })]);
+    // The fields hold the edit, so they are the source: no copy with the app's record to go stale.
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).schedule).toBeUndefined();
+
+    // The VM is gone; "Provision a new VM" offers the edited hours, and a later edit of the
+    // issue's fields counts (the fields are the one source now).
+    (api.vms.get(vm.id) as Vm).state = 'terminated';
+    const offered = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(offered.ok && offered.data.draft).toMatchObject({ values: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON,TUE,WED,THU' }, problems: [] });
+    expect(offered.ok && offered.data.draft?.scheduleFromPanel).toBeUndefined();
+    fields[FIELD.start] = '09:00';
+    const later = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(later.ok && later.data.draft?.values.start).toBe('09:00');
+  });
+
+  it('keeps a schedule edit Jira refuses to write with the app’s record, which then wins over the fields for the next VM', async () => {
+    const vm = await provision();
+    forge.jira.faults.push({ method: 'PUT', template: '/rest/api/3/issue/{issueIdOrKey}', status: 400, times: 1 });
+    const edit = { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU' };
+    expect(await call(R.panelUpdateSchedule, { schedule: edit }, PEOPLE.assignee)).toMatchObject({ ok: true, data: { vm: { schedule: edit } } });
+    expect(forge.jira.issue('OPS-42').fields[FIELD.start]).toBe('08:30');
+    expect(DevVmProperty.parse(forge.jira.property('OPS-42', 'dev-vm')).schedule).toMatchObject(edit);
+    (api.vms.get(vm.id) as Vm).state = 'terminated';
+    const offered = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(offered.ok && offered.data.draft).toMatchObject({ values: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU' }, scheduleFromPanel: true });
+  });
+
   it('rejects a schedule the contract rejects, naming the field, before any call', async () => {
     await provision();
     const before = api.calls.length;

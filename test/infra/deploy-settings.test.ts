@@ -21,7 +21,7 @@ describe('deployment settings per stage (infra-cdk/config/<stage>.json)', () => 
     expect(Object.keys(s.values).every((k) => (CONTEXT_KEYS as string[]).includes(k))).toBe(true);
   });
 
-  it('a second deploy without -c keeps what the file says (the web trigger URL is not lost)', () => {
+  it('a second deploy without -c keeps what the file says (the Lifecycle events URL is not lost)', () => {
     const dir = stageDir({ 'prod.json': JSON.stringify({ egress: 'endpoints', allowedInstanceTypes: ['t3.large'], webtriggerUrl: 'https://x.example/hook' }) });
     const first = readConfig(layeredContext(cli({}), loadStageSettings('prod', dir)).context);
     expect(first).toMatchObject({ vpc: { kind: 'create', egress: 'endpoints' }, allowedInstanceTypes: ['t3.large'], webtriggerUrl: 'https://x.example/hook' });

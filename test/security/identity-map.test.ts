@@ -135,9 +135,11 @@ describe('admin page: the map itself', () => {
       allowNewClients: false,
     });
     expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    const message = res.ok ? '' : res.error.message;
-    expect(message).toContain('settings.identity.developers.1.accountId');
-    expect(message).toContain('settings.identity.developers.2.developer');
+    // Each problem names its row and column as the page shows them (not a setting path).
+    expect(res.ok ? [] : res.error.problems).toEqual([
+      { field: 'identity.developers.1.accountId', label: 'Developer row 2, Jira user', message: 'this Jira user already has developer name "jdoe" (row 1); one developer name per Jira user' },
+      { field: 'identity.developers.2.developer', label: 'Developer row 3, developer name', message: 'developer name "jdoe" is already mapped in row 1; one Jira account per developer name' },
+    ]);
   });
 
   it("finds Jira users for the picker for an administrator only (Jira's user search, as the admin)", async () => {

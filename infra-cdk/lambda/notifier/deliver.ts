@@ -1,4 +1,5 @@
-import { EVENT_SOURCE, LifecycleEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../src/contract/events';
+import { CONNECTION_TEST_TYPE, ConnectionTestEvent, EVENT_SOURCE, LifecycleEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../src/contract/events';
+import type { TestDelivery } from '../../../src/contract/vm-api';
 import { signEvent } from '../shared/hmac';
 import type { Log } from '../shared/powertools';
 import { isAwsInstanceEvent, translateAwsEvent, type AwsEnvelope, type ManagedInstanceLookup } from './aws-events';
@@ -29,7 +30,7 @@ export type EventBridgeEnvelope = AwsEnvelope;
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; ok: boolean }>;
 
 export interface NotifierDeps {
-  /** The web trigger URL, or undefined when not configured. */
+  /** The Lifecycle events URL, or undefined when not configured. */
   webtriggerUrl(): Promise<string | undefined>;
   secret(): Promise<string>;
   /** Forget the cached secret (after the receiver rejected our signature: it may have been rotated). */
@@ -39,7 +40,15 @@ export interface NotifierDeps {
   lookupInstance: ManagedInstanceLookup;
   log: Log;
   timeoutMs: number;
+  /** Where a connection test's outcome is left for the VM API (shared/test-delivery.ts). */
+  recordTestDelivery(nonce: string, outcome: Exclude<TestDelivery, { state: 'pending' }>): Promise<void>;
 }
+
+/**
+ * A connection test waits for its answer inside the admin's request (the VM API polls for the
+ * outcome, test-event.ts), so its delivery gives up sooner than a lifecycle event's.
+ */
+export const TEST_DELIVERY_TIMEOUT_MS = 8_000;
 
 export class InvalidLifecycleEventError extends Error {
   override readonly name = 'InvalidLifecycleEventError';
@@ -59,7 +68,9 @@ export type DeliveryResult =
   | { delivered: true; status: number; eventId: string }
   | { delivered: false; reason: 'not-configured'; eventId: string }
   /** An AWS event that is no lifecycle event of ours (another instance, a passing state, a boot step). */
-  | { delivered: false; reason: 'not-a-lifecycle-event'; eventId: string; detail: string };
+  | { delivered: false; reason: 'not-a-lifecycle-event'; eventId: string; detail: string }
+  /** A connection test: whatever the URL answered is its result, recorded for the VM API and never retried. */
+  | { delivered: boolean; reason: 'connection-test'; eventId: string; outcome: Exclude<TestDelivery, { state: 'pending' }> };
 
 /** The URL to deliver to, or undefined for the placeholder / anything that is not an https URL (loopback http allowed for local runs). */
 export function usableUrl(value: string | undefined): string | undefined {
@@ -87,6 +98,8 @@ export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps,
     detail = t.event;
   } else if (envelope.source !== undefined && envelope.source !== EVENT_SOURCE) {
     throw new InvalidLifecycleEventError(`unexpected event source ${JSON.stringify(envelope.source)}`);
+  } else if ((detail as { type?: unknown } | undefined)?.type === CONNECTION_TEST_TYPE) {
+    return deliverTestEvent(detail, deps, now);
   }
   const parsed = LifecycleEvent.safeParse(detail);
   if (!parsed.success) {
@@ -96,32 +109,64 @@ export async function deliver(envelope: EventBridgeEnvelope, deps: NotifierDeps,
   const event = parsed.data;
   const url = usableUrl(await deps.webtriggerUrl());
   if (!url) {
-    deps.log.info('web trigger URL not configured; event dropped', { eventId: event.id, type: event.type, instanceId: event.instanceId });
+    deps.log.info('Lifecycle events URL not configured; event dropped', { eventId: event.id, type: event.type, instanceId: event.instanceId });
     return { delivered: false, reason: 'not-configured', eventId: event.id };
   }
   // The body is serialised once; the signature covers exactly these bytes.
-  const body = JSON.stringify(event);
-  const { timestamp, signature } = signEvent(await deps.secret(), body, now);
-  let status: number;
-  try {
-    const res = await deps.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
-      body,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-    status = res.status;
-  } catch (e) {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-    // Only the host is logged: a web trigger URL is itself a credential.
-    throw new WebtriggerDeliveryError(undefined, `${timedOut ? `no answer within ${deps.timeoutMs} ms` : 'request failed'} from ${new URL(url).host}`, { cause: e });
-  }
+  const status = await postSigned(url, JSON.stringify(event), deps, deps.timeoutMs, now);
   if (status < 200 || status >= 300) {
     if (status === 401 || status === 403) deps.forgetSecret();
     throw new WebtriggerDeliveryError(status, `web trigger at ${new URL(url).host} answered ${status} for event ${event.id}`);
   }
   deps.log.info('event delivered', { eventId: event.id, type: event.type, instanceId: event.instanceId, status });
   return { delivered: true, status, eventId: event.id };
+}
+
+/**
+ * Sign `body` and POST it to the URL; the HTTP status, or WebtriggerDeliveryError when nothing
+ * answered. Only the host is logged or put in errors: a Lifecycle events URL is itself a credential.
+ */
+async function postSigned(url: string, body: string, deps: NotifierDeps, timeoutMs: number, now: Date): Promise<number> {
+  const { timestamp, signature } = signEvent(await deps.secret(), body, now);
+  try {
+    const res = await deps.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return res.status;
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    throw new WebtriggerDeliveryError(undefined, `${timedOut ? `no answer within ${timeoutMs} ms` : 'request failed'} from ${new URL(url).host}`, { cause: e });
+  }
+}
+
+/**
+ * The connection test's event: signed and posted as a lifecycle event is, to the same URL, and
+ * whatever happens is the test's result (left for the VM API), not a failure to retry: a retry
+ * would arrive after the admin's test has given up waiting.
+ */
+async function deliverTestEvent(detail: unknown, deps: NotifierDeps, now: Date): Promise<DeliveryResult> {
+  const parsed = ConnectionTestEvent.safeParse(detail);
+  if (!parsed.success) throw new InvalidLifecycleEventError(`not a connection test event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const event = parsed.data;
+  const at = now.toISOString();
+  const url = usableUrl(await deps.webtriggerUrl());
+  let outcome: Exclude<TestDelivery, { state: 'pending' }>;
+  if (!url) outcome = { state: 'not-configured', at };
+  else {
+    try {
+      outcome = { state: 'answered', status: await postSigned(url, JSON.stringify(event), deps, Math.min(deps.timeoutMs, TEST_DELIVERY_TIMEOUT_MS), now), at };
+    } catch (e) {
+      if (!(e instanceof WebtriggerDeliveryError)) throw e;
+      outcome = { state: 'unreachable', detail: e.message.startsWith('no answer') ? 'timeout' : 'network', at };
+    }
+  }
+  if (outcome.state === 'answered' && (outcome.status === 401 || outcome.status === 403)) deps.forgetSecret();
+  await deps.recordTestDelivery(event.nonce, outcome);
+  deps.log.info('connection test delivered', { eventId: event.id, outcome: outcome.state, ...(outcome.state === 'answered' ? { status: outcome.status } : {}) });
+  return { delivered: outcome.state === 'answered' && outcome.status >= 200 && outcome.status < 300, reason: 'connection-test', eventId: event.id, outcome };
 }
 
 /** The slice of Powertools' SSMProvider / SecretsProvider the notifier uses (tests pass the real ones). */

@@ -1,7 +1,8 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { createEc2Client, RETRY_CONFIG } from '../shared/clients';
+import { createEc2Client, createS3Client, RETRY_CONFIG } from '../shared/clients';
 import type { Ec2Gateway } from '../shared/ec2';
+import type { TestDeliveryStore } from '../shared/test-delivery';
 import { loadEnv, NotifierEnv } from '../shared/env';
 import { instrument, logger } from '../shared/powertools';
 import { deliver, DELIVERY_TIMEOUT_MS, parameterDeps, type DeliveryResult, type EventBridgeEnvelope, type NotifierDeps, type ParameterSource } from './deliver';
@@ -40,6 +41,14 @@ let gateway: Promise<Ec2Gateway> | undefined;
 const ec2 = (): Promise<Ec2Gateway> =>
   (gateway ??= Promise.all([import('../shared/ec2'), createEc2Client()]).then(([m, client]) => new m.Ec2Gateway(client, env.MANAGED_BY)));
 
+// Connection tests only (shared/test-delivery.ts): the S3 client and the store load on the first one.
+let testStore: Promise<TestDeliveryStore> | undefined;
+const testDeliveries = (): Promise<TestDeliveryStore> =>
+  (testStore ??= import('../shared/test-delivery').then((m) => {
+    const s3 = createS3Client();
+    return m.s3TestDeliveryStore(env.STATE_BUCKET, async () => s3);
+  }));
+
 const deps: NotifierDeps = {
   ...parameterDeps(ssm, secrets, { urlParameter: env.WEBTRIGGER_URL_PARAMETER, secretArn: env.HMAC_SECRET_ARN }),
   fetch: (u, init) => fetch(u, init),
@@ -47,6 +56,7 @@ const deps: NotifierDeps = {
   log: logger,
   // Longer than a web trigger may run (55 s), inside the function's timeout (see deliver.ts).
   timeoutMs: DELIVERY_TIMEOUT_MS,
+  recordTestDelivery: async (nonce, outcome) => (await testDeliveries()).put(nonce, outcome),
 };
 
 export const handler = instrument(async (event: EventBridgeEnvelope): Promise<DeliveryResult> => deliver(event, deps, new Date()));

@@ -236,7 +236,9 @@ export async function runReconciler(deps: ReconcilerDeps, now: Date): Promise<Ru
   const eventFor = (id: string, input: Omit<EventInput, 'instanceId' | 'tags' | 'now' | 'observedAt' | 'sequence'>) => {
     const instance = byId.get(id);
     if (!instance) return;
-    const vm = deps.toVm?.(instance, after ?? p.nextState, now);
+    // A boot failure reports the first boot, not a state: its event says `running` (STATE_OF_EVENT),
+    // so the VM record rides along only when that is true (a deadline may pass on a stopped VM).
+    const vm = input.type === 'vm.boot-failed' && instance.State?.Name !== 'running' ? undefined : deps.toVm?.(instance, after ?? p.nextState, now);
     const sequence = sequences.get(id) ?? 0;
     sequences.set(id, sequence + 1);
     events.push({ ...input, instanceId: id, tags: tagMap(instance.Tags), now, observedAt: now, sequence, ...(vm ? { vm } : {}) });

@@ -126,7 +126,7 @@ export type ReconcilerEnv = z.infer<typeof ReconcilerEnv>;
 export const NotifierEnv = Common.extend({
   /** Secrets Manager ARN of the HMAC secret shared with the Forge app. */
   HMAC_SECRET_ARN: z.string().min(1),
-  /** SSM parameter (name) holding the Forge web trigger URL; set by the admin after install. */
+  /** SSM parameter (name) holding the Lifecycle events URL; set by the admin after install. */
   WEBTRIGGER_URL_PARAMETER: z.string().min(1),
 });
 export type NotifierEnv = z.infer<typeof NotifierEnv>;

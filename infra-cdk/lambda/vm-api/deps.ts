@@ -1,5 +1,6 @@
+import type { ConnectionTestEvent } from '../../../src/contract/events';
 import type { IdlePolicy } from '../../../src/contract/idle-policy';
-import type { DbConnection, Usage } from '../../../src/contract/vm-api';
+import type { DbConnection, TestDelivery, Usage } from '../../../src/contract/vm-api';
 import type { Ec2Gateway } from '../shared/ec2';
 import type { EfsGateway } from '../shared/efs';
 import type { VmApiEnv } from '../shared/env';
@@ -29,6 +30,12 @@ export interface PolicyWriter {
 /** `daily`: with the hours per day of the month (the fleet list's chart only). */
 export type UsageReader = (instanceIds: readonly string[], now: Date, opts?: { daily?: boolean }) => Promise<ReadonlyMap<string, Usage>>;
 
+/** What POST /test-event needs from AWS (test-event.ts): the lifecycle bus and the notifier's report. */
+export interface TestEventChannel {
+  publish(event: ConnectionTestEvent): Promise<void>;
+  outcome(nonce: string): Promise<TestDelivery | undefined>;
+}
+
 export interface VmApiDeps {
   env: VmApiEnv;
   ec2: Ec2Gateway;
@@ -43,6 +50,8 @@ export interface VmApiDeps {
   usage?: UsageReader;
   /** Writes the fleet's idle and stop rules (shared/idle-policy.ts); built on first use (the SSM client). */
   policy?: PolicyWriter | (() => Promise<PolicyWriter>);
+  /** The connection test's bus and report (test-event.ts); absent: POST /test-event answers 500. */
+  testEvents?: TestEventChannel;
   logger: Log;
   /**
    * Adds fields to this request's one log line (the router sets it per request). Operations

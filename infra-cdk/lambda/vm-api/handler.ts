@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { EVENT_SOURCE } from '../../../src/contract/events';
 import { RETRY_CONFIG } from '../shared/clients';
 import { loadEnv, VmApiEnv } from '../shared/env';
 import { instrument, logger } from '../shared/powertools';
-import type { DeveloperDatabases, VmApiDeps } from './deps';
+import type { TestDeliveryStore } from '../shared/test-delivery';
+import type { DeveloperDatabases, TestEventChannel, VmApiDeps } from './deps';
 import type { VmApiHandler } from './router';
 import { schedulerUsageReader } from './usage';
 
@@ -39,12 +41,36 @@ const loadDatabases = once(async (): Promise<DeveloperDatabases> => {
   });
 });
 
+/**
+ * The connection test's channel (test-event.ts): PutEvents on the lifecycle bus, and the notifier's
+ * report read from the state bucket. Both SDK clients load on the first test only.
+ */
+const testEvents = (clients: Pick<typeof import('../shared/clients'), 'createEventBridgeClient' | 'createS3Client'>): TestEventChannel => {
+  const bus = once(async () => clients.createEventBridgeClient());
+  const s3 = once(async () => clients.createS3Client());
+  let store: TestDeliveryStore | undefined;
+  return {
+    async publish(event) {
+      const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+      const res = await (await bus()).send(
+        new PutEventsCommand({ Entries: [{ EventBusName: env.EVENT_BUS_NAME, Source: EVENT_SOURCE, DetailType: event.type, Detail: JSON.stringify(event), Time: new Date(event.time) }] }),
+      );
+      if (!res.Entries?.[0]?.EventId) throw new Error(`PutEvents refused the test event: ${res.Entries?.[0]?.ErrorCode ?? 'no event id'}`);
+    },
+    async outcome(nonce) {
+      store ??= (await import('../shared/test-delivery')).s3TestDeliveryStore(env.STATE_BUCKET, s3);
+      return store.get(nonce);
+    },
+  };
+};
+
 const makeHandler = async (): Promise<VmApiHandler> => {
-  const [{ createEc2Client, createEfsClient, createIamClient }, { Ec2Gateway }, { createHandler }] = await Promise.all([
+  const [clients, { Ec2Gateway }, { createHandler }] = await Promise.all([
     import('../shared/clients'),
     import('../shared/ec2'),
     import('./router'),
   ]);
+  const { createEc2Client, createEfsClient, createIamClient } = clients;
   const deps: VmApiDeps = {
     env,
     ec2: new Ec2Gateway(await createEc2Client(), env.MANAGED_BY),
@@ -68,6 +94,7 @@ const makeHandler = async (): Promise<VmApiHandler> => {
       return { put: (policy) => putIdlePolicy(ssm, env.IDLE_POLICY_PARAMETER, policy) };
     }),
     usage: schedulerUsageReader(env.STATE_BUCKET, env.STATE_KEY),
+    testEvents: testEvents(clients),
     logger,
     now: () => new Date(),
     sleep: (ms) => sleep(ms),

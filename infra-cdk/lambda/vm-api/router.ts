@@ -8,6 +8,7 @@ import type { VmApiDeps } from './deps';
 import { listFleet } from './fleet';
 import * as ops from './operations';
 import { provision } from './provision';
+import { sendTestEvent } from './test-event';
 
 /**
  * The function URL's event (payload v2) → operation → response. Every request and response is
@@ -93,6 +94,7 @@ export const ROUTES: { readonly [Op in VmApiOperation]: Route<Op> } = {
   updateLifecycle: (deps, { params, query, body }) => ops.updateLifecycle(deps, params.id, query.issueKey, body),
   updatePolicy: (deps, { body }) => ops.updatePolicy(deps, body),
   revokeDeveloper: (deps, { params }) => ops.revokeDeveloper(deps, params.client, params.developer),
+  sendTestEvent: (deps, { body }) => sendTestEvent(deps, body.nonce),
 };
 
 /** The outcome metric a successful operation records (shared/powertools.ts); the others record none. */

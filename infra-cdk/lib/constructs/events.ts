@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -12,6 +13,7 @@ import { EVENT_SOURCE } from '../../../src/contract/events';
 import { AWS_EVENT_RULES, type EventPattern } from '../../lambda/notifier/aws-events';
 import { NOTIFIER_FUNCTION_TIMEOUT_SECONDS } from '../../lambda/notifier/deliver';
 import { NotifierEnv } from '../../lambda/shared/env';
+import { TestDeliveryPolicy } from '../iam/state-access';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
 import type { CommonEnv } from './common-env';
@@ -20,6 +22,8 @@ export interface LifecycleEventsProps {
   readonly lambdas: LambdaFactory;
   readonly secretPrefix: string;
   readonly webtriggerUrl: string;
+  /** The state bucket: the notifier leaves connection-test reports there for the VM API. */
+  readonly stateBucket: s3.IBucket;
   /** Common variables except EVENT_BUS_NAME, which this construct owns. */
   readonly common: Omit<CommonEnv, 'EVENT_BUS_NAME'>;
 }
@@ -42,19 +46,19 @@ export class LifecycleEvents extends Construct {
 
     this.hmacSecret = new secretsmanager.Secret(this, 'HmacSecret', {
       secretName: `${props.secretPrefix}webtrigger-hmac`,
-      description: 'HMAC-SHA256 key shared with the Forge app (admin page) to sign lifecycle events',
+      description: 'Lifecycle events signing secret: HMAC-SHA256 key the notifier signs lifecycle events with; paste into the Dev VM settings page',
       // 64 characters from [A-Za-z0-9]: ~380 bits, and safe to paste into a form field.
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.hmacSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The key is also pasted into the Forge admin page; rotating it is a manual two-sided step (README), automatic rotation would break delivery.',
+      reason: 'The key is also pasted into the Dev VM settings page; rotating it is a manual two-sided step (README), automatic rotation would break delivery.',
     });
 
     this.webtriggerUrlParameter = new ssm.StringParameter(this, 'WebtriggerUrl', {
       parameterName: `/${props.secretPrefix}webtrigger-url`,
-      description: 'Forge web trigger URL receiving lifecycle events; "not-configured" until the admin sets it',
+      description: 'Lifecycle events URL (the Forge app\'s web trigger); "not-configured" until the deployment setting webtriggerUrl gives it',
       stringValue: props.webtriggerUrl,
     });
 
@@ -87,6 +91,7 @@ export class LifecycleEvents extends Construct {
     this.notifier.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.webtriggerUrlParameter.parameterArn] }),
     );
+    this.notifier.role!.attachInlinePolicy(new TestDeliveryPolicy(this, 'TestDeliveries', { bucket: props.stateBucket, write: true }).policy);
     // Lambda's own async retries cover a web trigger that is briefly down; what still fails is kept.
     this.notifier.configureAsyncInvoke({
       retryAttempts: 2,

@@ -4,6 +4,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { TEST_DELIVERY_PREFIX } from '../../../src/contract/events';
 
 /** Every bucket of the stack: encrypted, private, TLS only, server access logs to one log bucket. */
 export function secureBucket(scope: Construct, id: string, props: s3.BucketProps & { accessLogs: s3.IBucket | 'self' }): s3.Bucket {
@@ -54,7 +55,11 @@ export class Storage extends Construct {
       accessLogs: this.accessLogsBucket,
       // Versioned: a bad write by the reconciler can be rolled back to the previous run's record.
       versioned: true,
-      lifecycleRules: [{ id: 'expire-old-state-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'expire-old-state-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Connection-test reports matter for seconds (infra-cdk/lambda/shared/test-delivery.ts).
+        { id: 'expire-connection-tests', prefix: TEST_DELIVERY_PREFIX, expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
+      ],
     });
 
     const efsSecurityGroup = new ec2.SecurityGroup(this, 'EfsSg', {

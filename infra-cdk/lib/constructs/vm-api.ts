@@ -14,7 +14,7 @@ import { parameterArn } from '../iam/arns';
 import { ForgeInvokerPolicy } from '../iam/forge-invoker';
 import { InstanceControlPolicy } from '../iam/instance-control';
 import { ProvisioningDataPolicy } from '../iam/provisioning-data';
-import { StateAccessPolicy } from '../iam/state-access';
+import { StateAccessPolicy, TestDeliveryPolicy } from '../iam/state-access';
 import { InstanceRoleAdminPolicy, LaunchPolicy } from '../iam/vm-launch';
 import type { LambdaFactory } from '../lambda-factory';
 import { type EnvFor, toEnvironment } from '../lambda-env';
@@ -65,7 +65,7 @@ export interface VmApiProps {
  * The Forge app's principal is an IAM user whose only permission is invoking that URL: Forge has
  * no AWS identity of its own to federate, so a long-term key is unavoidable. The key is written to
  * a Secrets Manager secret (never to the template or an output); the admin copies it from there
- * into the Forge admin page.
+ * into the Dev VM settings page.
  */
 export class VmApi extends Construct {
   readonly fn: lambda.Function;
@@ -150,6 +150,9 @@ export class VmApi extends Construct {
       }).policy,
     );
     role.attachInlinePolicy(new StateAccessPolicy(this, 'State', { bucket: props.stateBucket, write: false }).policy);
+    // Connection test (POST /test-event): the test event goes on the bus (PutEvents, granted with
+    // the provisioning data above), the notifier's report is read back from the bucket.
+    role.attachInlinePolicy(new TestDeliveryPolicy(this, 'TestDeliveries', { bucket: props.stateBucket, write: false }).policy);
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
 
@@ -157,7 +160,7 @@ export class VmApi extends Construct {
     const key = new iam.AccessKey(this, 'ForgeKey', { user: this.forgeUser, serial: props.forgeKeySerial });
     this.forgeKeySecret = new secretsmanager.Secret(this, 'ForgeKeySecret', {
       secretName: `${props.secretPrefix}forge-access-key`,
-      description: 'Access key of the Forge app principal (may only invoke the VM API function URL); paste into the Forge admin page',
+      description: 'Access key of the Forge app principal (may only invoke the VM API function URL); paste into the Dev VM settings page',
       secretObjectValue: {
         accessKeyId: SecretValue.unsafePlainText(key.accessKeyId),
         secretAccessKey: key.secretAccessKey,
@@ -165,7 +168,7 @@ export class VmApi extends Construct {
     });
     Validations.of(this.forgeKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'An IAM access key cannot be rotated by Secrets Manager alone: the new key must also be pasted into the Forge admin page (README, "Rotating the Forge key").',
+      reason: 'An IAM access key cannot be rotated by Secrets Manager alone: the new key must also be pasted into the Dev VM settings page (README, "Rotating the Forge key").',
     });
   }
 }

@@ -40,7 +40,7 @@ export class ProvisioningDataPolicy extends Construct {
           // A secret deleted by hand is restored rather than recreated (its name stays reserved for 7–30 days).
           'secretsmanager:RestoreSecret',
         ],
-        // Developers' DB secrets only: the stack's other secrets under the prefix (the HMAC key,
+        // Developers' DB secrets only: the stack's other secrets under the prefix (the Lifecycle events signing secret,
         // the Forge access key, the RDS masters) are no business of the API's write/read here.
         resources: [secretsUnderPrefix(this, developerDbSecretPrefix(props.secretPrefix))],
       }),

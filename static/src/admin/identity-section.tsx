@@ -7,7 +7,7 @@ import { DEFAULT_IDENTITY, type IdentityEntry, type SettingsInput } from '../../
 import { call, whatToDo } from '../shared/api';
 import { mutedText, Section } from '../shared/ui';
 import { ErrorText, TextRow } from './controls';
-import type { FieldErrors } from './validation';
+import type { SectionProps } from './section-props';
 
 /**
  * The identity map: which Jira user each developer name belongs to and which clients that
@@ -28,7 +28,7 @@ export function parseClients(text: string): IdentityEntry['clients'] {
 }
 const clientsText = (c: IdentityEntry['clients'] | undefined): string => (c === undefined ? '' : c === 'any' ? 'any' : c.join(', '));
 
-export function IdentitySection(props: { settings: SettingsInput; errors: FieldErrors; update: (fn: (s: SettingsInput) => SettingsInput) => void }) {
+export function IdentitySection(props: SectionProps) {
   const identity: Identity = props.settings.identity ?? DEFAULT_IDENTITY;
   const developers = identity.developers ?? [];
   // Text as typed (a trailing comma must survive a keystroke); the parsed value goes to the settings.

@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { enableTheme, installBaseStyles } from '../shared/theme';
-import { AdminApp, startFirstLoad } from './admin-app';
+import { AdminApp } from './admin-app';
+import { startFirstLoad } from './use-admin-settings';
 
 performance.mark('dev-vm:modules-ready');
 startFirstLoad();

@@ -65,4 +65,9 @@ export const CONNECTION_ADVICE: Record<string, string> = {
   'bad-response': 'The API answered with something unexpected. Check that the stack version matches the app, and its logs.',
   network: 'Nothing answered at this URL (connection refused or reset). Check the API URL and that the stack is deployed.',
   http: 'The API answered with an error. Check the stack’s logs in CloudWatch.',
+  'events-wrong-secret':
+    'Copy the value of the secret named by the stack output HmacSecretName into “Lifecycle events signing secret” above, save, and test again. Until then the app ignores every lifecycle event.',
+  'events-not-arrived':
+    'Give the stack the Lifecycle events URL shown above: set "webtriggerUrl" in infra-cdk/config/default.json, run npx cdk deploy in infra-cdk/, and test again. Until then VM state changes do not reach Jira.',
+  'events-stack-failed': 'Check the stack’s VM API logs in CloudWatch (the test event is put on its lifecycle event bus), then test again.',
 };

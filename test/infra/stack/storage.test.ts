@@ -48,7 +48,11 @@ describe('state bucket', () => {
     expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.LifecycleConfiguration).toEqual({
-      Rules: [{ Id: 'expire-old-state-versions', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }],
+      Rules: [
+        { Id: 'expire-old-state-versions', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
+        // The connection test's reports (events.test.ts) live a day.
+        { Id: 'expire-connection-tests', Status: 'Enabled', Prefix: 'connection-tests/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+      ],
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(stack.storage.stateBucket),

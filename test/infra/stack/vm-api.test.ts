@@ -170,7 +170,7 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     expect(master).toEqual(expect.arrayContaining([ref(stack.databases.postgres!.secret!), ref(stack.databases.mysql!.secret!)]));
   });
 
-  it('writes and reads only developers\' DB secrets (and reads the masters): never the HMAC key or the Forge access key', async () => {
+  it('writes and reads only developers\' DB secrets (and reads the masters): never the Lifecycle events signing secret or the Forge access key', async () => {
     const apiRole = { identity: [resolveDocument({ Version: '2012-10-17' as const, Statement: statements }, json)] };
     const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-vm/${name}-AbCdEf`;
     const decideOn = (action: string, name: string) => decide(apiRole, { action, resource: secret(name) });
@@ -196,7 +196,8 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
   });
 
   it('reads (not writes) the scheduler state and puts events on the bus', () => {
-    expect(find('s3:GetObject')).toHaveLength(1);
+    // The scheduler's state, and the connection test's reports (POST /test-event).
+    expect(find('s3:GetObject').map((st) => JSON.stringify(st.Resource).match(/\/(\w[\w-]*)\/\*/)?.[1])).toEqual(['scheduler', 'connection-tests']);
     expect(find('s3:PutObject')).toHaveLength(0);
     expect(find('events:PutEvents')[0]!.Resource).toEqual({ 'Fn::GetAtt': [id(stack.events.bus), 'Arn'] });
   });

@@ -45,7 +45,7 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('outputs', () => {
-  it('names everything the admin needs for the Forge admin page and the README', () => {
+  it('names everything the admin needs for the Dev VM settings page and the README', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
       [
         'ApiUrl', 'DeveloperGroupName', 'EfsFileSystemId', 'EventBusName', 'ForgeAccessKeySecretName', 'HmacSecretName', 'MysqlEndpoint',

@@ -109,6 +109,7 @@ describe('deliver() with AWS events', () => {
     webtriggerUrl: async () => 'https://example.invalid/x1/hook',
     secret: async () => 'k3y-shared-with-the-forge-admin-page-0123456789abcdef',
     forgetSecret: () => undefined,
+    recordTestDelivery: async () => undefined,
     fetch: async (_u, init) => {
       sent.push(init.body);
       return { status: 200, ok: true };

@@ -38,6 +38,7 @@ const sm = mockClient(SecretsManagerClient);
 let sent: { url: string; headers: Record<string, string>; body: string }[];
 let status: number;
 let logs: string[];
+let recorded: { nonce: string; outcome: unknown }[];
 
 function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
   const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
@@ -56,6 +57,7 @@ function deps(over: Partial<NotifierDeps> = {}): NotifierDeps {
     lookupInstance: async () => undefined,
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     timeoutMs: 1000,
+    recordTestDelivery: async (nonce, outcome) => void recorded.push({ nonce, outcome }),
     ...over,
   };
 }
@@ -66,6 +68,7 @@ beforeEach(() => {
   sent = [];
   status = 204;
   logs = [];
+  recorded = [];
   ssm.on(GetParameterCommand, { Name: URL_PARAM }).resolves({ Parameter: { Name: URL_PARAM, Value: 'https://example.invalid/x1/webtrigger-token' } });
   sm.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
 });
@@ -94,7 +97,7 @@ describe('notifier', () => {
       ssm.on(GetParameterCommand).resolves({ Parameter: { Name: URL_PARAM, Value: value } });
       await expect(deliver(envelope(event), deps(), NOW)).resolves.toEqual({ delivered: false, reason: 'not-configured', eventId: event.id });
       expect(sent).toEqual([]);
-      expect(logs).toContain('web trigger URL not configured; event dropped');
+      expect(logs).toContain('Lifecycle events URL not configured; event dropped');
     },
   );
 
@@ -167,7 +170,48 @@ describe('notifier', () => {
   });
 });
 
-describe('web trigger URL check', () => {
+describe('connection test events', () => {
+  const test = { id: '0b6b1f2e-8d3c-4c55-9b7e-5f1a2c3d4e5f', type: 'connection.test', time: NOW.toISOString(), nonce: 'n0nce-0123456789abcdefABCDEF' };
+  const testEnvelope = { source: 'dev-vm-for-jira', 'detail-type': 'connection.test', id: 'eb-9', detail: test };
+
+  it('signs and POSTs the test event like a lifecycle event, and records the status the URL answered', async () => {
+    const r = await deliver(testEnvelope, deps(), NOW);
+    expect(r).toEqual({ delivered: true, reason: 'connection-test', eventId: test.id, outcome: { state: 'answered', status: 204, at: NOW.toISOString() } });
+    const { headers, body, url } = sent[0]!;
+    expect(url).toBe('https://example.invalid/x1/webtrigger-token');
+    expect(JSON.parse(body)).toEqual(test);
+    expect(verifySignature(SECRET, body, { timestamp: headers['x-devvm-timestamp'], signature: headers['x-devvm-signature'] }, NOW)).toEqual({ ok: true });
+    expect(recorded).toEqual([{ nonce: test.nonce, outcome: { state: 'answered', status: 204, at: NOW.toISOString() } }]);
+  });
+
+  it('records a 404 instead of throwing: a retry would come after the admin stopped waiting', async () => {
+    status = 404;
+    await expect(deliver(testEnvelope, deps(), NOW)).resolves.toMatchObject({ delivered: false, outcome: { state: 'answered', status: 404 } });
+    expect(recorded).toEqual([{ nonce: test.nonce, outcome: { state: 'answered', status: 404, at: NOW.toISOString() } }]);
+  });
+
+  it('records "not configured" while the stack has no URL, and "unreachable" when nothing answers', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: URL_PARAM, Value: 'not-configured' } });
+    await deliver(testEnvelope, deps(), NOW);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: URL_PARAM, Value: 'https://example.invalid/x1/webtrigger-token' } });
+    const refused: FetchLike = async () => {
+      throw new TypeError('fetch failed');
+    };
+    await deliver(testEnvelope, deps({ fetch: refused }), NOW);
+    expect(recorded.map((r) => r.outcome)).toEqual([
+      { state: 'not-configured', at: NOW.toISOString() },
+      { state: 'unreachable', detail: 'network', at: NOW.toISOString() },
+    ]);
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a test event whose nonce is not a nonce, recording nothing', async () => {
+    await expect(deliver({ ...testEnvelope, detail: { ...test, nonce: 'short' } }, deps(), NOW)).rejects.toBeInstanceOf(InvalidLifecycleEventError);
+    expect(recorded).toEqual([]);
+  });
+});
+
+describe('Lifecycle events URL check', () => {
   it('accepts https and loopback http only', () => {
     expect(usableUrl('https://abc.hello.atlassian-dev.net/x1/abc')).toBe('https://abc.hello.atlassian-dev.net/x1/abc');
     expect(usableUrl('http://127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080/hook');

@@ -302,4 +302,14 @@ describe('boot deadline (issue 13)', () => {
     const again = await run('2026-11-25T17:00:00Z');
     expect(again.bootsTimedOut).toBe(0);
   });
+
+  it('a boot deadline passing on a stopped VM carries no VM record claiming it runs', async () => {
+    const id = ec2.add(1, 'stopped', { ...OFFICE, CreatedAt: '2026-11-25T16:25:00Z', DevVmBootStatus: 'step:packages' });
+    seedState('2026-11-25T16:50:00Z');
+    const vmDeps = { toVm: withUsage((instance, usage) => toVm(instance, { region: 'eu-west-1', secretPrefix: 'dev-vm/', databases: {}, ...(usage ? { usage } : {}) })) };
+    await run('2026-11-25T16:55:00Z', vmDeps);
+    const [event] = bus.details().filter((e) => e.type === 'vm.boot-failed');
+    expect(event).toMatchObject({ instanceId: id, bootStep: 'packages' });
+    expect(event).not.toHaveProperty('vm');
+  });
 });
