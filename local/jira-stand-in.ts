@@ -227,7 +227,12 @@ export class JiraStandIn {
         if (query.get('notifyUsers') === 'false' && !this.admins.has(actor)) return [403, { errorMessages: ['To discard the user notification either admin or project admin permissions are required.'] }];
         const fields = ((body as { fields?: Record<string, unknown> }).fields ?? {}) as Record<string, unknown>;
         for (const id of Object.keys(fields)) if (!this.fields.some((f) => f.id === id)) return [400, { errors: { [id]: `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.` } }];
+        // IssueUpdateDetails.properties: set with the fields, under the same size limit as the
+        // property resource; the request is refused whole, so nothing is half-applied.
+        const properties = ((body as { properties?: { key: string; value: unknown }[] }).properties ?? []) as { key: string; value: unknown }[];
+        if (properties.some((p) => JSON.stringify(p.value).length > 32768)) return [400, { errorMessages: ['The property value is too long.'] }];
         Object.assign(i.fields, fields);
+        for (const p of properties) i.properties.set(p.key, p.value);
         return [204, undefined];
       }
       case 'POST /rest/api/3/issue/{issueIdOrKey}/comment': {

@@ -120,7 +120,16 @@ export class JiraClient {
    * Projects, which the app's user usually lacks, and many sites then refuse the whole edit (403).
    */
   async editFields(issueKey: string, fields: Record<string, unknown>, actor: Actor = 'app'): Promise<void> {
-    await this.request(actor, 'edit issue', route`/rest/api/3/issue/${issueKey}`, { method: 'PUT', body: JSON.stringify({ fields }) });
+    await this.editIssue(issueKey, { fields }, actor);
+  }
+
+  /**
+   * One edit of fields and issue properties together: Edit issue takes both (IssueUpdateDetails
+   * `fields` and `properties`, https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put)
+   * and refuses the whole request when one field cannot be set, so nothing is half-written.
+   */
+  async editIssue(issueKey: string, edit: { fields: Record<string, unknown>; properties?: { key: string; value: unknown }[] }, actor: Actor = 'app'): Promise<void> {
+    await this.request(actor, 'edit issue', route`/rest/api/3/issue/${issueKey}`, { method: 'PUT', body: JSON.stringify(edit) });
   }
 
   listFields(actor: Actor): Promise<JiraField[]> {

@@ -74,7 +74,7 @@ async function viewOf(svc: VmService): Promise<AdminView> {
   try {
     webtriggerUrl = await webTrigger.getUrl(LIFECYCLE_WEBTRIGGER_KEY);
   } catch (e) {
-    log.warn('web trigger URL unavailable', { error: errorName(e) });
+    log.warn('Lifecycle events URL unavailable', { error: errorName(e) });
   }
   return {
     settings,

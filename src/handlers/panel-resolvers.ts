@@ -224,8 +224,7 @@ export function buildPanelResolver(deps: PanelDeps = { now: () => new Date() }):
     // The next VM of this issue starts with these hours. Precedence: when all four schedule fields
     // are mapped and took the edit, the issue's fields say it (and a later edit of them counts);
     // otherwise the app's record keeps the edit and wins over the fields (vm-request withKeptSchedule).
-    const inFields = await writeScheduleToFields(svc, loaded, updated.schedule);
-    const written = await writeProperty(loaded.view.issueKey, { ...prop, vm: updated, schedule: inFields ? undefined : updated.schedule }, now.toISOString());
+    const written = await writeScheduleAndRecord(svc, loaded, { ...prop, vm: updated }, updated.schedule, now.toISOString());
     await audit(loaded, loaded.view.issueKey, 'updateSchedule', now, describeSchedule(updated.schedule));
     return viewAfter(loaded, updated, written, now);
   });
@@ -236,19 +235,21 @@ export const panelResolver = buildPanelResolver().getDefinitions();
 
 /**
  * A panel schedule edit written to the issue's mapped schedule fields, as the person who made it
- * (their Edit issues permission and the edit screen apply; the issue's history names them). True
- * when every schedule field is mapped and Jira took the values; a refusal (a field not on the
- * edit screen, an option the field lacks, no permission) leaves the edit with the app's record.
+ * (their Edit issues permission and the edit screen apply; the issue's history names them), in the
+ * same Edit issue request as the app's record. When every schedule field is mapped and took the
+ * values, the fields hold the edit; otherwise the record keeps it too. A refusal (a field not on
+ * the edit screen, an option the field lacks, no permission) writes the record alone, with the edit.
  */
-async function writeScheduleToFields(svc: VmService, loaded: Loaded, schedule: Schedule): Promise<boolean> {
+async function writeScheduleAndRecord(svc: VmService, loaded: Loaded, prop: Omit<DevVmProperty, 'updatedAt'>, schedule: Schedule, nowIso: string): Promise<DevVmProperty> {
+  const issueKey = loaded.view.issueKey;
   const { fields, complete } = scheduleFieldValues(schedule, loaded.mapping, loaded.facts.fields);
-  if (Object.keys(fields).length === 0) return false;
+  const kept = { ...prop, schedule };
+  if (Object.keys(fields).length === 0) return svc.writeProperty(issueKey, kept, nowIso);
   try {
-    await svc.jira.editFields(loaded.view.issueKey, fields, 'user');
-    return complete;
+    return await svc.writePropertyWithFields(issueKey, complete ? { ...prop, schedule: undefined } : kept, nowIso, fields, 'user');
   } catch (e) {
     if (!(e instanceof JiraApiError)) throw e;
-    log.info('schedule not written to the issue fields; kept with the app record', { issueKey: loaded.view.issueKey, status: e.status });
-    return false;
+    log.info('schedule not written to the issue fields; kept with the app record', { issueKey, status: e.status });
+    return svc.writeProperty(issueKey, kept, nowIso);
   }
 }

@@ -143,6 +143,17 @@ export function createVmService(deps: ServiceDeps) {
   }
 
   /**
+   * The record written in the same Edit issue request as some of the issue's fields, as `actor`
+   * (one Jira call instead of two; Jira refuses the whole edit when a field cannot be set, with a
+   * JiraApiError the caller handles).
+   */
+  async function writePropertyWithFields(issueKey: string, prop: Omit<DevVmProperty, 'updatedAt'>, nowIso: string, fields: Record<string, unknown>, actor: 'user' | 'app'): Promise<DevVmProperty> {
+    const value: DevVmProperty = { ...prop, updatedAt: nowIso };
+    await jira.editIssue(issueKey, { fields, properties: [{ key: DEV_VM_PROPERTY, value: JSON.parse(JSON.stringify(storedForm(value))) }] }, actor);
+    return value;
+  }
+
+  /**
    * Refuse to act on an issue whose record does not parse, and say why on the issue once per
    * unreadable value (a redelivered event, or the next transition, posts nothing new).
    */
@@ -303,7 +314,7 @@ export function createVmService(deps: ServiceDeps) {
     }
   }
 
-  return { jira, store: deps.store, log, reportFailure, loadConfig, fieldMapping, writeProperty, noticeUnreadableRecord, identityRefusal, trustedVm, provisionAttempt, recordedVmIfLive, vmAction, setParked, statusDrivenAction };
+  return { jira, store: deps.store, log, reportFailure, loadConfig, fieldMapping, writeProperty, writePropertyWithFields, noticeUnreadableRecord, identityRefusal, trustedVm, provisionAttempt, recordedVmIfLive, vmAction, setParked, statusDrivenAction };
 }
 export type VmService = ReturnType<typeof createVmService>;
 

@@ -1,6 +1,7 @@
+import { Tag } from '../../src/contract/tags';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Vm } from '../../src/contract/vm-api';
@@ -154,6 +155,9 @@ describe('the preview against an empty emulator', () => {
       );
       expect(comments(ISSUE.key).at(-1)).toMatch(/finishing its first boot/);
       expect(await stack.deliverAwsEvents()).toEqual([]);
+      // Their user data finishes: each VM writes its DevVmBootStatus tag. The emulator's bus delivers
+      // no event for it, but the reconciler's boot deadline reads the tag (no false "boot failed").
+      await ec2.send(new CreateTagsCommand({ Resources: [first, second], Tags: [{ Key: Tag.BootStatus, Value: 'ready' }] }));
 
       // Keep OPS-2 running past today's stop, from its panel.
       const kept = (await stack.invoke('panel.keepRunning', { until: new Date(t0 + 3 * 3600_000).toISOString() }, { accountId: PEOPLE.developer.accountId, issueKey: 'OPS-2' })) as { ok: boolean };
