@@ -171,10 +171,13 @@ describe('the synthesized assets, run as Lambda runs them', () => {
     const env = { ...aws.env(), MANAGED_BY: ENV.MANAGED_BY, SECRET_PREFIX: ENV.SECRET_PREFIX, EVENT_BUS_NAME: 'default', STATE_BUCKET: bucket, IDLE_POLICY_PARAMETER: '/dev-vm/idle-policy' };
     // Every managed VM of the stand-in, the one the VM API test provisioned included.
     const managed = [...aws.state.instances.values()].filter((i) => i.tags.get('ManagedBy') === ENV.MANAGED_BY).length;
-    const [summary] = await runAsset(1, `${runDir}-reconciler`, env, [{}]);
-    expect(summary).toMatchObject({ committed: true, seen: managed, failed: 0 });
-    expect([...aws.state.objects.keys()]).toContain(`${bucket}/scheduler/state.json`);
-    fs.rmSync(`${runDir}-reconciler`, { recursive: true, force: true });
+    try {
+      const [summary] = await runAsset(1, `${runDir}-reconciler`, env, [{}]);
+      expect(summary).toMatchObject({ committed: true, seen: managed, failed: 0 });
+      expect([...aws.state.objects.keys()]).toContain(`${bucket}/scheduler/state.json`);
+    } finally {
+      fs.rmSync(`${runDir}-reconciler`, { recursive: true, force: true });
+    }
   });
   it('notifier: reads its URL parameter and secret and posts the signed event', async () => {
     const received: { headers: Record<string, unknown>; body: string }[] = [];
