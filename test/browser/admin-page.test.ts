@@ -172,7 +172,7 @@ describe('the admin page in a real browser', () => {
 
     // The stack itself is not reachable (every call fails): no round trip is attempted.
     api.mode = 'down';
-    const down = await run('Connection failed (http)');
+    const down = await run('Connection failed: the API answered with an error');
     expect(down).not.toContain('test event');
     expect((await checklist(page)).find((c) => c.label.startsWith('Lifecycle events URL'))?.done).toBe(false);
   });
@@ -257,7 +257,9 @@ describe('the admin page in a real browser', () => {
     await page.getByTestId('test-connection').click();
     await page.getByText(/^Connection failed/).waitFor();
     const result = await text(page, 'test-result');
-    expect(result).toContain('Connection failed (signature)');
+    expect(result).toContain('Connection failed: AWS refused the request signature');
+    // A cause in words, never the internal reason code in brackets.
+    expect(result).not.toMatch(/\((signature|http|network|dns|timeout)\)/);
     expect(result.match(/HTTP 403/g)).toHaveLength(1);
     expect(result).toContain('Check the access key id, the secret access key and the region.');
     await accessible(page, 'test-failed');

@@ -14,9 +14,21 @@ const EVENT_TITLES: Record<string, string> = {
   'events-not-arrived': 'Connected to the VM API, but lifecycle events do not arrive',
   'events-stack-failed': 'Connected to the VM API, but the stack could not send a test event',
 };
+/** What went wrong with the API call itself, in words (the cause; CONNECTION_ADVICE says what to do). */
+const CALL_TITLES: Record<string, string> = {
+  dns: 'Connection failed: the API’s host name does not resolve',
+  timeout: 'Connection failed: the API did not answer in time',
+  egress: 'Connection failed: Forge does not allow calls to this URL',
+  signature: 'Connection failed: AWS refused the request signature',
+  'not-found': 'Connection failed: this URL is not the Dev VM API',
+  'not-configured': 'Connection settings are incomplete',
+  'bad-response': 'Connection failed: the API’s answer does not fit these settings',
+  network: 'Connection failed: nothing answered at this URL',
+  http: 'Connection failed: the API answered with an error',
+};
 function title(result: ConnectionTestResult): string {
   if (result.ok) return 'Connected';
-  return (result.reason && EVENT_TITLES[result.reason]) ?? `Connection failed${result.reason ? ` (${result.reason})` : ''}`;
+  return (result.reason && (EVENT_TITLES[result.reason] ?? CALL_TITLES[result.reason])) ?? 'Connection failed';
 }
 
 /**
