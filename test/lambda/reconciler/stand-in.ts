@@ -42,13 +42,15 @@ export const identityTags = (i: number): Record<string, string> => ({
 
 export const instanceId = (i: number): string => `i-${(0x1000000 + i).toString(16).padStart(17, '0')}`;
 
-interface Middleware {
-  middlewareStack: { add: (mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>, options: { step: 'initialize'; name: string }) => void };
-}
+type Around = (command: string, input: Record<string, unknown>, send: () => Promise<unknown>) => Promise<unknown>;
 
-function observe(client: Middleware, name: string, around: (command: string, input: Record<string, unknown>, send: () => Promise<unknown>) => Promise<unknown>): void {
-  client.middlewareStack.add(
-    (next, context) => (args) => around((context.commandName ?? '').replace(/Command$/, ''), (args.input ?? {}) as Record<string, unknown>, () => next(args)),
+/** Runs `around` over every command the client sends (the SDK's initialize step: once per command, retries included). */
+function observe(client: EC2Client | S3Client, name: string, around: Around): void {
+  // Both clients' stacks take the same middleware shape; typed through EC2Client's overloads.
+  const stack = client.middlewareStack as EC2Client['middlewareStack'];
+  stack.add(
+    (next, context) => async (args) =>
+      (await around((context.commandName ?? '').replace(/Command$/, ''), args.input as unknown as Record<string, unknown>, () => next(args))) as Awaited<ReturnType<typeof next>>,
     { step: 'initialize', name },
   );
 }
@@ -60,19 +62,20 @@ export class ReconcilerAws {
   /** Hold GetObject answers until this many reads have their answer (both runs read the same state). */
   readBarrier = 0;
   private waiting: (() => void)[] = [];
-  private nowMs = Date.parse('2026-11-25T00:00:00Z');
 
-  private constructor(readonly aws: AwsStandIn) {}
+  private constructor(
+    readonly aws: AwsStandIn,
+    private readonly clock: { nowMs: number },
+  ) {}
 
   /**
    * Transitions (pending, stopping, shutting-down) last a day on the stand-in clock, so they end
    * when a test calls settle(), as they would between two runs five minutes apart on real EC2.
    */
   static async start(): Promise<ReconcilerAws> {
-    let self: ReconcilerAws | undefined;
-    const aws = await startAwsStandIn({ transitionSeconds: 24 * 3600, clock: () => self?.nowMs ?? 0 });
-    self = new ReconcilerAws(aws);
-    return self;
+    const clock = { nowMs: Date.parse('2026-11-25T00:00:00Z') };
+    const aws = await startAwsStandIn({ transitionSeconds: 24 * 3600, clock: () => clock.nowMs });
+    return new ReconcilerAws(aws, clock);
   }
 
   close(): Promise<void> {
@@ -81,7 +84,7 @@ export class ReconcilerAws {
 
   /** Moves the stand-in clock (what launch times and state changes are stamped with). */
   at(iso: string): void {
-    this.nowMs = Date.parse(iso);
+    this.clock.nowMs = Date.parse(iso);
   }
 
   /** A settled instance of this stack, id `instanceId(i)`, with the identity tags plus `tags`. */
@@ -116,7 +119,7 @@ export class ReconcilerAws {
   }
 
   set stateBody(text: string) {
-    storeObject(this.aws.state, { bucket: STATE_BUCKET, key: STATE_KEY, body: Buffer.from(text), contentType: 'application/json', lastModified: this.nowMs, metadata: {} });
+    storeObject(this.aws.state, { bucket: STATE_BUCKET, key: STATE_KEY, body: Buffer.from(text), contentType: 'application/json', lastModified: this.clock.nowMs, metadata: {} });
   }
 
   /** The ETag the state object has now (what a write based on it must send as If-Match). */
