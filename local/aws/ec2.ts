@@ -50,7 +50,7 @@ export function handleEc2(req: StandInRequest, ctx: ServiceContext): StandInResp
     case 'TerminateInstances':
       return respond(instanceStateChanges(changeStates(p, ctx, 'terminate')));
     case 'CreateTags':
-      createTags(p, ctx.state, ctx.clock.now());
+      createTags(p, ctx);
       return respond(leaf('return', true));
     case 'DeleteTags':
       deleteTags(p, ctx.state, ctx.clock.now());
@@ -105,8 +105,10 @@ function schedule(inst: Ec2Instance, now: number, ctx: ServiceContext, via: Inst
 export interface SeedInstancesOptions {
   readonly count: number;
   readonly tags?: Readonly<Record<string, string>>;
-  /** A settled state to start in (default running). */
-  readonly state?: 'running' | 'stopped';
+  /** A settled state to start in (default running); a terminated one stays listed for an hour from now. */
+  readonly state?: 'running' | 'stopped' | 'terminated';
+  /** The ids to give them (`i-` + 8 or 17 hex digits, unused), one per instance; random otherwise. */
+  readonly ids?: readonly string[];
   readonly instanceType?: string;
   readonly subnetId?: string;
   /** Launch time in epoch ms (default: the stand-in clock). */
@@ -119,13 +121,17 @@ export interface SeedInstancesOptions {
  */
 export function seedInstances(state: AwsState, now: number, o: SeedInstancesOptions): string[] {
   if (!Number.isInteger(o.count) || o.count < 1) throw new RangeError('seed count must be a positive integer');
+  if (o.ids && o.ids.length !== o.count) throw new RangeError(`seed ids: ${o.ids.length} ids for ${o.count} instances`);
+  const clash = o.ids?.find((id) => !INSTANCE_ID.test(id) || state.instances.has(id));
+  if (clash) throw new RangeError(`seed ids: ${clash} is malformed or already in use`);
+  const stopped = o.state === 'stopped' || o.state === 'terminated';
   const reservationId = hexId('r');
   const subnetId = o.subnetId ?? DEFAULT_SUBNET;
   const ids: string[] = [];
   for (let i = 0; i < o.count; i++) {
     const n = state.counters.privateIp++;
     const inst: Ec2Instance = {
-      instanceId: hexId('i'),
+      instanceId: o.ids?.[i] ?? hexId('i'),
       reservationId,
       imageId: 'ami-0a1b2c3d4e5f60718',
       instanceType: o.instanceType ?? 't3.medium',
@@ -137,8 +143,9 @@ export function seedInstances(state: AwsState, now: number, o: SeedInstancesOpti
       launchIndex: i,
       httpTokens: 'required',
       state: o.state ?? 'running',
-      ...(o.state === 'stopped' ? { stateReason: USER_INITIATED } : {}),
-      stateTransitionReason: o.state === 'stopped' ? `User initiated (${gmt(now)})` : '',
+      ...(stopped ? { stateReason: USER_INITIATED } : {}),
+      ...(o.state === 'terminated' ? { terminatedAt: now } : {}),
+      stateTransitionReason: stopped ? `User initiated (${gmt(now)})` : '',
       tags: new Map(Object.entries(o.tags ?? {})),
     };
     state.instances.set(inst.instanceId, inst);
@@ -349,11 +356,15 @@ interface StateChange {
   readonly current: InstanceStateName;
 }
 
+const OPERATION_OF = { start: 'StartInstances', stop: 'StopInstances', terminate: 'TerminateInstances' } as const;
+
 function changeStates(p: QueryParams, ctx: ServiceContext, verb: 'start' | 'stop' | 'terminate'): StateChange[] {
   const { state } = ctx;
   const ids = p.list('InstanceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
   const instances = requireKnownIds(ids, state);
+  const refused = ctx.faults.takeInstanceFault(OPERATION_OF[verb], ids);
+  if (refused) throw refused;
   // EC2 validates the whole call before changing anything: one bad instance fails all of them.
   for (const inst of instances) {
     if (verb === 'start' && ['stopping', 'shutting-down', 'terminated'].includes(inst.state)) {
@@ -380,6 +391,9 @@ function changeStates(p: QueryParams, ctx: ServiceContext, verb: 'start' | 'stop
     if (verb === 'start' && previous === 'stopped') {
       const fallback = ctx.faults.takeStartFallback(inst.instanceId);
       inst.stateTransitionReason = '';
+      // "LaunchTime: the time that the instance was last launched": a start launches it again
+      // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html).
+      inst.launchTime = now;
       schedule(inst, now, ctx, 'pending', fallback ? 'stopped' : 'running', fallback);
     } else if (verb === 'stop' && previous === 'running') {
       inst.stateTransitionReason = `User initiated (${gmt(now)})`;
@@ -407,12 +421,16 @@ function requireKnownIds(ids: readonly string[], state: AwsState): Ec2Instance[]
 
 // ---------------------------------------------------------------- tags
 
-function createTags(p: QueryParams, state: AwsState, now: number): void {
+function createTags(p: QueryParams, ctx: ServiceContext): void {
+  const { state } = ctx;
+  const now = ctx.clock.now();
   const ids = p.list('ResourceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const tags = readTags(p.members('Tag'), true);
   if (tags.size === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter tagSet');
   const instances = requireResources(ids, state);
+  const refused = ctx.faults.takeInstanceFault('CreateTags', ids);
+  if (refused) throw refused;
   for (const inst of instances) {
     const merged = new Map([...inst.tags, ...tags]);
     if (merged.size > 50 + [...merged.keys()].filter((k) => k.startsWith('aws:')).length) {

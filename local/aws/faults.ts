@@ -16,6 +16,21 @@ export type Fault =
    * StateReason, as EC2 does when capacity disappears during launch.
    */
   | { readonly kind: 'start-falls-back'; readonly instanceId: string; readonly reason?: StateReason; readonly times?: number }
+  /**
+   * Every `operation` call that names this instance fails as a whole with `code` (default HTTP
+   * 400): EC2 checks a request before changing anything, so one refused id fails every id in it
+   * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), e.g.
+   * UnauthorizedOperation (403) from a policy condition on the instance's tags.
+   */
+  | {
+      readonly kind: 'instance-error';
+      readonly operation: InstanceOperation;
+      readonly instanceId: string;
+      readonly code: string;
+      readonly status?: number;
+      readonly message?: string;
+      readonly times?: number;
+    }
   /** Any operation fails with the given code/status (e.g. IAM eventual consistency on RunInstances). */
   | {
       readonly kind: 'error';
@@ -26,6 +41,9 @@ export type Fault =
       readonly message?: string;
       readonly times?: number;
     };
+
+/** The EC2 calls that name instances and can carry an `instance-error` fault. */
+export type InstanceOperation = 'StartInstances' | 'StopInstances' | 'TerminateInstances' | 'CreateTags';
 
 export interface FaultHandle {
   /** Calls this fault will still affect (Infinity when unlimited, 0 when used up or cleared). */
@@ -78,6 +96,15 @@ export class FaultBook {
       }
     }
     return undefined;
+  }
+
+  /** The error a call of `operation` naming these ids must fail with, if armed; consumes one unit. */
+  takeInstanceFault(operation: InstanceOperation, instanceIds: readonly string[]): AwsError | undefined {
+    const a = this.armed.find((x) => x.left > 0 && x.fault.kind === 'instance-error' && x.fault.operation === operation && instanceIds.includes(x.fault.instanceId));
+    if (!a || a.fault.kind !== 'instance-error') return undefined;
+    a.left--;
+    const f = a.fault;
+    return new AwsError(f.code, f.message ?? `${f.code} for ${f.instanceId}`, f.status ?? 400);
   }
 
   /** Whether StartInstances of this id must fail for lack of capacity; consumes one unit. */

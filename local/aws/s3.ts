@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceContext } from './context';
 import { AwsError, header, type StandInRequest, type StandInResponse } from './protocol';
-import type { S3Object } from './state';
+import type { AwsState, S3Object } from './state';
 
 /**
  * S3 objects over restXml. Both addressing styles are understood: path-style (`/bucket/key`, what
@@ -64,16 +64,7 @@ export function handleS3(req: StandInRequest, ctx: ServiceContext): StandInRespo
       const body = decodeBody(req);
       const metadata: Record<string, string> = {};
       for (const [h, v] of Object.entries(req.headers)) if (h.startsWith('x-amz-meta-') && typeof v === 'string') metadata[h.slice('x-amz-meta-'.length)] = v;
-      const obj: S3Object = {
-        bucket,
-        key,
-        body,
-        etag: `"${createHash('md5').update(body).digest('hex')}"`,
-        contentType: header(req.headers, 'content-type') ?? 'binary/octet-stream',
-        lastModified: ctx.clock.now(),
-        metadata,
-      };
-      ctx.state.objects.set(id, obj);
+      const obj = storeObject(ctx.state, { bucket, key, body, contentType: header(req.headers, 'content-type') ?? 'binary/octet-stream', lastModified: ctx.clock.now(), metadata });
       const checksums = Object.fromEntries(Object.entries(req.headers).filter(([h, v]) => h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-algorithm' && typeof v === 'string')) as Record<string, string>;
       return { status: 200, headers: { ...base, etag: obj.etag, ...checksums }, body: '' };
     }
@@ -101,6 +92,18 @@ export function handleS3(req: StandInRequest, ctx: ServiceContext): StandInRespo
     default:
       throw new AwsError('NotImplemented', `The stand-in does not implement ${op}.`, 501);
   }
+}
+
+/**
+ * Stores an object as PutObject does, its ETag the quoted MD5 of the body (a single-part upload
+ * without SSE-KMS: https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html). Also how a
+ * test seeds an object it then reads through the API.
+ */
+export function storeObject(state: AwsState, o: Omit<S3Object, 'etag'>): S3Object {
+  const obj: S3Object = { ...o, etag: `"${createHash('md5').update(o.body).digest('hex')}"` };
+  state.buckets.add(o.bucket);
+  state.objects.set(`${o.bucket}/${o.key}`, obj);
+  return obj;
 }
 
 function etagMatches(condition: string, etag: string): boolean {

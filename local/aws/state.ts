@@ -29,7 +29,8 @@ export interface Ec2Instance {
   readonly vpcId: string;
   readonly availabilityZone: string;
   readonly privateIpAddress: string;
-  readonly launchTime: number;
+  /** When it was last launched: a start from stopped sets it again (EC2 Instance.LaunchTime). */
+  launchTime: number;
   readonly launchIndex: number;
   readonly clientToken?: string;
   readonly launchTemplate?: { readonly id: string; readonly version: string };

@@ -7,6 +7,9 @@ import { errorName, log } from '../adapters/log';
 import { VmApiError } from '../adapters/vm-api-client';
 import { reportFailureOf as reportFailure } from './vm-service';
 import { plainIssueMessage, type IssueLike } from '../domain/plain-issue';
+import { callerOf, type CallerContext } from './forge-context';
+
+export type { CallerContext } from './forge-context';
 
 /**
  * Resolver plumbing shared by the panel and the admin page: payloads are validated against the
@@ -32,21 +35,6 @@ type Problem = NonNullable<ResolverFailure['error']['problems']>[number];
 /** A VALIDATION_FAILED answer listing every problem by its label ("Idle days: at least 3"), never by path. */
 export function problemsError(problems: Problem[]): ResolverError {
   return new ResolverError('VALIDATION_FAILED', problems.map((p) => `${p.label}: ${p.message}`).join('; '), problems[0]?.field, undefined, problems);
-}
-
-/** What a resolver learns about its caller; taken from Forge's context, never from the payload. */
-export interface CallerContext {
-  accountId: string | undefined;
-  issueKey: string | undefined;
-  issueId: string | undefined;
-  /** The project of a project (settings) page, from Forge's context. */
-  projectKey: string | undefined;
-}
-
-function callerOf(context: unknown): CallerContext {
-  const c = (context ?? {}) as { accountId?: unknown; extension?: { issue?: { key?: unknown; id?: unknown }; project?: { key?: unknown } } };
-  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined);
-  return { accountId: str(c.accountId), issueKey: str(c.extension?.issue?.key), issueId: str(c.extension?.issue?.id), projectKey: str(c.extension?.project?.key) };
 }
 
 /**

@@ -1,27 +1,28 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildLifecycleEvent, EventPublisher } from '../../../infra-cdk/lambda/shared/events';
 import { readUsage, SchedulerStateStore, UnreadableStateError } from '../../../infra-cdk/lambda/shared/scheduler-state';
-import { FakeS3 } from './fake-aws';
+import { ReconcilerAws, STATE_BUCKET, STATE_KEY } from './stand-in';
 
 const creds = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } };
 
 describe('scheduler state object', () => {
-  let s3: FakeS3;
-  beforeEach(() => (s3 = new FakeS3()));
-  afterEach(() => s3.mock.restore());
-  const store = () => new SchedulerStateStore(new S3Client(creds), 'bucket', 'scheduler/state.json');
+  let aws: ReconcilerAws;
+  beforeEach(async () => (aws = await ReconcilerAws.start()));
+  afterEach(() => aws.close());
+  const store = () => new SchedulerStateStore(aws.s3Client(), STATE_BUCKET, STATE_KEY);
 
   it('starts empty when there is no object, and creates it only if still absent', async () => {
     const snap = await store().read();
     expect(snap).toEqual({ state: { version: 2, instances: {} }, etag: undefined });
-    expect(await store().write(snap.state, undefined)).toEqual({ ok: true, etag: '"1"' });
+    const created = await store().write(snap.state, undefined);
+    expect(aws.stateEtag()).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(created).toEqual({ ok: true, etag: aws.stateEtag() });
     expect(await store().write(snap.state, undefined)).toEqual({ ok: false, reason: 'conflict' });
   });
 
   it('rejects a write based on a stale ETag', async () => {
-    s3.body = JSON.stringify({ version: 1, instances: {} });
+    aws.stateBody = JSON.stringify({ version: 1, instances: {} });
     const snap = await store().read();
     expect((await store().write(snap.state, snap.etag)).ok).toBe(true);
     expect(await store().write(snap.state, snap.etag)).toEqual({ ok: false, reason: 'conflict' });
@@ -33,16 +34,16 @@ describe('scheduler state object', () => {
       JSON.stringify({ version: 3, instances: {} }),
       '{"version": 2, "instances": ',
     ]) {
-      s3.body = body;
+      aws.stateBody = body;
       const read = store().read();
       await expect(read).rejects.toBeInstanceOf(UnreadableStateError);
-      await expect(read).rejects.toThrow(/^s3:\/\/bucket\/scheduler\/state\.json: the state object (\(version 1\) does not match its schema|has version 3|is not JSON).*; it is left untouched$/);
-      expect(s3.body).toBe(body);
+      await expect(read).rejects.toThrow(/^s3:\/\/state-bucket\/scheduler\/state\.json: the state object (\(version 1\) does not match its schema|has version 3|is not JSON).*; it is left untouched$/);
+      expect(aws.stateBody).toBe(body);
     }
   });
 
   it('reads a version 1 object as version 2, keeping the month totals, and says it migrated', async () => {
-    s3.body = JSON.stringify({
+    aws.stateBody = JSON.stringify({
       version: 1,
       instances: { 'i-0123456789abcdef0': { firstSeenAt: '2026-11-01T00:00:00.000Z', lastObservedAt: '2026-11-25T13:00:00.000Z', lastState: 'running', usage: { month: '2026-11', seconds: 36_000 } } },
     });
@@ -55,7 +56,7 @@ describe('scheduler state object', () => {
   });
 
   it('reads the usage of several VMs from one object for the VM API', async () => {
-    s3.body = JSON.stringify({
+    aws.stateBody = JSON.stringify({
       version: 1,
       lastRunAt: '2026-11-25T13:00:00.000Z',
       instances: {
