@@ -1,6 +1,6 @@
 import { ClientName, DeveloperName, InstanceType } from '../contract/names';
 import type { FieldProblem, ProvisionDraft } from '../contract/resolvers';
-import { ClockTime, DaysSpec, Schedule, TimeZoneName } from '../contract/schedule';
+import { ClockTime, DAY_NAMES, DaysSpec, Schedule, TimeZoneName } from '../contract/schedule';
 import { FIELD_ROLES, FIELD_ROLE_LABELS, type FieldRole, type Policy, type Settings } from '../contract/settings';
 import { CostCenter, OS_IDS, OS_LABELS, OsId, type ProvisionRequest } from '../contract/vm-api';
 
@@ -52,7 +52,31 @@ function adfText(node: unknown): string {
  * En and em dashes count as hyphens: the app's own comments and panel write `Mon–Fri`.
  */
 function normaliseDays(raw: string): string {
-  return raw.toUpperCase().replace(/\s*[-\u2013\u2014]\s*/g, '-').replace(/\s*,\s*/g, ',').replace(/\s+/g, ',');
+  return compactDayList(raw.toUpperCase().replace(/\s*[-\u2013\u2014]\s*/g, '-').replace(/\s*,\s*/g, ',').replace(/\s+/g, ','));
+}
+
+/**
+ * A list of single days, as a checkbox or multi-select field holds them (and as the panel writes a
+ * schedule back), in the range form the panel and the comments use: `MON,TUE,WED,THU,FRI,SAT` →
+ * `MON-SAT`, `MON,TUE,WED,FRI` → `MON-WED,FRI`. Runs of three or more days become ranges; anything
+ * else (ranges typed by a person, unknown words) is left as typed.
+ */
+function compactDayList(spec: string): string {
+  const parts = spec.split(',');
+  const index = parts.map((p) => (DAY_NAMES as readonly string[]).indexOf(p));
+  if (parts.length < 3 || index.some((i) => i < 0) || new Set(index).size !== index.length) return spec;
+  const sorted = [...index].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let k = 0; k < sorted.length; ) {
+    let end = k;
+    while (end + 1 < sorted.length && sorted[end + 1] === (sorted[end] as number) + 1) end++;
+    const from = DAY_NAMES[sorted[k] as number] as string;
+    const to = DAY_NAMES[sorted[end] as number] as string;
+    if (end - k >= 2) out.push(`${from}-${to}`);
+    else for (let j = k; j <= end; j++) out.push(DAY_NAMES[sorted[j] as number] as string);
+    k = end + 1;
+  }
+  return out.join(',');
 }
 
 function osFromText(raw: string): string {

@@ -203,12 +203,12 @@ describe('the issue panel in a real browser', () => {
     expect(draft).toContain('09:00');
     expect(draft).toContain('17:00');
     expect(draft).toContain('Asia/Tokyo');
-    expect(draft).toContain('MON,TUE,WED,THU,FRI,SAT');
+    expect(draft).toContain('MON-SAT');
     expect(await page.getByTestId('draft-schedule-kept').count()).toBe(0);
     await page.getByTestId('action-provision').click();
     await waitForState(page, 'pending');
     const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
-    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON,TUE,WED,THU,FRI,SAT', enabled: true });
+    expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {

@@ -7,6 +7,17 @@ const policy = { ...DEFAULT_POLICY, allowedInstanceTypes: ['t3.medium', 't3.larg
 const valid = { cf_client: 'acme-corp', cf_dev: 'jdoe', cf_type: { value: 't3.large' }, cf_os: { value: 'al2023' }, cf_start: '08:00', cf_stop: '17:30', cf_tz: 'America/New_York', cf_days: 'MON-FRI' };
 
 describe('reading the VM request from issue fields', () => {
+  it('reads a checkbox of days (or the panel’s write-back) in range form, and keeps what a person typed', () => {
+    const days = (value: unknown) => {
+      const r = readVmRequest('OPS-1', { ...valid, cf_days: value }, mapping, policy);
+      return r.ok ? r.request.schedule.days : r.problems;
+    };
+    expect(days(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'].map((value) => ({ value })))).toBe('MON-SAT');
+    expect(days(['FRI', 'MON', 'TUE', 'WED'].map((value) => ({ value })))).toBe('MON-WED,FRI');
+    expect(days('MON,WED,FRI')).toBe('MON,WED,FRI');
+    expect(days('sat-mon')).toBe('SAT-MON');
+  });
+
   it('reads a complete, valid request', () => {
     const r = readVmRequest('OPS-1', valid, mapping, policy);
     expect(r).toMatchObject({ ok: true, request: { issueKey: 'OPS-1', client: 'acme-corp', developer: 'jdoe', instanceType: 't3.large', os: 'al2023', schedule: { start: '08:00', stop: '17:30', timezone: 'America/New_York', days: 'MON-FRI', enabled: true } } });

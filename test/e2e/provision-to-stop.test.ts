@@ -112,7 +112,8 @@ describe('provision to stop, through every layer', () => {
         AutoStart: START,
         AutoStop: STOP,
         Timezone: ZONE,
-        AutoDays: ALL_DAYS.join(','),
+        // The issue's checkbox of all seven days, read in range form (src/domain/vm-request.ts).
+        AutoDays: 'MON-SUN',
         JiraIssue: ISSUE.key,
         ManagedBy: 'dev-vm-for-jira',
       }),

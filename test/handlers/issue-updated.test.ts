@@ -50,7 +50,7 @@ describe('a status change into a provision status', () => {
         developer: 'jdoe',
         instanceType: 't3.large',
         os: 'ubuntu-24.04',
-        schedule: { start: '08:30', stop: '18:00', timezone: 'Europe/Berlin', days: 'MON,TUE,WED,THU,FRI', enabled: true },
+        schedule: { start: '08:30', stop: '18:00', timezone: 'Europe/Berlin', days: 'MON-FRI', enabled: true },
         idempotencyKey: 'jira:10042:cl10400',
       },
     });

@@ -226,7 +226,7 @@ describe('actions from the panel', () => {
     // issue's fields counts (the fields are the one source now).
     (api.vms.get(vm.id) as Vm).state = 'terminated';
     const offered = await call(R.panelGet, {}, PEOPLE.assignee);
-    expect(offered.ok && offered.data.draft).toMatchObject({ values: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON,TUE,WED,THU' }, problems: [] });
+    expect(offered.ok && offered.data.draft).toMatchObject({ values: { start: '07:00', stop: '15:00', timezone: 'America/New_York', days: 'MON-THU' }, problems: [] });
     expect(offered.ok && offered.data.draft?.scheduleFromPanel).toBeUndefined();
     fields[FIELD.start] = '09:00';
     const later = await call(R.panelGet, {}, PEOPLE.assignee);
