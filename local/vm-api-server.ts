@@ -8,7 +8,7 @@ import type { IdlePolicy } from '../src/contract/idle-policy';
 import { clientDatabaseName } from '../src/contract/names';
 import { developerClientDbSecretName, developerClientLoginName } from '../infra-cdk/lambda/shared/resource-names';
 import { CONNECTION_TEST_TYPE, EVENT_SOURCE } from '../src/contract/events';
-import { VmApi, matchRoute, selectOperation, type LifecycleUpdate, type ProvisionRequest, type TestDelivery, type Vm, type VmApiOperation } from '../src/contract/vm-api';
+import { VmApi, matchRoute, selectOperation, type CostCenterUpdate, type LifecycleUpdate, type ProvisionRequest, type TestDelivery, type Vm, type VmApiOperation } from '../src/contract/vm-api';
 import { deliver } from '../infra-cdk/lambda/notifier/deliver';
 
 /**
@@ -307,6 +307,17 @@ export async function startVmApiStandIn(opts: VmApiStandInOptions = {}): Promise
           const nextKept = u.keep ? nowIso : keptAt;
           const nextIdle = u.idleStopMinutes === null ? undefined : (u.idleStopMinutes ?? idleStopMinutes);
           const updated: Vm = { ...rest, ...(nextParked ? { parkedAt: nextParked } : {}), ...(nextKept ? { keptAt: nextKept } : {}), ...(nextIdle !== undefined ? { idleStopMinutes: nextIdle } : {}) };
+          vms.set(updated.id, updated);
+          result = updated;
+          break;
+        }
+        case 'updateCostCenter': {
+          // As infra-cdk/lambda/vm-api/operations.ts updateCostCenter: the tag follows, a VM being terminated answers 409.
+          const current = vm as Vm;
+          if (current.state === 'shutting-down' || current.state === 'terminated') throw new ApiError('CONFLICT', `VM ${current.id} is ${current.state}; its cost center can no longer change`);
+          const { costCenter: _old, ...rest } = current;
+          const next = (body as CostCenterUpdate).costCenter;
+          const updated: Vm = { ...rest, ...(next !== null ? { costCenter: next } : {}) };
           vms.set(updated.id, updated);
           result = updated;
           break;

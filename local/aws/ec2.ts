@@ -213,11 +213,13 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
   const httpTokens = p.get('MetadataOptions.HttpTokens') === 'required' ? 'required' : 'optional';
 
   const instanceTags = new Map<string, string>();
+  const volumeTags = new Map<string, string>();
   for (const spec of p.members('TagSpecification')) {
     const type = spec.get('ResourceType');
     if (!type) throw new AwsError('InvalidParameterValue', 'TagSpecification.ResourceType is required');
     const tags = readTags(spec.members('Tag'), true);
     if (type === 'instance') for (const [k, v] of tags) instanceTags.set(k, v);
+    if (type === 'volume') for (const [k, v] of tags) volumeTags.set(k, v);
   }
   if (lt) {
     // EC2 itself tags instances launched from a template with the template id and version.
@@ -251,6 +253,7 @@ function runInstances(p: QueryParams, ctx: ServiceContext): string[] {
       state: 'pending',
       stateTransitionReason: '',
       tags: new Map(instanceTags),
+      rootVolume: { volumeId: hexId('vol'), tags: new Map(volumeTags) },
     };
     schedule(inst, now, ctx, 'pending', 'running');
     state.instances.set(inst.instanceId, inst);
@@ -428,15 +431,17 @@ function createTags(p: QueryParams, ctx: ServiceContext): void {
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const tags = readTags(p.members('Tag'), true);
   if (tags.size === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter tagSet');
-  const instances = requireResources(ids, state);
+  const volumes = requireVolumes(ids, state);
+  const instances = requireResources(ids.filter((id) => !id.startsWith('vol-')), state);
   const refused = ctx.faults.takeInstanceFault('CreateTags', ids);
   if (refused) throw refused;
-  for (const inst of instances) {
-    const merged = new Map([...inst.tags, ...tags]);
+  for (const holder of [...instances, ...volumes]) {
+    const merged = new Map([...holder.tags, ...tags]);
     if (merged.size > 50 + [...merged.keys()].filter((k) => k.startsWith('aws:')).length) {
-      throw new AwsError('TagLimitExceeded', `The maximum number of tags (50) for resource ${inst.instanceId} has been reached.`);
+      throw new AwsError('TagLimitExceeded', `The maximum number of tags (50) for resource ${'instanceId' in holder ? holder.instanceId : holder.volumeId} has been reached.`);
     }
   }
+  for (const vol of volumes) for (const [k, v] of tags) vol.tags.set(k, v);
   for (const inst of instances) {
     const changed = [...tags].filter(([k, v]) => inst.tags.get(k) !== v).map(([k]) => k);
     for (const [k, v] of tags) inst.tags.set(k, v);
@@ -447,8 +452,10 @@ function createTags(p: QueryParams, ctx: ServiceContext): void {
 function deleteTags(p: QueryParams, state: AwsState, now: number): void {
   const ids = p.list('ResourceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
-  const instances = requireResources(ids, state);
+  const volumes = requireVolumes(ids, state);
+  const instances = requireResources(ids.filter((id) => !id.startsWith('vol-')), state);
   const entries = p.members('Tag');
+  for (const vol of volumes) deleteFrom(vol, entries);
   for (const inst of instances) {
     const before = new Set(inst.tags.keys());
     deleteFrom(inst, entries);
@@ -456,7 +463,7 @@ function deleteTags(p: QueryParams, state: AwsState, now: number): void {
   }
 }
 
-function deleteFrom(inst: Ec2Instance, entries: ReturnType<QueryParams['members']>): void {
+function deleteFrom(inst: { readonly tags: Map<string, string> }, entries: ReturnType<QueryParams['members']>): void {
   if (entries.length === 0) {
     // No Tag parameter: EC2 deletes every user tag (aws: tags are not the user's to delete).
     for (const k of [...inst.tags.keys()]) if (!k.startsWith('aws:')) inst.tags.delete(k);
@@ -471,9 +478,20 @@ function deleteFrom(inst: Ec2Instance, entries: ReturnType<QueryParams['members'
   }
 }
 
+/** The root volumes named among `ids` (the stand-in's only volumes); an unknown volume id fails the whole call, as EC2's does. */
+function requireVolumes(ids: readonly string[], state: AwsState): { readonly volumeId: string; readonly tags: Map<string, string> }[] {
+  const out: { readonly volumeId: string; readonly tags: Map<string, string> }[] = [];
+  for (const id of ids.filter((x) => x.startsWith('vol-'))) {
+    const volume = [...state.instances.values()].find((i) => i.rootVolume?.volumeId === id)?.rootVolume;
+    if (!volume) throw new AwsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
+    out.push(volume);
+  }
+  return out;
+}
+
 function requireResources(ids: readonly string[], state: AwsState): Ec2Instance[] {
   const other = ids.find((id) => !id.startsWith('i-'));
-  if (other) throw new AwsError('InvalidID', `The ID '${other}' is not valid (the stand-in tags instances only)`);
+  if (other) throw new AwsError('InvalidID', `The ID '${other}' is not valid (the stand-in tags instances and their root volumes only)`);
   return requireKnownIds(ids, state);
 }
 
@@ -509,6 +527,12 @@ function instanceXml(i: Ec2Instance): string {
     leaf('architecture', 'x86_64'),
     leaf('rootDeviceType', 'ebs'),
     leaf('rootDeviceName', '/dev/xvda'),
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceBlockDeviceMapping.html
+    i.rootVolume
+      ? list('blockDeviceMapping', 'item', [i.rootVolume], (v) =>
+          leaf('deviceName', '/dev/xvda') + node('ebs', leaf('volumeId', v.volumeId), leaf('status', 'attached'), leaf('attachTime', new Date(i.launchTime).toISOString()), leaf('deleteOnTermination', true)),
+        )
+      : '',
     leaf('virtualizationType', 'hvm'),
     leaf('clientToken', i.clientToken ?? ''),
     i.tags.size ? list('tagSet', 'item', [...i.tags], ([k, v]) => leaf('key', k) + leaf('value', v)) : '',

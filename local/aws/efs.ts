@@ -7,7 +7,9 @@ import { hexId, type AccessPoint, type AwsState } from './state';
 /**
  * EFS access points over restJson1: `POST /2015-02-01/access-points`, `GET …?FileSystemId=`,
  * `DELETE …/{id}`, and TagResource (`POST /2015-02-01/resource-tags/{id}`, 200 with an empty body,
- * adding or overwriting the given keys: https://docs.aws.amazon.com/efs/latest/ug/API_TagResource.html).
+ * adding or overwriting the given keys: https://docs.aws.amazon.com/efs/latest/ug/API_TagResource.html)
+ * and UntagResource (`DELETE /2015-02-01/resource-tags/{id}?tagKeys=…`, 200, removing the named
+ * keys: https://docs.aws.amazon.com/efs/latest/ug/API_UntagResource.html).
  * Errors carry `ErrorCode` in the body and the code in x-amzn-ErrorType; a
  * repeated ClientToken answers AccessPointAlreadyExists with the existing id, as EFS does.
  */
@@ -23,6 +25,7 @@ export function efsOperation(req: StandInRequest): string {
   if (req.rawPath === BASE && req.method === 'GET') return 'DescribeAccessPoints';
   if (req.rawPath.startsWith(`${BASE}/`) && req.method === 'DELETE') return 'DeleteAccessPoint';
   if (req.rawPath.startsWith(`${TAGS_BASE}/`) && req.method === 'POST') return 'TagResource';
+  if (req.rawPath.startsWith(`${TAGS_BASE}/`) && req.method === 'DELETE') return 'UntagResource';
   return `${req.method} ${req.rawPath}`;
 }
 
@@ -48,6 +51,15 @@ export function handleEfs(req: StandInRequest, ctx: ServiceContext): StandInResp
       const tags = readTagList(jsonBody(req), 'Tags');
       if (tags.size === 0) throw new AwsError('BadRequest', 'Tags must contain at least one tag.', 400);
       for (const [k, v] of tags) ap.tags.set(k, v);
+      return { status: 200, headers: { 'x-amzn-requestid': req.requestId }, body: '' };
+    }
+    case 'UntagResource': {
+      const id = decodeURIComponent(req.rawPath.slice(TAGS_BASE.length + 1));
+      const ap = ctx.state.accessPoints.get(id);
+      if (!ap) throw notFound(id);
+      const keys = req.query.getAll('tagKeys');
+      if (keys.length === 0) throw new AwsError('BadRequest', 'TagKeys must contain at least one key.', 400);
+      for (const k of keys) ap.tags.delete(k);
       return { status: 200, headers: { 'x-amzn-requestid': req.requestId }, body: '' };
     }
     default:

@@ -47,6 +47,11 @@ export interface Ec2Instance {
   /** Set when it reaches `terminated`; EC2 keeps listing terminated instances for about an hour. */
   terminatedAt?: number;
   readonly tags: Map<string, string>;
+  /**
+   * The EBS root volume RunInstances creates (DeleteOnTermination), with the tags of the request's
+   * `volume` TagSpecification; listed under blockDeviceMapping and taggable by its id like EC2's.
+   */
+  readonly rootVolume?: { readonly volumeId: string; readonly tags: Map<string, string> };
 }
 
 export interface Reservation {

@@ -97,6 +97,8 @@ export interface Stack {
   invoke(functionKey: string, payload: unknown, viewer: Viewer): Promise<unknown>;
   /** A person moves the issue in Jira: Forge sends avi:jira:updated:issue; queued retries are drained. */
   transition(issueKey: string, toStatusId: string): Promise<{ from: string; to: string; queued: number }>;
+  /** A person edits a field in Jira (null clears it): Forge sends avi:jira:updated:issue naming that field; queued retries are drained. */
+  editField(issueKey: string, fieldId: string, value: unknown): Promise<void>;
   /** The reconciler at `now` (real run.ts against AWS), then every new lifecycle event through the notifier. */
   runScheduler(now: Date): Promise<SchedulerRun>;
   /**
@@ -353,6 +355,24 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     return { from, to: toStatusId, queued };
   };
 
+  const editField = async (issueKey: string, fieldId: string, value: unknown) => {
+    const issue = forge.jira.issue(issueKey);
+    const before = issue.fields[fieldId];
+    const name = forge.jira.fields.find((f) => f.id === fieldId)?.name ?? fieldId;
+    if (value === null || value === undefined) delete issue.fields[fieldId];
+    else issue.fields[fieldId] = value; // the person's edit in Jira
+    const text = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    const event = {
+      eventType: 'avi:jira:updated:issue',
+      atlassianId: PEOPLE.developer.accountId,
+      issue: { id: issue.id, key: issue.key, fields: { summary: String(issue.fields.summary ?? '') } },
+      associatedUsers: [{ accountId: PEOPLE.developer.accountId }],
+      changelog: { id: String(++changelogId), items: [{ field: name, fieldtype: 'custom', fieldId, from: null, fromString: text(before), to: null, toString: text(value) }] },
+    };
+    await forge.asInvocation(undefined, () => src.onIssueUpdated(event));
+    await drain();
+  };
+
   // ---- Lifecycle events → notifier (real deliver.ts) → the Lifecycle events URL over HTTP.
   let delivered = 0;
   let deliveredAws = 0;
@@ -449,6 +469,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     settings,
     invoke,
     transition,
+    editField,
     runScheduler,
     deliverAwsEvents,
     webTrigger: (request) => forge.asInvocation(undefined, () => src.onLifecycleEvent(request)),

@@ -1,20 +1,48 @@
 /**
- * On-demand Linux (shared tenancy) prices in USD per hour, per region and instance type, from the
- * AWS EC2 On-Demand pricing page (PRICES_SOURCE; the same figures come from the Price List API:
+ * On-demand Linux (shared tenancy) prices in USD per hour, per region and instance type. The
+ * authority is the AWS Price List API (the EC2 On-Demand pricing page shows the same figures):
  * `aws pricing get-products --region us-east-1 --service-code AmazonEC2 --filters
  * Type=TERM_MATCH,Field=regionCode,Value=<region> Type=TERM_MATCH,Field=instanceType,Value=<type>
  * Type=TERM_MATCH,Field=operatingSystem,Value=Linux Type=TERM_MATCH,Field=tenancy,Value=Shared
- * Type=TERM_MATCH,Field=preInstalledSw,Value=NA Type=TERM_MATCH,Field=capacitystatus,Value=Used`).
+ * Type=TERM_MATCH,Field=preInstalledSw,Value=NA Type=TERM_MATCH,Field=capacitystatus,Value=Used`.
  *
- * Within each of these families an on-demand Linux price doubles with each size step in every
- * region (micro = large/8 … 2xlarge = large×4), so a region's row records the `large` price of
- * each family and the table is derived from it. us-east-1 was read off the page on 2026-11-26;
- * the other regions were entered on PRICES_AS_OF and should be checked against the page (or the
- * command above) when the table is next updated. RHEL adds its licence per hour
- * (RHEL_SURCHARGE_PER_HOUR). Update PRICES_AS_OF with the table.
+ * What is verified, and against what (checked 2026-11-30, without network access to AWS itself):
+ * - us-east-1, every type in PRICED_TYPES: equal to Karpenter's table generated from the Price List
+ *   API ("generated at 2026-01-19T13:23:24Z for us-east-1"), VERIFIED_SOURCE below. That table
+ *   lists every size of these families, and in it every size step doubles the price
+ *   (t3.micro 0.0104 … t3.2xlarge 0.3328, m7i.large 0.1008 / m7i.2xlarge 0.4032), which is the
+ *   rule the other regions' rows rely on. VERIFIED_USD records the cited figures; a test holds the
+ *   table to them.
+ * - Every other region: NOT verified. Those `large` figures were entered from memory by the
+ *   table's author; no primary source (pricing page, Price List API offer file, a generated table)
+ *   for a region other than us-east-1 was found in the reference material searched. A few
+ *   hand-maintained third-party tables agree with eu-west-1 t3.large 0.0912 and m5/m6i.large
+ *   0.107, which is corroboration, not verification. The sizes other than `large` in these rows
+ *   are derived by the size ratio (SIZE_FACTOR); a test holds them to it. Check these rows with
+ *   the command above before relying on them for billing; UNVERIFIED_REGIONS lists them so the
+ *   pages can say so.
+ *
+ * RHEL adds its licence per hour (RHEL_SURCHARGE_PER_HOUR). Update PRICES_AS_OF with the table.
  */
 export const PRICES_AS_OF = '2026-11-30';
 export const PRICES_SOURCE = 'https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, per region)';
+/** The source the us-east-1 row was checked against (Price List API output, generated 2026-01-19). */
+export const VERIFIED_SOURCE =
+  'https://github.com/aws/karpenter-provider-aws/blob/031e72b6099630e960dacb88b48a7e9bb780945f/pkg/providers/pricing/zz_generated.pricing_aws.go';
+/** The cited figures (VERIFIED_SOURCE), region → type → USD per hour; every priced type, every size. */
+export const VERIFIED_USD: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  // prettier-ignore
+  'us-east-1': {
+    't3.micro': 0.0104, 't3.small': 0.0208, 't3.medium': 0.0416, 't3.large': 0.0832, 't3.xlarge': 0.1664, 't3.2xlarge': 0.3328,
+    't3a.medium': 0.0376, 't3a.large': 0.0752, 't3a.xlarge': 0.1504,
+    't4g.medium': 0.0336, 't4g.large': 0.0672, 't4g.xlarge': 0.1344,
+    'm5.large': 0.096, 'm5.xlarge': 0.192, 'm5.2xlarge': 0.384,
+    'm6i.large': 0.096, 'm6i.xlarge': 0.192,
+    'm7i.large': 0.1008, 'm7i.xlarge': 0.2016, 'm7i.2xlarge': 0.4032,
+    'c7i.large': 0.08925, 'c7i.xlarge': 0.1785,
+    'r7i.large': 0.1323, 'r7i.xlarge': 0.2646,
+  },
+};
 
 const FAMILIES = ['t3', 't3a', 't4g', 'm5', 'm6i', 'm7i', 'c7i', 'r7i'] as const;
 type Family = (typeof FAMILIES)[number];
@@ -72,6 +100,8 @@ export const HOURLY_USD_BY_REGION: Readonly<Record<string, Readonly<Record<strin
 /** The region a price is quoted for when the VM's region is not known (the admin page's list). */
 export const REFERENCE_REGION = 'us-east-1';
 export const HOURLY_USD: Readonly<Record<string, number>> = HOURLY_USD_BY_REGION[REFERENCE_REGION] ?? {};
+/** Regions whose figures were not checked against a primary source (see the header). */
+export const UNVERIFIED_REGIONS: readonly string[] = Object.keys(HOURLY_USD_BY_REGION).filter((r) => !(r in VERIFIED_USD));
 export const RHEL_SURCHARGE_PER_HOUR = 0.0288;
 
 /** USD per hour of a VM; undefined when the table has no price for the type in that region. */

@@ -155,6 +155,13 @@ export const LifecycleUpdate = z
   .refine((u) => u.parked !== undefined || u.keep !== undefined || u.idleStopMinutes !== undefined, { message: 'at least one of parked, keep, idleStopMinutes' });
 export type LifecycleUpdate = z.infer<typeof LifecycleUpdate>;
 
+/**
+ * The issue's cost center changed (issue 13): the CostCenter tag of the instance, its volumes and
+ * the developer's EFS access point follows it; `null` (the field was cleared) removes the tag.
+ */
+export const CostCenterUpdate = z.object({ costCenter: CostCenter.nullable() }).strict();
+export type CostCenterUpdate = z.infer<typeof CostCenterUpdate>;
+
 export const RevokeResult = z.object({ client: ClientName, developer: DeveloperName, revoked: z.literal(true) });
 export type RevokeResult = z.infer<typeof RevokeResult>;
 
@@ -254,6 +261,7 @@ export const VmApi = {
   updateSchedule: { method: 'PUT', path: '/vms/{id}/schedule', params: Instance, query: InstanceQuery, body: Schedule, response: Vm, status: 200 },
   keepRunning: { method: 'POST', path: '/vms/{id}/keep-running', params: Instance, query: InstanceQuery, body: KeepRunningRequest, response: Vm, status: 200 },
   updateLifecycle: { method: 'PUT', path: '/vms/{id}/lifecycle', params: Instance, query: InstanceQuery, body: LifecycleUpdate, response: Vm, status: 200 },
+  updateCostCenter: { method: 'PUT', path: '/vms/{id}/cost-center', params: Instance, query: InstanceQuery, body: CostCenterUpdate, response: Vm, status: 200 },
   /** The fleet's idle and stop rules (admin page → one SSM parameter the reconciler reads each run). */
   updatePolicy: { method: 'PUT', path: '/policy', params: Empty, query: Empty, body: IdlePolicy, response: IdlePolicy, status: 200 },
   /**

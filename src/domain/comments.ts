@@ -346,3 +346,16 @@ export function keptDetail(keptAt: string, idleDays: number, timezone: string): 
   const earliest = new Date(Date.parse(keptAt) + idleDays * 86_400_000).toISOString();
   return `Keep this VM: the idle clock was reset, so it is not terminated for idleness before ${formatInZone(earliest, timezone)}`;
 }
+
+/** A cost center the VM could not take: the field is named, the value quoted, what the VM keeps said. */
+export const COST_CENTER_INVALID = 'COST_CENTER_INVALID';
+export function costCenterInvalidComment(fieldLabel: string, fieldId: string, value: string, message: string, vm: Pick<Vm, 'id' | 'costCenter'>): AdfDoc {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  const kept = vm.costCenter ? `keeps its CostCenter tag "${vm.costCenter}"` : 'keeps no CostCenter tag';
+  return doc(
+    panel(
+      'warning',
+      paragraph(strong('The dev VM’s cost center was not changed. '), code(COST_CENTER_INVALID), ': ', strong(fieldLabel), ' ', code(fieldId), `: "${shown}" ${message}. The VM ${vm.id} ${kept} until the field holds a valid value.`),
+    ),
+  );
+}

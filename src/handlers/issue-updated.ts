@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import type { Vm } from '../contract/vm-api';
-import { apiRejectedComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
+import { apiRejectedComment, costCenterInvalidComment, identityRefusedComment, notConfiguredComment, pendingCancelledComment, problemsComment, unparkedComment } from '../domain/comments';
 import { decideStatusAction, findStatusChange } from '../domain/status-change';
-import { DEV_VM_PROPERTY, readDevVmProperty } from '../domain/vm-property';
+import { changedFieldIds, changedFieldName, decideCostCenter } from '../domain/cost-center-change';
+import { DEV_VM_PROPERTY, readDevVmProperty, withKnownUsage } from '../domain/vm-property';
 import { alreadyHandled, provisionKey, transitionKey } from '../domain/provision-policy';
 import { readVmRequest, withKeptSchedule } from '../domain/vm-request';
 import { IssueStatus, userAccountId } from '../adapters/jira-client';
@@ -48,6 +49,8 @@ async function processIssueUpdated(event: unknown, now: Date, svc: VmService): P
     return;
   }
   const { issue, changelog } = parsed.data;
+  const edited = changedFieldIds(changelog).filter((id) => id !== 'status');
+  if (edited.length) await followCostCenter(svc, issue.key, edited, changelog, now.toISOString());
   const change = findStatusChange(changelog);
   if (!change || !changelog) return;
 
@@ -156,5 +159,42 @@ async function unpark(svc: VmService, api: VmApiClient, issueKey: string, prop: 
     if (!(e instanceof VmApiError)) throw e;
     const failure = reportFailure(e, { issueKey, instanceId: vm.id, action: 'unpark' });
     await jira.addComment(issueKey, apiRejectedComment(failure, `The dev VM ${vm.id} could not be unparked; use Unpark in the Dev VM panel.`));
+  }
+}
+
+/**
+ * The mapped cost-center field changed on an issue with a live VM (issue 13): the VM API retags
+ * the instance, its volumes and the developer's EFS home (updateCostCenter, issueKey-checked like
+ * every instance operation), and the app's record takes the new value. Only the VM the app
+ * recorded for this issue is retagged, never an id from the user-writable property. A value that
+ * cannot be a tag gets a comment naming the field; the VM keeps its tag. Repeating it (a
+ * redelivered event) changes nothing: the record already has the value.
+ */
+async function followCostCenter(svc: VmService, issueKey: string, edited: readonly string[], changelog: unknown, nowIso: string): Promise<void> {
+  const { fieldMapping, jira, loadConfig, reportFailure, store, trustedVm, writeProperty } = svc;
+  const fieldId = (await fieldMapping(await store.loadSettings())).costCenter;
+  if (!fieldId || !edited.includes(fieldId)) return;
+  const { api } = await loadConfig();
+  if (!api) return;
+  const fresh = await jira.getIssue('app', issueKey, [fieldId], [DEV_VM_PROPERTY]);
+  const record = readDevVmProperty(fresh.properties?.[DEV_VM_PROPERTY]);
+  if (record.kind === 'unreadable') return; // the status path reports an unreadable record; nothing is retagged blind
+  const prop = record.kind === 'ok' ? record.prop : undefined;
+  const vm = liveOnly((await trustedVm(api, fresh.key, prop, nowIso)).vm);
+  if (!vm) return;
+  const decision = decideCostCenter(fresh.fields[fieldId], vm.costCenter);
+  if (decision.kind === 'unchanged') return;
+  if (decision.kind === 'invalid') {
+    await jira.addComment(fresh.key, costCenterInvalidComment(changedFieldName(changelog, fieldId) ?? 'Cost center', fieldId, decision.value, decision.message, vm));
+    return;
+  }
+  try {
+    const updated = withKnownUsage(await api.call('updateCostCenter', { params: { id: vm.id }, query: { issueKey: fresh.key }, body: { costCenter: decision.costCenter } }), vm);
+    await writeProperty(fresh.key, { ...(prop ?? {}), vm: updated }, nowIso);
+    log.info('cost center retagged', { issueKey: fresh.key, instanceId: vm.id, removed: decision.costCenter === null });
+  } catch (e) {
+    if (!(e instanceof VmApiError)) throw e;
+    const failure = reportFailure(e, { issueKey: fresh.key, instanceId: vm.id, action: 'cost-center' });
+    await jira.addComment(fresh.key, apiRejectedComment(failure, `The cost center of the dev VM ${vm.id} could not be changed; it keeps its CostCenter tag.`));
   }
 }

@@ -238,3 +238,37 @@ test('seeded instances (no API calls) are listed by the SDK paginator like launc
     await big.close();
   }
 });
+
+test('RunInstances creates a root volume with the volume TagSpecification; DescribeInstances lists it and CreateTags/DeleteTags reach it by id', async () => {
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      MinCount: 1,
+      MaxCount: 1,
+      LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '$Latest' },
+      InstanceType: 't3.medium',
+      SubnetId: 'subnet-0aaaabbbbccccdddd',
+      MetadataOptions: { HttpTokens: 'required' },
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'vm-vol' }] },
+        { ResourceType: 'volume', Tags: [{ Key: 'ManagedBy', Value: 'dev-vm-for-jira' }, { Key: 'CostCenter', Value: 'CC-1' }] },
+      ],
+    }),
+  );
+  const id = out.Instances?.[0]?.InstanceId ?? '';
+  const [mapping] = (await describe1(id)).BlockDeviceMappings ?? [];
+  expect(mapping).toMatchObject({ DeviceName: '/dev/xvda', Ebs: { Status: 'attached', DeleteOnTermination: true } });
+  const volumeId = mapping?.Ebs?.VolumeId ?? '';
+  expect(volumeId).toMatch(/^vol-[0-9a-f]{17}$/);
+  const volumeTags = () => Object.fromEntries(aws.state.instances.get(id)?.rootVolume?.tags ?? []);
+  expect(volumeTags()).toEqual({ ManagedBy: 'dev-vm-for-jira', CostCenter: 'CC-1' });
+
+  await ec2.send(new CreateTagsCommand({ Resources: [id, volumeId], Tags: [{ Key: 'CostCenter', Value: 'CC-2' }] }));
+  expect(volumeTags()).toEqual({ ManagedBy: 'dev-vm-for-jira', CostCenter: 'CC-2' });
+  expect((await describe1(id)).Tags).toEqual(expect.arrayContaining([{ Key: 'CostCenter', Value: 'CC-2' }]));
+  await ec2.send(new DeleteTagsCommand({ Resources: [id, volumeId], Tags: [{ Key: 'CostCenter' }] }));
+  expect(volumeTags()).toEqual({ ManagedBy: 'dev-vm-for-jira' });
+
+  const unknown = await ec2.send(new CreateTagsCommand({ Resources: ['vol-0000000000000dead'], Tags: [{ Key: 'CostCenter', Value: 'x' }] })).catch((e: unknown) => e);
+  expect(unknown).toBeInstanceOf(EC2ServiceException);
+  expect((unknown as EC2ServiceException).name).toBe('InvalidVolume.NotFound');
+});

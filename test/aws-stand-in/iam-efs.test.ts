@@ -8,6 +8,7 @@ import {
   FileSystemNotFound,
   paginateDescribeAccessPoints,
   TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-efs';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
@@ -162,4 +163,14 @@ test('TagResource adds or overwrites keys of an access point and keeps the other
   const described = await efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }));
   expect(described.AccessPoints?.[0]?.Tags).toEqual([{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'CostCenter', Value: 'CC-2' }]);
   await expect(efs.send(new TagResourceCommand({ ResourceId: 'fsap-0000000000000dead', Tags: [{ Key: 'CostCenter', Value: 'x' }] }))).rejects.toBeInstanceOf(AccessPointNotFound);
+});
+
+test('UntagResource removes the named keys of an access point and keeps the others, as EFS does; an unknown id is AccessPointNotFound', async () => {
+  const ap = await efs.send(new CreateAccessPointCommand({ ClientToken: 'to-untag', FileSystemId: FS, Tags: [{ Key: 'DeveloperName', Value: 'jdoe' }, { Key: 'CostCenter', Value: 'CC-1' }] }));
+  const id = ap.AccessPointId ?? '';
+  const answer = await efs.send(new UntagResourceCommand({ ResourceId: id, TagKeys: ['CostCenter'] }));
+  expect(answer.$metadata.httpStatusCode).toBe(200);
+  const described = await efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }));
+  expect(described.AccessPoints?.[0]?.Tags).toEqual([{ Key: 'DeveloperName', Value: 'jdoe' }]);
+  await expect(efs.send(new UntagResourceCommand({ ResourceId: 'fsap-0000000000000dead', TagKeys: ['CostCenter'] }))).rejects.toBeInstanceOf(AccessPointNotFound);
 });

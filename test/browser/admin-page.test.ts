@@ -59,6 +59,18 @@ async function choose(page: Page, selectId: string, optionText: string) {
   await page.locator(`#${selectId}-input`).fill(optionText);
   await page.keyboard.press('Enter');
 }
+/** The allowed-type options a search shows, as labelled; the menu is closed again and nothing chosen. */
+async function typeOptions(page: Page, search: string): Promise<string[]> {
+  const input = page.locator('#policy-instanceTypes-input');
+  await input.click();
+  await input.fill(search);
+  const options = page.getByTestId('policy-instanceTypes-row').getByRole('option');
+  await options.first().waitFor();
+  const labels = (await options.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+  await input.fill('');
+  await page.keyboard.press('Escape');
+  return labels;
+}
 const checklist = (page: Page) =>
   page.$$eval('[data-testid="checklist"] li', (items) => items.map((li) => ({ label: (li.textContent ?? '').replace(/ \((done|still to do)\)$/, '').replace(/^[✓○]/, ''), done: li.getAttribute('data-done') === 'true' })));
 
@@ -91,10 +103,21 @@ describe('the admin page in a real browser', () => {
     expect(await page.getByTestId('flag').count()).toBeGreaterThan(0);
     await accessible(page, 'invalid');
 
+    // While the Region is not one the table knows ("Europe", typed above), the allowed types are priced in us-east-1, and each label says so.
+    expect(await typeOptions(page, 'm5.large')).toEqual(['m5.large ($0.0960/h) (us-east-1)']);
+    expect(await text(page, 'policy-instanceTypes-row')).toContain('t3.large ($0.0832/h) (us-east-1)'); // an allowed type's chip
+    expect(await text(page, 'policy-instanceTypes-row')).toContain('On-demand Linux per hour in us-east-1: the table has no prices for Europe.');
+
     // A complete first configuration.
     await page.getByTestId('idleDays').fill(idleDays);
     await page.getByTestId('apiUrl').fill(api.url);
     await page.getByTestId('region').fill(api.region);
+    // The stack's region prices the list (eu-west-1: an unverified row of the table, and the page says so).
+    expect(api.region).toBe('eu-west-1');
+    expect(await typeOptions(page, 'm5.large')).toEqual(['m5.large ($0.1070/h)']);
+    expect(await text(page, 'policy-instanceTypes-row')).toContain('t3.large ($0.0912/h)');
+    expect(await text(page, 'policy-instanceTypes-row')).not.toContain('us-east-1');
+    expect(await text(page, 'policy-instanceTypes-row')).toContain('On-demand Linux per hour in eu-west-1 (price table of 2026-11-30, an estimate not yet checked against AWS).');
     await page.getByTestId('accessKeyId').fill(api.credentials.accessKeyId);
     await page.getByTestId('secretAccessKey').fill(api.credentials.secretAccessKey);
     await page.getByTestId('hmacSecret').fill(HMAC_SECRET);

@@ -99,6 +99,35 @@ const retagAccessPoint = (tags: Record<string, string>, managedBy = MANAGED_BY):
   context: { ...tagContext(tags), 'aws:ResourceTag/ManagedBy': managedBy, 'aws:ResourceTag/DeveloperName': 'jdoe' },
 });
 
+const volume = `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0aaa1111bbbb2222c`;
+/** Retagging an existing volume (operations.ts updateCostCenter): CreateTags/DeleteTags carry the named keys in aws:TagKeys. */
+const retagVolume = (action: 'ec2:CreateTags' | 'ec2:DeleteTags', keys: string[] | undefined, managedBy = MANAGED_BY): SimRequest => ({
+  action,
+  resource: volume,
+  context: { ...(keys ? { 'aws:TagKeys': keys } : {}), [`ec2:ResourceTag/ManagedBy`]: managedBy },
+});
+const untagAccessPoint = (keys: string[], managedBy = MANAGED_BY): SimRequest => ({
+  action: 'elasticfilesystem:UntagResource',
+  resource: accessPoint,
+  context: { 'aws:TagKeys': keys, 'aws:ResourceTag/ManagedBy': managedBy, 'aws:ResourceTag/DeveloperName': 'jdoe' },
+});
+
+describe('the cost center following the issue (updateCostCenter): only the CostCenter key, only this stack\'s volumes and homes', () => {
+  it.each<[string, Decision, SimRequest]>([
+    ['CreateTags CostCenter on this stack\'s volume', 'Allowed', retagVolume('ec2:CreateTags', ['CostCenter'])],
+    ['DeleteTags CostCenter on this stack\'s volume', 'Allowed', retagVolume('ec2:DeleteTags', ['CostCenter'])],
+    ['CreateTags of another key (Owner) on this stack\'s volume', 'ImplicitlyDenied', retagVolume('ec2:CreateTags', ['Owner'])],
+    ['CreateTags of CostCenter and ManagedBy on this stack\'s volume', 'ImplicitlyDenied', retagVolume('ec2:CreateTags', ['CostCenter', 'ManagedBy'])],
+    ['DeleteTags without keys (deletes every tag) on this stack\'s volume', 'ImplicitlyDenied', retagVolume('ec2:DeleteTags', undefined)],
+    ['CreateTags CostCenter on another stack\'s volume', 'ImplicitlyDenied', retagVolume('ec2:CreateTags', ['CostCenter'], 'other-stack')],
+    ['UntagResource CostCenter of this stack\'s home', 'Allowed', untagAccessPoint(['CostCenter'])],
+    ['UntagResource DeveloperName of this stack\'s home', 'ImplicitlyDenied', untagAccessPoint(['DeveloperName'])],
+    ['UntagResource CostCenter of another stack\'s access point', 'ImplicitlyDenied', untagAccessPoint(['CostCenter'], 'other-stack')],
+  ])('%s → %s', async (_case, expected, request) => {
+    expect(await decide(api, request)).toBe(expected);
+  });
+});
+
 describe('CostCenter tag through the VM API role, evaluated', () => {
   it('the tags provision.ts builds are exactly the keys the launch policy allows (CostCenter included)', () => {
     expect(Object.keys(launchTags()).sort()).toEqual([...LAUNCH_TAG_KEYS].sort());

@@ -215,6 +215,21 @@ export class Ec2Gateway {
     await this.client.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: keys.map((Key) => ({ Key })) }));
   }
 
+  /** One CreateTags for several resources (an instance and its volumes): EC2 authorises each resource on its own. */
+  async tagResources(resourceIds: readonly string[], tags: Record<string, string>): Promise<void> {
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (!list.length || !resourceIds.length) return;
+    this.counts.createTags++;
+    await this.client.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: list }));
+  }
+
+  /** One DeleteTags naming the keys (never without them: that would delete every tag). */
+  async untagResources(resourceIds: readonly string[], keys: readonly string[]): Promise<void> {
+    if (!keys.length || !resourceIds.length) return;
+    this.counts.deleteTags++;
+    await this.client.send(new DeleteTagsCommand({ Resources: [...resourceIds], Tags: keys.map((Key) => ({ Key })) }));
+  }
+
   startMany(ids: readonly string[]): Promise<BatchResult> {
     return runBatched(ids, async (chunk) => {
       this.counts.start++;

@@ -2,6 +2,7 @@ import {
   CreateAccessPointCommand,
   DeleteAccessPointCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   paginateDescribeAccessPoints,
   type AccessPointDescription,
   type EFSClient,
@@ -110,6 +111,23 @@ export class EfsGateway {
       return undefined;
     }
     return { accessPointId: keep.AccessPointId, uid, gid };
+  }
+
+  /**
+   * The issue's cost center changed: the developer's home takes the new CostCenter (or loses it,
+   * `null`), as a new request would set it. Answers whether the developer has a home here.
+   */
+  async retagHome(developer: string, costCenter: string | null): Promise<boolean> {
+    const dev = DeveloperName.parse(developer);
+    const mine = (await this.listAll()).filter((ap) => tagOf(ap, Tag.ManagedBy) === this.opts.managedBy && tagOf(ap, Tag.DeveloperName) === dev);
+    for (const ap of mine) {
+      if (!ap.AccessPointId || (tagOf(ap, Tag.CostCenter) ?? null) === costCenter) continue;
+      if (costCenter === null) {
+        // https://docs.aws.amazon.com/efs/latest/ug/API_UntagResource.html
+        await this.client.send(new UntagResourceCommand({ ResourceId: ap.AccessPointId, TagKeys: [Tag.CostCenter] }));
+      } else await this.tagCostCenter(ap.AccessPointId, costCenter);
+    }
+    return mine.length > 0;
   }
 
   /** EFS TagResource: adds or overwrites the key, leaves the other tags (https://docs.aws.amazon.com/efs/latest/ug/API_TagResource.html). */

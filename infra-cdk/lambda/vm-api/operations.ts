@@ -140,6 +140,29 @@ export async function updateLifecycle(deps: VmApiDeps, id: string, issueKey: str
   return vmRecord(deps, withTags(instance, set, remove));
 }
 
+/**
+ * The issue's cost center changed (issue 13): the CostCenter tag of the instance and its EBS
+ * volumes (one CreateTags/DeleteTags for all of them) and of the developer's EFS home follows it,
+ * so Cost Explorer splits what the VM costs from now on by the new value; `null` removes the tag.
+ * IAM lets this role write only that key on volumes and access points (lib/iam/vm-launch.ts,
+ * provisioning-data.ts).
+ */
+export async function updateCostCenter(deps: VmApiDeps, id: string, issueKey: string, costCenter: string | null): Promise<Vm> {
+  const instance = await managed(deps, id, issueKey);
+  if (GONE.has(instance.State?.Name ?? '')) throw new ApiError('CONFLICT', `VM ${id} is ${instance.State?.Name}; its cost center can no longer change`);
+  const volumes = (instance.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId).filter((v): v is string => !!v);
+  const resources = [id, ...volumes];
+  if (costCenter === null) await aws(() => deps.ec2.untagResources(resources, [Tag.CostCenter]));
+  else await aws(() => deps.ec2.tagResources(resources, { [Tag.CostCenter]: costCenter }));
+  const developer = instance.Tags?.find((t) => t.Key === Tag.DeveloperName)?.Value;
+  if (developer) {
+    const efs = await ready(deps.efs);
+    await aws(() => efs.retagHome(developer, costCenter));
+  }
+  deps.annotate?.({ costCenter: costCenter === null ? 'removed' : 'set', volumes: volumes.length });
+  return vmRecord(deps, costCenter === null ? withTags(instance, {}, [Tag.CostCenter]) : withTags(instance, { [Tag.CostCenter]: costCenter }));
+}
+
 /** The admin's idle and stop rules, validated by the contract, into the one parameter the reconciler reads. */
 export async function updatePolicy(deps: VmApiDeps, policy: IdlePolicy): Promise<IdlePolicy> {
   if (!deps.policy) throw new ApiError('NOT_FOUND', 'this VM API keeps no idle policy');

@@ -92,6 +92,7 @@ export const ROUTES: { readonly [Op in VmApiOperation]: Route<Op> } = {
   updateSchedule: (deps, { params, query, body }) => ops.updateSchedule(deps, params.id, query.issueKey, body),
   keepRunning: (deps, { params, query, body }) => ops.keepRunning(deps, params.id, query.issueKey, body),
   updateLifecycle: (deps, { params, query, body }) => ops.updateLifecycle(deps, params.id, query.issueKey, body),
+  updateCostCenter: (deps, { params, query, body }) => ops.updateCostCenter(deps, params.id, query.issueKey, body.costCenter),
   updatePolicy: (deps, { body }) => ops.updatePolicy(deps, body),
   revokeDeveloper: (deps, { params }) => ops.revokeDeveloper(deps, params.client, params.developer),
   sendTestEvent: (deps, { body }) => sendTestEvent(deps, body.nonce),

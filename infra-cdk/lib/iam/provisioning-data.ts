@@ -66,8 +66,9 @@ export class ProvisioningDataPolicy extends Construct {
         // that key only, on this stack's access points only. The key must be present: ForAllValues
         // alone holds for a request without tags (IAM User Guide, "Single-valued vs. multivalued
         // context keys": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+        // UntagResource removes it when the issue's cost center is cleared (operations.ts updateCostCenter).
         sid: 'RetagAccessPointCostCenter',
-        actions: ['elasticfilesystem:TagResource'],
+        actions: ['elasticfilesystem:TagResource', 'elasticfilesystem:UntagResource'],
         resources: [accessPointArns(this)],
         conditions: {
           StringEquals: { [`aws:ResourceTag/${Tag.ManagedBy}`]: props.managedBy },

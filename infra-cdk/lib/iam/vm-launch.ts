@@ -159,6 +159,21 @@ export class LaunchPolicy extends Construct {
           conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' }, ...onlyLaunchTagKeys },
         }),
         new iam.PolicyStatement({
+          // The issue's cost center changed (operations.ts updateCostCenter): the CostCenter key only,
+          // on this stack's volumes only (tagged ManagedBy at launch). The key must be present:
+          // ForAllValues alone holds for a DeleteTags without tags, which deletes every tag (IAM
+          // User Guide, "Single-valued vs. multivalued context keys":
+          // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+          sid: 'RetagVolumeCostCenter',
+          actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+          resources: [ec2Arn(this, 'volume')],
+          conditions: {
+            StringEquals: { [`ec2:ResourceTag/${Tag.ManagedBy}`]: props.managedBy },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [Tag.CostCenter] },
+            Null: { 'aws:TagKeys': 'false' },
+          },
+        }),
+        new iam.PolicyStatement({
           // RunInstances with the profile, and AddRoleToInstanceProfile (which IAM also authorises as PassRole).
           sid: 'PassInstanceRolesToEc2',
           actions: ['iam:PassRole'],
@@ -169,7 +184,7 @@ export class LaunchPolicy extends Construct {
     });
     Validations.of(this.policy).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]', reason: 'New instances have no id yet; RunInstances on instance/* requires ManagedBy/Environment/identity request tags and our launch templates.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Root volumes are created by RunInstances; allowed only with our launch templates (ec2:LaunchTemplate) or as tag-on-create.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Root volumes are created by RunInstances; allowed only with our launch templates (ec2:LaunchTemplate) or as tag-on-create; later only the CostCenter tag of this stack\'s volumes.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'Primary ENIs are created by RunInstances; allowed only with our launch templates, public IPs denied.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'AMIs come from SSM public parameters and change monthly; restricted to Amazon, Canonical and Red Hat owners.' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${props.instanceRolePath.replace(/^\//, '')}*]`, reason: 'Per-developer instance roles are created at run time under this path; PassRole only to ec2.amazonaws.com.' },

@@ -1,6 +1,6 @@
 import Checkbox from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
-import { HOURLY_USD } from '../../../src/contract/prices';
+import { HOURLY_USD_BY_REGION, PRICES_AS_OF, REFERENCE_REGION, UNVERIFIED_REGIONS } from '../../../src/contract/prices';
 import { OS_IDS, OS_LABELS, type OsId } from '../../../src/contract/vm-api';
 import { Section } from '../shared/ui';
 import { ErrorText, SelectRow, TextRow } from './controls';
@@ -12,13 +12,15 @@ export function PolicySection(props: SectionProps) {
   const { settings, update, errors } = props;
   const policy = settings.policy;
   const e = (path: string) => errors[path];
+  const prices = typePrices(settings.region);
   return (
     <Section title="Policy" id="policy-heading">
       <SelectRow
         id="policy-instanceTypes"
         label="Allowed instance types"
         multi
-        options={Object.keys(HOURLY_USD).map((t) => ({ value: t, label: `${t} ($${HOURLY_USD[t]?.toFixed(4)}/h)` }))}
+        options={prices.options}
+        help={prices.help}
         value={policy.allowedInstanceTypes}
         error={e('policy.allowedInstanceTypes')}
         onChange={(v) => update((s) => ({ ...s, policy: { ...s.policy, allowedInstanceTypes: v } }))}
@@ -53,4 +55,20 @@ export function PolicySection(props: SectionProps) {
       />
     </Section>
   );
+}
+
+/**
+ * The allowed-type list priced for the stack's region (the Region setting) when the table knows it;
+ * otherwise at us-east-1 prices, and the label says so, so no one reads a Virginia price as theirs.
+ */
+export function typePrices(region: string | undefined): { options: { value: string; label: string }[]; help: string } {
+  const known = region !== undefined && HOURLY_USD_BY_REGION[region] !== undefined;
+  const quoted = known ? region : REFERENCE_REGION;
+  const table = HOURLY_USD_BY_REGION[quoted] ?? {};
+  const options = Object.entries(table).map(([t, usd]) => ({ value: t, label: known ? `${t} ($${usd.toFixed(4)}/h)` : `${t} ($${usd.toFixed(4)}/h) (${REFERENCE_REGION})` }));
+  const unchecked = UNVERIFIED_REGIONS.includes(quoted) ? ', an estimate not yet checked against AWS' : '';
+  const help = known
+    ? `On-demand Linux per hour in ${quoted} (price table of ${PRICES_AS_OF}${unchecked}).`
+    : `On-demand Linux per hour in ${REFERENCE_REGION}${region ? `: the table has no prices for ${region}` : ': set the Region to see its prices'}.`;
+  return { options, help };
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { view } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
+import { UNVERIFIED_REGIONS } from '../../../src/contract/prices';
 import { FLEET_BULK_MAX, R, type FleetBulkAction, type FleetBulkResult, type FleetRow } from '../../../src/contract/resolvers';
 import { call } from '../shared/api';
 import { monthLabel, usd } from '../shared/format';
@@ -159,6 +160,7 @@ export function FleetApp() {
   const byDeveloper = useMemo(() => totalsBy(shown, 'developer'), [shown]);
   const daily = useMemo(() => dailyByClient(shown), [shown]);
   const regions = useMemo(() => distinct(fleet.rows, (r) => r.region), [fleet.rows]);
+  const unchecked = regions.filter((r) => UNVERIFIED_REGIONS.includes(r));
   const sum = useMemo(() => totalsBy(shown.map((r) => ({ ...r, client: 'all' })), 'client')[0], [shown]);
 
   useEffect(() => {
@@ -206,7 +208,7 @@ export function FleetApp() {
       <h1 style={{ font: token('font.heading.large'), margin: 0 }}>{title}</h1>
       <p style={mutedText} data-testid="fleet-basis">
         {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {meta.pricesAsOf} (
-        {meta.pricesSource}); hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
+        {meta.pricesSource}){unchecked.length ? `, figures for ${unchecked.join(', ')} not yet checked against AWS` : ''}; hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
       </p>
 
       <div style={{ ...row, alignItems: 'flex-end' }} role="group" aria-label="Filters">

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { CostView } from '../../../src/contract/resolvers';
-import { PRICES_SOURCE, hourlyPrice } from '../../../src/contract/prices';
+import { PRICES_SOURCE, UNVERIFIED_REGIONS, hourlyPrice } from '../../../src/contract/prices';
 import { hours, monthLabel, usd } from '../shared/format';
 import { Facts, mutedText, Section } from '../shared/ui';
 
@@ -38,7 +38,8 @@ export function CostSection(props: { cost: CostView | undefined; instanceType: s
             ]}
           />
           <p style={{ ...mutedText, marginBlockEnd: 0 }}>
-            Estimated from AWS on-demand prices in {c.pricesRegion} as of {c.pricesAsOf} ({PRICES_SOURCE}); your bill may differ with discounts.
+            Estimated from AWS on-demand prices in {c.pricesRegion} as of {c.pricesAsOf} ({PRICES_SOURCE})
+            {UNVERIFIED_REGIONS.includes(c.pricesRegion) ? `, figures for ${c.pricesRegion} not yet checked against AWS` : ''}; your bill may differ with discounts.
           </p>
         </>
       )}

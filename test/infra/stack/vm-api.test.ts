@@ -195,6 +195,15 @@ describe('VM API role: IAM, secrets, EFS, state, events', () => {
     ]);
   });
 
+  it('lets the cost center follow the issue with the CostCenter key only: on this stack\'s volumes and homes (issue 13)', () => {
+    const only = { StringEquals: { 'aws:ResourceTag/ManagedBy': MANAGED_BY }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['CostCenter'] }, Null: { 'aws:TagKeys': 'false' } };
+    expect(find('elasticfilesystem:UntagResource').map((st) => st.Condition)).toEqual([only]);
+    const volumeRetag = find('ec2:DeleteTags').filter((st) => JSON.stringify(st.Resource).includes(':volume/'));
+    expect(volumeRetag.map((st) => [st.Action, st.Condition])).toEqual([
+      [['ec2:CreateTags', 'ec2:DeleteTags'], { StringEquals: { 'ec2:ResourceTag/ManagedBy': MANAGED_BY }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['CostCenter'] }, Null: { 'aws:TagKeys': 'false' } }],
+    ]);
+  });
+
   it('reads (not writes) the scheduler state and puts events on the bus', () => {
     // The scheduler's state, and the connection test's reports (POST /test-event).
     expect(find('s3:GetObject').map((st) => JSON.stringify(st.Resource).match(/\/(\w[\w-]*)\/\*/)?.[1])).toEqual(['scheduler', 'connection-tests']);

@@ -108,9 +108,16 @@ describe('tag conditions on every EC2 write', () => {
       const managed = st.Condition?.StringEquals?.['ec2:ResourceTag/ManagedBy'] === MANAGED_BY;
       expect(onLaunch || managed).toBe(true);
       // Either never an identity key, or only the VM's boot-status key (the instance role's signal),
-      // or only the reconciler's own two keys (a schedule error, a deferred stop).
+      // or only the reconciler's own two keys (a schedule error, a deferred stop), or only the
+      // CostCenter of the VM API's volumes (the cost center following the issue, issue 13), with the key required.
       const allowList = JSON.stringify(st.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']);
-      const onlyOwnKeys = allowList === JSON.stringify([Tag.BootStatus]) || allowList === JSON.stringify([Tag.ScheduleError, Tag.StopDeferredUntil]);
+      const costCenterOfVolumes = allowList === JSON.stringify([Tag.CostCenter]);
+      if (costCenterOfVolumes) {
+        expect(resourcesText(st)).toMatch(/:volume\/\*/);
+        expect(resourcesText(st)).not.toMatch(/:instance\//);
+        expect(st.Condition?.Null).toEqual({ 'aws:TagKeys': 'false' });
+      }
+      const onlyOwnKeys = allowList === JSON.stringify([Tag.BootStatus]) || allowList === JSON.stringify([Tag.ScheduleError, Tag.StopDeferredUntil]) || costCenterOfVolumes;
       if (managed && !onlyOwnKeys) expect(st.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual(['ManagedBy', 'DeveloperName', 'ClientName']);
     }
   });

@@ -83,6 +83,41 @@ describe('VM API Lambda against the AWS stand-in', () => {
     expect((res.body as { error: { code: string } }).error.code).toBe('INSUFFICIENT_CAPACITY');
   });
 
+  it('moves the CostCenter tag of the instance, its root volume and the EFS home with the issue, only for the issue the VM was launched for (issue 13)', async () => {
+    const created = Vm.parse(parse(await handler(event('POST', '/vms', { body: { ...body, developer: 'cclee', costCenter: 'CC-1', idempotencyKey: 'issue-20003:changelog-1' } }))).body);
+    aws.settle();
+    const tags = () => {
+      const inst = aws.state.instances.get(created.id);
+      const home = [...aws.state.accessPoints.values()].find((ap) => ap.tags.get('DeveloperName') === 'cclee');
+      return { instance: inst?.tags.get('CostCenter'), volume: inst?.rootVolume?.tags.get('CostCenter'), home: home?.tags.get('CostCenter') };
+    };
+    expect(tags()).toEqual({ instance: 'CC-1', volume: 'CC-1', home: 'CC-1' });
+
+    // The attack: another issue's key (an id copied from elsewhere) is refused as unknown, and nothing is retagged.
+    const foreign = parse(await handler(event('PUT', `/vms/${created.id}/cost-center`, { query: { issueKey: 'OPS-8' }, body: { costCenter: 'CC-EVIL' } })));
+    expect(foreign.status).toBe(404);
+    expect(tags()).toEqual({ instance: 'CC-1', volume: 'CC-1', home: 'CC-1' });
+
+    const createTags = () => aws.state.calls.filter((c) => c.operation === 'CreateTags').length;
+    const before = createTags();
+    const moved = parse(await handler(event('PUT', `/vms/${created.id}/cost-center`, { query: { issueKey: 'OPS-7' }, body: { costCenter: 'CC-2' } })));
+    expect(moved.status).toBe(200);
+    expect(Vm.parse(moved.body).costCenter).toBe('CC-2');
+    expect(tags()).toEqual({ instance: 'CC-2', volume: 'CC-2', home: 'CC-2' });
+    expect(createTags() - before).toBe(1); // one CreateTags for the instance and its volume
+
+    const cleared = parse(await handler(event('PUT', `/vms/${created.id}/cost-center`, { query: { issueKey: 'OPS-7' }, body: { costCenter: null } })));
+    expect(cleared.status).toBe(200);
+    expect(Vm.parse(cleared.body).costCenter).toBeUndefined();
+    expect(tags()).toEqual({ instance: undefined, volume: undefined, home: undefined });
+    // the other tags stay
+    expect(aws.state.instances.get(created.id)?.rootVolume?.tags.get('DeveloperName')).toBe('cclee');
+
+    const invalid = parse(await handler(event('PUT', `/vms/${created.id}/cost-center`, { query: { issueKey: 'OPS-7' }, body: { costCenter: 'CC#1 (R&D)' } })));
+    expect(invalid.status).toBe(400);
+    expect((invalid.body as { error: { field?: string } }).error.field).toBe('costCenter');
+  });
+
   it('answers 404 for an instance id the stand-in does not know', async () => {
     expect(parse(await handler(event('GET', '/vms/i-0123456789abcdef0', { query: { issueKey: 'OPS-7' } }))).status).toBe(404);
   });
