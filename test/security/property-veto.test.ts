@@ -1,0 +1,76 @@
+import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { readDevVmProperty } from '../../src/domain/vm-property';
+import { handleIssueUpdated } from '../../src/handlers/issue-updated';
+import type { ForgeStandIn } from '../../local/forge-runtime';
+import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
+import { STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+
+/**
+ * Attack (review, Jira user with Edit issues): the `dev-vm` issue property is writable by anyone
+ * who may edit the issue. Since unreadable records are refused (6f3d63b), writing a value that
+ * does not parse (here: a "newer version") made the trigger do nothing on a stop or terminate
+ * status, so a developer could keep a VM running after its issue was closed or retired. The app
+ * knows the issue's VM from its own record (KVS vm-owner), which nobody can edit: a stop or
+ * terminate must follow that record, whatever the property says.
+ */
+process.env.DEV_VM_SILENT_LOGS = '1';
+const NOW = new Date('2026-11-26T09:00:00Z');
+
+let api: VmApiStandIn;
+let forge: ForgeStandIn;
+beforeAll(async () => {
+  api = await startVmApiStandIn();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.reset();
+  forge = site([goodIssue({ statusId: STATUS.ready })]);
+  configure(forge, api);
+});
+afterEach(() => {
+  expect(forge.violations()).toEqual([]);
+  forge.uninstall();
+});
+
+const texts = () => forge.jira.commentsOn('OPS-42').map((c) => adfToText(c.body as AdfDoc));
+
+/** A VM provisioned by the app (its own record names it), then the property overwritten by an issue editor. */
+async function vmWithPoisonedProperty(poison: unknown): Promise<string> {
+  await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+  const id = [...api.vms.keys()][0]!;
+  expect(forge.kvs.values.has('vm-owner:OPS-42')).toBe(true);
+  forge.jira.issue('OPS-42').properties.set('dev-vm', poison);
+  forge.jira.comments.length = 0;
+  return id;
+}
+
+describe('an unreadable dev-vm property written by an issue editor', () => {
+  it.each([
+    ['a newer version', { version: 99 }],
+    ['a value that is not a record', 'keep me running'],
+  ])('does not stop a terminate status from terminating the VM the app recorded (%s)', async (_n, poison) => {
+    const id = await vmWithPoisonedProperty(poison);
+    forge.jira.issue('OPS-42').statusId = STATUS.retired;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.retired, '10401'), NOW);
+    expect(api.calls.filter((c) => c.op === 'terminateVm').map((c) => c.path)).toEqual([`/vms/${id}/terminate`]);
+    expect(api.vms.get(id)?.state).not.toBe('running');
+    expect(texts()).toEqual([expect.stringContaining('because the issue moved to Retired')]);
+    // The record is rewritten from the API's answer, so the panel and later events can read it again.
+    expect(readDevVmProperty(forge.jira.property('OPS-42', 'dev-vm'))).toMatchObject({ kind: 'ok', prop: { vm: { id, state: 'shutting-down' } } });
+  });
+
+  it('does not stop a stop status (or the close setting) from stopping and parking the VM the app recorded', async () => {
+    const id = await vmWithPoisonedProperty({ version: 99 });
+    forge.jira.issue('OPS-42').statusId = STATUS.done;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.done, '10402'), NOW);
+    expect(api.calls.filter((c) => c.op === 'stopVm').map((c) => c.path)).toEqual([`/vms/${id}/stop`]);
+    expect(api.calls.filter((c) => c.op === 'updateLifecycle').map((c) => c.body)).toEqual([{ parked: true }]);
+  });
+
+  it('still refuses to provision (the record may hold a request in flight) and says why once', async () => {
+    await vmWithPoisonedProperty({ version: 99 });
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10403'), NOW);
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+    expect(texts()).toEqual([expect.stringMatching(/RECORD_UNREADABLE: .*newer version/s)]);
+  });
+});
