@@ -142,6 +142,8 @@ async function processIssueUpdated(event: unknown, now: Date, svc: VmService): P
   if (!vm) {
     if (prop?.pending) {
       // A queued retry would otherwise launch a VM for an issue that was just parked or closed.
+      // Recorded in app storage first: the property's word alone can be written back by an editor.
+      await svc.store.cancelQueuedProvision(prop.pending.request.idempotencyKey);
       await writeProperty(fresh.key, { ...prop, pending: undefined }, nowIso);
       await jira.addComment(fresh.key, pendingCancelledComment(status.success ? status.data.name : undefined));
       log.info('queued provision request cancelled by a status change', { issueKey: issue.key, action });

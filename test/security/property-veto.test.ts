@@ -1,6 +1,7 @@
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { readDevVmProperty } from '../../src/domain/vm-property';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
+import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
@@ -72,5 +73,39 @@ describe('an unreadable dev-vm property written by an issue editor', () => {
     await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10403'), NOW);
     expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
     expect(texts()).toEqual([expect.stringMatching(/RECORD_UNREADABLE: .*newer version/s)]);
+  });
+});
+
+/**
+ * Attack (Jira user with Edit issues): a provision request queued for retry (the stack was down) is
+ * cancelled when the issue enters a stop or terminate status. The cancellation lived only in the
+ * property (its `pending` cleared), so an issue editor could write the old `pending` back and the
+ * queued retry launched a VM for the closed issue.
+ */
+describe('a queued provision request cancelled by a status change', () => {
+  it('stays cancelled when an issue editor writes the pending request back into the property', async () => {
+    api.mode = 'down';
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    expect(forge.queue).toHaveLength(1);
+    const withPending = forge.jira.property('OPS-42', 'dev-vm') as { pending?: unknown };
+    expect(withPending.pending).toBeDefined();
+    forge.jira.issue('OPS-42').statusId = STATUS.retired;
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.ready, STATUS.retired, '10401'), NOW);
+    expect((forge.jira.property('OPS-42', 'dev-vm') as { pending?: unknown }).pending).toBeUndefined();
+    // The editor restores the request the status change cancelled.
+    forge.jira.issue('OPS-42').properties.set('dev-vm', withPending);
+    api.mode = 'up';
+    await forge.drainQueue((e) => handleQueueEvent(e, NOW));
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(0);
+    expect(api.vms.size).toBe(0);
+  });
+
+  it('a queued retry nobody cancelled is still sent', async () => {
+    api.mode = 'down';
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    api.mode = 'up';
+    await forge.drainQueue((e) => handleQueueEvent(e, NOW));
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+    expect(api.vms.size).toBe(1);
   });
 });
