@@ -1,10 +1,12 @@
+import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
 import { readDevVmProperty } from '../../src/domain/vm-property';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
-import type { ForgeStandIn } from '../../local/forge-runtime';
+import { panelResolver } from '../../src/handlers/panel-resolvers';
+import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { PEOPLE, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
 
 /**
  * Attack (review, Jira user with Edit issues): the `dev-vm` issue property is writable by anyone
@@ -107,5 +109,34 @@ describe('a queued provision request cancelled by a status change', () => {
     await forge.drainQueue((e) => handleQueueEvent(e, NOW));
     expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
     expect(api.vms.size).toBe(1);
+  });
+});
+
+/**
+ * Attack (Jira user with Edit issues, not the VM's people): writing an unreadable dev-vm property
+ * on a colleague's issue made the panel answer RECORD_UNREADABLE, so its assignee could neither
+ * stop nor terminate the VM nor use Keep this VM (and the idle reaper then terminated it). The VM
+ * the app recorded itself is shown and acted on; the record is put back from the API's answer.
+ */
+describe('the panel on an issue whose property an editor made unreadable', () => {
+  async function panel<N extends ResolverName>(name: N, payload: unknown, accountId: string): Promise<ResolverResult<N>> {
+    const raw = await forge.invokeResolver(panelResolver as unknown as ResolverHandler, name, payload, { accountId, issueKey: 'OPS-42' });
+    const parsed = resultOf(Resolvers[name].result).safeParse(raw);
+    if (!parsed.success) throw new Error(`resolver ${name} answered outside the contract: ${JSON.stringify(raw).slice(0, 400)}`);
+    return parsed.data as ResolverResult<N>;
+  }
+
+  it('shows the VM the app recorded, puts it back on the issue, and lets the assignee stop it', async () => {
+    const id = await vmWithPoisonedProperty({ version: 99 });
+    expect(await panel(R.panelGet, {}, PEOPLE.assignee)).toMatchObject({ ok: true, data: { vm: { id }, canAct: true } });
+    expect(readDevVmProperty(forge.jira.property('OPS-42', 'dev-vm'))).toMatchObject({ kind: 'ok', prop: { vm: { id } } });
+    expect(await panel(R.panelStop, {}, PEOPLE.assignee)).toMatchObject({ ok: true, data: { vm: { id, state: 'stopping' } } });
+    expect(api.calls.filter((c) => c.op === 'stopVm').map((c) => c.path)).toEqual([`/vms/${id}/stop`]);
+  });
+
+  it('still refuses Provision while the recorded VM lives', async () => {
+    await vmWithPoisonedProperty('garbage');
+    expect(await panel(R.panelProvision, {}, PEOPLE.assignee)).toMatchObject({ ok: false });
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
   });
 });
