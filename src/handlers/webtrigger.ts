@@ -3,7 +3,7 @@ import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
-import { decideLifecycleEvent } from '../domain/lifecycle-events';
+import { decideLifecycleEvent, withoutContradictedFacts } from '../domain/lifecycle-events';
 import { DEV_VM_PROPERTY, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
@@ -141,7 +141,8 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
     await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
     return;
   }
-  const prop: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : {};
+  const recorded = await svc.store.loadVmOwner(event.issueKey);
+  const prop: Omit<DevVmProperty, 'updatedAt'> = withoutContradictedFacts(record.kind === 'ok' ? record.prop : {}, recorded?.instanceId, Date.parse(nowIso));
   const ids = { eventId: event.id, issueKey: event.issueKey };
   const decision = decideLifecycleEvent(event, prop);
   switch (decision.kind) {

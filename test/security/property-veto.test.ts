@@ -1,12 +1,15 @@
 import { R, Resolvers, resultOf, type ResolverName, type ResolverResult } from '../../src/contract/resolvers';
+import { randomUUID } from 'node:crypto';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { signEvent } from '../../src/domain/hmac';
 import { readDevVmProperty } from '../../src/domain/vm-property';
 import { handleIssueUpdated } from '../../src/handlers/issue-updated';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
+import { handleLifecycleEvent } from '../../src/handlers/webtrigger';
 import { panelResolver } from '../../src/handlers/panel-resolvers';
 import type { ForgeStandIn, ResolverHandler } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
-import { PEOPLE, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
+import { HMAC_SECRET, PEOPLE, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
 
 /**
  * Attack (review, Jira user with Edit issues): the `dev-vm` issue property is writable by anyone
@@ -138,5 +141,42 @@ describe('the panel on an issue whose property an editor made unreadable', () =>
     await vmWithPoisonedProperty('garbage');
     expect(await panel(R.panelProvision, {}, PEOPLE.assignee)).toMatchObject({ ok: false });
     expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+  });
+});
+
+/**
+ * Attack (Jira user with Edit issues, on a colleague's issue): the idle warning (the VM will be
+ * terminated unless used or kept) was decided against the property alone. Writing another live VM
+ * id into it, or a last observation dated in the future, made the web trigger drop the warning as
+ * "a previous instance" or "older", so the VM was terminated without its people being told.
+ */
+describe('the idle warning when an editor has rewritten the property', () => {
+  async function idleWarning(id: string): Promise<number> {
+    const body = JSON.stringify({
+      id: randomUUID(), type: 'vm.idle-warning', time: NOW.toISOString(), instanceId: id, issueKey: 'OPS-42', client: 'acme-corp', developer: 'jdoe',
+      cause: 'idle-reaper', terminateAt: '2026-12-03T09:00:00Z', observedAt: NOW.toISOString(), sequence: 0,
+    });
+    const { timestamp, signature } = signEvent(HMAC_SECRET, body, NOW);
+    return (await handleLifecycleEvent({ method: 'POST', headers: { 'X-DevVm-Timestamp': [timestamp], 'X-DevVm-Signature': [signature] }, body }, NOW)).statusCode;
+  }
+  const stored = () => forge.jira.property('OPS-42', 'dev-vm') as { vm: { id: string } & Record<string, unknown> } & Record<string, unknown>;
+
+  it('is posted although the property names another live VM', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    const real = stored();
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { ...real, vm: { ...real.vm, id: 'i-0fffffffffffffff0' } });
+    forge.jira.comments.length = 0;
+    expect(await idleWarning(id)).toBe(200);
+    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03/)]);
+  });
+
+  it('is posted although the property carries a last observation dated in the future', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { ...stored(), lastObservation: { instanceId: id, observedAt: '2099-01-01T00:00:00.000Z', sequence: 0 } });
+    forge.jira.comments.length = 0;
+    expect(await idleWarning(id)).toBe(200);
+    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03/)]);
   });
 });
