@@ -142,7 +142,7 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
     return;
   }
   const recorded = await svc.store.loadVmOwner(event.issueKey);
-  const prop: Omit<DevVmProperty, 'updatedAt'> = withoutContradictedFacts(record.kind === 'ok' ? record.prop : {}, recorded?.instanceId, Date.parse(nowIso));
+  const prop: Omit<DevVmProperty, 'updatedAt'> = withoutContradictedFacts(record.kind === 'ok' ? record.prop : {}, recorded, Date.parse(nowIso));
   const ids = { eventId: event.id, issueKey: event.issueKey };
   const decision = decideLifecycleEvent(event, prop);
   switch (decision.kind) {
@@ -168,6 +168,7 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
   }
   const { vm, firstRun, readyAnnounced, announce } = decision;
   const updated = await writeProperty(event.issueKey, decision.record, nowIso);
+  if (firstRun && recorded?.instanceId === event.instanceId) await svc.store.saveVmOwner(event.issueKey, { ...recorded, writeBackDone: true });
   // The comment shows the merged VM (with the database lines known from provisioning).
   const settings = announce === 'unless-silent' || announce === 'if-asked' ? await svc.store.loadSettings() : undefined;
   const silent =

@@ -132,14 +132,16 @@ describe('what a lifecycle event means for the issue’s record', () => {
   it('drops from the issue property what the app’s own record or the clock contradicts, and nothing else', () => {
     const observed = (observedAt: string) => ({ instanceId: vm.id, observedAt, sequence: 0 });
     const prop = { vm, lastObservation: observed('2026-11-26T09:59:00Z') };
-    expect(withoutContradictedFacts(prop, vm.id, NOW.getTime())).toBe(prop);
+    const recorded = { instanceId: vm.id, recordedAt: '2026-11-20T08:00:00Z' };
+    expect(withoutContradictedFacts(prop, recorded, NOW.getTime())).toBe(prop);
     expect(withoutContradictedFacts(prop, undefined, NOW.getTime())).toBe(prop);
-    expect(withoutContradictedFacts(prop, 'i-0ffff0000ffff0000', NOW.getTime())).toEqual({ ...prop, vm: undefined });
+    expect(withoutContradictedFacts(prop, { ...recorded, instanceId: 'i-0ffff0000ffff0000' }, NOW.getTime())).toEqual({ ...prop, vm: undefined });
+    expect(withoutContradictedFacts(prop, { ...recorded, writeBackDone: true }, NOW.getTime())).toEqual({ ...prop, provisionedWriteBackDone: true });
     // Within the events' clock skew (5 minutes) a later observation is the sender's clock; beyond it, forged.
     const skewed = { vm, lastObservation: observed('2026-11-26T10:04:00Z') };
-    expect(withoutContradictedFacts(skewed, vm.id, NOW.getTime())).toBe(skewed);
-    expect(withoutContradictedFacts({ vm, lastObservation: observed('2099-01-01T00:00:00Z') }, vm.id, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
-    expect(withoutContradictedFacts({ vm, lastObservation: observed('not a time') }, vm.id, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
+    expect(withoutContradictedFacts(skewed, recorded, NOW.getTime())).toBe(skewed);
+    expect(withoutContradictedFacts({ vm, lastObservation: observed('2099-01-01T00:00:00Z') }, recorded, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
+    expect(withoutContradictedFacts({ vm, lastObservation: observed('not a time') }, recorded, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
   });
 
   it('moves the known VM to the event’s state, and keeps database lines the scheduler does not know', () => {

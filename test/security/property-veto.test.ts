@@ -180,3 +180,34 @@ describe('the idle warning when an editor has rewritten the property', () => {
     expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03/)]);
   });
 });
+
+/**
+ * Attack (Jira user with Edit issues): the workflow write-back on a VM's first `running` moves the
+ * issue to the "provisioned" status and fills the write-back fields AS THE APP. Whether a running
+ * was the first was read from the property (provisionedWriteBackDone), so an editor who removed it
+ * had the app move the issue back to Provisioned on the next daily start: a transition the editor
+ * may not be allowed to make, done with the app's rights.
+ */
+describe('the first-run write-back when an editor has rewritten the property', () => {
+  async function running(id: string, observedAt: string): Promise<number> {
+    const body = JSON.stringify({ id: randomUUID(), type: 'vm.running', time: observedAt, instanceId: id, issueKey: 'OPS-42', client: 'acme-corp', developer: 'jdoe', cause: 'schedule', state: 'running', observedAt, sequence: 0 });
+    const { timestamp, signature } = signEvent(HMAC_SECRET, body, NOW);
+    return (await handleLifecycleEvent({ method: 'POST', headers: { 'X-DevVm-Timestamp': [timestamp], 'X-DevVm-Signature': [signature] }, body }, NOW)).statusCode;
+  }
+  const transitions = () => forge.jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'));
+
+  it('runs once per VM, whatever the property says afterwards', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    expect(await running(id, '2026-11-26T08:58:00.000Z')).toBe(200);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.provisioned);
+    expect(transitions()).toHaveLength(1);
+    // The issue moves on; an editor strips the marker.
+    forge.jira.issue('OPS-42').statusId = STATUS.inUse;
+    const { provisionedWriteBackDone: _done, ...stripped } = forge.jira.property('OPS-42', 'dev-vm') as Record<string, unknown>;
+    forge.jira.issue('OPS-42').properties.set('dev-vm', stripped);
+    expect(await running(id, '2026-11-26T08:59:00.000Z')).toBe(200);
+    expect(transitions()).toHaveLength(1);
+    expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.inUse);
+  });
+});
