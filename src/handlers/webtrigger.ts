@@ -135,14 +135,26 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
   const issue = await jira.getIssue('app', event.issueKey, ['status', 'assignee'], [DEV_VM_PROPERTY]);
   const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
   const record = readDevVmProperty(rawRecord);
+  const recorded = await svc.store.loadVmOwner(event.issueKey);
   if (record.kind === 'unreadable') {
     // Writing the event's VM over it would drop what the record held (a pending request, the
-    // provision key); the event is answered (a retry would find the same record) and the issue says why.
-    await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
-    return;
+    // provision key); the event is answered (a retry would find the same record) and the issue
+    // says why. Unless the event is of the VM the app recorded itself: then the issue has its VM,
+    // and an unreadable copy (any editor can write one) must not silence e.g. the idle warning.
+    if (recorded?.instanceId !== event.instanceId) {
+      await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
+      return;
+    }
+    log.warn('issue record unreadable; the event of the VM the app recorded replaces it', { eventId: event.id, issueKey: event.issueKey, reason: record.reason });
   }
-  const recorded = await svc.store.loadVmOwner(event.issueKey);
-  const prop: Omit<DevVmProperty, 'updatedAt'> = withoutContradictedFacts(record.kind === 'ok' ? record.prop : {}, recorded, Date.parse(nowIso));
+  // An unreadable copy cannot say whether the write-back was done: it is taken as done, so that
+  // rewriting the property never has the app move the issue to the "provisioned" status again.
+  const read: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : record.kind === 'unreadable' ? { provisionedWriteBackDone: true } : {};
+  if (recorded?.instanceId === event.instanceId && !recorded.writeBackDone && record.kind === 'ok' && record.prop.provisionedWriteBackDone) {
+    // A VM recorded before the app kept writeBackDone itself: taken over from the copy once.
+    await svc.store.saveVmOwner(event.issueKey, { ...recorded, writeBackDone: true });
+  }
+  const prop = withoutContradictedFacts(read, recorded, Date.parse(nowIso));
   const ids = { eventId: event.id, issueKey: event.issueKey };
   const decision = decideLifecycleEvent(event, prop);
   switch (decision.kind) {

@@ -171,6 +171,16 @@ describe('the idle warning when an editor has rewritten the property', () => {
     expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03/)]);
   });
 
+  it('is posted although the property was made unreadable, and the record is put back', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { version: 99 });
+    forge.jira.comments.length = 0;
+    expect(await idleWarning(id)).toBe(200);
+    expect(texts()).toEqual([expect.stringMatching(/will be terminated on 2026-12-03/)]);
+    expect(readDevVmProperty(forge.jira.property('OPS-42', 'dev-vm')).kind).toBe('ok');
+  });
+
   it('is posted although the property carries a last observation dated in the future', async () => {
     await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
     const id = [...api.vms.keys()][0]!;
@@ -209,5 +219,32 @@ describe('the first-run write-back when an editor has rewritten the property', (
     expect(await running(id, '2026-11-26T08:59:00.000Z')).toBe(200);
     expect(transitions()).toHaveLength(1);
     expect(forge.jira.issue('OPS-42').statusId).toBe(STATUS.inUse);
+  });
+
+  it('runs no second time when the property is made unreadable', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    expect(await running(id, '2026-11-26T08:58:00.000Z')).toBe(200);
+    forge.jira.issue('OPS-42').statusId = STATUS.inUse;
+    forge.jira.issue('OPS-42').properties.set('dev-vm', { version: 99 });
+    expect(await running(id, '2026-11-26T08:59:00.000Z')).toBe(200);
+    expect(transitions()).toHaveLength(1);
+  });
+
+  it('a VM recorded before the app kept the write-back itself: taken over from the property at its next event', async () => {
+    await handleIssueUpdated(statusChangedEvent({ id: '10042', key: 'OPS-42' }, STATUS.inProgress, STATUS.ready, '10400'), NOW);
+    const id = [...api.vms.keys()][0]!;
+    expect(await running(id, '2026-11-26T08:58:00.000Z')).toBe(200);
+    const owner = forge.kvs.values.get('vm-owner:OPS-42')!;
+    const { writeBackDone, ...older } = owner.value as Record<string, unknown>;
+    expect(writeBackDone).toBe(true);
+    forge.kvs.values.set('vm-owner:OPS-42', { ...owner, value: older });
+    expect(await running(id, '2026-11-26T08:59:00.000Z')).toBe(200);
+    expect((forge.kvs.values.get('vm-owner:OPS-42')!.value as Record<string, unknown>).writeBackDone).toBe(true);
+    forge.jira.issue('OPS-42').statusId = STATUS.inUse;
+    const { provisionedWriteBackDone: _done, ...stripped } = forge.jira.property('OPS-42', 'dev-vm') as Record<string, unknown>;
+    forge.jira.issue('OPS-42').properties.set('dev-vm', stripped);
+    expect(await running(id, '2026-11-26T09:00:00.000Z')).toBe(200);
+    expect(transitions()).toHaveLength(1);
   });
 });
