@@ -141,6 +141,20 @@ export async function claimNotice(key: string, ttlDays: number): Promise<boolean
 }
 
 /**
+ * Queued provision requests a status change cancelled (issue-updated.ts), by idempotency key. The
+ * queued retry checks here as well as the issue property: anyone who may edit the issue can write
+ * the property's `pending` back, which alone would revive a cancelled request. The TTL outlasts
+ * the queue's redeliveries (up to 24 hours for a consumer that fails).
+ */
+const CANCELLED_PROVISION_DAYS = 2;
+export async function cancelQueuedProvision(idempotencyKey: string): Promise<void> {
+  await kvs.set(`cancelled-provision:${idempotencyKey}`, true, { ttl: { value: CANCELLED_PROVISION_DAYS, unit: 'DAYS' } });
+}
+export async function isQueuedProvisionCancelled(idempotencyKey: string): Promise<boolean> {
+  return (await kvs.get<unknown>(`cancelled-provision:${idempotencyKey}`)) === true;
+}
+
+/**
  * Cached values (Jira's field list, the app's own fields) with their expiry stored IN the value:
  * KVS deletes an expired key lazily, up to 48 hours after its TTL, and reads may still return it
  * (https://developer.atlassian.com/platform/forge/storage-reference/kvs-api/), so the TTL only

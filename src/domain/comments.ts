@@ -117,7 +117,7 @@ export function unreadableRecordComment(reason: string): AdfDoc {
 
 /** The cause shown in the panel and in the comment. */
 export function unreadableRecordCause(reason: string): string {
-  return `The app’s record of this issue’s dev VM (issue property dev-vm) cannot be read: ${reason}. Until it is repaired the app neither provisions, stops nor terminates a VM for this issue, so it cannot launch a second one. A Jira administrator can check the issue’s VM on the Dev VM fleet page.`;
+  return `The app’s record of this issue’s dev VM (issue property dev-vm) cannot be read: ${reason}. Until it is repaired the app provisions no VM for this issue, so it cannot launch a second one (a VM the app recorded itself is still stopped, terminated and reported on). A Jira administrator can check the issue’s VM on the Dev VM fleet page.`;
 }
 export const RECORD_UNREADABLE = 'RECORD_UNREADABLE';
 

@@ -1,6 +1,7 @@
-import { STATE_OF_EVENT, type LifecycleEvent } from '../contract/events';
+import { MAX_SKEW_SECONDS, STATE_OF_EVENT, type LifecycleEvent } from '../contract/events';
 import type { Vm, VmState } from '../contract/vm-api';
 import { isOlderThan, observationOf } from './observation';
+import type { VmOwnerRecord } from './ownership';
 import type { DevVmProperty } from './vm-property';
 
 /**
@@ -97,6 +98,29 @@ export type EventDecision =
   | { kind: 'boot-already-applied' }
   | { kind: 'boot'; vm: Vm | undefined; record: Stored }
   | { kind: 'state'; vm: Vm | undefined; record: Stored; firstRun: boolean; readyAnnounced: boolean; announce: Announce };
+
+/**
+ * The issue's record is a property anyone who may edit the issue can write, so before an event is
+ * decided against it, what the app's own record or the clock contradicts is dropped: a VM other
+ * than the one the app recorded for the issue (vm-owner; it would make the event "a previous
+ * instance"), and a last observation later than now plus the events' clock skew (it would make
+ * every event "older"). Either would silence the idle warning and let a VM be terminated
+ * unannounced. A first-run write-back the app recorded stays done (else the app would move the
+ * issue to the "provisioned" status again, with its own rights, on the next start).
+ */
+export function withoutContradictedFacts(prop: Stored, recorded: VmOwnerRecord | undefined, nowMs: number): Stored {
+  const foreignVm = recorded !== undefined && prop.vm !== undefined && prop.vm.id !== recorded.instanceId;
+  const observedAt = prop.lastObservation ? Date.parse(prop.lastObservation.observedAt) : undefined;
+  const futureObservation = observedAt !== undefined && !(observedAt <= nowMs + MAX_SKEW_SECONDS * 1000);
+  const writeBackForgotten = recorded?.writeBackDone === true && !prop.provisionedWriteBackDone;
+  if (!foreignVm && !futureObservation && !writeBackForgotten) return prop;
+  return {
+    ...prop,
+    ...(foreignVm ? { vm: undefined } : {}),
+    ...(futureObservation ? { lastObservation: undefined } : {}),
+    ...(writeBackForgotten ? { provisionedWriteBackDone: true } : {}),
+  };
+}
 
 /**
  * What a lifecycle event does to the issue's record (`prop`, as read and readable): one decision

@@ -14,6 +14,12 @@ export const VmOwnerRecord = z.object({
   instanceId: InstanceId,
   /** When the VM API answered the provision request for this issue (or the legacy VM was verified). */
   recordedAt: z.string(),
+  /**
+   * The workflow write-back of this VM's first `running` was done (webtrigger.ts). Kept here as
+   * well as in the property, where an editor could remove it and have the app, with its own
+   * rights, move the issue to the "provisioned" status again.
+   */
+  writeBackDone: z.literal(true).optional(),
 });
 export type VmOwnerRecord = z.infer<typeof VmOwnerRecord>;
 

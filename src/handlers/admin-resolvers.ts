@@ -109,7 +109,10 @@ async function sendIdlePolicyOf(svc: VmService): Promise<void> {
   const { api, settings } = await svc.loadConfig();
   if (!api) return;
   const policy = idlePolicyOf(settings);
-  if (JSON.stringify(await svc.store.loadSentIdlePolicy()) === JSON.stringify(policy)) return;
+  // What was sent is remembered with the stack it went to: another stack (API URL or region) has
+  // its own parameter, which holds the stack's defaults until the rules are sent there.
+  const sent = { apiUrl: settings.apiUrl, region: settings.region, policy };
+  if (JSON.stringify(await svc.store.loadSentIdlePolicy()) === JSON.stringify(sent)) return;
   try {
     await api.call('updatePolicy', { body: policy });
   } catch (e) {
@@ -117,7 +120,7 @@ async function sendIdlePolicyOf(svc: VmService): Promise<void> {
     const f = svc.reportFailure(e, { operation: 'updatePolicy' });
     throw new ResolverError('UPSTREAM_FAILED', `Settings saved, but the idle and stop rules did not reach the AWS stack: ${f.cause} The reconciler keeps its current rules; saving again sends them. Reference ${f.ref}.`, 'idle', f.code);
   }
-  await svc.store.saveSentIdlePolicy(policy);
+  await svc.store.saveSentIdlePolicy(sent);
   log.info('idle policy sent to the VM API', { idleStopMinutes: policy.idleStopMinutes, idleDays: policy.idleDays });
 }
 

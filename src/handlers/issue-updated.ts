@@ -71,14 +71,23 @@ async function processIssueUpdated(event: unknown, now: Date, svc: VmService): P
   const action = decideStatusAction(change, lists, settings.onClose, category);
   const rawRecord = fresh.properties?.[DEV_VM_PROPERTY];
   const record = readDevVmProperty(rawRecord);
+  const nowIso = now.toISOString();
   if (record.kind === 'unreadable') {
-    // Unknown is not "no VM": provisioning now could launch a second one, and a stop or terminate
-    // would overwrite the record. Nothing is done until it is repaired.
-    if (action !== 'none') await noticeUnreadableRecord(fresh.key, rawRecord, record.reason, action);
+    // Anyone who may edit the issue can write the property, so an unreadable one must not veto a
+    // stop or terminate: the VM the app recorded itself (vm-owner, not user-writable) is acted on,
+    // and the record is rewritten from what the API answers. Provisioning stays refused: unknown
+    // is not "no VM", and a second one could be launched.
+    const recorded = (action === 'stop' || action === 'terminate') && api ? liveOnly((await trustedVm(api, fresh.key, undefined, nowIso)).vm) : undefined;
+    if (!recorded || !api || (action !== 'stop' && action !== 'terminate')) {
+      if (action !== 'none') await noticeUnreadableRecord(fresh.key, rawRecord, record.reason, action);
+      return;
+    }
+    log.warn('issue record unreadable; acting on the VM the app recorded', { issueKey: fresh.key, action, reason: record.reason });
+    if (action === 'stop' && recorded.parkedAt) return;
+    await statusDrivenAction(api, fresh.key, action, {}, recorded, status.success ? status.data.name : undefined, nowIso);
     return;
   }
   const prop = record.kind === 'ok' ? record.prop : undefined;
-  const nowIso = now.toISOString();
   if (action === 'none') {
     // Reopened (out of a done category into a status no list names): the issue's own VM, if parked, is unparked.
     if (category === undefined || category === 'done' || !api) return;
@@ -136,6 +145,8 @@ async function processIssueUpdated(event: unknown, now: Date, svc: VmService): P
   if (!vm) {
     if (prop?.pending) {
       // A queued retry would otherwise launch a VM for an issue that was just parked or closed.
+      // Recorded in app storage first: the property's word alone can be written back by an editor.
+      await svc.store.cancelQueuedProvision(prop.pending.request.idempotencyKey);
       await writeProperty(fresh.key, { ...prop, pending: undefined }, nowIso);
       await jira.addComment(fresh.key, pendingCancelledComment(status.success ? status.data.name : undefined));
       log.info('queued provision request cancelled by a status change', { issueKey: issue.key, action });

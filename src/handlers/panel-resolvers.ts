@@ -64,12 +64,17 @@ async function loadPanel(svc: VmService, caller: CallerContext, now: Date, refre
   const decision = decideCanAct(caller.accountId, people, isAdmin ?? false);
 
   const record = readDevVmProperty(issue.properties?.[DEV_VM_PROPERTY]);
-  // Unknown is not "no VM": offering Provision could launch a second one.
-  if (record.kind === 'unreadable') throw new ResolverError('RECORD_UNREADABLE', unreadableRecordCause(record.reason));
   let prop = record.kind === 'ok' ? record.prop : undefined;
   // Only the VM the app recorded for this issue counts; the property is a display copy anyone
   // who may edit the issue can overwrite.
   const owned = await trustedVm(config.api, issueKey, prop, now.toISOString(), REFRESH_TIMEOUT_MS);
+  if (record.kind === 'unreadable') {
+    // Unknown is not "no VM": offering Provision could launch a second one. But an unreadable copy
+    // (which any editor can write) must not lock the people out of the VM the app itself recorded:
+    // that VM is shown and put back on the issue below, and Provision is not offered while it lives.
+    if (!owned.fetched || !owned.vm || owned.vm.state === 'terminated') throw new ResolverError('RECORD_UNREADABLE', unreadableRecordCause(record.reason));
+    log.warn('issue record unreadable; the VM the app recorded replaces it', { issueKey, reason: record.reason });
+  }
   let vm: Vm | undefined = owned.vm;
   const live = vm && vm.state !== 'terminated' ? vm : undefined;
   let freshness: Freshness = {};

@@ -48,7 +48,7 @@ async function processQueueEvent(event: unknown, now: Date, svc: VmService): Pro
     return;
   }
   const prop = record.kind === 'ok' ? record.prop : undefined;
-  if (!queuedRetryWanted(prop, request.idempotencyKey)) {
+  if (!queuedRetryWanted(prop, request.idempotencyKey) || (await svc.store.isQueuedProvisionCancelled(request.idempotencyKey))) {
     log.info('queued provision no longer needed', { issueKey, attempt });
     return;
   }

@@ -3,7 +3,7 @@ import { WRITE_BACK_ROLES } from '../contract/settings';
 import type { Vm } from '../contract/vm-api';
 import { lifecycleComment, noTransitionComment, transitionRefusedComment } from '../domain/comments';
 import { verifySignature } from '../domain/hmac';
-import { decideLifecycleEvent } from '../domain/lifecycle-events';
+import { decideLifecycleEvent, withoutContradictedFacts } from '../domain/lifecycle-events';
 import { DEV_VM_PROPERTY, readDevVmProperty, type DevVmProperty } from '../domain/vm-property';
 import { JiraApiError, userAccountId, userDisplayName } from '../adapters/jira-client';
 import { errorName, log } from '../adapters/log';
@@ -135,13 +135,26 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
   const issue = await jira.getIssue('app', event.issueKey, ['status', 'assignee'], [DEV_VM_PROPERTY]);
   const rawRecord = issue.properties?.[DEV_VM_PROPERTY];
   const record = readDevVmProperty(rawRecord);
+  const recorded = await svc.store.loadVmOwner(event.issueKey);
   if (record.kind === 'unreadable') {
     // Writing the event's VM over it would drop what the record held (a pending request, the
-    // provision key); the event is answered (a retry would find the same record) and the issue says why.
-    await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
-    return;
+    // provision key); the event is answered (a retry would find the same record) and the issue
+    // says why. Unless the event is of the VM the app recorded itself: then the issue has its VM,
+    // and an unreadable copy (any editor can write one) must not silence e.g. the idle warning.
+    if (recorded?.instanceId !== event.instanceId) {
+      await noticeUnreadableRecord(event.issueKey, rawRecord, record.reason, `lifecycle event ${event.type}`);
+      return;
+    }
+    log.warn('issue record unreadable; the event of the VM the app recorded replaces it', { eventId: event.id, issueKey: event.issueKey, reason: record.reason });
   }
-  const prop: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : {};
+  // An unreadable copy cannot say whether the write-back was done: it is taken as done, so that
+  // rewriting the property never has the app move the issue to the "provisioned" status again.
+  const read: Omit<DevVmProperty, 'updatedAt'> = record.kind === 'ok' ? record.prop : record.kind === 'unreadable' ? { provisionedWriteBackDone: true } : {};
+  if (recorded?.instanceId === event.instanceId && !recorded.writeBackDone && record.kind === 'ok' && record.prop.provisionedWriteBackDone) {
+    // A VM recorded before the app kept writeBackDone itself: taken over from the copy once.
+    await svc.store.saveVmOwner(event.issueKey, { ...recorded, writeBackDone: true });
+  }
+  const prop = withoutContradictedFacts(read, recorded, Date.parse(nowIso));
   const ids = { eventId: event.id, issueKey: event.issueKey };
   const decision = decideLifecycleEvent(event, prop);
   switch (decision.kind) {
@@ -167,6 +180,7 @@ async function applyEvent(svc: VmService, event: LifecycleEvent, nowIso: string)
   }
   const { vm, firstRun, readyAnnounced, announce } = decision;
   const updated = await writeProperty(event.issueKey, decision.record, nowIso);
+  if (firstRun && recorded?.instanceId === event.instanceId) await svc.store.saveVmOwner(event.issueKey, { ...recorded, writeBackDone: true });
   // The comment shows the merged VM (with the database lines known from provisioning).
   const settings = announce === 'unless-silent' || announce === 'if-asked' ? await svc.store.loadSettings() : undefined;
   const silent =

@@ -1,7 +1,7 @@
 import type { LifecycleEvent } from '../../src/contract/events';
 import type { Vm } from '../../src/contract/vm-api';
 import { DEFAULT_POLICY } from '../../src/contract/settings';
-import { bootDecision, confirmsRecord, decideLifecycleEvent, isRoutineScheduleEvent, vmAfterEvent } from '../../src/domain/lifecycle-events';
+import { bootDecision, confirmsRecord, decideLifecycleEvent, isRoutineScheduleEvent, vmAfterEvent, withoutContradictedFacts } from '../../src/domain/lifecycle-events';
 import { panelView, queuedProvision, worthStoring, type PanelFacts } from '../../src/domain/panel-view';
 import { alreadyHandled, panelKey, provisionKey, queuedRetryWanted, transitionKey } from '../../src/domain/provision-policy';
 import { PENDING_TRUSTED_SECONDS } from '../../src/domain/retry';
@@ -128,6 +128,21 @@ describe('what the panel shows', () => {
 
 describe('what a lifecycle event means for the issue’s record', () => {
   const event: LifecycleEvent = { id: '00000000-0000-4000-8000-000000000001', type: 'vm.stopped', time: NOW.toISOString(), instanceId: vm.id, issueKey: 'OPS-1', client: 'acme', developer: 'jdoe', cause: 'schedule' };
+
+  it('drops from the issue property what the app’s own record or the clock contradicts, and nothing else', () => {
+    const observed = (observedAt: string) => ({ instanceId: vm.id, observedAt, sequence: 0 });
+    const prop = { vm, lastObservation: observed('2026-11-26T09:59:00Z') };
+    const recorded = { instanceId: vm.id, recordedAt: '2026-11-20T08:00:00Z' };
+    expect(withoutContradictedFacts(prop, recorded, NOW.getTime())).toBe(prop);
+    expect(withoutContradictedFacts(prop, undefined, NOW.getTime())).toBe(prop);
+    expect(withoutContradictedFacts(prop, { ...recorded, instanceId: 'i-0ffff0000ffff0000' }, NOW.getTime())).toEqual({ ...prop, vm: undefined });
+    expect(withoutContradictedFacts(prop, { ...recorded, writeBackDone: true }, NOW.getTime())).toEqual({ ...prop, provisionedWriteBackDone: true });
+    // Within the events' clock skew (5 minutes) a later observation is the sender's clock; beyond it, forged.
+    const skewed = { vm, lastObservation: observed('2026-11-26T10:04:00Z') };
+    expect(withoutContradictedFacts(skewed, recorded, NOW.getTime())).toBe(skewed);
+    expect(withoutContradictedFacts({ vm, lastObservation: observed('2099-01-01T00:00:00Z') }, recorded, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
+    expect(withoutContradictedFacts({ vm, lastObservation: observed('not a time') }, recorded, NOW.getTime())).toEqual({ vm, lastObservation: undefined });
+  });
 
   it('moves the known VM to the event’s state, and keeps database lines the scheduler does not know', () => {
     expect(vmAfterEvent(event, vm)).toEqual({ ...vm, state: 'stopped' });

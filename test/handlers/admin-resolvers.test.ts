@@ -153,6 +153,24 @@ describe('admin.save', () => {
       expect(api.policy).toMatchObject({ idleDays: 20, idleStopMinutes: 45 });
     });
 
+    it('another stack (a new API URL) gets the rules on the next save, though they did not change', async () => {
+      // Review: the "already sent" memory was not tied to a stack, so after moving to a new stack its
+      // reconciler kept the stack defaults (e.g. terminating after 30 idle days, not the admin's 90).
+      const other = await startVmApiStandIn({ accessKeyId: api.credentials.accessKeyId, secretAccessKey: api.credentials.secretAccessKey });
+      try {
+        configure(forge, api);
+        const settings = { ...settingsFor(api), idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 45 }, policy: { ...settingsFor(api).policy, idleDays: 90 } };
+        await call(R.adminSave, { settings, secrets: {} });
+        expect(api.policy).toMatchObject({ idleDays: 90, idleStopMinutes: 45 });
+        const res = await call(R.adminSave, { settings: { ...settings, apiUrl: other.url }, secrets: {} });
+        expect(res).toMatchObject({ ok: true, data: { changed: ['apiUrl'] } });
+        expect(other.calls.filter((c) => c.op === 'updatePolicy')).toHaveLength(1);
+        expect(other.policy).toEqual({ ...DEFAULT_IDLE_RULES, idleStopMinutes: 45, idleDays: 90 });
+      } finally {
+        await other.close();
+      }
+    });
+
     it.each([
       ['a warning not before the termination', { idle: { ...DEFAULT_IDLE_RULES, idleWarningDays: 30 } }, 'idle.idleWarningDays'],
       ['an idle stop under 15 minutes that is not off', { idle: { ...DEFAULT_IDLE_RULES, idleStopMinutes: 5 } }, 'settings.idle.idleStopMinutes'],

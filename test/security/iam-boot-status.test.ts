@@ -42,7 +42,9 @@ describe('the instance role and the boot status tag', () => {
     expect(await tagWrite(OTHER, resourceTags('someone-else', 'jdoe'), { [Tag.BootStatus]: 'ready' })).not.toBe('Allowed');
   });
 
-  it.each([Tag.ManagedBy, Tag.DeveloperName, Tag.JiraIssue, Tag.AutoStop, Tag.KeepRunningUntil])('may not write %s, alone or beside the status', async (key) => {
+  // Review attack (issue 13 tags): a hostile developer keeping their VM alive (kept, parked,
+  // deferred, no idle stop) or rebilling it (CostCenter) through the tag write it does have.
+  it.each([Tag.ManagedBy, Tag.DeveloperName, Tag.JiraIssue, Tag.AutoStop, Tag.KeepRunningUntil, Tag.KeptAt, Tag.ParkedAt, Tag.IdleStopMinutes, Tag.StopDeferredUntil, Tag.ScheduleError, Tag.CostCenter, Tag.IdempotencyKey])('may not write %s, alone or beside the status', async (key) => {
     expect(await tagWrite(OWN, jdoeInstance, { [key]: 'x' })).not.toBe('Allowed');
     expect(await tagWrite(OWN, jdoeInstance, { [Tag.BootStatus]: 'ready', [key]: 'x' })).not.toBe('Allowed');
   });

@@ -7,7 +7,7 @@ import { ACCOUNT, REGION, type Principal, decide, rolePolicies } from '../infra/
 import { logicalIdOf } from '../infra/support';
 import { stackPrincipals } from './iam-stack';
 
-const { s, vmApi } = stackPrincipals();
+const { s, vmApi, instanceRole } = stackPrincipals();
 const reconciler: Principal = { identity: rolePolicies(s.json, logicalIdOf(s.stack, s.stack.scheduler.reconciler.role!)) };
 const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`;
 const POLICY = parameter('dev-vm/idle-policy');
@@ -31,5 +31,12 @@ describe('the idle policy parameter', () => {
   it('neither may delete it', async () => {
     expect(await decide(vmApi, { action: 'ssm:DeleteParameter', resource: POLICY })).not.toBe('Allowed');
     expect(await decide(reconciler, { action: 'ssm:DeleteParameter', resource: POLICY })).not.toBe('Allowed');
+  });
+
+  it('a developer on their VM (the instance role) may neither write nor read it', async () => {
+    // Review attack: a hostile developer switching idle stop off or stretching idleDays fleet-wide.
+    const fromInstance = { 'ec2:SourceInstanceARN': `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0aaa0000000000000`, 'aws:PrincipalTag/DeveloperName': 'jdoe' };
+    expect(await decide(instanceRole, { action: 'ssm:PutParameter', resource: POLICY, context: fromInstance })).not.toBe('Allowed');
+    expect(await decide(instanceRole, { action: 'ssm:GetParameter', resource: POLICY, context: fromInstance })).not.toBe('Allowed');
   });
 });
