@@ -317,6 +317,18 @@ describe('the admin page in a real browser', () => {
     await accessible(page, 'settings-unreadable');
   });
 
+  it('fits a 380 px viewport: the developers table scrolls inside its region, never the page', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open({ theme: 'dark' });
+    await page.setViewportSize({ width: 380, height: 900 });
+    await page.getByTestId('identity-table').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    const box = await page.getByTestId('identity-table-scroll').boundingBox();
+    expect(Math.round((box?.x ?? 0) + (box?.width ?? 9e9))).toBeLessThanOrEqual(380);
+    await accessible(page, 'narrow-380');
+  });
+
   it('keeps its look and contrast in the dark theme', async () => {
     forge = site();
     configure(forge, api);

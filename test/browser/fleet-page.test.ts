@@ -234,6 +234,21 @@ describe('the fleet page for a Jira administrator', () => {
     expect(state.split(' · ')).not.toContain('warned');
   });
 
+  it('fits a 380 px viewport in the dark theme: wide tables scroll inside their own region, never the page', async () => {
+    const page = await openLoaded('', 'dark');
+    await page.setViewportSize({ width: 380, height: 900 });
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    // Each totals table's scroll region is no wider than the page and can be reached with Tab.
+    for (const id of ['totals-client-scroll', 'totals-developer-scroll']) {
+      const box = await page.getByTestId(id).boundingBox();
+      expect({ id, right: Math.round((box?.x ?? 0) + (box?.width ?? 9e9)) <= 380 }).toEqual({ id, right: true });
+      expect(await page.getByTestId(id).getAttribute('tabindex')).toBe('0');
+    }
+    await snapshot(page, 'fleet-380-dark');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
   it('follows the dark theme and stays axe clean there', async () => {
     const page = await openLoaded('', 'dark');
     expect(await page.evaluate(() => document.documentElement.dataset.colorMode)).toBe('dark');

@@ -81,6 +81,10 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'draft-values')).toContain('acme-corp');
     expect(await text(page, 'draft-values')).toContain('jdoe');
     expect(await text(page, 'draft-values')).toContain('t3.large');
+    // In the words the panel uses once the VM exists, not the fields' raw spelling.
+    expect(await text(page, 'draft-values')).toContain('Operating systemUbuntu 24.04 LTS');
+    expect(await text(page, 'draft-values')).toContain('Working daysMon–Fri');
+    expect(await text(page, 'draft-values')).not.toMatch(/MON|ubuntu-24\.04/);
     await accessible(page, 'empty');
 
     // Provision → pending, with progress, and the panel polls by itself.
@@ -203,12 +207,25 @@ describe('the issue panel in a real browser', () => {
     expect(draft).toContain('09:00');
     expect(draft).toContain('17:00');
     expect(draft).toContain('Asia/Tokyo');
-    expect(draft).toContain('MON,TUE,WED,THU,FRI,SAT');
+    expect(draft).toContain('Working daysMon–Sat');
     expect(await page.getByTestId('draft-schedule-kept').count()).toBe(0);
     await page.getByTestId('action-provision').click();
     await waitForState(page, 'pending');
     const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
     expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON,TUE,WED,THU,FRI,SAT', enabled: true });
+  });
+
+  it('tells the assignee who clicks Provision outside the provisioning status to use the workflow, not to ask the assignee', async () => {
+    forge = site([goodIssue({ statusId: STATUS.open })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    const failure = await text(page, 'action-failure');
+    expect(failure).toContain('NOT_PROVISION_STATUS: A dev VM can be provisioned from the panel only while the issue is in a provisioning status.');
+    expect(failure).toContain('Use the issue’s workflow instead: moving the issue to the status your Jira administrator chose to provision VMs creates it.');
+    // The viewer is the assignee: the generic "ask the assignee" hint contradicted the cause.
+    expect(failure).not.toContain('Only the assignee');
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(0);
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
@@ -468,6 +485,8 @@ describe('the issue panel in a real browser', () => {
     const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(until);
     await page.getByTestId('stop-deferred').waitFor();
     expect(await text(page, 'stop-deferred')).toContain(`Stop deferred until ${hhmm} (busy: session active / CPU)`);
+    // The idle stop in force is said in minutes, not as "the admin default".
+    expect(await text(page, 'lifecycle-facts')).toContain('Idle stopafter 60 minutes without activity (the fleet’s default)');
     await accessible(page, 'stop-deferred');
 
     await page.getByTestId('action-keep-vm').click();

@@ -87,7 +87,10 @@ function FilterSelect(props: { id: string; label: string; value: string | undefi
 }
 
 function TotalsTable(props: { title: string; by: string; totals: Totals[]; testId: string }) {
+  // A narrow viewport (a phone, a split screen) scrolls the table sideways inside its own region
+  // instead of widening the page; focusable so a keyboard user can scroll it too.
   return (
+    <div role="region" aria-label={props.title} tabIndex={0} data-testid={`${props.testId}-scroll`} style={{ overflowX: 'auto', maxWidth: '100%', minWidth: 0 }}>
     <table data-testid={props.testId} className="dv-table">
       <caption style={{ textAlign: 'start', fontWeight: 600 }}>{props.title}</caption>
       <thead>
@@ -115,6 +118,7 @@ function TotalsTable(props: { title: string; by: string; totals: Totals[]; testI
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
