@@ -17,10 +17,32 @@ import { busyText } from './stop-deferral';
 
 const DAY_LABEL: Record<string, string> = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
 
+/**
+ * A days spec in words. A list of single days (what a checkbox or multi-select field gives,
+ * "MON,TUE,WED,THU,FRI") is shortened to its runs ("Mon–Fri"), as the issue panel shows it; a
+ * range as written ("SAT-MON") stays as written.
+ */
+function daysText(spec: string): string {
+  const label = (d: string): string => DAY_LABEL[d] ?? d;
+  const items = new Set(spec.split(','));
+  if ([...items].some((d) => !(d in DAY_LABEL))) return spec.replace(/[A-Z]{3}/g, label).replace(/-/g, '–').replace(/,/g, ', ');
+  const order = Object.keys(DAY_LABEL);
+  const runs: string[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const first = order[i] ?? '';
+    if (!items.has(first)) continue;
+    let j = i;
+    while (j + 1 < order.length && items.has(order[j + 1] ?? '')) j++;
+    runs.push(j > i ? `${label(first)}–${label(order[j] ?? '')}` : label(first));
+    i = j;
+  }
+  return runs.join(', ');
+}
+
 /** `Mon–Fri 08:00–18:00 (Europe/Berlin)`, in the developer's own zone. */
 export function describeSchedule(s: Schedule): string {
   if (!s.enabled) return 'not scheduled (starts and stops only on request)';
-  const days = s.days.replace(/[A-Z]{3}/g, (d) => DAY_LABEL[d] ?? d).replace(/-/g, '–').replace(/,/g, ', ');
+  const days = daysText(s.days);
   const hours = s.start && s.stop ? `${s.start}–${s.stop}` : s.start ? `starts ${s.start}` : s.stop ? `stops ${s.stop}` : 'no set hours';
   return `${days} ${hours} (${s.timezone})`;
 }
@@ -285,7 +307,7 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
         ),
       );
     case 'vm.terminated':
-      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason)}).` : '.', ' Its home directory and databases are kept for the next VM.'));
+      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason, 'terminated')}).` : '.', ' Its home directory and databases are kept for the next VM.'));
   }
 }
 

@@ -228,6 +228,25 @@ describe('the issue panel in a real browser', () => {
     expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(0);
   });
 
+  it('says why the VM stopped only while it is stopped: a starting VM does not carry "Stopped by a user"', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    // EC2 keeps the last transition's reason through the next start (StateTransitionReason).
+    const stateReason = 'User initiated (2026-11-30 10:00:00 GMT)';
+    ec2Moves('stopping', { stateReason });
+    await waitForState(page, 'stopping');
+    expect(await text(page, 'vm-state-reason')).toBe('Stopped by a user or the schedule.');
+    ec2Moves('pending', { stateReason });
+    await waitForState(page, 'pending');
+    expect(await page.getByTestId('vm-state-reason').count()).toBe(0);
+    ec2Moves('running', { stateReason });
+    await waitForState(page, 'running');
+    expect(await page.getByTestId('vm-state-reason').count()).toBe(0);
+  });
+
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
     forge = site([goodIssue({ statusId: STATUS.ready })]);
     configure(forge, api);
