@@ -32,6 +32,8 @@ export function describeStateReason(raw: string | undefined, state?: string): st
   if (!text) return undefined;
   const code = CODE.exec(text);
   if (code?.[1]) {
+    // EC2 gives a terminate the same code as a stop.
+    if (code[1] === 'Client.UserInitiatedShutdown' && (state === 'shutting-down' || state === 'terminated')) return 'terminated by a user or the app';
     const known = BY_CODE[code[1]];
     if (known) return known;
     // An unknown code: AWS's own message, without the code's jargon.

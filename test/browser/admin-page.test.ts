@@ -236,6 +236,18 @@ describe('the admin page in a real browser', () => {
     await page.getByTestId('save-invalid').waitFor();
     expect(await page.getByTestId('field-error').allTextContents()).toContain('use 0 (off) or at least 15 minutes');
     expect(api.policy).toBeUndefined();
+    // Several bad rules at once: each says its bound with its unit, not "minutes: at most 1440".
+    await page.getByTestId('idle-idleStopMinutes').fill('5000');
+    await page.getByTestId('idle-cpuBusyPercent').fill('500');
+    await page.getByTestId('idle-idleWarningDays').fill('50');
+    await page.getByTestId('save').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length >= 3);
+    const bounds = await page.getByTestId('field-error').allTextContents();
+    expect(bounds).toEqual(expect.arrayContaining(['at most 1440 minutes', 'at most 100 %', 'at most 30 days']));
+    expect(bounds.join(' ')).not.toMatch(/(minutes|days|percent): at/);
+    expect(api.policy).toBeUndefined();
+    await page.getByTestId('idle-cpuBusyPercent').fill('10');
+    await page.getByTestId('idle-idleWarningDays').fill('3');
 
     await page.getByTestId('idle-idleStopMinutes').fill('45');
     await page.getByTestId('idle-stopDeferMaxMinutes').fill('120');

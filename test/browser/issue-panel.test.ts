@@ -245,6 +245,11 @@ describe('the issue panel in a real browser', () => {
     ec2Moves('running', { stateReason });
     await waitForState(page, 'running');
     expect(await page.getByTestId('vm-state-reason').count()).toBe(0);
+    // A terminate carries the stop's code in EC2: said as a termination, not "Stopped by".
+    ec2Moves('shutting-down', { stateReason: 'Client.UserInitiatedShutdown: User initiated shutdown' });
+    await page.getByTestId('action-refresh').click(); // a settled panel no longer polls
+    await waitForState(page, 'shutting-down');
+    expect(await text(page, 'vm-state-reason')).toBe('Terminated by a user or the app.');
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
