@@ -113,7 +113,7 @@ describe('the fleet page for a Jira administrator', () => {
     expect(activity).toHaveLength(FLEET);
     for (const a of activity) expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
-    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{4}-\d{2}-\d{2} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
+    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // The chart library arrives as a chunk of its own, after the table.
     await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
     expect(await page.getByTestId('cost-chart').getAttribute('aria-label')).toMatch(/^Cost this month per client against 24\/7/);
@@ -307,6 +307,8 @@ describe('the dashboard gadget', () => {
     await page.waitForFunction(() => !/still counting/.test(document.querySelector('[data-testid="fleet-gadget"]')?.textContent ?? ''));
     expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(new RegExp(`of ${FLEET} dev VMs running now`));
     expect(await page.getByTestId('gadget-top').locator('li').count()).toBe(3);
+    // The prices' date in words, as the fleet page says it, not as 2026-11-30.
+    expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(/Prices as of \d{1,2} [A-Z][a-z]{2} \d{4}\.$/);
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 });

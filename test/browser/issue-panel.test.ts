@@ -119,6 +119,8 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'next-stop')).toMatch(/your time \(America\/New_York\).*VM’s time \(Europe\/Berlin, GMT\+1\)/);
     expect(await text(page, 'cost-facts')).toContain('42.5 h');
     expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
+    // The prices' date in words, as on the fleet page.
+    expect(await text(page, 'cost-basis')).toMatch(/^Estimated from AWS on-demand prices in eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:/);
     await accessible(page, 'running');
     // Settled: polling has stopped (the first poll delay is 2 s).
     const settledGets = rig.invokes('panel.get').length;

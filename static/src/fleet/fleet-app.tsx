@@ -3,7 +3,7 @@ import { view } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
 import { FLEET_BULK_MAX, R, type FleetBulkAction, type FleetBulkResult, type FleetRow } from '../../../src/contract/resolvers';
 import { call } from '../shared/api';
-import { monthLabel, usd } from '../shared/format';
+import { dateLabel, monthLabel, usd } from '../shared/format';
 import { ConfirmDialog, Message, PanelButton } from '../shared/light-controls';
 import { FailureMessage, mutedText, row, Section } from '../shared/ui';
 import { CostChart } from './cost-chart';
@@ -209,7 +209,7 @@ export function FleetApp() {
     <main style={{ padding: token('space.200') }}>
       <h1 style={{ font: token('font.heading.large'), margin: 0 }}>{title}</h1>
       <p style={mutedText} data-testid="fleet-basis">
-        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {meta.pricesAsOf} (
+        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {dateLabel(meta.pricesAsOf)} (
         {meta.pricesSource}); hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
       </p>
 
