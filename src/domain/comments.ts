@@ -6,6 +6,7 @@ import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
 import { BOOT_STEP_LABELS } from './boot-status';
 import { boundariesBetween } from './schedule';
+import { daysText } from './days-text';
 import { describeStateReason } from './state-reason';
 import { busyText } from './stop-deferral';
 
@@ -14,30 +15,6 @@ import { busyText } from './stop-deferral';
  * (and the instant to print, where one is shown). Never a password or key: only the name of the
  * secret that holds a database password.
  */
-
-const DAY_LABEL: Record<string, string> = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
-
-/**
- * A days spec in words. A list of single days (what a checkbox or multi-select field gives,
- * "MON,TUE,WED,THU,FRI") is shortened to its runs ("Mon–Fri"), as the issue panel shows it; a
- * range as written ("SAT-MON") stays as written.
- */
-function daysText(spec: string): string {
-  const label = (d: string): string => DAY_LABEL[d] ?? d;
-  const items = new Set(spec.split(','));
-  if ([...items].some((d) => !(d in DAY_LABEL))) return spec.replace(/[A-Z]{3}/g, label).replace(/-/g, '–').replace(/,/g, ', ');
-  const order = Object.keys(DAY_LABEL);
-  const runs: string[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const first = order[i] ?? '';
-    if (!items.has(first)) continue;
-    let j = i;
-    while (j + 1 < order.length && items.has(order[j + 1] ?? '')) j++;
-    runs.push(j > i ? `${label(first)}–${label(order[j] ?? '')}` : label(first));
-    i = j;
-  }
-  return runs.join(', ');
-}
 
 /** `Mon–Fri 08:00–18:00 (Europe/Berlin)`, in the developer's own zone. */
 export function describeSchedule(s: Schedule): string {

@@ -112,6 +112,12 @@ describe('the fleet page for a Jira administrator', () => {
     const activity = await column(page, 'Last activity (UTC)');
     expect(activity).toHaveLength(FLEET);
     for (const a of activity) expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // Working hours as the panel says them ("Mon–Fri"), not the tag's "MON-FRI"; a VM off the
+    // schedule says so, without a zone that would not apply.
+    const workingHours = await column(page, 'Working hours (VM zone)');
+    expect(workingHours).toHaveLength(FLEET);
+    for (const h of workingHours) expect(h).toMatch(/^(?:(?:\d\d:\d\d–\d\d:\d\d|from \d\d:\d\d|until \d\d:\d\d) (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[–, A-Za-z]* [A-Za-z_]+\/[A-Za-z_]+|off \(on request only\))$/);
+    expect(workingHours.join(' ')).not.toMatch(/MON|TUE|WED|THU|FRI|SAT|SUN/);
     // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
     expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // The chart library arrives as a chunk of its own, after the table.
