@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { nextBoundaries } from '../../src/domain/schedule';
 import { panelResolver } from '../../src/index';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
@@ -117,6 +118,11 @@ describe('the issue panel in a real browser', () => {
     // Schedule in the viewer's zone and the VM's, next start/stop as dates; this month's cost.
     expect(await text(page, 'schedule-facts')).toContain('08:30 to 18:00, Mon–Fri (Europe/Berlin)');
     expect(await text(page, 'next-stop')).toMatch(/your time \(America\/New_York\).*VM’s time \(Europe\/Berlin, GMT\+1\)/);
+    // Next start and next stop in the order they happen (a VM within its hours stops first).
+    const next = nextBoundaries(vm.schedule, new Date());
+    const order = await page.getByTestId('schedule-facts').locator('dt').allTextContents();
+    const chronological = (next.nextStop?.getTime() ?? 0) < (next.nextStart?.getTime() ?? 0) ? ['Next stop', 'Next start'] : ['Next start', 'Next stop'];
+    expect(order.filter((d) => d.startsWith('Next'))).toEqual(chronological);
     expect(await text(page, 'cost-facts')).toContain('42.5 h');
     expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
     // The prices' date in words, as on the fleet page.
