@@ -338,6 +338,16 @@ describe('the admin page in a real browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
     const box = await page.getByTestId('identity-table-scroll').boundingBox();
     expect(Math.round((box?.x ?? 0) + (box?.width ?? 9e9))).toBeLessThanOrEqual(380);
+    // Each checklist mark stays on the first line of its item, beside the label, not above it.
+    const marks = await page.getByTestId('checklist').locator('li').evaluateAll((lis) =>
+      lis.map((li) => {
+        const mark = li.querySelector('[data-testid="checklist-mark"]')?.getBoundingClientRect();
+        const label = li.lastElementChild?.getBoundingClientRect();
+        return { sameLine: !!mark && !!label && Math.abs(mark.top - label.top) < 4 && mark.right <= label.left };
+      }),
+    );
+    expect(marks.length).toBeGreaterThan(5);
+    expect(marks.filter((m) => !m.sameLine)).toEqual([]);
     await accessible(page, 'narrow-380');
   });
 
