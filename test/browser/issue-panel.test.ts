@@ -206,6 +206,9 @@ describe('the issue panel in a real browser', () => {
     ec2Moves('terminated');
     await waitForState(page, 'terminated');
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(1);
+    // The keep-running hold set above (still on the record) is not shown for a VM that is gone.
+    expect([...api.vms.values()][0]?.keepRunningUntil).toEqual(expect.any(String));
+    expect(await text(page, 'vm-facts')).not.toContain('Kept running until');
     await accessible(page, 'terminated');
 
     // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the

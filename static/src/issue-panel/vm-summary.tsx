@@ -90,7 +90,8 @@ export function VmFacts(props: { vm: Vm; viewerZone: string }) {
             ['Developer', vm.developer],
             ...(vm.costCenter ? ([['Cost center', vm.costCenter]] as [string, string][]) : []),
             ['Launched', vm.launchTime ? `${formatInstant(vm.launchTime, props.viewerZone)} (${props.viewerZone})` : 'not yet'],
-            ...(vm.keepRunningUntil
+            // A hold means nothing for a VM that is gone or going.
+            ...(vm.keepRunningUntil && vm.state !== 'shutting-down' && vm.state !== 'terminated'
               ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} your time (${props.viewerZone})${vm.schedule.timezone === props.viewerZone ? '' : `; ${formatInstant(vm.keepRunningUntil, vm.schedule.timezone)} VM’s time (${vm.schedule.timezone})`}`]] as [string, string][])
               : []),
           ]}
