@@ -9,7 +9,9 @@ import * as z from 'zod';
  * (infra-cdk/lambda/shared/env.ts), so a saved policy is always one the reconciler accepts.
  */
 
-const int = (min: number, max: number, what: string) => z.number({ message: 'must be a number' }).int('must be a whole number').min(min, `${what}: at least ${min}`).max(max, `${what}: at most ${max}`);
+// The unit follows the number ("at most 1440 minutes"): the message sits under an input whose
+// label already names the setting, and "minutes: at most 1440" read like a path.
+const int = (min: number, max: number, what: string) => z.number({ message: 'must be a number' }).int('must be a whole number').min(min, `at least ${min} ${what}`).max(max, `at most ${max} ${what}`);
 
 export const IdleRules = z
   .object({
@@ -18,7 +20,7 @@ export const IdleRules = z
     /** Minutes without a session or sustained CPU before a running VM is stopped; 0 = off. A VM's own setting overrides it. */
     idleStopMinutes: int(0, 1440, 'minutes').refine((m) => m === 0 || m >= 15, 'use 0 (off) or at least 15 minutes'),
     /** CPUUtilization (%) at or above which a 5-minute sample counts as busy. */
-    cpuBusyPercent: z.number({ message: 'must be a number' }).min(1, 'percent: at least 1').max(100, 'percent: at most 100'),
+    cpuBusyPercent: z.number({ message: 'must be a number' }).min(1, 'at least 1 %').max(100, 'at most 100 %'),
     /** Consecutive busy minutes that make CPU count as activity (a boot spike does not). */
     cpuBusyMinutes: int(5, 240, 'minutes'),
     /** A busy VM's scheduled stop is checked again every this many minutes... */

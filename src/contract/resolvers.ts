@@ -125,6 +125,11 @@ export const PanelView = z.object({
    */
   refreshedAt: z.string().datetime({ offset: true }).optional(),
   stale: z.boolean().optional(),
+  /**
+   * The fleet's idle stop (minutes without activity, 0 = off) set on the Dev VM settings page: what
+   * "the default" means for a VM without its own idle-stop setting, so the panel can say it.
+   */
+  idleStopDefaultMinutes: z.number().int().nonnegative().optional(),
 });
 export type PanelView = z.infer<typeof PanelView>;
 

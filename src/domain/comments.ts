@@ -6,6 +6,7 @@ import type { VmRequestDraft } from './vm-request';
 import { bulletList, code, codeBlock, doc, formatInZone, mention, panel, paragraph, strong, type AdfDoc, type InlineInput } from './adf';
 import { BOOT_STEP_LABELS } from './boot-status';
 import { boundariesBetween } from './schedule';
+import { daysText } from './days-text';
 import { describeStateReason } from './state-reason';
 import { busyText } from './stop-deferral';
 
@@ -15,12 +16,10 @@ import { busyText } from './stop-deferral';
  * secret that holds a database password.
  */
 
-const DAY_LABEL: Record<string, string> = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
-
 /** `Mon–Fri 08:00–18:00 (Europe/Berlin)`, in the developer's own zone. */
 export function describeSchedule(s: Schedule): string {
   if (!s.enabled) return 'not scheduled (starts and stops only on request)';
-  const days = s.days.replace(/[A-Z]{3}/g, (d) => DAY_LABEL[d] ?? d).replace(/-/g, '–').replace(/,/g, ', ');
+  const days = daysText(s.days);
   const hours = s.start && s.stop ? `${s.start}–${s.stop}` : s.start ? `starts ${s.start}` : s.stop ? `stops ${s.stop}` : 'no set hours';
   return `${days} ${hours} (${s.timezone})`;
 }
@@ -285,7 +284,7 @@ export function lifecycleComment(event: LifecycleEvent, timezone: string, firstR
         ),
       );
     case 'vm.terminated':
-      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason)}).` : '.', ' Its home directory and databases are kept for the next VM.'));
+      return doc(paragraph(strong('Dev VM terminated'), ` at ${when(event.time)}`, event.reason ? ` (${describeStateReason(event.reason, 'terminated')}).` : '.', ' Its home directory and databases are kept for the next VM.'));
   }
 }
 

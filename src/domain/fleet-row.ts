@@ -1,13 +1,17 @@
 import type { FleetRow, LifecycleFlag } from '../contract/resolvers';
 import type { Schedule } from '../contract/schedule';
 import type { Vm } from '../contract/vm-api';
+import { daysText } from './days-text';
 import { vmCost } from './vm-cost';
 
-/** Working hours as written on the VM: `08:00–18:00 MON-FRI`, `from 08:00 MON-FRI`, `until 18:00 …`, or `off`. */
+/**
+ * Working hours in the words the panel and the comments use: `08:00–18:00 Mon–Fri`, `from 08:00
+ * Mon–Fri`, `until 18:00 …`, or `off (on request only)` for a VM the schedule leaves alone.
+ */
 export function hoursText(s: Schedule): string {
-  if (!s.enabled) return 'off';
+  if (!s.enabled) return 'off (on request only)';
   const range = s.start && s.stop ? `${s.start}–${s.stop}` : s.start ? `from ${s.start}` : s.stop ? `until ${s.stop}` : 'no times';
-  return `${range} ${s.days}`;
+  return `${range} ${daysText(s.days)}`;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface PanelFacts {
   /** The issue's record as read, or as an action just wrote it. */
   prop: Omit<DevVmProperty, 'updatedAt'> | undefined;
   freshness: Freshness;
+  /** The admin's fleet-wide idle stop in minutes (0 = off), shown for a VM without its own. */
+  idleStopDefaultMinutes?: number;
 }
 
 export function panelView(facts: PanelFacts, now: Date): PanelView {
@@ -44,6 +46,7 @@ export function panelView(facts: PanelFacts, now: Date): PanelView {
     vm: vm ?? null,
     draft: live ? null : toDraft(withKeptSchedule(readVmRequest(facts.issueKey, facts.fields, facts.mapping, facts.policy), prop?.schedule)),
     ...facts.freshness,
+    ...(facts.idleStopDefaultMinutes === undefined ? {} : { idleStopDefaultMinutes: facts.idleStopDefaultMinutes }),
   };
   const queued = live ? undefined : queuedProvision(prop, now);
   if (queued) view.pendingProvision = queued;

@@ -23,17 +23,26 @@ const BY_CODE: Readonly<Record<string, string>> = {
 const CODE = /^((?:Server|Client)\.[A-Za-z.]+?)(?::\s*(.*))?$/;
 const TRANSITION = /^User initiated(?: \((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) GMT\))?$/;
 
-/** A sentence fragment (no trailing period) for a raw EC2 reason; undefined for an empty one. */
-export function describeStateReason(raw: string | undefined): string | undefined {
+/**
+ * A sentence fragment (no trailing period) for a raw EC2 reason; undefined for an empty one. The
+ * bare "User initiated" transition reason does not say which way; the VM's current state does.
+ */
+export function describeStateReason(raw: string | undefined, state?: string): string | undefined {
   const text = raw?.trim();
   if (!text) return undefined;
   const code = CODE.exec(text);
   if (code?.[1]) {
+    // EC2 gives a terminate the same code as a stop.
+    if (code[1] === 'Client.UserInitiatedShutdown' && (state === 'shutting-down' || state === 'terminated')) return 'terminated by a user or the app';
     const known = BY_CODE[code[1]];
     if (known) return known;
     // An unknown code: AWS's own message, without the code's jargon.
     return code[2]?.trim() ? `AWS reported: ${code[2].trim()}` : `AWS reported ${code[1]}`;
   }
-  if (TRANSITION.test(text)) return 'started or stopped by a user or the schedule';
+  if (TRANSITION.test(text)) {
+    if (state === 'stopping' || state === 'stopped') return 'stopped by a user or the schedule';
+    if (state === 'shutting-down' || state === 'terminated') return 'terminated by a user or the app';
+    return 'started or stopped by a user or the schedule';
+  }
   return text;
 }

@@ -96,7 +96,7 @@ async function loadPanel(svc: VmService, caller: CallerContext, now: Date, refre
     }
   }
   const status = IssueStatus.safeParse(issue.fields.status);
-  const facts: PanelFacts = { issueKey: issue.key, fields: issue.fields, mapping, policy: settings.policy, configured: config.api !== undefined, decision, vm, prop, freshness };
+  const facts: PanelFacts = { issueKey: issue.key, fields: issue.fields, mapping, policy: settings.policy, configured: config.api !== undefined, decision, vm, prop, freshness, idleStopDefaultMinutes: settings.idle.idleStopMinutes };
   return { view: panelView(facts, now), facts, config, prop, vm, issueId: issue.id, statusId: status.success ? status.data.id : undefined, mapping, people, isAdmin, callerName };
 }
 

@@ -259,6 +259,18 @@ describe('the admin page in a real browser', () => {
     await page.getByTestId('save-invalid').waitFor();
     expect(await page.getByTestId('field-error').allTextContents()).toContain('use 0 (off) or at least 15 minutes');
     expect(api.policy).toBeUndefined();
+    // Several bad rules at once: each says its bound with its unit, not "minutes: at most 1440".
+    await page.getByTestId('idle-idleStopMinutes').fill('5000');
+    await page.getByTestId('idle-cpuBusyPercent').fill('500');
+    await page.getByTestId('idle-idleWarningDays').fill('50');
+    await page.getByTestId('save').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length >= 3);
+    const bounds = await page.getByTestId('field-error').allTextContents();
+    expect(bounds).toEqual(expect.arrayContaining(['at most 1440 minutes', 'at most 100 %', 'at most 30 days']));
+    expect(bounds.join(' ')).not.toMatch(/(minutes|days|percent): at/);
+    expect(api.policy).toBeUndefined();
+    await page.getByTestId('idle-cpuBusyPercent').fill('10');
+    await page.getByTestId('idle-idleWarningDays').fill('3');
 
     await page.getByTestId('idle-idleStopMinutes').fill('45');
     await page.getByTestId('idle-stopDeferMaxMinutes').fill('120');
@@ -340,6 +352,28 @@ describe('the admin page in a real browser', () => {
     expect(shown).toContain('they were saved by a newer version of the app (version 2)');
     expect(shown).toContain('save to replace the stored settings');
     await accessible(page, 'settings-unreadable');
+  });
+
+  it('fits a 380 px viewport: the developers table scrolls inside its region, never the page', async () => {
+    forge = site();
+    configure(forge, api);
+    const { page } = await rig.open({ theme: 'dark' });
+    await page.setViewportSize({ width: 380, height: 900 });
+    await page.getByTestId('identity-table').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    const box = await page.getByTestId('identity-table-scroll').boundingBox();
+    expect(Math.round((box?.x ?? 0) + (box?.width ?? 9e9))).toBeLessThanOrEqual(380);
+    // Each checklist mark stays on the first line of its item, beside the label, not above it.
+    const marks = await page.getByTestId('checklist').locator('li').evaluateAll((lis) =>
+      lis.map((li) => {
+        const mark = li.querySelector('[data-testid="checklist-mark"]')?.getBoundingClientRect();
+        const label = li.lastElementChild?.getBoundingClientRect();
+        return { sameLine: !!mark && !!label && Math.abs(mark.top - label.top) < 4 && mark.right <= label.left };
+      }),
+    );
+    expect(marks.length).toBeGreaterThan(5);
+    expect(marks.filter((m) => !m.sameLine)).toEqual([]);
+    await accessible(page, 'narrow-380');
   });
 
   it('keeps its look and contrast in the dark theme', async () => {

@@ -112,8 +112,14 @@ describe('the fleet page for a Jira administrator', () => {
     const activity = await column(page, 'Last activity (UTC)');
     expect(activity).toHaveLength(FLEET);
     for (const a of activity) expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // Working hours as the panel says them ("Mon–Fri"), not the tag's "MON-FRI"; a VM off the
+    // schedule says so, without a zone that would not apply.
+    const workingHours = await column(page, 'Working hours (VM zone)');
+    expect(workingHours).toHaveLength(FLEET);
+    for (const h of workingHours) expect(h).toMatch(/^(?:(?:\d\d:\d\d–\d\d:\d\d|from \d\d:\d\d|until \d\d:\d\d) (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[–, A-Za-z]* [A-Za-z_]+\/[A-Za-z_]+|off \(on request only\))$/);
+    expect(workingHours.join(' ')).not.toMatch(/MON|TUE|WED|THU|FRI|SAT|SUN/);
     // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
-    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{4}-\d{2}-\d{2} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
+    expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // eu-west-1's row of the table is not verified against a source (src/contract/prices.ts): the page says so.
     expect(await page.getByTestId('fleet-basis').textContent()).toContain('), figures for eu-west-1 not yet checked against AWS; hours come from');
     // The chart library arrives as a chunk of its own, after the table.
@@ -236,6 +242,21 @@ describe('the fleet page for a Jira administrator', () => {
     expect(state.split(' · ')).not.toContain('warned');
   });
 
+  it('fits a 380 px viewport in the dark theme: wide tables scroll inside their own region, never the page', async () => {
+    const page = await openLoaded('', 'dark');
+    await page.setViewportSize({ width: 380, height: 900 });
+    await page.locator('[data-testid="cost-chart"][data-ready="true"]').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    // Each totals table's scroll region is no wider than the page and can be reached with Tab.
+    for (const id of ['totals-client-scroll', 'totals-developer-scroll']) {
+      const box = await page.getByTestId(id).boundingBox();
+      expect({ id, right: Math.round((box?.x ?? 0) + (box?.width ?? 9e9)) <= 380 }).toEqual({ id, right: true });
+      expect(await page.getByTestId(id).getAttribute('tabindex')).toBe('0');
+    }
+    await snapshot(page, 'fleet-380-dark');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
   it('follows the dark theme and stays axe clean there', async () => {
     const page = await openLoaded('', 'dark');
     expect(await page.evaluate(() => document.documentElement.dataset.colorMode)).toBe('dark');
@@ -294,6 +315,8 @@ describe('the dashboard gadget', () => {
     await page.waitForFunction(() => !/still counting/.test(document.querySelector('[data-testid="fleet-gadget"]')?.textContent ?? ''));
     expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(new RegExp(`of ${FLEET} dev VMs running now`));
     expect(await page.getByTestId('gadget-top').locator('li').count()).toBe(3);
+    // The prices' date in words, as the fleet page says it, not as 2026-11-30.
+    expect(await page.getByTestId('fleet-gadget').textContent()).toMatch(/Prices as of \d{1,2} [A-Z][a-z]{2} \d{4}\.$/);
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { adfToText, type AdfDoc } from '../../src/domain/adf';
+import { nextBoundaries } from '../../src/domain/schedule';
 import { panelResolver } from '../../src/index';
 import { handleQueueEvent } from '../../src/handlers/queue-consumer';
 import type { Vm, VmState } from '../../src/contract/vm-api';
@@ -81,6 +82,10 @@ describe('the issue panel in a real browser', () => {
     expect(await text(page, 'draft-values')).toContain('acme-corp');
     expect(await text(page, 'draft-values')).toContain('jdoe');
     expect(await text(page, 'draft-values')).toContain('t3.large');
+    // In the words the panel uses once the VM exists, not the fields' raw spelling.
+    expect(await text(page, 'draft-values')).toContain('Operating systemUbuntu 24.04 LTS');
+    expect(await text(page, 'draft-values')).toContain('Working daysMon–Fri');
+    expect(await text(page, 'draft-values')).not.toMatch(/MON|ubuntu-24\.04/);
     await accessible(page, 'empty');
 
     // Provision → pending, with progress, and the panel polls by itself.
@@ -113,8 +118,15 @@ describe('the issue panel in a real browser', () => {
     // Schedule in the viewer's zone and the VM's, next start/stop as dates; this month's cost.
     expect(await text(page, 'schedule-facts')).toContain('08:30 to 18:00, Mon–Fri (Europe/Berlin)');
     expect(await text(page, 'next-stop')).toMatch(/your time \(America\/New_York\).*VM’s time \(Europe\/Berlin, GMT\+1\)/);
+    // Next start and next stop in the order they happen (a VM within its hours stops first).
+    const next = nextBoundaries(vm.schedule, new Date());
+    const order = await page.getByTestId('schedule-facts').locator('dt').allTextContents();
+    const chronological = (next.nextStop?.getTime() ?? 0) < (next.nextStart?.getTime() ?? 0) ? ['Next stop', 'Next start'] : ['Next start', 'Next stop'];
+    expect(order.filter((d) => d.startsWith('Next'))).toEqual(chronological);
     expect(await text(page, 'cost-facts')).toContain('42.5 h');
     expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
+    // The prices' date in words, as on the fleet page.
+    expect(await text(page, 'cost-basis')).toMatch(/^Estimated from AWS on-demand prices in eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:/);
     await accessible(page, 'running');
     // Settled: polling has stopped (the first poll delay is 2 s).
     const settledGets = rig.invokes('panel.get').length;
@@ -194,6 +206,9 @@ describe('the issue panel in a real browser', () => {
     ec2Moves('terminated');
     await waitForState(page, 'terminated');
     expect(api.calls.filter((c) => c.op === 'terminateVm')).toHaveLength(1);
+    // The keep-running hold set above (still on the record) is not shown for a VM that is gone.
+    expect([...api.vms.values()][0]?.keepRunningUntil).toEqual(expect.any(String));
+    expect(await text(page, 'vm-facts')).not.toContain('Kept running until');
     await accessible(page, 'terminated');
 
     // Item 13: the schedule edit is not lost: "Provision a new VM" offers the hours saved in the
@@ -203,12 +218,49 @@ describe('the issue panel in a real browser', () => {
     expect(draft).toContain('09:00');
     expect(draft).toContain('17:00');
     expect(draft).toContain('Asia/Tokyo');
-    expect(draft).toContain('MON-SAT');
+    expect(draft).toContain('Working daysMon–Sat');
     expect(await page.getByTestId('draft-schedule-kept').count()).toBe(0);
     await page.getByTestId('action-provision').click();
     await waitForState(page, 'pending');
     const second = api.calls.filter((c) => c.op === 'provision').at(-1)?.body as { schedule?: unknown } | undefined;
     expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
+  });
+
+  it('tells the assignee who clicks Provision outside the provisioning status to use the workflow, not to ask the assignee', async () => {
+    forge = site([goodIssue({ statusId: STATUS.open })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    const failure = await text(page, 'action-failure');
+    expect(failure).toContain('NOT_PROVISION_STATUS: A dev VM can be provisioned from the panel only while the issue is in a provisioning status.');
+    expect(failure).toContain('Use the issue’s workflow instead: moving the issue to the status your Jira administrator chose to provision VMs creates it.');
+    // The viewer is the assignee: the generic "ask the assignee" hint contradicted the cause.
+    expect(failure).not.toContain('Only the assignee');
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(0);
+  });
+
+  it('says why the VM stopped only while it is stopped: a starting VM does not carry "Stopped by a user"', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').click();
+    await waitForState(page, 'pending');
+    // EC2 keeps the last transition's reason through the next start (StateTransitionReason).
+    const stateReason = 'User initiated (2026-11-30 10:00:00 GMT)';
+    ec2Moves('stopping', { stateReason });
+    await waitForState(page, 'stopping');
+    expect(await text(page, 'vm-state-reason')).toBe('Stopped by a user or the schedule.');
+    ec2Moves('pending', { stateReason });
+    await waitForState(page, 'pending');
+    expect(await page.getByTestId('vm-state-reason').count()).toBe(0);
+    ec2Moves('running', { stateReason });
+    await waitForState(page, 'running');
+    expect(await page.getByTestId('vm-state-reason').count()).toBe(0);
+    // A terminate carries the stop's code in EC2: said as a termination, not "Stopped by".
+    ec2Moves('shutting-down', { stateReason: 'Client.UserInitiatedShutdown: User initiated shutdown' });
+    await page.getByTestId('action-refresh').click(); // a settled panel no longer polls
+    await waitForState(page, 'shutting-down');
+    expect(await text(page, 'vm-state-reason')).toBe('Terminated by a user or the app.');
   });
 
   it('shows a viewer who may not act the VM read-only, every action disabled with the reason', async () => {
@@ -468,6 +520,8 @@ describe('the issue panel in a real browser', () => {
     const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(until);
     await page.getByTestId('stop-deferred').waitFor();
     expect(await text(page, 'stop-deferred')).toContain(`Stop deferred until ${hhmm} (busy: session active / CPU)`);
+    // The idle stop in force is said in minutes, not as "the admin default".
+    expect(await text(page, 'lifecycle-facts')).toContain('Idle stopafter 60 minutes without activity (the fleet’s default)');
     await accessible(page, 'stop-deferred');
 
     await page.getByTestId('action-keep-vm').click();
@@ -509,7 +563,7 @@ describe('the issue panel in a real browser', () => {
         for (const [, rects] of lines) expect(rects).toBe(1);
         expect(await text(page, 'cost-facts')).toMatch(/Saving\$\d+\.\d\d \(\d+ %\)/);
         // The VM's region (the stand-in's eu-west-1) prices it, and its row of the table is unverified (src/contract/prices.ts).
-        expect(await text(page, 'cost-heading-details')).toContain('Estimated from AWS on-demand prices in eu-west-1 as of 2026-11-30 (https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, per region)), figures for eu-west-1 not yet checked against AWS; your bill may differ with discounts.');
+        expect(await text(page, 'cost-heading-details')).toContain('Estimated from AWS on-demand prices in eu-west-1 as of 30 Nov 2026 (https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, per region)), figures for eu-west-1 not yet checked against AWS; your bill may differ with discounts.');
         // Secondary sections fold.
         await page.getByTestId('cost-heading-details').locator('summary').click();
         expect(await page.getByTestId('cost-facts').isVisible()).toBe(false);

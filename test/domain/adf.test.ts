@@ -98,6 +98,10 @@ describe('what the comments say', () => {
   it('describes schedules, including disabled and start-only ones', () => {
     expect(describeSchedule({ ...vm.schedule, enabled: false })).toContain('not scheduled');
     expect(describeSchedule({ start: '09:00', timezone: 'UTC', days: 'SAT-MON', enabled: true })).toBe('Sat–Mon starts 09:00 (UTC)');
+    // Days from a checkbox field come as a list: said as the panel says them.
+    expect(describeSchedule({ start: '08:00', stop: '18:00', timezone: 'UTC', days: 'MON,TUE,WED,THU,FRI', enabled: true })).toBe('Mon–Fri 08:00–18:00 (UTC)');
+    expect(describeSchedule({ start: '08:00', stop: '18:00', timezone: 'UTC', days: 'MON,WED,THU,FRI,SUN', enabled: true })).toBe('Mon, Wed–Fri, Sun 08:00–18:00 (UTC)');
+    expect(describeSchedule({ start: '08:00', stop: '18:00', timezone: 'UTC', days: 'MON,TUE', enabled: true })).toBe('Mon–Tue 08:00–18:00 (UTC)');
   });
 
   // Item 12: the cause and the time a person reads are the real ones.

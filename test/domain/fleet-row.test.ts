@@ -1,4 +1,4 @@
-import { lifecycleFlags } from '../../src/domain/fleet-row';
+import { hoursText, lifecycleFlags } from '../../src/domain/fleet-row';
 
 /** The fleet page's lifecycle states (issue 15), from tags and the scheduler's record. */
 
@@ -18,5 +18,14 @@ describe('lifecycleFlags', () => {
     expect(lifecycleFlags({ state: 'stopped', parkedAt: '2026-11-20T00:00:00.000Z', usage: { ...usage, idleWarning: warning } })).toEqual({ flags: ['parked', 'warned'], terminateAt: warning.terminateAt });
     expect(lifecycleFlags({ state: 'stopped', keptAt: '2026-11-23T00:00:00.000Z', usage: { ...usage, idleWarning: warning } }).flags).toEqual(['warned']);
     expect(lifecycleFlags({ state: 'stopped', keptAt: '2026-11-24T09:00:00.000Z', usage: { ...usage, idleWarning: warning } })).toEqual({ flags: [] });
+  });
+});
+
+describe('hoursText', () => {
+  it('says the working hours in the words of the panel and the comments, not the tag spelling', () => {
+    expect(hoursText({ start: '08:00', stop: '18:00', timezone: 'UTC', days: 'MON-FRI', enabled: true })).toBe('08:00–18:00 Mon–Fri');
+    expect(hoursText({ start: '22:00', stop: '06:00', timezone: 'UTC', days: 'SUN-THU', enabled: true })).toBe('22:00–06:00 Sun–Thu');
+    expect(hoursText({ start: '08:00', timezone: 'UTC', days: 'MON,TUE,WED', enabled: true })).toBe('from 08:00 Mon–Wed');
+    expect(hoursText({ start: '08:00', stop: '18:00', timezone: 'UTC', days: 'MON-FRI', enabled: false })).toBe('off (on request only)');
   });
 });

@@ -15,6 +15,17 @@ describe('describeStateReason', () => {
     expect(describeStateReason(raw)).toBe(text);
   });
 
+  it('says which way a bare "User initiated" transition went, from the VM\'s state', () => {
+    const raw = 'User initiated (2026-11-30 10:00:00 GMT)';
+    expect(describeStateReason(raw, 'stopping')).toBe('stopped by a user or the schedule');
+    expect(describeStateReason(raw, 'stopped')).toBe('stopped by a user or the schedule');
+    expect(describeStateReason(raw, 'terminated')).toBe('terminated by a user or the app');
+    expect(describeStateReason(raw, 'running')).toBe('started or stopped by a user or the schedule');
+    // EC2 gives a terminate the same code as a stop.
+    expect(describeStateReason('Client.UserInitiatedShutdown: User initiated shutdown', 'shutting-down')).toBe('terminated by a user or the app');
+    expect(describeStateReason('Client.UserInitiatedShutdown: User initiated shutdown', 'stopped')).toBe('stopped by a user or the schedule');
+  });
+
   it('says nothing for an empty reason', () => {
     expect(describeStateReason(undefined)).toBeUndefined();
     expect(describeStateReason('  ')).toBeUndefined();

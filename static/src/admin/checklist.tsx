@@ -1,6 +1,6 @@
 import { token } from '@atlaskit/tokens';
 import type { AdminView } from '../../../src/contract/resolvers';
-import { row, Section } from '../shared/ui';
+import { Section } from '../shared/ui';
 
 /** The first-run checklist: what the site still needs before the app can work, as the server sees it. */
 export function Checklist(props: { items: AdminView['checklist'] }) {
@@ -9,11 +9,12 @@ export function Checklist(props: { items: AdminView['checklist'] }) {
     <Section title={`First-run checklist: ${done} of ${props.items.length} done`} id="checklist-heading">
       <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="checklist">
         {props.items.map((c) => (
-          <li key={c.id} data-done={c.done} style={{ ...row, marginBlockEnd: token('space.050') }}>
-            <span aria-hidden="true" style={{ color: c.done ? token('color.icon.success') : token('color.icon.subtle'), fontWeight: 'bold', width: '1.25rem' }}>
+          // No wrapping row here: a long label wrapped below its mark on a narrow page (380 px).
+          <li key={c.id} data-done={c.done} style={{ display: 'flex', alignItems: 'baseline', gap: token('space.100'), marginBlockEnd: token('space.050') }}>
+            <span aria-hidden="true" data-testid="checklist-mark" style={{ color: c.done ? token('color.icon.success') : token('color.icon.subtle'), fontWeight: 'bold', width: '1.25rem', flex: 'none' }}>
               {c.done ? '✓' : '○'}
             </span>
-            <span>
+            <span style={{ flex: 1, minWidth: 0 }}>
               {c.label}
               <span className="dv-visually-hidden">{c.done ? ' (done)' : ' (still to do)'}</span>
             </span>

@@ -4,7 +4,7 @@ import { token } from '@atlaskit/tokens';
 import { UNVERIFIED_REGIONS } from '../../../src/contract/prices';
 import { FLEET_BULK_MAX, R, type FleetBulkAction, type FleetBulkResult, type FleetRow } from '../../../src/contract/resolvers';
 import { call } from '../shared/api';
-import { monthLabel, usd } from '../shared/format';
+import { dateLabel, monthLabel, usd } from '../shared/format';
 import { ConfirmDialog, Message, PanelButton } from '../shared/light-controls';
 import { FailureMessage, mutedText, row, Section } from '../shared/ui';
 import { CostChart } from './cost-chart';
@@ -88,7 +88,10 @@ function FilterSelect(props: { id: string; label: string; value: string | undefi
 }
 
 function TotalsTable(props: { title: string; by: string; totals: Totals[]; testId: string }) {
+  // A narrow viewport (a phone, a split screen) scrolls the table sideways inside its own region
+  // instead of widening the page; focusable so a keyboard user can scroll it too.
   return (
+    <div role="region" aria-label={props.title} tabIndex={0} data-testid={`${props.testId}-scroll`} style={{ overflowX: 'auto', maxWidth: '100%', minWidth: 0 }}>
     <table data-testid={props.testId} className="dv-table">
       <caption style={{ textAlign: 'start', fontWeight: 600 }}>{props.title}</caption>
       <thead>
@@ -116,6 +119,7 @@ function TotalsTable(props: { title: string; by: string; totals: Totals[]; testI
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -207,7 +211,7 @@ export function FleetApp() {
     <main style={{ padding: token('space.200') }}>
       <h1 style={{ font: token('font.heading.large'), margin: 0 }}>{title}</h1>
       <p style={mutedText} data-testid="fleet-basis">
-        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {meta.pricesAsOf} (
+        {monthLabel(meta.month)} so far (UTC). Costs are estimates from AWS on-demand prices for {regions.join(', ') || 'each VM’s region'} as of {dateLabel(meta.pricesAsOf)} (
         {meta.pricesSource}){unchecked.length ? `, figures for ${unchecked.join(', ')} not yet checked against AWS` : ''}; hours come from the scheduler’s records. {fleet.more ? `Loading more… ${fleet.rows.length} VMs so far.` : `${fleet.rows.length} VMs.`}
       </p>
 

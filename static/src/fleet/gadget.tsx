@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { token } from '@atlaskit/tokens';
-import { monthLabel, usd } from '../shared/format';
+import { dateLabel, monthLabel, usd } from '../shared/format';
 import { FailureMessage, mutedText } from '../shared/ui';
 import { totalsBy } from './table-model';
 import { useFleet } from './use-fleet';
@@ -31,7 +31,7 @@ export function FleetGadget() {
           </li>
         ))}
       </ol>
-      <p style={{ ...mutedText, margin: 0, font: token('font.body.small') }}>Prices as of {fleet.meta.pricesAsOf}.</p>
+      <p style={{ ...mutedText, margin: 0, font: token('font.body.small') }}>Prices as of {dateLabel(fleet.meta.pricesAsOf)}.</p>
     </section>
   );
 }

@@ -158,7 +158,7 @@ export const COLUMNS: readonly { key: SortKey; label: string; text: (r: FleetRow
   { key: 'costCenter', label: 'Cost center', text: (r) => r.costCenter ?? '' },
   { key: 'type', label: 'OS / type', text: (r) => `${r.os} ${r.instanceType}` },
   { key: 'state', label: 'State', text: stateText },
-  { key: 'hours', label: 'Working hours (VM zone)', text: (r) => `${r.hours} ${r.timezone}` },
+  { key: 'hours', label: 'Working hours (VM zone)', text: (r) => (r.hours.startsWith('off') ? r.hours : `${r.hours} ${r.timezone}`) },
   { key: 'lastStart', label: 'Last started (UTC)', text: (r) => minute(r.lastStartedAt) },
   { key: 'lastActivity', label: 'Last activity (UTC)', text: (r) => minute(r.lastActivityAt) },
   { key: 'hoursRun', label: 'Hours this month', text: (r) => hrs(r.hoursRun), numeric: true },

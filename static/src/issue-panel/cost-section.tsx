@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import type { CostView } from '../../../src/contract/resolvers';
 import { PRICES_SOURCE, UNVERIFIED_REGIONS, hourlyPrice } from '../../../src/contract/prices';
-import { hours, monthLabel, usd } from '../shared/format';
+import { dateLabel, hours, monthLabel, usd } from '../shared/format';
 import { Facts, mutedText, Section } from '../shared/ui';
 
 /** A money value never breaks across lines (at 380 px "$1.76 (100 %)" used to split before "%)"). */
@@ -37,8 +37,8 @@ export function CostSection(props: { cost: CostView | undefined; instanceType: s
                 : []),
             ]}
           />
-          <p style={{ ...mutedText, marginBlockEnd: 0 }}>
-            Estimated from AWS on-demand prices in {c.pricesRegion} as of {c.pricesAsOf} ({PRICES_SOURCE})
+          <p style={{ ...mutedText, marginBlockEnd: 0 }} data-testid="cost-basis">
+            Estimated from AWS on-demand prices in {c.pricesRegion} as of {dateLabel(c.pricesAsOf)} ({PRICES_SOURCE})
             {UNVERIFIED_REGIONS.includes(c.pricesRegion) ? `, figures for ${c.pricesRegion} not yet checked against AWS` : ''}; your bill may differ with discounts.
           </p>
         </>

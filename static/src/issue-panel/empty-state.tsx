@@ -1,9 +1,21 @@
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
-import { FIELD_ROLE_LABELS, FIELD_ROLES } from '../../../src/contract/settings';
+import { FIELD_ROLE_LABELS, FIELD_ROLES, type FieldRole } from '../../../src/contract/settings';
+import { OS_LABELS } from '../../../src/contract/vm-api';
+import { describeDays } from '../shared/days';
 import { Message, PanelButton } from '../shared/light-controls';
 import { formatInstant } from '../shared/format';
 import { Facts, mutedText, Section } from '../shared/ui';
+
+/**
+ * A draft value in the words the rest of the panel uses once the VM exists ("Mon–Fri", "Ubuntu 24.04
+ * LTS"), not the field's raw spelling; a value the contract does not know stays as typed.
+ */
+function draftValueText(role: FieldRole, value: string): string {
+  if (role === 'days') return describeDays(value) || value;
+  if (role === 'os') return (OS_LABELS as Record<string, string | undefined>)[value] ?? value;
+  return value;
+}
 
 /** No VM yet: what provisioning would send (read from the issue's fields) or what is wrong with them. */
 export function EmptyState(props: { view: PanelView; busy: boolean; onProvision: () => void; viewerZone: string }) {
@@ -50,7 +62,7 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
         {known.length > 0 ? (
           <>
             <p style={{ ...mutedText, marginBlockStart: 0 }}>Read from this issue’s fields:</p>
-            <Facts testId="draft-values" rows={known.map((r) => [FIELD_ROLE_LABELS[r], draft?.values[r] ?? ''])} />
+            <Facts testId="draft-values" rows={known.map((r) => [FIELD_ROLE_LABELS[r], draftValueText(r, draft?.values[r] ?? '')])} />
             {draft?.scheduleFromPanel && (
               <p style={mutedText} data-testid="draft-schedule-kept">
                 Working hours: the ones last saved in this panel, not the issue’s fields.

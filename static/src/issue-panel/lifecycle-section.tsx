@@ -14,10 +14,13 @@ export function agoText(iso: string, now: number): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
-function idleStopText(vm: Vm): string {
+/** The idle stop in force, in numbers: the VM's own setting, else the fleet's (admin page). */
+function idleStopText(vm: Vm, fleetDefault: number | undefined): string {
   if (vm.idleStopMinutes === 'off') return 'off for this VM';
   if (typeof vm.idleStopMinutes === 'number') return `after ${vm.idleStopMinutes} minutes without activity (this VM)`;
-  return 'the admin default';
+  if (fleetDefault === undefined) return 'the fleet’s default, set by a Jira administrator';
+  if (fleetDefault === 0) return 'off (the fleet’s default)';
+  return `after ${fleetDefault} minutes without activity (the fleet’s default)`;
 }
 
 /**
@@ -45,7 +48,7 @@ export function LifecycleSection(props: { view: PanelView; vm: Vm; busy: boolean
         testId="lifecycle-facts"
         rows={[
           ['Last activity', last ? `last session or sustained CPU ${agoText(last, props.now)}` : 'none measured yet'],
-          ['Idle stop', idleStopText(vm)],
+          ['Idle stop', idleStopText(vm, view.idleStopDefaultMinutes)],
         ]}
       />
       <div style={{ ...row, marginBlockStart: token('space.100') }}>

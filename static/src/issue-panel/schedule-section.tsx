@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { token } from '@atlaskit/tokens';
 import type { PanelView } from '../../../src/contract/resolvers';
 import { DAY_NAMES, type DayName, type Schedule, type ScheduleInput } from '../../../src/contract/schedule';
@@ -26,6 +26,12 @@ function Boundary(props: { label: string; iso: string | undefined; vmZone: strin
       )}
     </span>
   );
+}
+
+/** Next start and next stop in the order they happen: a running VM's stop comes first. */
+function boundaryRows(rows: [[string, ReactNode], [string, ReactNode]], nextStart: string | undefined, nextStop: string | undefined): [string, ReactNode][] {
+  const [start, stop] = rows;
+  return nextStart && nextStop && Date.parse(nextStop) < Date.parse(nextStart) ? [stop, start] : [start, stop];
 }
 
 export function ScheduleSection(props: {
@@ -68,6 +74,7 @@ export function ScheduleSection(props: {
                   ? `${s.start ?? '—'} to ${s.stop ?? '—'}, ${describeDays(s.days)} (${s.timezone})`
                   : `Automatic start and stop is off (${s.start ?? '—'} to ${s.stop ?? '—'}, ${describeDays(s.days)}, ${s.timezone})`,
               ],
+              ...boundaryRows([
               ['Next start', props.view.nextStart ? <Boundary key="s" label="start" iso={props.view.nextStart} vmZone={s.timezone} viewerZone={props.viewerZone} testId="next-start" /> : 'none scheduled'],
               [
                 'Next stop',
@@ -85,6 +92,7 @@ export function ScheduleSection(props: {
                   'none scheduled'
                 ),
               ],
+              ], props.view.nextStart, props.view.nextStop),
             ]}
           />
           <div style={{ marginBlockStart: token('space.100') }} ref={editButton}>

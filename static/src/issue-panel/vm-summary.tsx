@@ -26,8 +26,12 @@ const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1
 
 export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: number | null }) {
   const { vm } = props;
-  const reason = describeStateReason(vm.stateReason);
+  const reason = describeStateReason(vm.stateReason, vm.state);
   const transitional = TRANSITIONAL_STATES.includes(vm.state);
+  // EC2 keeps the reason of the last stop while the VM starts and runs again: there it is history
+  // and contradicted the state ("pending" over "Stopped by a user"), so it is shown only while it
+  // explains the state.
+  const reasonExplainsState = vm.state === 'stopping' || vm.state === 'stopped' || vm.state === 'shutting-down' || vm.state === 'terminated';
   return (
     <div>
       <div style={row}>
@@ -55,7 +59,7 @@ export function VmSummary(props: { vm: Vm; viewerZone: string; nextPollMs: numbe
           </Message>
         </div>
       )}
-      {vm.state !== 'failed' && reason && (
+      {reasonExplainsState && reason && (
         <p style={mutedText} data-testid="vm-state-reason">
           {sentence(reason)}
         </p>
@@ -86,7 +90,8 @@ export function VmFacts(props: { vm: Vm; viewerZone: string }) {
             ['Developer', vm.developer],
             ...(vm.costCenter ? ([['Cost center', vm.costCenter]] as [string, string][]) : []),
             ['Launched', vm.launchTime ? `${formatInstant(vm.launchTime, props.viewerZone)} (${props.viewerZone})` : 'not yet'],
-            ...(vm.keepRunningUntil
+            // A hold means nothing for a VM that is gone or going.
+            ...(vm.keepRunningUntil && vm.state !== 'shutting-down' && vm.state !== 'terminated'
               ? ([['Kept running until', `${formatInstant(vm.keepRunningUntil, props.viewerZone)} your time (${props.viewerZone})${vm.schedule.timezone === props.viewerZone ? '' : `; ${formatInstant(vm.keepRunningUntil, vm.schedule.timezone)} VM’s time (${vm.schedule.timezone})`}`]] as [string, string][])
               : []),
           ]}

@@ -41,6 +41,9 @@ export function whatToDo(error: Failure): string {
       return 'Ask a Jira administrator to finish the Dev VM settings (Jira settings → Apps → Dev VM settings).';
     case 'FORBIDDEN':
     case 'NOT_ALLOWED':
+      // A refusal by the issue's status (identity.ts NOT_PROVISION_STATUS) is not about who acts:
+      // the assignee gets it too, so "ask the assignee" would send them in a circle.
+      if (error.field === 'status') return 'Use the issue’s workflow instead: moving the issue to the status your Jira administrator chose to provision VMs creates it.';
       return 'Only the assignee, the reporter or a Jira administrator can do this. Ask one of them.';
     case 'VALIDATION_FAILED':
       return error.field ? `Correct “${error.field}” and try again.` : 'Correct the values and try again.';
