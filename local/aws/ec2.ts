@@ -113,6 +113,13 @@ export interface SeedInstancesOptions {
   readonly subnetId?: string;
   /** Launch time in epoch ms (default: the stand-in clock). */
   readonly launchTime?: number;
+  /**
+   * The ClientToken of the RunInstances call that launched them. A later RunInstances with this
+   * token and any parameters fails with IdempotentParameterMismatch, as EC2 answers a retry whose
+   * parameters differ from the first call's (a lost answer retried with another subnet):
+   * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
+   */
+  readonly clientToken?: string;
 }
 
 /**
@@ -124,6 +131,7 @@ export function seedInstances(state: AwsState, now: number, o: SeedInstancesOpti
   if (o.ids && o.ids.length !== o.count) throw new RangeError(`seed ids: ${o.ids.length} ids for ${o.count} instances`);
   const clash = o.ids?.find((id) => !INSTANCE_ID.test(id) || state.instances.has(id));
   if (clash) throw new RangeError(`seed ids: ${clash} is malformed or already in use`);
+  if (o.clientToken && [...state.reservations.values()].some((r) => r.clientToken === o.clientToken)) throw new RangeError(`seed clientToken ${o.clientToken} already used`);
   const stopped = o.state === 'stopped' || o.state === 'terminated';
   const reservationId = hexId('r');
   const subnetId = o.subnetId ?? DEFAULT_SUBNET;
@@ -145,13 +153,15 @@ export function seedInstances(state: AwsState, now: number, o: SeedInstancesOpti
       state: o.state ?? 'running',
       ...(stopped ? { stateReason: USER_INITIATED } : {}),
       ...(o.state === 'terminated' ? { terminatedAt: now } : {}),
+      ...(o.clientToken ? { clientToken: o.clientToken } : {}),
       stateTransitionReason: stopped ? `User initiated (${gmt(now)})` : '',
       tags: new Map(Object.entries(o.tags ?? {})),
     };
     state.instances.set(inst.instanceId, inst);
     ids.push(inst.instanceId);
   }
-  state.reservations.set(reservationId, { reservationId, instanceIds: ids, fingerprint: `seed:${reservationId}` });
+  // No request had this fingerprint, so any RunInstances reusing the token is a mismatch.
+  state.reservations.set(reservationId, { reservationId, instanceIds: ids, fingerprint: `seed:${reservationId}`, ...(o.clientToken ? { clientToken: o.clientToken } : {}) });
   return ids;
 }
 

@@ -28,9 +28,6 @@ import {
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { clientDatabaseName } from '../../../src/contract/names';
-import type { DbConnection } from '../../../src/contract/vm-api';
-import { developerClientDbSecretName, developerClientLoginName } from '../../../infra-cdk/lambda/shared/resource-names';
 import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
 import { EfsGateway } from '../../../infra-cdk/lambda/shared/efs';
 import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
@@ -40,7 +37,7 @@ import { matchesFilters, type FilterableInstance } from '../../../local/aws/ec2-
 import type { InstanceStateName } from '../../../local/aws/state';
 import { ENV, NOW } from './support';
 
-export { captureOutput, event, NOW } from './support';
+export { captureOutput, event, FakeDatabases, NOW, VM_TAGS } from './support';
 
 /**
  * Stateful fakes over aws-sdk-client-mock: EC2, EFS and IAM keep what was created, so a retry
@@ -242,49 +239,6 @@ export class FakeAws {
     };
     this.instances.push(inst);
     return inst;
-  }
-}
-
-export const VM_TAGS = {
-  Name: 'dev-acme-jdoe',
-  ClientName: 'acme',
-  DeveloperName: 'jdoe',
-  Environment: 'dev',
-  AutoStart: '08:00',
-  AutoStop: '18:00',
-  Timezone: 'Europe/London',
-  AutoDays: 'MON-FRI',
-  AutoSchedule: 'on',
-  JiraIssue: 'OPS-42',
-  ManagedBy: 'dev-vm-for-jira',
-  CreatedAt: '2026-11-25T09:00:00.000Z',
-  DevVmIdempotencyKey: 'issue-10001:changelog-1',
-  DevVmOs: 'al2023',
-};
-
-export class FakeDatabases implements DeveloperDatabases {
-  calls: { op: 'provision' | 'revoke'; client: string; developer: string }[] = [];
-  failNext: Error | undefined;
-  async provision(input: { client: string; developer: string }): Promise<DbConnection[]> {
-    this.calls.push({ op: 'provision', ...input });
-    if (this.failNext) {
-      const e = this.failNext;
-      this.failNext = undefined;
-      throw e;
-    }
-    const common = {
-      database: clientDatabaseName(input.client),
-      user: developerClientLoginName(input.developer, input.client),
-      secretName: developerClientDbSecretName('dev-vm/', input.developer, input.client),
-    };
-    return [
-      { engine: 'postgres', host: 'pg.internal', port: 5432, ...common },
-      { engine: 'mysql', host: 'my.internal', port: 3306, ...common },
-    ];
-  }
-  async revoke(input: { client: string; developer: string }): Promise<unknown> {
-    this.calls.push({ op: 'revoke', ...input });
-    return [{ engine: 'postgres', revoked: true, sessionsEnded: 0, sessionsLeft: 0 }];
   }
 }
 

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { clientDatabaseName } from '../../../src/contract/names';
+import type { DbConnection } from '../../../src/contract/vm-api';
+import { developerClientDbSecretName, developerClientLoginName } from '../../../infra-cdk/lambda/shared/resource-names';
+import type { DeveloperDatabases } from '../../../infra-cdk/lambda/vm-api/deps';
 
-/** Fixtures shared by the VM API tests; no SDK mocks here (fake-aws.ts installs those). */
+/** Fixtures shared by the VM API tests; no AWS here (stand-in.ts starts the local AWS model). */
 
 export const ENV = {
   AWS_REGION: 'eu-west-1',
@@ -67,3 +71,47 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: 
     err.mockRestore();
   }
 }
+
+export const VM_TAGS = {
+  Name: 'dev-acme-jdoe',
+  ClientName: 'acme',
+  DeveloperName: 'jdoe',
+  Environment: 'dev',
+  AutoStart: '08:00',
+  AutoStop: '18:00',
+  Timezone: 'Europe/London',
+  AutoDays: 'MON-FRI',
+  AutoSchedule: 'on',
+  JiraIssue: 'OPS-42',
+  ManagedBy: 'dev-vm-for-jira',
+  CreatedAt: '2026-11-25T09:00:00.000Z',
+  DevVmIdempotencyKey: 'issue-10001:changelog-1',
+  DevVmOs: 'al2023',
+};
+
+export class FakeDatabases implements DeveloperDatabases {
+  calls: { op: 'provision' | 'revoke'; client: string; developer: string }[] = [];
+  failNext: Error | undefined;
+  async provision(input: { client: string; developer: string }): Promise<DbConnection[]> {
+    this.calls.push({ op: 'provision', ...input });
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = undefined;
+      throw e;
+    }
+    const common = {
+      database: clientDatabaseName(input.client),
+      user: developerClientLoginName(input.developer, input.client),
+      secretName: developerClientDbSecretName('dev-vm/', input.developer, input.client),
+    };
+    return [
+      { engine: 'postgres', host: 'pg.internal', port: 5432, ...common },
+      { engine: 'mysql', host: 'my.internal', port: 3306, ...common },
+    ];
+  }
+  async revoke(input: { client: string; developer: string }): Promise<unknown> {
+    this.calls.push({ op: 'revoke', ...input });
+    return [{ engine: 'postgres', revoked: true, sessionsEnded: 0, sessionsLeft: 0 }];
+  }
+}
+

@@ -1,11 +1,12 @@
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { Vm } from '../../../../src/contract/vm-api';
 import { ec2Mock, VM_TAGS } from '../fake-aws';
-import { useVmApi, errorOf } from './api';
+import { errorOf } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // POST /vms/{id}/keep-running.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('POST /vms/{id}/keep-running', () => {
   it('sets KeepRunningUntil on a running VM', async () => {

@@ -1,11 +1,12 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { Vm } from '../../../../src/contract/vm-api';
 import { ec2Error, ec2Mock, VM_TAGS } from '../fake-aws';
-import { useVmApi, errorOf } from './api';
+import { errorOf } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // POST /vms/{id}/start|stop, DELETE /vms/{id}, and how AWS errors and unknown routes are answered.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('lifecycle actions', () => {
   it('starts, stops and terminates with 202 and the new state', async () => {

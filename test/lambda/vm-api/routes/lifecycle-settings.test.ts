@@ -1,11 +1,12 @@
 import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { Vm } from '../../../../src/contract/vm-api';
 import { ec2Mock, NOW, VM_TAGS } from '../fake-aws';
-import { useVmApi, errorOf } from './api';
+import { errorOf } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // PUT /vms/{id}/lifecycle: parking, keeping, the idle-stop override.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('PUT /vms/{id}/lifecycle (issue 13)', () => {
   it('parks a VM keeping its working hours, and unparks it', async () => {

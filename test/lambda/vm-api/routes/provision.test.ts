@@ -4,11 +4,12 @@ import { CreateRoleCommand, IAMServiceException } from '@aws-sdk/client-iam';
 import { Vm } from '../../../../src/contract/vm-api';
 import { clientTokenFor } from '../../../../infra-cdk/lambda/vm-api/provision';
 import { captureOutput, ec2Error, ec2Mock, efsMock, iamMock, NOW, VM_TAGS } from '../fake-aws';
-import { useVmApi, errorOf, provisionBody } from './api';
+import { errorOf, provisionBody } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // POST /vms: provisioning, idempotency, failures half-way and their resumption.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('POST /vms (provision)', () => {
   it('answers 202 with the pending VM at once, after DB, EFS home and instance profile, with every tag on instance and volume', async () => {

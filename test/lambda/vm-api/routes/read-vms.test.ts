@@ -1,5 +1,5 @@
 import { Vm, VmList } from '../../../../src/contract/vm-api';
-import { VM_TAGS } from '../fake-aws';
+import { VM_TAGS } from '../support';
 import { useVmApi, errorOf } from './api';
 
 // GET /vms?issueKey= and GET /vms/{id}.
@@ -12,7 +12,7 @@ describe('reading VMs', () => {
     api.aws.seedInstance({ ...VM_TAGS, JiraIssue: 'OPS-43' });
     const res = await api.call('GET', '/vms', { query: { issueKey: 'OPS-42' } });
     expect(res.status).toBe(200);
-    expect(VmList.parse(res.body).vms.map((v) => v.id)).toEqual([a.InstanceId]);
+    expect(VmList.parse(res.body).vms.map((v) => v.id)).toEqual([a]);
   });
 
   it('rejects a list without a valid issueKey, naming it', async () => {
@@ -25,18 +25,18 @@ describe('reading VMs', () => {
 
   it('gets one VM with connection info', async () => {
     const a = api.aws.seedInstance(VM_TAGS);
-    const res = await api.call('GET', `/vms/${a.InstanceId}`);
+    const res = await api.call('GET', `/vms/${a}`);
     expect(res.status).toBe(200);
-    expect(Vm.parse(res.body).connection.ssmCommand).toBe(`aws ssm start-session --target ${a.InstanceId} --region eu-west-1`);
+    expect(Vm.parse(res.body).connection.ssmCommand).toBe(`aws ssm start-session --target ${a} --region eu-west-1`);
   });
 
   it('answers 404 for an unknown instance and for one this stack does not manage', async () => {
     expect((await api.call('GET', '/vms/i-0fffffffffffffff0')).status).toBe(404);
     const foreign = api.aws.seedInstance({ ...VM_TAGS, ManagedBy: 'someone-else' });
-    const res = await api.call('GET', `/vms/${foreign.InstanceId}`);
+    const res = await api.call('GET', `/vms/${foreign}`);
     expect(res.status).toBe(404);
     expect(errorOf(res.body).code).toBe('NOT_FOUND');
-    expect((await api.call('POST', `/vms/${foreign.InstanceId}/terminate`)).status).toBe(404);
+    expect((await api.call('POST', `/vms/${foreign}/terminate`)).status).toBe(404);
   });
 
   it('rejects a malformed instance id naming the field', async () => {

@@ -1,10 +1,11 @@
 import { Vm } from '../../../../src/contract/vm-api';
 import { captureOutput, ec2Error, VM_TAGS } from '../fake-aws';
-import { useVmApi, provisionBody } from './api';
+import { provisionBody } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // One structured log line per request, whatever the route.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('request logging', () => {
   it('writes one structured line per request with method, route, status, duration and instance id', async () => {

@@ -1,11 +1,12 @@
 import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { Vm } from '../../../../src/contract/vm-api';
 import { ec2Mock, VM_TAGS } from '../fake-aws';
-import { useVmApi, errorOf } from './api';
+import { errorOf } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // PUT /vms/{id}/schedule.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('PUT /vms/{id}/schedule', () => {
   it('rewrites the schedule tags, deletes a dropped stop time and the ScheduleError', async () => {

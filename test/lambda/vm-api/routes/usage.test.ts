@@ -4,11 +4,11 @@ import { schedulerUsageReader } from '../../../../infra-cdk/lambda/vm-api/usage'
 import { Vm, VmList } from '../../../../src/contract/vm-api';
 import { createHandler } from '../../../../infra-cdk/lambda/vm-api/router';
 import { makeDeps, VM_TAGS } from '../fake-aws';
-import { useVmApi } from './api';
+import { useVmApiOnFake } from './api-on-fake';
 
 // Vm.usage from the scheduler's state on the routes that show VMs.
 
-const api = useVmApi();
+const api = useVmApiOnFake();
 
 describe('usage from the scheduler state', () => {
   const s3Mock = mockClient(S3Client);
