@@ -79,6 +79,11 @@ export class VmApiAws {
     return id as string;
   }
 
+  /** Completes every transition now (the VM reached running, stopped or terminated). */
+  settle(): void {
+    this.aws.settle();
+  }
+
   instance(id: string): Ec2Instance | undefined {
     return this.aws.state.instances.get(id);
   }

@@ -1,29 +1,27 @@
-import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { Vm } from '../../../../src/contract/vm-api';
-import { ec2Mock, VM_TAGS } from '../fake-aws';
-import { errorOf } from './api';
-import { useVmApiOnFake } from './api-on-fake';
+import { VM_TAGS } from '../support';
+import { errorOf, useVmApi } from './api';
 
 // POST /vms/{id}/keep-running.
 
-const api = useVmApiOnFake();
+const api = useVmApi();
 
 describe('POST /vms/{id}/keep-running', () => {
   it('sets KeepRunningUntil on a running VM', async () => {
     const a = api.aws.seedInstance(VM_TAGS);
     const until = '2026-11-26T20:00:00.000Z';
-    const res = await api.call('POST', `/vms/${a.InstanceId}/keep-running`, { body: { until } });
+    const res = await api.call('POST', `/vms/${a}/keep-running`, { body: { until } });
     expect(res.status).toBe(200);
     expect((res.body as Vm).keepRunningUntil).toBe(until);
-    expect(ec2Mock.commandCalls(StartInstancesCommand)).toHaveLength(0);
+    expect(api.aws.count('StartInstances')).toBe(0);
   });
 
   it('also starts a stopped VM', async () => {
-    const a = api.aws.seedInstance(VM_TAGS, { State: { Name: 'stopped', Code: 80 } });
-    const res = await api.call('POST', `/vms/${a.InstanceId}/keep-running`, { body: { until: '2026-11-26T20:00:00Z' } });
+    const a = api.aws.seedInstance(VM_TAGS, { state: 'stopped' });
+    const res = await api.call('POST', `/vms/${a}/keep-running`, { body: { until: '2026-11-26T20:00:00Z' } });
     expect(res.status).toBe(200);
     expect((res.body as Vm).state).toBe('pending');
-    expect(ec2Mock.commandCalls(StartInstancesCommand)).toHaveLength(1);
+    expect(api.aws.count('StartInstances')).toBe(1);
   });
 
   it.each([
@@ -32,14 +30,16 @@ describe('POST /vms/{id}/keep-running', () => {
     ['not a time', 'tonight', /./],
   ])('rejects an until %s naming the field', async (_label, until, message) => {
     const a = api.aws.seedInstance(VM_TAGS);
-    const res = await api.call('POST', `/vms/${a.InstanceId}/keep-running`, { body: { until } });
+    const res = await api.call('POST', `/vms/${a}/keep-running`, { body: { until } });
     expect(res.status).toBe(400);
     expect(errorOf(res.body).field).toBe('until');
     expect(errorOf(res.body).message).toMatch(message);
   });
 
   it('answers 409 for a VM that is being terminated', async () => {
-    const a = api.aws.seedInstance(VM_TAGS, { State: { Name: 'shutting-down', Code: 32 } });
-    expect((await api.call('POST', `/vms/${a.InstanceId}/keep-running`, { body: { until: '2026-11-26T20:00:00Z' } })).status).toBe(409);
+    const a = api.aws.seedInstance(VM_TAGS);
+    expect((await api.call('POST', `/vms/${a}/terminate`)).status).toBe(202);
+    expect(api.aws.instance(a)?.state).toBe('shutting-down');
+    expect((await api.call('POST', `/vms/${a}/keep-running`, { body: { until: '2026-11-26T20:00:00Z' } })).status).toBe(409);
   });
 });
