@@ -108,6 +108,11 @@ export class VmApiAws {
     return this.aws.injectFault(fault);
   }
 
+  /** Forgets the commands recorded so far (what a test counts after a first attempt). */
+  forget(): void {
+    this.sent.splice(0);
+  }
+
   /** The inputs of every `command` sent, in order. */
   inputs<T = Record<string, unknown>>(command: string): T[] {
     return this.sent.filter((c) => c.command === command).map((c) => c.input as T);
