@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RETRY_CONFIG } from '../../../infra-cdk/lambda/shared/clients';
 import { Ec2Gateway } from '../../../infra-cdk/lambda/shared/ec2';
@@ -9,6 +10,7 @@ import { loadEnv, VmApiEnv } from '../../../infra-cdk/lambda/shared/env';
 import { IamGateway } from '../../../infra-cdk/lambda/shared/iam';
 import type { DeveloperDatabases, VmApiDeps } from '../../../infra-cdk/lambda/vm-api/deps';
 import { startAwsStandIn, type AwsStandIn } from '../../../local/aws';
+import { storeObject } from '../../../local/aws/s3';
 import type { Fault, FaultHandle } from '../../../local/aws/faults';
 import type { AccessPoint, Ec2Instance, IamInstanceProfile, IamRole } from '../../../local/aws/state';
 import { ENV, NOW } from './support';
@@ -21,7 +23,12 @@ import { ENV, NOW } from './support';
  * per command, retries included), which the stand-in's own call log cannot show.
  */
 
-export type Service = 'ec2' | 'efs' | 'iam';
+// The SDK's one-time notice about Node 20 (process.emitWarning, written to stderr on a later tick)
+// would land in whichever test first captures output; the Lambdas run on nodejs22.x, where it
+// never appears. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED is the SDK's own switch for it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export type Service = 'ec2' | 'efs' | 'iam' | 's3';
 
 export interface SentCommand {
   service: Service;
@@ -30,11 +37,11 @@ export interface SentCommand {
   input: Record<string, unknown>;
 }
 
-type Client = EC2Client | EFSClient | IAMClient;
+type Client = EC2Client | EFSClient | IAMClient | S3Client;
 
 /** Records every command `client` sends, before it is serialised. */
 function record(client: Client, service: Service, into: SentCommand[]): void {
-  // The three clients' stacks take the same middleware shape; typed through EC2Client's overloads.
+  // The clients' stacks take the same middleware shape; typed through EC2Client's overloads.
   const stack = client.middlewareStack as EC2Client['middlewareStack'];
   stack.add(
     (next, context) => async (args) => {
@@ -106,6 +113,16 @@ export class VmApiAws {
 
   injectFault(fault: Fault): FaultHandle {
     return this.aws.injectFault(fault);
+  }
+
+  /** Puts an object in the model's S3 (as another component wrote it). */
+  putObject(bucket: string, key: string, body: string): void {
+    storeObject(this.aws.state, { bucket, key, body: Buffer.from(body), contentType: 'application/json', lastModified: NOW.getTime(), metadata: {} });
+  }
+
+  /** An S3 client of the model that records its commands like the VM API's own clients. */
+  s3Client(): S3Client {
+    return this.client(S3Client, 's3');
   }
 
   /** Forgets the commands recorded so far (what a test counts after a first attempt). */

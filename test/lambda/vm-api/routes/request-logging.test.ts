@@ -1,24 +1,23 @@
 import { Vm } from '../../../../src/contract/vm-api';
-import { captureOutput, ec2Error, VM_TAGS } from '../fake-aws';
-import { provisionBody } from './api';
-import { useVmApiOnFake } from './api-on-fake';
+import { captureOutput, VM_TAGS } from '../support';
+import { provisionBody, useVmApi } from './api';
 
 // One structured log line per request, whatever the route.
 
-const api = useVmApiOnFake();
+const api = useVmApi();
 
 describe('request logging', () => {
   it('writes one structured line per request with method, route, status, duration and instance id', async () => {
     const a = api.aws.seedInstance(VM_TAGS);
-    const { output } = await captureOutput(() => api.call('POST', `/vms/${a.InstanceId}/stop`));
+    const { output } = await captureOutput(() => api.call('POST', `/vms/${a}/stop`));
     const lines = output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ message: 'request', method: 'POST', route: '/vms/{id}/stop', status: 202, instanceId: a.InstanceId });
+    expect(lines[0]).toMatchObject({ message: 'request', method: 'POST', route: '/vms/{id}/stop', status: 202, instanceId: a });
     expect(typeof lines[0]?.durationMs).toBe('number');
   });
 
   it('folds the provision decisions into that one line (launch, profile retries, replay)', async () => {
-    api.aws.runFailures.push(ec2Error('InvalidParameterValue', 'Invalid IAM Instance Profile name'));
+    api.aws.injectFault({ kind: 'error', service: 'ec2', operation: 'RunInstances', code: 'InvalidParameterValue', status: 400, times: 1, message: 'Invalid IAM Instance Profile name' });
     const first = await captureOutput(() => api.call('POST', '/vms', { body: provisionBody }));
     const lines = first.output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
