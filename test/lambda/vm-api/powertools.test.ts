@@ -1,9 +1,9 @@
 import './on-demand-env'; // first: before anything loads Powertools
 import type { Context } from 'aws-lambda';
-import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import * as powertools from '../../../infra-cdk/lambda/shared/powertools';
 import { createHandler, type VmApiHandler } from '../../../infra-cdk/lambda/vm-api/router';
-import { captureOutput, ec2Error, ec2Mock, event, FakeAws, FakeDatabases, makeDeps, VM_TAGS } from './fake-aws';
+import { VmApiAws } from './stand-in';
+import { captureOutput, event, FakeDatabases, VM_TAGS } from './support';
 
 /**
  * Issue 10 item 9: the deployed handler logs with the invocation's request id and cold-start
@@ -52,33 +52,35 @@ const lines = (output: string): Record<string, unknown>[] =>
 const emf = (output: string): Emf[] => lines(output).filter((l): l is Emf => '_aws' in l);
 const metricNames = (docs: Emf[]): string[] => docs.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
 
-let aws: FakeAws;
+let aws: VmApiAws;
 let handler: (event: Parameters<VmApiHandler>[0], context?: Context) => ReturnType<VmApiHandler>;
 
 afterAll(() => {
   delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
 });
 
-beforeEach(() => {
-  aws = new FakeAws();
-  aws.install();
+beforeEach(async () => {
+  aws = await VmApiAws.start();
   powertools.logger.setLogLevel('INFO');
-  handler = powertools.instrument(createHandler(makeDeps(new FakeDatabases(), { logger: powertools.logger })));
+  handler = powertools.instrument(createHandler(aws.deps(new FakeDatabases(), { logger: powertools.logger })));
 });
+afterEach(() => aws.close());
 
 describe('VM API handler instrumented with Powertools', () => {
   it('logs the request id and cold start, and emits one EMF metric per outcome: provisioned, started, stopped, failed', async () => {
     const { output } = await captureOutput(async () => {
       const provisioned = await handler(event('POST', '/vms', { body: provisionBody }), context());
       expect(provisioned.statusCode).toBe(202);
-      const a = aws.seedInstance(VM_TAGS, { State: { Name: 'stopped', Code: 80 } });
+      const a = aws.seedInstance(VM_TAGS, { state: 'stopped' });
       const own = { query: { issueKey: VM_TAGS.JiraIssue } };
-      expect((await handler(event('POST', `/vms/${a.InstanceId}/start`, own), context())).statusCode).toBe(202);
-      expect((await handler(event('POST', `/vms/${a.InstanceId}/stop`, own), context())).statusCode).toBe(202);
-      ec2Mock.on(StartInstancesCommand).rejects(ec2Error('InternalError', 'boom', 500));
-      expect((await handler(event('POST', `/vms/${a.InstanceId}/start`, own), context())).statusCode).toBeGreaterThanOrEqual(500);
+      expect((await handler(event('POST', `/vms/${a}/start`, own), context())).statusCode).toBe(202);
+      aws.settle(); // running: EC2 stops only a running VM
+      expect((await handler(event('POST', `/vms/${a}/stop`, own), context())).statusCode).toBe(202);
+      aws.settle();
+      aws.injectFault({ kind: 'instance-error', operation: 'StartInstances', instanceId: a, code: 'InternalError', status: 500, message: 'boom' });
+      expect((await handler(event('POST', `/vms/${a}/start`, own), context())).statusCode).toBeGreaterThanOrEqual(500);
       // A read records no outcome, and a refused request (404) is not a failure of the service.
-      expect((await handler(event('GET', `/vms/${a.InstanceId}`, own), context())).statusCode).toBe(200);
+      expect((await handler(event('GET', `/vms/${a}`, own), context())).statusCode).toBe(200);
       expect((await handler(event('GET', '/nowhere'), context())).statusCode).toBe(404);
     });
 
