@@ -5,8 +5,8 @@ import { createHandler } from '../../infra-cdk/lambda/vm-api/router';
 import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { FIELD, STATUS, configure, goodIssue, site, statusChangedEvent } from '../../local/site-fixtures';
-import { event } from '../lambda/vm-api/support';
-import { FakeDatabases, makeDeps } from '../lambda/vm-api/fake-aws';
+import { event, FakeDatabases } from '../lambda/vm-api/support';
+import { VmApiAws } from '../lambda/vm-api/stand-in';
 
 /**
  * Issue 11 item 6: a developer name becomes a Linux user and home directory on the VM, so a
@@ -49,13 +49,20 @@ describe('identity map', () => {
 });
 
 describe('VM API', () => {
+  let aws: VmApiAws;
+  beforeAll(async () => {
+    aws = await VmApiAws.start();
+  });
+  afterAll(() => aws.close());
+
   it.each(SYSTEM)('answers 400 naming developer for "%s"', async (name) => {
     const db = new FakeDatabases();
-    const handler = createHandler(makeDeps(db));
+    const handler = createHandler(aws.deps(db));
     const body = { issueKey: 'OPS-42', client: 'acme', developer: name, instanceType: 't3.medium', os: 'al2023', schedule: { start: '09:00', stop: '17:00', timezone: 'UTC' }, idempotencyKey: 'issue-10042:changelog-1' };
     const res = await handler(event('POST', '/vms', { body }));
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body ?? '{}')).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'developer' } });
     expect(db.calls).toEqual([]);
+    expect(aws.count('RunInstances')).toBe(0);
   });
 });

@@ -10,21 +10,23 @@ import { createHandler } from '../../infra-cdk/lambda/vm-api/router';
 import { localForgeCallerArn, startFunctionUrl } from '../../local/function-url';
 import { ApiErrorBody } from '../../src/contract/errors';
 import { ENV, event } from '../lambda/vm-api/support';
-import { FakeAws, FakeDatabases, makeDeps } from '../lambda/vm-api/fake-aws';
+import { FakeDatabases } from '../lambda/vm-api/support';
+import { VmApiAws } from '../lambda/vm-api/stand-in';
 
-let aws: FakeAws;
-beforeEach(() => {
-  aws = new FakeAws();
-  aws.install();
+let aws: VmApiAws;
+beforeAll(async () => {
+  aws = await VmApiAws.start();
 });
+afterAll(() => aws.close());
 
-const handle = () => createHandler(makeDeps(new FakeDatabases()));
+const handle = () => createHandler(aws.deps(new FakeDatabases()));
 
 describe('item 10: only the Forge caller user drives the VM API', () => {
   it('refuses a request signed by another principal of the account with 403 NOT_ALLOWED naming the caller', async () => {
     const res = await handle()(event('POST', '/vms/i-0123456789abcdef0/terminate', { callerArn: 'arn:aws:iam::123456789012:user/intern' }));
     expect(res.statusCode).toBe(403);
     expect(ApiErrorBody.parse(JSON.parse(res.body!)).error).toMatchObject({ code: 'NOT_ALLOWED', field: 'caller' });
+    expect(aws.sent).toEqual([]); // refused before any AWS call
   });
 
   it('refuses a role session of the same account too (assumed-role ARN)', async () => {

@@ -5,9 +5,14 @@
 import { createHandler } from '../../infra-cdk/lambda/vm-api/router';
 import { ApiErrorBody } from '../../src/contract/errors';
 import { event } from '../lambda/vm-api/support';
-import { FakeAws, FakeDatabases, makeDeps } from '../lambda/vm-api/fake-aws';
+import { FakeDatabases } from '../lambda/vm-api/support';
+import { VmApiAws } from '../lambda/vm-api/stand-in';
 
-beforeEach(() => new FakeAws().install());
+let aws: VmApiAws;
+beforeAll(async () => {
+  aws = await VmApiAws.start();
+});
+afterAll(() => aws.close());
 
 describe('item 13: malformed percent-encoding in a VM API path', () => {
   it.each([
@@ -15,7 +20,7 @@ describe('item 13: malformed percent-encoding in a VM API path', () => {
     ['POST', '/vms/i-0abc%/start'],
     ['DELETE', '/clients/acme%zz/developers/jdoe'],
   ])('%s %s → 400 VALIDATION_FAILED on the path', async (method, path) => {
-    const res = await createHandler(makeDeps(new FakeDatabases()))(event(method, path));
+    const res = await createHandler(aws.deps(new FakeDatabases()))(event(method, path));
     expect(res.statusCode).toBe(400);
     expect(ApiErrorBody.parse(JSON.parse(res.body!)).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'path' });
   });

@@ -1,12 +1,12 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { PutObjectRequest } from '@aws-sdk/client-s3';
 import type { ConnectionTestEvent } from '../../../src/contract/events';
 import { TestDelivery } from '../../../src/contract/vm-api';
 import { createHandler } from '../../../infra-cdk/lambda/vm-api/router';
 import { TEST_EVENT_POLL_MS, TEST_EVENT_WAIT_MS } from '../../../infra-cdk/lambda/vm-api/test-event';
 import { s3TestDeliveryStore } from '../../../infra-cdk/lambda/shared/test-delivery';
 import type { TestEventChannel } from '../../../infra-cdk/lambda/vm-api/deps';
-import { event, FakeDatabases, makeDeps, NOW } from './fake-aws';
+import { VmApiAws } from './stand-in';
+import { event, FakeDatabases, NOW } from './support';
 
 /** POST /test-event: the connection test's round trip, as the VM API takes part in it. */
 
@@ -22,8 +22,14 @@ function channel(reports: (TestDelivery | undefined)[]): TestEventChannel & { pu
   return c;
 }
 
+let aws: VmApiAws;
+beforeEach(async () => {
+  aws = await VmApiAws.start();
+});
+afterEach(() => aws.close());
+
 async function post(testEvents: TestEventChannel | undefined, body: unknown = { nonce: NONCE }) {
-  const deps = makeDeps(new FakeDatabases(), testEvents ? { testEvents } : {});
+  const deps = aws.deps(new FakeDatabases(), testEvents ? { testEvents } : {});
   const res = await createHandler(deps)(event('POST', '/test-event', { body }));
   return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as unknown, sleeps: deps.sleeps };
 }
@@ -57,21 +63,22 @@ describe('POST /test-event', () => {
 });
 
 describe('the notifier’s report in the state bucket', () => {
-  const s3 = mockClient(S3Client);
-  afterEach(() => s3.reset());
-  afterAll(() => s3.restore());
-  const store = () => s3TestDeliveryStore('dev-vm-state', async () => new S3Client({ region: 'eu-west-1' }));
+  const store = () => {
+    const s3 = aws.s3Client();
+    return s3TestDeliveryStore('dev-vm-state', async () => s3);
+  };
 
   it('is written under connection-tests/<nonce>.json and read back', async () => {
     const outcome = { state: 'answered' as const, status: 200, at: NOW.toISOString() };
     await store().put(NONCE, outcome);
-    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'dev-vm-state', Key: `connection-tests/${NONCE}.json`, Body: JSON.stringify(outcome) });
-    s3.on(GetObjectCommand, { Key: `connection-tests/${NONCE}.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(outcome) } as never });
+    expect(aws.inputs<PutObjectRequest>('PutObject')[0]).toMatchObject({ Bucket: 'dev-vm-state', Key: `connection-tests/${NONCE}.json`, Body: JSON.stringify(outcome) });
+    expect(aws.aws.state.objects.get(`dev-vm-state/connection-tests/${NONCE}.json`)?.body.toString('utf8')).toBe(JSON.stringify(outcome));
     expect(await store().get(NONCE)).toEqual(outcome);
   });
 
   it('is undefined while the notifier has not written it', async () => {
-    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
+    // The model answers NoSuchKey for an object nobody wrote.
     expect(await store().get(NONCE)).toBeUndefined();
+    expect(aws.count('GetObject')).toBe(1);
   });
 });
