@@ -125,6 +125,11 @@ export class VmApiAws {
     return this.client(S3Client, 's3');
   }
 
+  /** An IAM client of the model that records its commands like the VM API's own clients. */
+  iamClient(): IAMClient {
+    return this.client(IAMClient, 'iam');
+  }
+
   /** Forgets the commands recorded so far (what a test counts after a first attempt). */
   forget(): void {
     this.sent.splice(0);
