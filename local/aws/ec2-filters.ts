@@ -3,9 +3,9 @@ import { INSTANCE_STATE_CODE, type Ec2Instance } from './state';
 
 /**
  * DescribeInstances' filters: the one implementation of EC2's filter semantics in the local
- * platform. The wire stand-in (ec2.ts) applies them to its state; the tests' SDK-level fakes
- * (test/lambda/*\/fake-aws.ts) apply them to their own instances through `matchesFilters`, so a
- * filter means the same everywhere. Names and semantics:
+ * platform. The wire stand-in (ec2.ts) applies them to its state, which every test of the
+ * Lambdas reaches over HTTP; `matchesFilters` states the semantics for test/local/ec2-filters.test.ts.
+ * Names and semantics:
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
  */
 

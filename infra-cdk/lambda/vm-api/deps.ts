@@ -9,8 +9,8 @@ import type { Log } from '../shared/powertools';
 import type { DbEndpoint } from '../shared/vm-record';
 
 /**
- * Everything the VM API operations talk to, passed in so tests can mock the SDK clients
- * (aws-sdk-client-mock) and replace the database module with a fake.
+ * Everything the VM API operations talk to, passed in so tests can point the SDK clients at the
+ * local AWS model (test/lambda/vm-api/stand-in.ts) and replace the database module with a fake.
  */
 
 /** The slice of infra-cdk/lambda/shared/db's DbProvisioner the API uses. */

@@ -19,7 +19,7 @@ export const provisionBody = {
   idempotencyKey: 'issue-10001:changelog-7',
 };
 
-type Call = (method: string, path: string, opts?: Parameters<typeof event>[2]) => Promise<{ status: number; headers: Record<string, unknown>; body: unknown }>;
+type Call = (method: string, path: string, opts?: Parameters<typeof event>[2]) => Promise<{ status: number | undefined; headers: Record<string, unknown>; body: unknown }>;
 
 export interface VmApiUnderTest {
   aws: VmApiAws;
