@@ -166,6 +166,15 @@ test('ClientToken makes RunInstances idempotent, and a different request with th
   expect(listed.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(1);
 });
 
+test('an instance seeded with a ClientToken refuses a RunInstances reusing it (an earlier launch whose answer was lost), and the token shows on the instance', async () => {
+  const [seeded] = aws.seedInstances({ count: 1, tags: { Name: 'seeded-token' }, clientToken: 'provision-PROJ-43' });
+  await expect(launch({ Name: 'seeded-token' }, { ClientToken: 'provision-PROJ-43' })).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
+  expect((await describe1(seeded ?? '')).ClientToken).toBe('provision-PROJ-43');
+  expect(() => aws.seedInstances({ count: 1, clientToken: 'provision-PROJ-43' })).toThrow(/already used/);
+  const listed = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: ['seeded-token'] }] }));
+  expect(listed.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId)).toEqual([seeded]);
+});
+
 test('CreateTags and DeleteTags work on many instances; aws: keys are reserved', async () => {
   const insts = await launch({ Name: 'tagged' }, { MaxCount: 2 });
   const ids = insts.map((i) => i.InstanceId ?? '');
