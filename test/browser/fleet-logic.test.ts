@@ -56,6 +56,9 @@ describe('CSV', () => {
     expect(header).toBe('Issue,Developer,Client,Cost center,OS / type,State,Working hours (VM zone),Last started (UTC),Last activity (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
     expect(line).toContain('"\'=HYPERLINK(""http://evil"") Europe/Berlin"');
     expect(line?.endsWith(',1.50,')).toBe(true);
+    // The OS as the issue panel names it, not its id.
+    expect(line).toContain(',Amazon Linux 2023 · t3.large,');
+    expect(toCsv([row({ os: 'rhel-9' })])).toContain(',Red Hat Enterprise Linux 9 · t3.large,');
   });
 });
 
@@ -86,9 +89,9 @@ describe('lifecycle states and cost center', () => {
 
   it('shows the lifecycle states in the State column and the cost center in its own, in the CSV too', () => {
     const lines = toCsv(rows).split('\r\n');
-    expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,al2023 t3.large,stopped · parked,/);
-    expect(lines[2]).toMatch(/^OPS-2,jdoe,acme,R&D,al2023 t3.large,stopped · idle-stopped · warned,/);
-    expect(lines[3]).toMatch(/^OPS-3,jdoe,acme,,al2023 t3.large,running,/);
+    expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,Amazon Linux 2023 · t3.large,stopped · parked,/);
+    expect(lines[2]).toMatch(/^OPS-2,jdoe,acme,R&D,Amazon Linux 2023 · t3.large,stopped · idle-stopped · warned,/);
+    expect(lines[3]).toMatch(/^OPS-3,jdoe,acme,,Amazon Linux 2023 · t3.large,running,/);
   });
 });
 
