@@ -200,6 +200,7 @@ describe('the fleet page for a Jira administrator', () => {
     await page.getByTestId('bulk-dialog-confirm').click();
     await page.getByTestId('bulk-result').waitFor();
     expect(await page.getByTestId('bulk-result').textContent()).toContain('2 of 2 done');
+    expect(await page.getByTestId('bulk-outcome').locator('li').allTextContents()).toEqual(['2 stopped, each issue has a comment saying who did it and when']);
     picked.forEach((p, i) => expect(stack.forge.jira.commentsOn(p.issueKey).length).toBe((before[i] ?? 0) + 1));
     // They leave the "running" filter; with it cleared they show their new state.
     await page.getByTestId('filter-state').selectOption('');
