@@ -1,4 +1,5 @@
 import type { FleetRow } from '../../src/contract/resolvers';
+import { bulkOutcome } from '../../static/src/fleet/bulk-outcome';
 import { applyFilters, dailyByClient, parseHash, sortRows, toCsv, toHash, totalsBy } from '../../static/src/fleet/table-model';
 
 /** The fleet page's table model (static/src/fleet/table-model.ts) without a browser. */
@@ -120,5 +121,23 @@ describe('running hours per day, stacked by client', () => {
       { client: 'c', hours: [3] },
       { client: '2 other clients', hours: [3] },
     ]);
+  });
+});
+
+describe('bulk outcome', () => {
+  const names = new Map([['i-00000000000000001', 'OPS-1'], ['i-00000000000000002', 'OPS-2']]);
+  const keyOf = (id: string) => names.get(id);
+  it('says one line per outcome, never claiming a comment that was not written', () => {
+    expect(
+      bulkOutcome('park', [
+        { id: 'i-00000000000000001', ok: true, issueKey: 'OPS-1', error: { code: 'AUDIT_COMMENT_FAILED', message: 'Done, but the comment on OPS-1 could not be written (Jira answered HTTP 503).' } },
+        { id: 'i-00000000000000002', ok: false, error: { code: 'NOT_FOUND', message: 'No such VM for this issue.' } },
+      ], keyOf),
+    ).toEqual([
+      '1 parked without a comment on its issue: OPS-1 (i-00000000000000001) — Done, but the comment on OPS-1 could not be written (Jira answered HTTP 503).',
+      '1 failed: OPS-2 (i-00000000000000002) — No such VM for this issue.',
+    ]);
+    expect(bulkOutcome('keep', [{ id: 'i-00000000000000001', ok: true, issueKey: 'OPS-1' }], keyOf)).toEqual(['1 with the idle deadline extended, its issue has a comment saying who did it and when']);
+    expect(bulkOutcome('terminate', [], keyOf)).toEqual([]);
   });
 });
