@@ -130,10 +130,21 @@ export const PanelView = z.object({
    * "the default" means for a VM without its own idle-stop setting, so the panel can say it.
    */
   idleStopDefaultMinutes: z.number().int().nonnegative().optional(),
+  /**
+   * Present when there is no live VM, the issue is outside every provisioning status and the caller
+   * is no Jira administrator (who may provision from any status): why Provision is offered disabled.
+   */
+  provisionBlocked: z.string().optional(),
 });
 export type PanelView = z.infer<typeof PanelView>;
 
-export const ChecklistItem = z.object({ id: z.string(), label: z.string(), done: z.boolean() });
+export const ChecklistItem = z.object({
+  id: z.string(),
+  label: z.string(),
+  done: z.boolean(),
+  /** When the check behind the item last passed (the lifecycle events round trip); the page words it in the viewer's zone. */
+  verifiedAt: z.string().datetime({ offset: true }).optional(),
+});
 export const AdminView = z.object({
   settings: Settings,
   secrets: SecretsView,

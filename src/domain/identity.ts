@@ -50,6 +50,17 @@ export function checkIdentity(c: IdentityCheck): IdentityRefusal | undefined {
 }
 
 /** The panel's Provision button acts only in a provision status, like the workflow would (admins excepted). */
+/**
+ * Why the panel offers Provision disabled: the issue is outside every provisioning status and the
+ * caller is no Jira administrator (checkProvisionStatus would refuse). Names the statuses to move to.
+ */
+export function provisionStatusHint(statusNames: readonly string[]): string {
+  if (statusNames.length === 0) return 'No status provisions a VM yet: a Jira administrator chooses one on the Dev VM settings page.';
+  const names = statusNames.map((n) => `“${n}”`);
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  return `Move the issue to ${list} to provision a VM.`;
+}
+
 export function checkProvisionStatus(statusId: string | undefined, provisionStatuses: readonly string[], actorIsAdmin: boolean): IdentityRefusal | undefined {
   if (actorIsAdmin || (statusId !== undefined && provisionStatuses.includes(statusId))) return undefined;
   return { rule: 'NOT_PROVISION_STATUS', field: 'status', message: 'A dev VM can be provisioned from the panel only while the issue is in a provisioning status. Move the issue to that status (which provisions it), or ask a Jira administrator.' };

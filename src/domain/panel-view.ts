@@ -33,6 +33,8 @@ export interface PanelFacts {
   freshness: Freshness;
   /** The admin's fleet-wide idle stop in minutes (0 = off), shown for a VM without its own. */
   idleStopDefaultMinutes?: number;
+  /** Why Provision is refused here (outside every provisioning status, caller no admin); shown while there is no live VM. */
+  provisionBlocked?: string;
 }
 
 export function panelView(facts: PanelFacts, now: Date): PanelView {
@@ -49,6 +51,7 @@ export function panelView(facts: PanelFacts, now: Date): PanelView {
     ...(facts.idleStopDefaultMinutes === undefined ? {} : { idleStopDefaultMinutes: facts.idleStopDefaultMinutes }),
   };
   const queued = live ? undefined : queuedProvision(prop, now);
+  if (!live && facts.provisionBlocked) view.provisionBlocked = facts.provisionBlocked;
   if (queued) view.pendingProvision = queued;
   else if (!live && prop?.provisionFailure && !Number.isNaN(new Date(prop.provisionFailure.at).getTime())) {
     view.provisionFailure = { ...prop.provisionFailure, at: new Date(prop.provisionFailure.at).toISOString() };

@@ -54,11 +54,9 @@ function checklist(settings: Settings, secrets: Secrets, roundTrip: { at: string
     { id: 'hmacSecret', label: 'Lifecycle events signing secret (the secret named by the stack output HmacSecretName)', done: secrets.hmacSecret !== undefined },
     // Done only when a signed test event made it from the stack to this app (Test connection):
     // the app reading its own URL proves nothing about what the stack was given.
-    {
-      id: 'webtrigger',
-      label: roundTrip ? `Lifecycle events URL given to the stack (test event arrived and verified ${roundTrip.at.slice(0, 16).replace('T', ' ')} UTC)` : 'Lifecycle events URL given to the stack (run Test connection to check)',
-      done: roundTrip !== undefined,
-    },
+    roundTrip
+      ? { id: 'webtrigger', label: 'Lifecycle events URL given to the stack', done: true, verifiedAt: roundTrip.at }
+      : { id: 'webtrigger', label: 'Lifecycle events URL given to the stack (run Test connection to check)', done: false },
     { id: 'provisionStatus', label: 'At least one status that provisions a VM', done: settings.statuses.provision.length > 0 },
     { id: 'fields', label: 'Client and Developer fields mapped', done: settings.fields.client !== undefined && settings.fields.developer !== undefined },
   ];

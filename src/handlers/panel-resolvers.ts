@@ -5,7 +5,7 @@ import type { Vm } from '../contract/vm-api';
 import type { Settings } from '../contract/settings';
 import { formatInZone } from '../domain/adf';
 import { auditComment, describeSchedule, keptDetail, unreadableRecordCause, type PanelAction } from '../domain/comments';
-import { checkProvisionStatus } from '../domain/identity';
+import { checkProvisionStatus, provisionStatusHint } from '../domain/identity';
 import { decideCanAct, type IssuePeople } from '../domain/permissions';
 import { isoOrEmpty, panelView, worthStoring, type Freshness, type PanelFacts } from '../domain/panel-view';
 import { panelKey, provisionKey } from '../domain/provision-policy';
@@ -96,8 +96,51 @@ async function loadPanel(svc: VmService, caller: CallerContext, now: Date, refre
     }
   }
   const status = IssueStatus.safeParse(issue.fields.status);
-  const facts: PanelFacts = { issueKey: issue.key, fields: issue.fields, mapping, policy: settings.policy, configured: config.api !== undefined, decision, vm, prop, freshness, idleStopDefaultMinutes: settings.idle.idleStopMinutes };
-  return { view: panelView(facts, now), facts, config, prop, vm, issueId: issue.id, statusId: status.success ? status.data.id : undefined, mapping, people, isAdmin, callerName };
+  const statusId = status.success ? status.data.id : undefined;
+  // Provision would be refused outside every provisioning status unless the caller is a Jira
+  // administrator: the panel offers it disabled, naming the statuses. Jira is asked only then.
+  let admin = isAdmin;
+  let provisionBlocked: string | undefined;
+  if (decision.canAct && !live && config.api && checkProvisionStatus(statusId, settings.statuses.provision, false)) {
+    admin ??= await jira.callerIsJiraAdmin();
+    if (!admin) provisionBlocked = provisionStatusHint(await statusNames(svc, settings.statuses.provision));
+  }
+  const facts: PanelFacts = {
+    issueKey: issue.key,
+    fields: issue.fields,
+    mapping,
+    policy: settings.policy,
+    configured: config.api !== undefined,
+    decision,
+    vm,
+    prop,
+    freshness,
+    idleStopDefaultMinutes: settings.idle.idleStopMinutes,
+    ...(provisionBlocked ? { provisionBlocked } : {}),
+  };
+  return { view: panelView(facts, now), facts, config, prop, vm, issueId: issue.id, statusId, mapping, people, isAdmin: admin, callerName };
+}
+
+const STATUSES_CACHE_KEY = 'jira-statuses';
+const STATUSES_CACHE_MINUTES = 60;
+
+/** The names of the given status ids (GET /rest/api/3/status as the app, cached an hour); an unknown id as itself. */
+async function statusNames(svc: VmService, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  let all = await svc.store.getCached<{ id: string; name: string }[]>(STATUSES_CACHE_KEY);
+  if (!all) {
+    try {
+      all = (await svc.jira.listStatuses('app')).map((st) => ({ id: st.id, name: st.name }));
+      await svc.store.putCached(STATUSES_CACHE_KEY, all, STATUSES_CACHE_MINUTES);
+    } catch (e) {
+      // The hint still helps without names; the panel must not fail over it.
+      if (!(e instanceof JiraApiError)) throw e;
+      log.warn('status names unavailable for the provision hint', { error: errorName(e) });
+      all = [];
+    }
+  }
+  const byId = new Map(all.map((st) => [st.id, st.name]));
+  return ids.map((id) => byId.get(id) ?? `status ${id}`);
 }
 
 /**

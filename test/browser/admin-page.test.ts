@@ -5,6 +5,8 @@ import type { ForgeStandIn } from '../../local/forge-runtime';
 import { startVmApiStandIn, type VmApiStandIn } from '../../local/vm-api-server';
 import { FIELD, HMAC_SECRET, PEOPLE, STATUS, configure, site } from '../../local/site-fixtures';
 import { seriousA11yViolations, snapshot } from '../../local/browser/browser';
+import type { AdminView } from '../../src/contract/resolvers';
+import { formatInstant } from '../../static/src/shared/format';
 import { focusIsVisible, startRig, tabTo, type Rig } from '../../local/browser/harness';
 
 /** The admin page in Chromium against the REAL admin resolvers and the KVS/Jira/VM API stand-ins. */
@@ -77,6 +79,7 @@ const checklist = (page: Page) =>
 describe('the admin page in a real browser', () => {
   it('walks a first-run admin through the checklist: validation in place, a save that says what changed, secrets never echoed', async () => {
     forge = site();
+    rig.viewer = { ...rig.viewer, timezone: 'Asia/Kolkata' };
     const { page } = await rig.open();
     await page.getByTestId('checklist').waitFor();
     const before = await checklist(page);
@@ -159,7 +162,14 @@ describe('the admin page in a real browser', () => {
     expect(await text(page, 'test-result')).toContain(`in ${api.region}`);
     expect(await text(page, 'test-events')).toBe('A signed test event from the stack arrived at the Lifecycle events URL and verified.');
     expect((await checklist(page)).every((c) => c.done)).toBe(true);
-    expect((await checklist(page)).find((c) => c.label.startsWith('Lifecycle events URL'))?.label).toMatch(/test event arrived and verified \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    // The round trip's instant in the viewer's Jira zone (Asia/Kolkata, not the browser's New York), worded like the panel's times.
+    const adminView = await forge.invokeResolver(adminResolver, 'admin.get', {}, { accountId: PEOPLE.admin });
+    const verifiedAt = (adminView as { ok: true; data: AdminView }).data.checklist.find((c) => c.id === 'webtrigger')?.verifiedAt ?? '';
+    expect(verifiedAt).not.toBe('');
+    expect((await checklist(page)).find((c) => c.label.startsWith('Lifecycle events URL'))?.label).toBe(
+      `Lifecycle events URL given to the stack (test event arrived and verified ${formatInstant(verifiedAt, 'Asia/Kolkata')}, Asia/Kolkata)`,
+    );
+    expect(await text(page, 'checklist-verified')).toMatch(/^\(test event arrived and verified [A-Z][a-z]{2},? \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}, Asia\/Kolkata\)$/);
   });
 
   it('names each way the lifecycle events round trip fails, and what to do', async () => {

@@ -1,4 +1,5 @@
 import type { FleetRow } from '../../src/contract/resolvers';
+import { bulkOutcome } from '../../static/src/fleet/bulk-outcome';
 import { applyFilters, dailyByClient, parseHash, sortRows, toCsv, toHash, totalsBy } from '../../static/src/fleet/table-model';
 
 /** The fleet page's table model (static/src/fleet/table-model.ts) without a browser. */
@@ -56,6 +57,9 @@ describe('CSV', () => {
     expect(header).toBe('Issue,Developer,Client,Cost center,OS / type,State,Working hours (VM zone),Last started (UTC),Last activity (UTC),Hours this month,Cost this month (USD),Saving vs 24/7 (USD)');
     expect(line).toContain('"\'=HYPERLINK(""http://evil"") Europe/Berlin"');
     expect(line?.endsWith(',1.50,')).toBe(true);
+    // The OS as the issue panel names it, not its id.
+    expect(line).toContain(',Amazon Linux 2023 · t3.large,');
+    expect(toCsv([row({ os: 'rhel-9' })])).toContain(',Red Hat Enterprise Linux 9 · t3.large,');
   });
 });
 
@@ -86,9 +90,9 @@ describe('lifecycle states and cost center', () => {
 
   it('shows the lifecycle states in the State column and the cost center in its own, in the CSV too', () => {
     const lines = toCsv(rows).split('\r\n');
-    expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,al2023 t3.large,stopped · parked,/);
-    expect(lines[2]).toMatch(/^OPS-2,jdoe,acme,R&D,al2023 t3.large,stopped · idle-stopped · warned,/);
-    expect(lines[3]).toMatch(/^OPS-3,jdoe,acme,,al2023 t3.large,running,/);
+    expect(lines[1]).toMatch(/^OPS-1,jdoe,acme,CC 4711,Amazon Linux 2023 · t3.large,stopped · parked,/);
+    expect(lines[2]).toMatch(/^OPS-2,jdoe,acme,R&D,Amazon Linux 2023 · t3.large,stopped · idle-stopped · warned,/);
+    expect(lines[3]).toMatch(/^OPS-3,jdoe,acme,,Amazon Linux 2023 · t3.large,running,/);
   });
 });
 
@@ -117,5 +121,23 @@ describe('running hours per day, stacked by client', () => {
       { client: 'c', hours: [3] },
       { client: '2 other clients', hours: [3] },
     ]);
+  });
+});
+
+describe('bulk outcome', () => {
+  const names = new Map([['i-00000000000000001', 'OPS-1'], ['i-00000000000000002', 'OPS-2']]);
+  const keyOf = (id: string) => names.get(id);
+  it('says one line per outcome, never claiming a comment that was not written', () => {
+    expect(
+      bulkOutcome('park', [
+        { id: 'i-00000000000000001', ok: true, issueKey: 'OPS-1', error: { code: 'AUDIT_COMMENT_FAILED', message: 'Done, but the comment on OPS-1 could not be written (Jira answered HTTP 503).' } },
+        { id: 'i-00000000000000002', ok: false, error: { code: 'NOT_FOUND', message: 'No such VM for this issue.' } },
+      ], keyOf),
+    ).toEqual([
+      '1 parked without a comment on its issue: OPS-1 (i-00000000000000001) — Done, but the comment on OPS-1 could not be written (Jira answered HTTP 503).',
+      '1 failed: OPS-2 (i-00000000000000002) — No such VM for this issue.',
+    ]);
+    expect(bulkOutcome('keep', [{ id: 'i-00000000000000001', ok: true, issueKey: 'OPS-1' }], keyOf)).toEqual(['1 with the idle deadline extended, its issue has a comment saying who did it and when']);
+    expect(bulkOutcome('terminate', [], keyOf)).toEqual([]);
   });
 });

@@ -118,6 +118,10 @@ describe('the fleet page for a Jira administrator', () => {
     expect(workingHours).toHaveLength(FLEET);
     for (const h of workingHours) expect(h).toMatch(/^(?:(?:\d\d:\d\d–\d\d:\d\d|from \d\d:\d\d|until \d\d:\d\d) (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[–, A-Za-z]* [A-Za-z_]+\/[A-Za-z_]+|off \(on request only\))$/);
     expect(workingHours.join(' ')).not.toMatch(/MON|TUE|WED|THU|FRI|SAT|SUN/);
+    // The OS under the issue panel's names, never the raw id (rhel-9), then the instance type.
+    const types = await column(page, 'OS / type');
+    expect(types).toHaveLength(FLEET);
+    for (const t of types) expect(t).toMatch(/^(?:Amazon Linux 2023|Ubuntu 24\.04 LTS|Red Hat Enterprise Linux 9) · [a-z0-9]+\.[a-z0-9]+$/);
     // The preview's VM API runs in eu-west-1: its prices, and the table's date, are named.
     expect(await page.getByTestId('fleet-basis').textContent()).toMatch(/on-demand prices for eu-west-1 as of \d{1,2} [A-Z][a-z]{2} \d{4} \(https:\/\/aws\.amazon\.com\/ec2\/pricing\/on-demand\//);
     // eu-west-1's row of the table is not verified against a source (src/contract/prices.ts): the page says so.
@@ -196,6 +200,7 @@ describe('the fleet page for a Jira administrator', () => {
     await page.getByTestId('bulk-dialog-confirm').click();
     await page.getByTestId('bulk-result').waitFor();
     expect(await page.getByTestId('bulk-result').textContent()).toContain('2 of 2 done');
+    expect(await page.getByTestId('bulk-outcome').locator('li').allTextContents()).toEqual(['2 stopped, each issue has a comment saying who did it and when']);
     picked.forEach((p, i) => expect(stack.forge.jira.commentsOn(p.issueKey).length).toBe((before[i] ?? 0) + 1));
     // They leave the "running" filter; with it cleared they show their new state.
     await page.getByTestId('filter-state').selectOption('');
@@ -205,6 +210,45 @@ describe('the fleet page for a Jira administrator', () => {
     for (const p of picked) expect(['stopping', 'stopped']).toContain(cells[ids.indexOf(p.id)]?.[stateAt]);
     const bulkCalls = rig.invokes('fleet.bulk');
     expect(bulkCalls.at(-1)?.payload).toEqual({ action: 'stop', vms: picked.map((p) => ({ id: p.id, issueKey: p.issueKey })) });
+  });
+
+  it('says per outcome what a bulk action did: done with a comment, done without one, refused for a VM paired with another issue', async () => {
+    const page = await openLoaded('#state=running&project=WEB&sort=issue&dir=asc');
+    const rows = page.getByTestId('fleet-row');
+    const picked: { id: string; issueKey: string }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = rows.nth(i);
+      picked.push({ id: (await r.getAttribute('data-id')) ?? '', issueKey: ((await r.locator('a').textContent()) ?? '').trim() });
+      await r.locator('input[type="checkbox"]').check();
+    }
+    const [first, , , last] = picked;
+    if (!first || !last) throw new Error('four running WEB VMs expected');
+    // The last VM was paired with another issue since the page loaded (its JiraIssue tag changed):
+    // the VM API refuses it for the issue the page names (as in test/handlers/fleet-resolvers.test.ts).
+    const tags = stack.standIn?.state.instances.get(last.id)?.tags;
+    if (!tags) throw new Error('simulated AWS expected');
+    tags.set('JiraIssue', 'OPS-99999');
+    const lastComments = stack.forge.jira.commentsOn(last.issueKey).length;
+    // Jira refuses the first VM's audit comment once (the resolvers process the VMs in the order sent).
+    stack.forge.jira.faults.push({ method: 'POST', template: '/rest/api/3/issue/{issueIdOrKey}/comment', status: 503, times: 1 });
+    try {
+      await page.getByTestId('bulk-stop').click();
+      await page.getByTestId('bulk-dialog').waitFor();
+      await page.getByTestId('bulk-dialog-confirm').click();
+      await page.getByTestId('bulk-result').waitFor();
+      expect(await page.getByTestId('bulk-result').locator('h3').textContent()).toContain('Stop selected: 3 of 4 done');
+      const lines = await page.getByTestId('bulk-outcome').locator('li').allTextContents();
+      expect(lines).toEqual([
+        '2 stopped, each issue has a comment saying who did it and when',
+        `1 stopped without a comment on its issue: ${first.issueKey} (${first.id}) — Done, but the comment on ${first.issueKey} could not be written (Jira answered HTTP 503).`,
+        expect.stringMatching(new RegExp(`^1 failed: ${last.issueKey} \\(${last.id}\\) — \\S.*$`)),
+      ]);
+      expect(await page.getByTestId('bulk-result').textContent()).not.toContain('Each VM’s issue has a comment');
+      expect(stack.forge.jira.commentsOn(last.issueKey)).toHaveLength(lastComments);
+      expect(stack.forge.jira.commentsOn('OPS-99999')).toHaveLength(0);
+    } finally {
+      tags.set('JiraIssue', last.issueKey);
+    }
   });
 
   it('parks and extends the idle deadline of the selected VMs after a confirmation naming them', async () => {

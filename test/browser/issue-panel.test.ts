@@ -226,10 +226,37 @@ describe('the issue panel in a real browser', () => {
     expect(second?.schedule).toEqual({ start: '09:00', stop: '17:00', timezone: 'Asia/Tokyo', days: 'MON-SAT', enabled: true });
   });
 
-  it('tells the assignee who clicks Provision outside the provisioning status to use the workflow, not to ask the assignee', async () => {
+  it('offers Provision disabled outside every provisioning status, naming the status to move to; a Jira administrator may still provision', async () => {
     forge = site([goodIssue({ statusId: STATUS.open })]);
     configure(forge, api);
     const { page } = await rig.open();
+    const provision = page.getByTestId('action-provision');
+    await provision.waitFor();
+    expect(await provision.getAttribute('aria-disabled')).toBe('true');
+    await provision.hover();
+    await page.getByTestId('action-provision-reason').waitFor({ state: 'visible' });
+    expect(await text(page, 'action-provision-reason')).toBe('Move the issue to “Ready” to provision a VM.');
+    // Disabled means inert: a forced click sends nothing.
+    await provision.click({ force: true });
+    expect(rig.invokes('panel.provision')).toHaveLength(0);
+    await accessible(page, 'provision-blocked');
+
+    // A Jira administrator may provision from any status (checkProvisionStatus): offered enabled.
+    rig.viewer = { ...rig.viewer, accountId: PEOPLE.admin };
+    const admin = await rig.open();
+    await admin.page.getByTestId('action-provision').waitFor();
+    expect(await admin.page.getByTestId('action-provision').getAttribute('aria-disabled')).toBeNull();
+    await admin.page.getByTestId('action-provision').click();
+    await waitForState(admin.page, 'pending');
+    expect(api.calls.filter((c) => c.op === 'provision')).toHaveLength(1);
+  });
+
+  it('tells the assignee whose issue left the provisioning status after the panel loaded to use the workflow, not to ask the assignee', async () => {
+    forge = site([goodIssue({ statusId: STATUS.ready })]);
+    configure(forge, api);
+    const { page } = await rig.open();
+    await page.getByTestId('action-provision').waitFor();
+    forge.jira.issue('OPS-42').statusId = STATUS.open;
     await page.getByTestId('action-provision').click();
     const failure = await text(page, 'action-failure');
     expect(failure).toContain('NOT_PROVISION_STATUS: A dev VM can be provisioned from the panel only while the issue is in a provisioning status.');

@@ -1,5 +1,5 @@
 import type { Vm } from '../../src/contract/vm-api';
-import { checkIdentity, checkProvisionStatus } from '../../src/domain/identity';
+import { checkIdentity, checkProvisionStatus, provisionStatusHint } from '../../src/domain/identity';
 import { ownedVmSource } from '../../src/domain/ownership';
 import { USER_ERROR_CODES, userErrorOf } from '../../src/domain/user-errors';
 import type { DevVmProperty } from '../../src/domain/vm-property';
@@ -39,6 +39,12 @@ describe('checkIdentity', () => {
     expect(checkProvisionStatus('3', ['10001'], false)?.rule).toBe('NOT_PROVISION_STATUS');
     expect(checkProvisionStatus('10001', ['10001'], false)).toBeUndefined();
     expect(checkProvisionStatus(undefined, ['10001'], true)).toBeUndefined();
+  });
+
+  it('names the statuses to move to when Provision is offered disabled', () => {
+    expect(provisionStatusHint(['Ready'])).toBe('Move the issue to “Ready” to provision a VM.');
+    expect(provisionStatusHint(['Ready', 'Approved', 'Go'])).toBe('Move the issue to “Ready”, “Approved” or “Go” to provision a VM.');
+    expect(provisionStatusHint([])).toBe('No status provisions a VM yet: a Jira administrator chooses one on the Dev VM settings page.');
   });
 });
 

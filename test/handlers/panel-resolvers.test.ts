@@ -55,6 +55,31 @@ describe('panel.get', () => {
     expect(res).toMatchObject({ ok: true, data: { canAct: false, cannotActReason: expect.stringContaining('assignee') } });
   });
 
+  it('offers Provision disabled outside every provisioning status, naming the statuses, but not to a Jira administrator', async () => {
+    const reseed = (over: Parameters<typeof goodIssue>[0]) => {
+      forge.uninstall();
+      forge = site([goodIssue(over)]);
+      configure(forge, api);
+    };
+    reseed({ statusId: STATUS.open });
+    const assignee = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(assignee).toMatchObject({ ok: true, data: { canAct: true, vm: null, provisionBlocked: 'Move the issue to “Ready” to provision a VM.' } });
+    // An administrator may provision from any status (checkProvisionStatus): nothing blocked.
+    const admin = await call(R.panelGet, {}, PEOPLE.admin);
+    expect(admin.ok && admin.data.canAct).toBe(true);
+    expect(admin.ok && 'provisionBlocked' in admin.data).toBe(false);
+    // The assignee who is also a Jira administrator keeps that override.
+    reseed({ statusId: STATUS.open, assignee: PEOPLE.admin });
+    const adminAssignee = await call(R.panelGet, {}, PEOPLE.admin);
+    expect(adminAssignee.ok && 'provisionBlocked' in adminAssignee.data).toBe(false);
+  });
+
+  it('offers Provision enabled in a provisioning status without asking Jira who the caller is', async () => {
+    const res = await call(R.panelGet, {}, PEOPLE.assignee);
+    expect(res.ok && 'provisionBlocked' in res.data).toBe(false);
+    expect(forge.jira.calls.filter((c) => c.path.includes('mypermissions') || c.path === '/rest/api/3/status')).toEqual([]);
+  });
+
   it('lets a Jira administrator act on any issue', async () => {
     const res = await call(R.panelGet, {}, PEOPLE.admin);
     expect(res).toMatchObject({ ok: true, data: { canAct: true } });

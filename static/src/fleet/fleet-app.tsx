@@ -7,6 +7,7 @@ import { call } from '../shared/api';
 import { dateLabel, monthLabel, usd } from '../shared/format';
 import { ConfirmDialog, Message, PanelButton } from '../shared/light-controls';
 import { FailureMessage, mutedText, row, Section } from '../shared/ui';
+import { bulkOutcome } from './bulk-outcome';
 import { CostChart } from './cost-chart';
 import { DailyChart } from './daily-chart';
 import { applyFilters, COLUMNS, dailyByClient, parseHash, projectOf, sortRows, STATE_FILTERS, toCsv, toHash, totalsBy, type FleetUrlState, type SortKey, type Totals } from './table-model';
@@ -156,7 +157,7 @@ export function FleetApp() {
   const siteUrl = useSiteUrl();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirm, setConfirm] = useState<BulkAction | undefined>();
-  const [bulk, setBulk] = useState<{ action: BulkAction; results: FleetBulkResult['results'] } | undefined>();
+  const [bulk, setBulk] = useState<{ action: BulkAction; results: FleetBulkResult['results']; issueKeys: ReadonlyMap<string, string> } | undefined>();
   const [busy, setBusy] = useState(false);
 
   const shown = useMemo(() => sortRows(applyFilters(fleet.rows, s), s.sort, s.dir), [fleet.rows, s]);
@@ -202,7 +203,7 @@ export function FleetApp() {
       return res ? afterBulk(r, action, res) : r;
     }));
     setSelected(new Set());
-    setBulk({ action, results });
+    setBulk({ action, results, issueKeys: new Map(vms.map((v) => [v.id, v.issueKey])) });
     setBusy(false);
   };
 
@@ -247,16 +248,11 @@ export function FleetApp() {
       {bulk && (
         <div style={{ marginBlockStart: token('space.200') }}>
           <Message tone={bulk.results.every((r) => r.ok && !r.error) ? 'success' : 'warning'} title={`${BULK[bulk.action].button}: ${bulk.results.filter((r) => r.ok).length} of ${bulk.results.length} done`} testId="bulk-result" role="status">
-            <ul>
-              {bulk.results
-                .filter((r) => !r.ok || r.error)
-                .map((r) => (
-                  <li key={r.id}>
-                    {r.issueKey ?? r.id}: {r.error?.message}
-                  </li>
-                ))}
+            <ul data-testid="bulk-outcome">
+              {bulkOutcome(bulk.action, bulk.results, (id) => bulk.issueKeys.get(id)).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
             </ul>
-            <p>Each VM’s issue has a comment saying who did it and when.</p>
           </Message>
         </div>
       )}

@@ -1,5 +1,5 @@
 import { LIFECYCLE_FLAGS, type FleetRow, type LifecycleFlag } from '../../../src/contract/resolvers';
-import { VM_STATES, type VmState } from '../../../src/contract/vm-api';
+import { OS_LABELS, VM_STATES, type VmState } from '../../../src/contract/vm-api';
 
 /**
  * What the fleet table shows, as pure functions of the loaded rows and the URL state: the filters,
@@ -89,7 +89,7 @@ function sortValue(r: FleetRow, key: SortKey): string | number {
     case 'costCenter':
       return r.costCenter ?? '';
     case 'type':
-      return `${r.os} ${r.instanceType}`;
+      return typeText(r);
     case 'state':
       return stateText(r);
     case 'hours':
@@ -150,13 +150,16 @@ const hrs = (n: number | undefined): string => (n === undefined ? '' : n.toFixed
 /** EC2 state, then the lifecycle states: `stopped · parked · warned`. */
 export const stateText = (r: Pick<FleetRow, 'state' | 'lifecycle'>): string => [r.state, ...r.lifecycle].join(' · ');
 
+/** The OS under the name the issue panel shows (OS_LABELS, the one mapping), then the instance type. */
+export const typeText = (r: Pick<FleetRow, 'os' | 'instanceType'>): string => `${OS_LABELS[r.os]} · ${r.instanceType}`;
+
 /** The table's columns: header, sort key and the cell text (what the CSV carries). */
 export const COLUMNS: readonly { key: SortKey; label: string; text: (r: FleetRow) => string; numeric?: boolean }[] = [
   { key: 'issue', label: 'Issue', text: (r) => r.issueKey },
   { key: 'developer', label: 'Developer', text: (r) => r.developer },
   { key: 'client', label: 'Client', text: (r) => r.client },
   { key: 'costCenter', label: 'Cost center', text: (r) => r.costCenter ?? '' },
-  { key: 'type', label: 'OS / type', text: (r) => `${r.os} ${r.instanceType}` },
+  { key: 'type', label: 'OS / type', text: typeText },
   { key: 'state', label: 'State', text: stateText },
   { key: 'hours', label: 'Working hours (VM zone)', text: (r) => (r.hours.startsWith('off') ? r.hours : `${r.hours} ${r.timezone}`) },
   { key: 'lastStart', label: 'Last started (UTC)', text: (r) => minute(r.lastStartedAt) },

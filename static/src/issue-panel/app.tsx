@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import Spinner from '@atlaskit/spinner';
-import { showFlag, view as forgeView } from '@forge/bridge';
+import { showFlag } from '@forge/bridge';
 import { token } from '@atlaskit/tokens';
 import { R, type PanelView, type ResolverName, type ResolverPayload } from '../../../src/contract/resolvers';
 import type { Schedule } from '../../../src/contract/schedule';
 import { call, whatToDo, type Failure } from '../shared/api';
-import { browserZone } from '../shared/format';
 import { PanelButton } from '../shared/light-controls';
 import { FailureMessage, row } from '../shared/ui';
+import { useViewerZone } from '../shared/viewer-zone';
 import { ActionsBar } from './actions-bar';
 import { whyNot } from './availability';
 import { ConnectSection } from './connect-section';
@@ -28,17 +28,9 @@ export function App() {
   const { load, reload, show, refresh, refreshing, refreshError, nextPollMs, pollStopped } = usePanel();
   /** Set when a provision click failed: the request may now be queued, shown in the button's place. */
   const provisionFailed = useRef(false);
-  const [viewerZone, setViewerZone] = useState(browserZone());
+  const viewerZone = useViewerZone();
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ label: string; error: Failure } | null>(null);
-
-  useEffect(() => {
-    // Jira knows the viewer's profile zone; the browser's is the fallback.
-    forgeView
-      .getContext()
-      .then((ctx) => ctx.timezone && setViewerZone(ctx.timezone))
-      .catch(() => undefined);
-  }, []);
 
   /** Runs one action: the answer replaces the view; a failure is flagged in Jira and kept in the panel. */
   const act = useCallback(

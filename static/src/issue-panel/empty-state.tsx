@@ -34,9 +34,11 @@ export function EmptyState(props: { view: PanelView; busy: boolean; onProvision:
   const problems = draft?.problems ?? [];
   const reason = !view.canAct
     ? view.cannotActReason ?? 'Only the assignee, the reporter or a Jira administrator can provision a VM.'
-    : problems.length > 0
-      ? 'Fix the issue fields listed above first.'
-      : undefined;
+    : view.provisionBlocked
+      ? view.provisionBlocked
+      : problems.length > 0
+        ? 'Fix the issue fields listed above first.'
+        : undefined;
   const known = FIELD_ROLES.filter((r) => draft?.values[r] !== undefined);
   const gaveUp = view.provisionFailure;
   return (
