@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { token } from '@atlaskit/tokens';
 import { mutedText } from '../shared/ui';
-import { resolved } from './cost-chart';
+import { useBarChart } from './bar-chart';
 import type { DailySeries } from './table-model';
 
 /**
@@ -23,49 +23,17 @@ const PALETTE = [
 ];
 
 export function DailyChart(props: { data: DailySeries; month: string; loading: boolean }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const [failed, setFailed] = useState(false);
   // The table is built when opened: the first page of the fleet renders without it.
   const [open, setOpen] = useState(false);
   const { days, series, unsplitHours } = props.data;
   const key = JSON.stringify([days.length, series]);
-
-  useEffect(() => {
-    // Drawn once every page of the fleet is in, not again for each page as it arrives.
-    if (props.loading) return;
-    let chart: { destroy(): void } | undefined;
-    let cancelled = false;
-    import('chart.js')
-      .then(({ Chart, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip }) => {
-        if (cancelled || !canvas.current) return;
-        Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
-        const text = resolved(token('color.text.subtle'));
-        const grid = resolved(token('color.border'));
-        chart = new Chart(canvas.current, {
-          type: 'bar',
-          data: {
-            labels: days.map(String),
-            datasets: series.map((s, i) => ({ label: s.client, data: s.hours, backgroundColor: resolved(PALETTE[i % PALETTE.length] as string) })),
-          },
-          options: {
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
-            scales: {
-              x: { stacked: true, ticks: { color: text }, grid: { color: grid }, title: { display: true, text: 'Day of the month (UTC)', color: text } },
-              y: { stacked: true, beginAtZero: true, ticks: { color: text, callback: (v) => `${String(v)} h` }, grid: { color: grid } },
-            },
-            plugins: { legend: { labels: { color: text } } },
-          },
-        });
-        canvas.current.dataset.ready = 'true';
-      })
-      .catch(() => setFailed(true));
-    return () => {
-      cancelled = true;
-      chart?.destroy();
-    };
-  }, [key, props.loading]);
+  const { canvas, failed } = useBarChart(key, props.loading, () => ({
+    labels: days.map(String),
+    datasets: series.map((s, i) => ({ label: s.client, data: s.hours, color: PALETTE[i % PALETTE.length] as string })),
+    stacked: true,
+    xTitle: 'Day of the month (UTC)',
+    yTick: (v) => `${v} h`,
+  }));
 
   const totals = days.map((_, i) => series.reduce((a, s) => a + (s.hours[i] ?? 0), 0));
   const busiest = totals.reduce((best, h, i) => (h > (totals[best] ?? 0) ? i : best), 0);
